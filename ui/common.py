@@ -1,0 +1,58 @@
+"""Page set-up and the device probe (torch is imported in a child process, never here)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+RUNS_DIR = Path(os.environ.get("ATELIER_RUNS", REPO_ROOT / "runs"))
+
+
+def page(title: str, icon: str, blurb: str) -> None:
+    st.set_page_config(page_title=f"{title} · Atelier", page_icon=icon, layout="wide")
+    st.title(f"{icon} {title}")
+    if blurb:
+        st.caption(blurb)
+
+
+def _probe_device() -> dict:
+    completed = subprocess.run(
+        [sys.executable, "-m", "core", "device", "--json"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+    )
+    if completed.returncode != 0:
+        return {"device": "cpu", "name": "unknown (the probe failed)", "error": completed.stderr[-500:]}
+    return json.loads(completed.stdout)
+
+
+@st.cache_resource(show_spinner=False)
+def device_probe() -> concurrent.futures.Future:
+    """Started once per server: the answer of ``python -m core device`` in a child process."""
+    executor = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="device-probe")
+    return executor.submit(_probe_device)
+
+
+def device_info(timeout: float | None = None) -> dict | None:
+    """The probe's answer; None while it is still running (when ``timeout`` is 0)."""
+    future = device_probe()
+    try:
+        return future.result(timeout=timeout)
+    except concurrent.futures.TimeoutError:
+        return None
+
+
+def format_seconds(seconds: float | None) -> str:
+    if seconds is None:
+        return "…"
+    seconds = int(round(seconds))
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"

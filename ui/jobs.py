@@ -1,0 +1,208 @@
+"""The page side of background jobs: start, reattach (``?job=``), watch live, stop, download.
+
+The job itself runs in its own process (``core.jobs``); a page only reads its run folder. A
+``run_every`` fragment redraws progress, preview and curves once a second while the job is
+active; Stop lives outside the fragment (clicks on a button inside one can be lost right
+after a page load).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from core import jobs
+from ui.common import RUNS_DIR, device_info, format_seconds
+
+POLL_SECONDS = 1.0
+STATUS_WORDS = {
+    "queued": "Queued", "running": "Running", "stopping": "Stopping", "finished": "Finished",
+    "stopped": "Stopped", "failed": "Failed", "interrupted": "Interrupted",
+}
+
+
+@st.cache_resource(show_spinner=False)
+def manager() -> jobs.JobManager:
+    """One job manager per server process, shared by every session and tab."""
+    configured = os.environ.get("ATELIER_MAX_JOBS")
+    if configured:
+        limit = int(configured)
+    else:  # one heavy job at a time on a CPU; a GPU has room for two
+        info = device_info(timeout=120) or {}
+        limit = 1 if info.get("device", "cpu") == "cpu" else 2
+    grace = float(os.environ.get("ATELIER_STOP_GRACE", "10"))
+    return jobs.JobManager(RUNS_DIR, max_concurrent=limit, grace_seconds=grace)
+
+
+def current_job(tool: str) -> str | None:
+    """The job this page shows: ``?job=`` from the URL, else the one this session started.
+
+    The id is written back to the URL on every run, because sidebar navigation drops it.
+    """
+    state_key = f"job:{tool}"
+    from_url = st.query_params.get("job")
+    if from_url and from_url != st.session_state.get(state_key):
+        try:
+            card = manager().snapshot(from_url).card
+        except ValueError:
+            st.warning(f"There is no run called {from_url!r}; it may have been deleted.")
+            card = {}
+        if card.get("tool") == tool:
+            st.session_state[state_key] = from_url
+    job_id = st.session_state.get(state_key)
+    if job_id:
+        st.query_params["job"] = job_id
+    return job_id
+
+
+def start(tool: str, target: str, config: dict[str, Any], *, inputs: dict[str, Image.Image], title: str) -> str:
+    job_id = manager().submit(tool, target, config, inputs=inputs, title=title)
+    st.session_state[f"job:{tool}"] = job_id
+    st.query_params["job"] = job_id
+    return job_id
+
+
+def forget(tool: str) -> None:
+    st.session_state.pop(f"job:{tool}", None)
+    st.query_params.pop("job", None)
+
+
+def job_view(
+    job_id: str,
+    *,
+    curves: list[list[str]] | None = None,
+    result_name: str = "result.png",
+    extra: Callable[[jobs.JobSnapshot], None] | None = None,
+) -> jobs.JobSnapshot:
+    """Draw one job: Stop (while active), then a live panel of progress, preview and curves."""
+    job_manager = manager()
+    snapshot = job_manager.snapshot(job_id)
+    if snapshot.active:
+        stopping = snapshot.status == "stopping"
+        st.button(
+            "Stopping…" if stopping else "Stop", key=f"stop-{job_id}", type="primary",
+            disabled=stopping, on_click=job_manager.stop, args=(job_id,),
+            help="Ends the job after its current step; the latest result is kept.",
+        )
+    was_active = snapshot.active
+
+    @st.fragment(run_every=POLL_SECONDS if was_active else None)
+    def live_panel() -> None:
+        current = job_manager.snapshot(job_id)
+        _status_line(current, job_manager.max_concurrent)
+        left, right = st.columns([1, 1])
+        with left:
+            picture = current.preview_path if current.active else (current.result_path or current.preview_path)
+            if picture is not None:
+                st.image(_read_image(picture), caption="Live preview" if current.active else "Result", width="stretch")
+            elif current.active:
+                st.info("The first preview appears after a few steps.")
+        with right:
+            _curves(current, curves)
+        if extra is not None:
+            extra(current)
+        if was_active and not current.active:
+            st.rerun()  # a full run: turns polling off and shows the downloads
+
+    live_panel()
+    if not snapshot.active:
+        _downloads(job_manager.run_dir(job_id), snapshot, result_name)
+    return snapshot
+
+
+def runs_list(tool: str, *, key: str) -> None:
+    """Earlier runs of this tool (this server's and earlier ones'), to reopen or download."""
+    cards = [card for card in manager().list_runs(tool) if card.get("status") in jobs.TERMINAL]
+    with st.expander(f"Earlier runs ({len(cards)})", expanded=False):
+        if not cards:
+            st.caption("Finished runs are kept in the runs/ folder and listed here.")
+            return
+        table = pd.DataFrame(
+            [{
+                "run": card["id"],
+                "status": card.get("status"),
+                "started": (card.get("started") or card.get("created", ""))[:19].replace("T", " "),
+                "seconds": card.get("wall_seconds"),
+                **{name: round(value, 4) for name, value in (card.get("final_metrics") or {}).items()},
+            } for card in cards]
+        )
+        st.dataframe(table, hide_index=True, width="stretch")
+        chosen = st.selectbox("Open a run", [card["id"] for card in cards], key=f"{key}-pick")
+        if st.button("Show this run", key=f"{key}-show"):
+            st.session_state[f"job:{tool}"] = chosen
+            st.query_params["job"] = chosen
+            st.rerun()
+
+
+def _status_line(snapshot: jobs.JobSnapshot, limit: int) -> None:
+    word = STATUS_WORDS.get(snapshot.status, snapshot.status)
+    if snapshot.status == "queued":
+        st.progress(0.0, text=f"Queued: number {snapshot.queue_position} in line "
+                              f"({limit} job{'s' if limit > 1 else ''} run at a time on this machine).")
+    elif snapshot.active:
+        text = f"{word}: step {snapshot.step} of {snapshot.total} · {format_seconds(snapshot.elapsed_seconds)} elapsed"
+        if snapshot.eta_seconds is not None:
+            text += f" · about {format_seconds(snapshot.eta_seconds)} left"
+        st.progress(snapshot.fraction, text=text)
+    elif snapshot.status == "finished":
+        st.success(f"Finished {snapshot.step} steps in {format_seconds(snapshot.elapsed_seconds)}.")
+    elif snapshot.status == "failed":
+        st.error(f"The job failed: {snapshot.error}")
+    else:
+        note = snapshot.card.get("note", "")
+        st.warning(f"{word} at step {snapshot.step} of {snapshot.total}" + (f": {note}." if note else "."))
+    if snapshot.message and snapshot.active:
+        st.caption(snapshot.message)
+
+
+def _curves(snapshot: jobs.JobSnapshot, groups: list[list[str]] | None) -> None:
+    if len(snapshot.history) < 2:
+        return
+    frame = pd.DataFrame(snapshot.history).set_index("step").drop(columns=["time"], errors="ignore")
+    groups = groups or [[name] for name in frame.columns]
+    for group in groups:
+        present = [name for name in group if name in frame.columns]
+        if present:
+            st.caption(" · ".join(present))
+            st.line_chart(frame[present], height=180)
+
+
+def _downloads(run_dir: Path, snapshot: jobs.JobSnapshot, result_name: str) -> None:
+    columns = st.columns(3)
+    if snapshot.result_path is not None:
+        columns[0].download_button(
+            "Download result", data=snapshot.result_path.read_bytes(), file_name=f"{snapshot.id}-{result_name}",
+            mime="image/png", key=f"download-result-{snapshot.id}", on_click="ignore", width="stretch",
+        )
+    columns[1].download_button(
+        "Run card (JSON)", data=(run_dir / "card.json").read_bytes(), file_name=f"{snapshot.id}-card.json",
+        mime="application/json", key=f"download-card-{snapshot.id}", on_click="ignore", width="stretch",
+    )
+    columns[2].download_button(
+        "Whole run (.zip)", data=lambda: _zip_folder(run_dir), file_name=f"{snapshot.id}.zip",
+        mime="application/zip", key=f"download-zip-{snapshot.id}", on_click="ignore", width="stretch",
+    )
+
+
+def _zip_folder(folder: Path) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                archive.write(path, path.relative_to(folder.parent))
+    return buffer.getvalue()
+
+
+def _read_image(path: Path) -> bytes:
+    # Bytes, not the path: the worker replaces the file while we read, and bytes are one version.
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""

