@@ -99,13 +99,17 @@ def page(browser):
 
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        wait_for_app(page, timeout=10_000)  # no half-redrawn page in the pictures
+    except Exception:
+        pass
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
-def wait_for_app(page) -> None:
-    page.get_by_test_id("stApp").wait_for()
+def wait_for_app(page, timeout: float = 60_000) -> None:
+    page.get_by_test_id("stApp").wait_for(timeout=timeout)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
 def progress_step(page) -> int:
@@ -192,12 +196,13 @@ def test_job_lifecycle_upload_watch_reload_second_tab_stop_download(server, page
 
     clicked = time.monotonic()
     page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
-    page.get_by_text(re.compile(r"Stopped at step \d+ of 2000")).wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"Stopped at step \d+ of 2000")).first.wait_for(timeout=30_000)
     record("demo_stop_latency_seconds", round(time.monotonic() - clicked, 3))
     stopped_at = int(re.search(r"Stopped at step (\d+)", page.get_by_test_id("stMain").inner_text()).group(1))
     assert after_reload <= stopped_at < 2000
     shot(page, "06-job-stopped")
 
+    wait_for_app(page)  # the run that ends the job redraws the page; click the settled button
     with page.expect_download() as download:
         page.get_by_role("button", name="Download result").click()
     result = Image.open(io.BytesIO(Path(download.value.path()).read_bytes()))
@@ -221,7 +226,7 @@ def test_torch_and_tensorflow_jobs_back_to_back_in_one_server(server, page):
         while json.loads(card_path.read_text())["status"] not in ("finished", "failed", "stopped"):
             assert time.monotonic() < deadline, f"the {framework} job did not end"
             time.sleep(0.5)
-        page.get_by_text("Finished 300 steps").wait_for(timeout=30_000)
+        page.get_by_text("Finished 300 steps").first.wait_for(timeout=30_000)
         card = json.loads(card_path.read_text())
         assert card["status"] == "finished" and module in card["versions"], card
         assert card["final_metrics"]["psnr"] > 15

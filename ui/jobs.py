@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 from typing import Any, Callable
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 from PIL import Image
@@ -22,6 +23,7 @@ from core import jobs
 from ui.common import RUNS_DIR, device_info, format_seconds
 
 POLL_SECONDS = 1.0
+MAX_CHART_POINTS = 1500
 STATUS_WORDS = {
     "queued": "Queued", "running": "Running", "stopping": "Stopping", "finished": "Finished",
     "stopped": "Stopped", "failed": "Failed", "interrupted": "Interrupted",
@@ -96,6 +98,8 @@ def job_view(
     @st.fragment(run_every=POLL_SECONDS if was_active else None)
     def live_panel() -> None:
         current = job_manager.snapshot(job_id)
+        if was_active and not current.active:
+            st.rerun()  # a full run draws the ended job once, turns polling off, adds downloads
         _status_line(current, job_manager.max_concurrent)
         left, right = st.columns([1, 1])
         with left:
@@ -108,8 +112,6 @@ def job_view(
             _curves(current, curves)
         if extra is not None:
             extra(current)
-        if was_active and not current.active:
-            st.rerun()  # a full run: turns polling off and shows the downloads
 
     live_panel()
     if not snapshot.active:
@@ -165,13 +167,24 @@ def _status_line(snapshot: jobs.JobSnapshot, limit: int) -> None:
 def _curves(snapshot: jobs.JobSnapshot, groups: list[list[str]] | None) -> None:
     if len(snapshot.history) < 2:
         return
-    frame = pd.DataFrame(snapshot.history).set_index("step").drop(columns=["time"], errors="ignore")
-    groups = groups or [[name] for name in frame.columns]
-    for group in groups:
-        present = [name for name in group if name in frame.columns]
-        if present:
-            st.caption(" · ".join(present))
-            st.line_chart(frame[present], height=180)
+    frame = pd.DataFrame(snapshot.history).drop(columns=["time"], errors="ignore")
+    if len(frame) > MAX_CHART_POINTS:  # a long training run: every k-th point is plenty to draw
+        frame = frame.iloc[:: len(frame) // MAX_CHART_POINTS + 1]
+    names = [name for name in frame.columns if name != "step"]
+    for group in groups or [[name] for name in names]:
+        present = [name for name in group if name in names]
+        if not present:
+            continue
+        long = frame.melt(id_vars="step", value_vars=present, var_name="metric").dropna()
+        # Losses span decades; on a linear axis everything after the first steps looks flat.
+        logarithmic = all("loss" in name for name in present) and bool((long["value"] > 0).all())
+        chart = alt.Chart(long).mark_line().encode(
+            x=alt.X("step:Q", title="step"),
+            y=alt.Y("value:Q", title=" · ".join(present) + (" (log)" if logarithmic else ""),
+                    scale=alt.Scale(type="log" if logarithmic else "linear", zero=False)),
+            color=alt.Color("metric:N", legend=alt.Legend(orient="top", title=None) if len(present) > 1 else None),
+        )
+        st.altair_chart(chart, width="stretch", height=200)
 
 
 def _downloads(run_dir: Path, snapshot: jobs.JobSnapshot, result_name: str) -> None:
