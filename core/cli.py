@@ -45,10 +45,74 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"atelier {__version__}")
     tools = parser.add_subparsers(title="tools", metavar="TOOL")
+    add_ascii(tools)
     add_demo(tools)
     add_device(tools)
     add_assets(tools)
     return parser
+
+
+# --- ascii -----------------------------------------------------------------------------
+
+def add_ascii(tools) -> None:
+    from core.ascii_options import CHARSET_NAMES, EXPORT_FORMATS
+
+    command = tools.add_parser(
+        "ascii", help="structure-aware image to ASCII art (txt, html, ansi, png, svg)",
+        description="Convert each IMAGE to ASCII art; writes DIR/<name>.<format> for every format.",
+    )
+    command.add_argument("images", nargs="+", metavar="IMAGE")
+    command.add_argument("--columns", type=int, required=True, help="characters per line")
+    command.add_argument("--p", type=float, default=2.0, help="Minkowski order of the glyph distance (> 0)")
+    command.add_argument("--charset", default="ascii", choices=CHARSET_NAMES)
+    command.add_argument("--custom-charset", default="", help="the characters, with --charset custom")
+    command.add_argument("--include", default="", help="extra characters to allow")
+    command.add_argument("--exclude", default="", help="characters never to use")
+    command.add_argument("--format", default="txt", help=f"comma-separated: {','.join(EXPORT_FORMATS)}")
+    command.add_argument("--output-dir", required=True)
+    command.add_argument("--font", default="", help="a monospace TTF/OTF (default DejaVu Sans Mono)")
+    command.add_argument("--font-size", type=int, default=14)
+    command.add_argument("--contrast", type=float, default=1.0)
+    command.add_argument("--gamma", type=float, default=1.0)
+    command.add_argument("--edge-weight", type=float, default=1.0)
+    command.add_argument("--invert", action="store_true", help="light text on a dark background")
+    command.add_argument("--colour", action="store_true", help="each glyph in its cell's colour")
+    command.add_argument("--method", default="structure", choices=["structure", "ramp"])
+    command.set_defaults(handler=run_ascii)
+
+
+def run_ascii(arguments) -> int:
+    from core import ascii_art, images
+
+    formats = [name.strip() for name in arguments.format.split(",") if name.strip()]
+    unknown = [name for name in formats if name not in ascii_art.EXPORT_FORMATS]
+    if unknown or not formats:
+        raise ValueError(f"Unknown format(s) {', '.join(unknown) or '(none)'}; "
+                         f"choose from {','.join(ascii_art.EXPORT_FORMATS)}.")
+    config = ascii_art.AsciiConfig(
+        columns=arguments.columns, p=arguments.p, charset=arguments.charset,
+        custom_charset=arguments.custom_charset, include=arguments.include, exclude=arguments.exclude,
+        font=arguments.font, font_size=arguments.font_size, contrast=arguments.contrast,
+        gamma=arguments.gamma, edge_weight=arguments.edge_weight, invert=arguments.invert,
+        colour_mode="colour" if arguments.colour else "mono", method=arguments.method,
+    )
+    font = ascii_art.load_font(config.font)
+    output_dir = Path(arguments.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    # A 1024 px JPEG decodes at 1/2 or 1/4 scale when the grid needs no more pixels than that.
+    need = config.columns * ascii_art.SAMPLES_ACROSS * 2
+    failures = 0
+    for name in arguments.images:
+        try:
+            picture = images.load_image(name, draft_size=(need, need))
+            result = ascii_art.convert(picture, config, font)
+        except ValueError as error:
+            print(f"error: {name}: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        for format in formats:
+            (output_dir / f"{Path(name).stem}.{format}").write_bytes(ascii_art.export(result, format))
+    return EXIT_BAD_INPUT if failures else 0
 
 
 # --- demo ------------------------------------------------------------------------------

@@ -1,0 +1,251 @@
+"""ASCII Art core: features, matching, charsets, fonts, exports and bad input."""
+
+import io
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import ascii_art, images
+
+REPO = Path(__file__).resolve().parent.parent
+FONT = ascii_art.load_font(None)
+
+
+def glyph_picture(text_rows: list[str], size: int = 40) -> np.ndarray:
+    """The given text rendered in our font, one glyph per cell, as an RGB picture."""
+    characters = "".join(dict.fromkeys("".join(text_rows)))
+    bitmaps, cell_h, cell_w = ascii_art.render_glyphs(FONT, characters, size)
+    index = np.array([[characters.index(ch) for ch in row] for row in text_rows])
+    ink = bitmaps[index].transpose(0, 2, 1, 3).reshape(len(text_rows) * cell_h, len(text_rows[0]) * cell_w)
+    grey = (255 * (1.0 - ink)).astype(np.uint8)
+    return np.repeat(grey[:, :, None], 3, axis=2)
+
+
+def test_glyph_features_are_deterministic_and_distinct():
+    first, coverage = ascii_art.glyph_table(FONT, ascii_art.CHARSETS["ascii"])
+    ascii_art.glyph_table.cache_clear()
+    second, again = ascii_art.glyph_table(FONT, ascii_art.CHARSETS["ascii"])
+    np.testing.assert_array_equal(first.tone, second.tone)
+    np.testing.assert_array_equal(first.direction, second.direction)
+    np.testing.assert_array_equal(coverage, again)
+    assert coverage[ascii_art.CHARSETS["ascii"].index(" ")] == 0
+    assert coverage.max() == coverage[ascii_art.CHARSETS["ascii"].index("@")] or coverage.max() > 0.2
+
+
+def test_the_filter_bank_as_a_matrix_equals_filtering_each_cell():
+    import cv2
+
+    grid = ascii_art.cell_grid(FONT)
+    cell = np.random.default_rng(0).random(grid).astype(np.float32)
+    padded = np.pad(cell, 1, mode="edge")
+    expected = np.concatenate([
+        cv2.filter2D(padded, cv2.CV_32F, kernel)[1:-1, 1:-1].ravel() for kernel in ascii_art.FILTERS])
+    np.testing.assert_allclose(cell.ravel() @ ascii_art.feature_matrix(grid, 1.0), expected, atol=1e-5)
+
+
+@pytest.mark.parametrize("glyph", list("/\\|-_OX#@.:=+"))
+def test_a_picture_of_one_glyph_converts_back_to_that_glyph(glyph):
+    picture = glyph_picture([glyph], size=48)
+    result = ascii_art.convert(picture, ascii_art.AsciiConfig(columns=1), FONT)
+    assert result.lines == [glyph]
+
+
+def test_a_row_of_glyphs_converts_back_cell_by_cell():
+    text = ["/|\\_-X.@"]
+    result = ascii_art.convert(glyph_picture(text, 48), ascii_art.AsciiConfig(columns=8), FONT)
+    assert result.lines == text
+
+
+def test_the_fast_euclidean_search_agrees_with_the_explicit_one():
+    import cv2
+
+    source = np.asarray(images.load_sample("Coffee"))
+    config = ascii_art.AsciiConfig(columns=60, edge_weight=1.0)
+    grid = ascii_art.cell_grid(FONT)
+    rows = ascii_art.grid_size(source.shape[1], source.shape[0], 60, FONT)
+    sampled = cv2.resize(source, (60 * grid[1], rows * grid[0]), interpolation=cv2.INTER_AREA)
+    cells = ascii_art.cell_pixels(ascii_art._ink(sampled, config), rows, 60, grid)
+    glyphs, _ = ascii_art.glyph_table(FONT, config.characters())
+    slow = ascii_art.nearest(ascii_art.describe_samples(cells, grid), glyphs, 2.0, 1.0)
+    fast = ascii_art.nearest_from_samples(cells, grid, glyphs, 1.0)
+    np.testing.assert_array_equal(slow[0], fast[0])
+    np.testing.assert_allclose(slow[1], fast[1], atol=1e-3)
+
+
+def test_p_changes_the_choice_on_a_crafted_case():
+    # Cell (0, 0) against glyph A (1, 1) and glyph B (2, 0): under p = 1 A is 2 away and B is
+    # 2 away... so tip it: B at (1.9, 0). L1: A 2.0, B 1.9 -> B.  L2: A 1.414, B 1.9 -> A.
+    cells = ascii_art.Features(np.zeros((1, 2), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.float32))
+    glyphs = ascii_art.Features(np.array([[1, 1], [1.9, 0]], np.float32), np.zeros((2, 1), np.float32), np.ones(2, np.float32))
+    assert ascii_art.nearest(cells, glyphs, 1.0, 1.0)[0][0] == 1
+    assert ascii_art.nearest(cells, glyphs, 2.0, 1.0)[0][0] == 0
+    assert ascii_art.nearest(cells, glyphs, 8.0, 1.0)[0][0] == 0
+
+
+def test_p_changes_the_text_of_a_real_picture():
+    source = images.load_sample("Rocket")
+    texts = {p: ascii_art.convert(source, ascii_art.AsciiConfig(columns=60, p=p), FONT).text for p in (1.0, 2.0, 4.0)}
+    assert len(set(texts.values())) == 3
+
+
+def test_invert_swaps_dark_and_light_glyphs():
+    half = np.full((60, 120, 3), 255, np.uint8)
+    half[:, :60] = 0  # black left half, white right half
+    normal = ascii_art.convert(half, ascii_art.AsciiConfig(columns=10, charset="ramp"), FONT)
+    inverted = ascii_art.convert(half, ascii_art.AsciiConfig(columns=10, charset="ramp", invert=True), FONT)
+    assert normal.lines[0][:3] == "@@@" and normal.lines[0][-3:] == "   "
+    assert inverted.lines[0][:3] == "   " and inverted.lines[0][-3:] == "@@@"
+    assert ascii_art.render(inverted)[0, 0].tolist() == [0, 0, 0]  # dark paper
+
+
+def test_the_cell_aspect_follows_the_font():
+    assert FONT.aspect == pytest.approx((1901 + 483) / 1233, rel=1e-3)  # DejaVu Sans Mono's metrics
+    assert ascii_art.grid_size(400, 400, 80, FONT) == round(80 / FONT.aspect)
+    tall = ascii_art.Font(FONT.data, "tall", FONT.advance, FONT.height * 2, FONT.ascent, FONT.characters)
+    assert ascii_art.grid_size(400, 400, 80, tall) == round(80 / tall.aspect)
+    result = ascii_art.convert(np.asarray(images.load_sample("Astronaut")), ascii_art.AsciiConfig(columns=80), FONT)
+    rendered = ascii_art.render(result)
+    assert abs(rendered.shape[0] / rendered.shape[1] - 1.0) < 0.05  # a square photo stays square
+
+
+@pytest.mark.parametrize("charset,allowed", [("ramp", set(" .:-=+*#%@")), ("letters", set(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+                                             ("symbols", set(" !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"))])
+def test_charsets_limit_the_glyphs(charset, allowed):
+    result = ascii_art.convert(images.load_sample("Coffee"), ascii_art.AsciiConfig(columns=50, charset=charset), FONT)
+    assert set(result.text) - {"\n"} <= allowed
+
+
+def test_custom_charset_with_include_and_exclude():
+    config = ascii_art.AsciiConfig(columns=40, charset="custom", custom_charset=" .oO@", include="#", exclude="O")
+    assert config.characters() == " .o@#"
+    result = ascii_art.convert(images.load_sample("Coffee"), config, FONT)
+    assert set(result.text) - {"\n"} <= set(" .o@#")
+
+
+def exports():
+    result = ascii_art.convert(images.load_sample("Coffee"),
+                               ascii_art.AsciiConfig(columns=40, colour_mode="colour", font_size=12), FONT)
+    return result, {format: ascii_art.export(result, format) for format in ascii_art.EXPORT_FORMATS}
+
+
+def test_every_export_parses_or_opens():
+    result, files = exports()
+    assert files["txt"].decode().splitlines() == result.lines
+    parser = HTMLParser()
+    parser.feed(files["html"].decode())
+    assert "@font-face" in files["html"].decode() and "<pre" in files["html"].decode()
+    svg = ElementTree.fromstring(files["svg"])
+    assert svg.tag.endswith("svg") and len(svg.findall("{http://www.w3.org/2000/svg}text")) == result.rows
+    png = Image.open(io.BytesIO(files["png"]))
+    assert png.size[0] == len(result.lines[0]) * round(FONT.advance * 12)
+    ansi = files["ansi"].decode()
+    assert ansi.count("\n") == result.rows and "\x1b[38;2;" in ansi
+    stripped = __import__("re").sub(r"\x1b\[[0-9;]*m", "", ansi)
+    assert stripped.splitlines() == result.lines
+
+
+def test_the_matcher_beats_the_brightness_ramp_on_ssim_for_every_sample():
+    for name in ["Astronaut", "Cat (Chelsea)", "Coffee", "Rocket", "Grace Hopper"]:
+        picture = images.fit_within(images.load_sample(name), 512)
+        ours = ascii_art.convert(picture, ascii_art.AsciiConfig(columns=100), FONT)
+        ramp = ascii_art.convert(picture, ascii_art.AsciiConfig(columns=100, method="ramp"), FONT)
+        assert ascii_art.similarity(ours, picture) > ascii_art.similarity(ramp, picture), name
+
+
+def test_ssim_matches_scikit_image():
+    from skimage.metrics import structural_similarity
+
+    rng = np.random.default_rng(3)
+    a = (rng.random((64, 80)) * 255).astype(np.uint8)
+    b = np.clip(a.astype(int) + rng.integers(-40, 40, a.shape), 0, 255).astype(np.uint8)
+    reference = structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255)
+    assert ascii_art.ssim(a, b) == pytest.approx(reference, abs=0.02)
+
+
+@pytest.mark.parametrize("config,words", [
+    (dict(charset="custom", custom_charset=""), "No characters are left"),
+    (dict(charset="ramp", exclude=" .:-=+*#%@"), "No characters are left"),
+    (dict(p=0), "p must be greater than 0"),
+    (dict(p=-1), "p must be greater than 0"),
+    (dict(columns=0), "columns must be between"),
+    (dict(columns=100_000), "columns must be between"),
+    (dict(colour_mode="sepia"), "colour_mode"),
+])
+def test_bad_settings_say_why(config, words):
+    with pytest.raises(ValueError, match=words):
+        ascii_art.convert(images.load_sample("Coffee"), ascii_art.AsciiConfig(**config), FONT)
+
+
+def test_bad_pictures_say_why():
+    with pytest.raises(ValueError, match="at most 1 columns"):
+        ascii_art.convert(np.zeros((1, 1, 3), np.uint8), ascii_art.AsciiConfig(columns=10), FONT)
+    transparent = Image.new("RGBA", (50, 50), (0, 0, 0, 0))
+    buffer = io.BytesIO()
+    transparent.save(buffer, format="PNG")
+    with pytest.raises(ValueError, match="one flat colour"):
+        ascii_art.convert(images.load_image(buffer.getvalue()), ascii_art.AsciiConfig(columns=10), FONT)
+    with pytest.raises(ValueError, match="pixels wide"):
+        ascii_art.convert(np.zeros((500, 30, 3), np.uint8) + np.arange(30, dtype=np.uint8)[None, :, None],
+                          ascii_art.AsciiConfig(columns=40), FONT)
+
+
+def test_a_huge_picture_gives_a_bounded_grid_quickly():
+    huge = np.zeros((4000, 6000, 3), np.uint8)
+    huge[:, 3000:] = 255
+    result = ascii_art.convert(huge, ascii_art.AsciiConfig(columns=120), FONT)
+    assert result.indices.shape == (ascii_art.grid_size(6000, 4000, 120, FONT), 120)
+
+
+def test_fonts_are_checked(tmp_path):
+    with pytest.raises(ValueError, match="not a TrueType or OpenType font"):
+        ascii_art.load_font(b"this is certainly not a font file")
+    import matplotlib
+
+    proportional = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
+    with pytest.raises(ValueError, match="proportional"):
+        ascii_art.load_font(proportional)
+    bold = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSansMono-Bold.ttf"
+    assert ascii_art.load_font(bold.read_bytes()).name.startswith("DejaVu Sans Mono")
+
+
+def run_cli(*arguments):
+    return subprocess.run([sys.executable, "-m", "core", "ascii", *arguments], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_writes_one_file_per_image_and_format_without_torch(tmp_path):
+    first, second = tmp_path / "one.png", tmp_path / "two.jpg"
+    images.load_sample("Coffee").save(first)
+    images.load_sample("Rocket").save(second)
+    completed = run_cli(str(first), str(second), "--columns", "50", "--format", "txt,png,svg,html,ansi",
+                        "--output-dir", str(tmp_path / "out"))
+    assert completed.returncode == 0, completed.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
+        f"{stem}.{format}" for stem in ("one", "two") for format in ("txt", "png", "svg", "html", "ansi"))
+    assert len((tmp_path / "out" / "one.txt").read_text().splitlines()[0]) == 50
+    probe = subprocess.run([sys.executable, "-c", (
+        "import sys, runpy; sys.argv=['core','ascii',%r,'--columns','20','--output-dir',%r]\n"
+        "try:\n    runpy.run_module('core', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+        "print('HEAVY', [m for m in ('torch','tensorflow') if m in sys.modules])") % (str(first), str(tmp_path / "o2"))],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert "HEAVY []" in probe.stdout, probe.stderr
+
+
+def test_cli_bad_input_exits_non_zero_with_the_reason(tmp_path):
+    junk = tmp_path / "junk.png"
+    junk.write_bytes(b"nope")
+    completed = run_cli(str(junk), "--columns", "40", "--output-dir", str(tmp_path))
+    assert completed.returncode == 2 and "not an image" in completed.stderr and "Traceback" not in completed.stderr
+    good = tmp_path / "good.png"
+    images.load_sample("Coffee").save(good)
+    for arguments, words in [(["--p", "0"], "p must be greater"), (["--charset", "custom"], "No characters"),
+                             (["--format", "pdf"], "Unknown format"), (["--font", str(junk)], "not a TrueType")]:
+        completed = run_cli(str(good), "--columns", "40", "--output-dir", str(tmp_path), *arguments)
+        assert completed.returncode == 2 and words in completed.stderr, (arguments, completed.stderr)
