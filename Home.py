@@ -27,7 +27,7 @@ TOOLS = [
      "epoch; then sample and interpolate."),
 ]
 THUMBNAIL_NOTES = {
-    "ascii": "Shown: a plain brightness ramp, the baseline the tool beats.",
+    "ascii": "Shown: the astronaut sample in 64 columns of matched glyphs, in colour.",
     "style": "Shown: Chelsea the cat after Starry Night, same VGG19 weights.",
     "sketch": "Shown: the dodge-and-burn pencil style the bundled model learns.",
     "gan": "Shown: Fashion-MNIST garments, what the GAN learns to draw.",

@@ -44,6 +44,7 @@ system-deps:
 
 bench: $(APP_STAMP)
 	$(BIN)/python bench/jobs.py
+	$(BIN)/python bench/ascii.py
 
 thumbnails: $(APP_STAMP)
 	$(BIN)/python ui/thumbnails/make_thumbnails.py

@@ -548,6 +548,19 @@ def similarity(result: AsciiResult, source: Image.Image | np.ndarray, font_size:
     return ssim(grey, target)
 
 
+def cell_similarity(result: AsciiResult, source: Image.Image | np.ndarray) -> float:
+    """SSIM at the scale the text can speak: one square sample per cell width (two per cell
+    height), both images area-averaged from the text drawn at SSIM_FONT_SIZE. At this scale a
+    blank page no longer scores well: tone and coarse placement of ink are what count.
+    """
+    grey = render_grey(result, SSIM_FONT_SIZE)
+    rows, columns = result.indices.shape
+    size = (columns, rows * 2)
+    pixels = np.asarray(source.convert("RGB") if isinstance(source, Image.Image) else source)
+    target = cv2.resize(cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY), size, interpolation=cv2.INTER_AREA)
+    return ssim(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), target)
+
+
 def export(result: AsciiResult, format: str) -> bytes:
     """The result as txt, html, ansi (24-bit colour), png or svg, in the result's font."""
     if format == "txt":

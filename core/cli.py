@@ -8,7 +8,9 @@ exits with status 2 and one line saying why; an interrupted run keeps what it ha
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -101,17 +103,30 @@ def run_ascii(arguments) -> int:
     output_dir.mkdir(parents=True, exist_ok=True)
     # A 1024 px JPEG decodes at 1/2 or 1/4 scale when the grid needs no more pixels than that.
     need = config.columns * ascii_art.SAMPLES_ACROSS * 2
-    failures = 0
-    for name in arguments.images:
+    import cv2
+
+    cv2.setNumThreads(1)  # one image per thread instead (see core/__main__.py)
+
+    def one(name: str) -> str:
+        """Convert and write one image; returns '' or the reason it failed."""
         try:
             picture = images.load_image(name, draft_size=(need, need))
             result = ascii_art.convert(picture, config, font)
         except ValueError as error:
-            print(f"error: {name}: {error}", file=sys.stderr)
-            failures += 1
-            continue
+            return str(error)
         for format in formats:
             (output_dir / f"{Path(name).stem}.{format}").write_bytes(ascii_art.export(result, format))
+        return ""
+
+    # Decoding and OpenCV/NumPy work release the GIL: one thread per core converts a batch
+    # about twice as fast on two cores. Results keep the input order.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=min(len(arguments.images), os.cpu_count() or 1)) as pool:
+        reasons = list(pool.map(one, arguments.images))
+    failures = 0
+    for name, reason in zip(arguments.images, reasons):
+        if reason:
+            print(f"error: {name}: {reason}", file=sys.stderr)
+            failures += 1
     return EXIT_BAD_INPUT if failures else 0
 
 

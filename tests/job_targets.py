@@ -25,6 +25,7 @@ def count(config: dict, run_dir: Path):
 def stubborn(config: dict, run_dir: Path):
     """Emits a result, then blocks for a long time without yielding (ignores stop requests)."""
     yield Progress(step=1, total=2, metrics={"value": 1.0}, result=np.full((4, 4, 3), 7, np.uint8))
+    (run_dir / "sleeping").write_text("past the worker's stop check")  # the test waits for this
     time.sleep(config.get("sleep", 120))
     yield Progress(step=2, total=2)
 

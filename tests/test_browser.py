@@ -232,3 +232,29 @@ def test_torch_and_tensorflow_jobs_back_to_back_in_one_server(server, page):
         assert card["final_metrics"]["psnr"] > 15
         shot(page, f"07-finished-{module}")
     assert server["process"].poll() is None and healthy(server["url"])
+
+
+def test_ascii_upload_move_columns_and_download_text(server, page, tmp_path):
+    photo = tmp_path / "rings.png"
+    y, x = np.mgrid[0:240, 0:320]
+    rings = (127 + 127 * np.sin(np.hypot(x - 160, y - 120) / 9)).astype(np.uint8)
+    Image.fromarray(np.stack([rings] * 3, axis=2)).save(photo)
+    page.goto(f"{server['url']}/ASCII_Art")
+    wait_for_app(page)
+    page.locator(".st-key-ascii_source").get_by_text("Upload").click()
+    page.locator(".st-key-ascii_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
+    page.get_by_text("x 100 characters").wait_for(timeout=30_000)
+    slider = page.locator(".st-key-ascii_columns").get_by_role("slider")
+    slider.focus()
+    for _ in range(10):
+        slider.press("ArrowRight")  # 100 -> 120 columns (step 2)
+    page.get_by_text("x 120 characters").wait_for(timeout=30_000)
+    wait_for_app(page)
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "08-ascii")
+    page.get_by_role("tab", name="Export").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=".txt").click()
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert {len(line) for line in lines} == {120}
+    assert len(set("".join(lines))) > 5  # a picture, not a blank page

@@ -64,7 +64,10 @@ def test_stop_keeps_the_latest_result_and_closes_the_generator(manager):
 
 def test_a_job_that_ignores_stop_is_ended_after_the_grace_period(manager):
     job_id = manager.submit("test", "tests.job_targets:stubborn", {"sleep": 120})
-    wait_for_step(manager, job_id, 1)
+    deadline = time.monotonic() + 30
+    while not (manager.run_dir(job_id) / "sleeping").exists():  # now it can only be hard-stopped
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
     asked = time.monotonic()
     manager.stop(job_id)
     snapshot = manager.wait(job_id, timeout=15)

@@ -1,8 +1,8 @@
 """Regenerate the Home page thumbnails: ``python ui/thumbnails/make_thumbnails.py``.
 
 Each picture is made offline from bundled samples. Until a tool's own page lands, its
-thumbnail comes from the closest honest stand-in (named in CAPTIONS below), so Home never
-shows an invented result; each tool issue replaces its stand-in with the tool's own output.
+thumbnail comes from the closest honest stand-in (Home's THUMBNAIL_NOTES name each), so Home
+never shows an invented result; each tool replaces its stand-in with its own output.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
+from PIL import Image, ImageFilter, ImageOps
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
@@ -25,24 +25,12 @@ SIZE = 256
 
 
 def ascii_thumbnail() -> Image.Image:
-    """A brightness-ramp rendering (the baseline the ASCII tool improves on)."""
-    import matplotlib
+    """The ASCII Art tool's own output: glyph matching at 64 columns, in colour."""
+    from core import ascii_art
 
-    font_path = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSansMono.ttf"
-    font = ImageFont.truetype(str(font_path), 8)
-    ramp = " .:-=+*#%@"
-    photo = ImageOps.autocontrast(ImageOps.grayscale(square(images.load_sample("Cat (Chelsea)"))), cutoff=2)
-    left, top, right, bottom = font.getbbox("M")
-    cell_w, cell_h = font.getlength("M"), bottom - top + 1
-    columns = int(SIZE / cell_w)
-    rows = int(SIZE / cell_h)
-    small = np.asarray(photo.resize((columns, rows), Image.Resampling.BOX), dtype=np.float32) / 255
-    canvas = Image.new("RGB", (SIZE, SIZE), "white")
-    draw = ImageDraw.Draw(canvas)
-    for row in range(rows):
-        text = "".join(ramp[int((1 - value) * (len(ramp) - 1))] for value in small[row])
-        draw.text((0, row * cell_h), text, fill="black", font=font)
-    return canvas
+    photo = square(images.load_sample("Astronaut"))
+    result = ascii_art.convert(photo, ascii_art.AsciiConfig(columns=64, colour_mode="colour"))
+    return Image.fromarray(ascii_art.render(result, 8)).resize((SIZE, SIZE), Image.Resampling.LANCZOS)
 
 
 def sketch_thumbnail() -> Image.Image:
