@@ -28,7 +28,7 @@ TOOLS = [
 ]
 THUMBNAIL_NOTES = {
     "ascii": "Shown: the astronaut sample in 64 columns of matched glyphs, in colour.",
-    "style": "Shown: Chelsea the cat after Starry Night, same VGG19 weights.",
+    "style": "Shown: Chelsea the cat after Starry Night, 150 L-BFGS steps.",
     "sketch": "Shown: the dodge-and-burn pencil style the bundled model learns.",
     "gan": "Shown: Fashion-MNIST garments, what the GAN learns to draw.",
 }

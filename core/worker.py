@@ -55,6 +55,8 @@ def run(run_dir: Path) -> str:
     result_saved_at, result_dirty = 0.0, False
     started = time.time()
     events = None
+    previews = run_dir / "previews"
+    previews.mkdir(exist_ok=True)
     try:
         events = resolve(spec["target"])(spec["config"], run_dir)
         with (run_dir / "events.jsonl").open("a") as event_log:
@@ -65,7 +67,9 @@ def run(run_dir: Path) -> str:
                 event_log.flush()
                 final_metrics.update(record["metrics"])
                 if event.preview is not None:
-                    jobs.save_image_atomically(run_dir / "preview.png", _image(event.preview))
+                    preview = _image(event.preview)
+                    jobs.save_image_atomically(run_dir / "preview.png", preview)
+                    preview.save(previews / f"{event.step:06d}.png")  # the strip of earlier previews
                 if event.result is not None:
                     latest_result, result_dirty = event.result, True
                     if time.time() - result_saved_at > RESULT_SAVE_INTERVAL:

