@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import time
 import zipfile
 from pathlib import Path
 from typing import Any, Callable
@@ -90,7 +91,7 @@ def job_view(
         stopping = snapshot.status == "stopping"
         st.button(
             "Stopping…" if stopping else "Stop", key=f"stop-{job_id}", type="primary",
-            disabled=stopping, on_click=job_manager.stop, args=(job_id,),
+            disabled=stopping, on_click=_stop_and_wait, args=(job_id,),
             help="Ends the job after its current step; the latest result is kept.",
         )
     was_active = snapshot.active
@@ -117,6 +118,16 @@ def job_view(
     if not snapshot.active:
         _downloads(job_manager.run_dir(job_id), snapshot, result_name)
     return snapshot
+
+
+def _stop_and_wait(job_id: str, patience: float = 2.0) -> None:
+    """Stop's callback: ask, then wait a moment, so the rerun it triggers already shows
+    "Stopped" (a cooperative stop takes milliseconds) instead of waiting for the next poll."""
+    job_manager = manager()
+    job_manager.stop(job_id)
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline and job_manager.snapshot(job_id).active:
+        time.sleep(0.05)
 
 
 def preview_strip(job_id: str, count: int = 8) -> None:
