@@ -30,7 +30,7 @@ THUMBNAIL_NOTES = {
     "ascii": "Shown: the astronaut sample in 64 columns of matched glyphs, in colour.",
     "style": "Shown: Chelsea the cat after Starry Night, 150 L-BFGS steps.",
     "sketch": "Shown: the dodge-and-burn pencil style the bundled model learns.",
-    "gan": "Shown: Fashion-MNIST garments, what the GAN learns to draw.",
+    "gan": "Shown: garments drawn by the shipped Fashion-MNIST generator.",
 }
 
 page("Atelier", ":material/photo_library:", "An interactive lab for classic neural and non-neural image art.")

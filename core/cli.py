@@ -49,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     tools = parser.add_subparsers(title="tools", metavar="TOOL")
     add_ascii(tools)
     add_style(tools)
+    add_gan(tools)
     add_demo(tools)
     add_device(tools)
     add_assets(tools)
@@ -176,6 +177,75 @@ def run_style(arguments) -> int:
     content = images.load_image(arguments.content)
     styles = [images.load_image(path) for path in arguments.styles]
     return drive(style.stylise(content, styles, config), Path(arguments.output), arguments.metrics_json)
+
+
+# --- gan -------------------------------------------------------------------------------
+
+def add_gan(tools) -> None:
+    train = tools.add_parser("gan-train", help="train a DCGAN on Fashion-MNIST or a folder of pictures",
+                             description="Train a DCGAN; the checkpoint is written after every epoch.")
+    train.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist, or a folder of pictures")
+    train.add_argument("--epochs", type=int, required=True)
+    train.add_argument("--output", required=True, help="checkpoint file to write (e.g. gan.pt)")
+    train.add_argument("--classes", type=int, nargs="*", default=[], help="Fashion-MNIST classes to keep (0-9)")
+    train.add_argument("--size", type=int, help="picture side (default 32 for Fashion-MNIST, 64 for folders)")
+    train.add_argument("--channels", type=int, choices=[1, 3], help="default 1 for Fashion-MNIST, 3 for folders")
+    train.add_argument("--latent", type=int, default=100)
+    train.add_argument("--ngf", type=int, default=64)
+    train.add_argument("--ndf", type=int, default=64)
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--g-learning-rate", type=float, default=2e-4)
+    train.add_argument("--d-learning-rate", type=float, default=2e-4)
+    train.add_argument("--label-smoothing", type=float, default=0.0)
+    train.add_argument("--diffaugment", default="", help="comma list of color, translation, cutout")
+    train.add_argument("--limit", type=int, default=0, help="use at most this many pictures")
+    train.add_argument("--resume", default="", help="continue from this checkpoint")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], default="auto")
+    train.add_argument("--grid-output", help="also save the last epoch's sample grid here (PNG)")
+    train.add_argument("--metrics-json", help="write per-iteration losses and wall times here")
+    train.set_defaults(handler=run_gan_train)
+    sample = tools.add_parser("gan-sample", help="sample a grid of pictures from a trained generator")
+    sample.add_argument("--weights", required=True, help="a checkpoint from gan-train or GAN Studio")
+    sample.add_argument("-n", type=int, default=64, help="how many pictures")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--output", required=True, help="grid PNG to write")
+    sample.set_defaults(handler=run_gan_sample)
+    export = tools.add_parser("gan-export", help="shrink a training checkpoint to a generator for sampling")
+    export.add_argument("checkpoint")
+    export.add_argument("--output", required=True)
+    export.set_defaults(handler=lambda arguments: __import__("core.gan").gan.export_generator(
+        arguments.checkpoint, arguments.output) or 0)
+
+
+def run_gan_train(arguments) -> int:
+    from core import gan
+
+    folder = arguments.dataset != "fashion-mnist"
+    config = gan.GanConfig(
+        dataset=arguments.dataset, classes=tuple(arguments.classes), size=arguments.size or (64 if folder else 32),
+        channels=arguments.channels or (3 if folder else 1), latent=arguments.latent, ngf=arguments.ngf,
+        ndf=arguments.ndf, epochs=arguments.epochs, batch_size=arguments.batch_size,
+        g_learning_rate=arguments.g_learning_rate, d_learning_rate=arguments.d_learning_rate,
+        label_smoothing=arguments.label_smoothing, diffaugment=arguments.diffaugment, limit=arguments.limit,
+        seed=arguments.seed, device=arguments.device, resume=arguments.resume,
+    )
+    output = Path(arguments.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    grid = Path(arguments.grid_output) if arguments.grid_output else output.with_suffix(".png")
+    return drive(gan.train(config, output), grid, arguments.metrics_json)
+
+
+def run_gan_sample(arguments) -> int:
+    from core import gan, images
+
+    if not 1 <= arguments.n <= 1024:
+        raise ValueError("-n must be between 1 and 1024.")
+    generator, config = gan.load_generator(arguments.weights)
+    grid = gan.make_grid(gan.sample(generator, config, arguments.n, arguments.seed))
+    Path(arguments.output).write_bytes(images.to_png_bytes(grid))
+    print(f"saved {arguments.output}", file=sys.stderr)
+    return 0
 
 
 # --- demo ------------------------------------------------------------------------------

@@ -1,11 +1,165 @@
-from ui.placeholder import coming_soon
+"""GAN Studio: train a DCGAN and watch it learn; sample and interpolate from generators."""
 
-coming_soon(
-    "GAN Studio", ":material/blur_on:",
-    "Train a DCGAN on Fashion-MNIST or a folder of abstract art, and watch it learn.",
-    [
-        "Live generator and discriminator curves, and a fixed-noise grid every epoch to scrub through.",
-        "Stop, resume and download checkpoints; warnings for collapse and divergence.",
-        "Generate grids from a seed and interpolate between seeds with the bundled generators.",
-    ],
-)
+import dataclasses
+import hashlib
+import io
+from pathlib import Path
+
+import streamlit as st
+from PIL import Image
+
+from core import assets, gan
+from ui import jobs
+from ui.common import RUNS_DIR, page
+
+TOOL = "gan"
+LEARNING_RATES = [5e-5, 1e-4, 2e-4, 5e-4, 1e-3]
+
+
+@st.cache_resource(max_entries=4, show_spinner=False)
+def generator_for(path: str, modified: float):
+    return gan.load_generator(path)
+
+
+def generators() -> dict[str, Path]:
+    """Shipped generators (weights/) and the checkpoints of finished training runs."""
+    found = {f"Shipped: {path.stem}": path for path in sorted(assets.WEIGHTS_DIR.glob("gan-*.pt"))}
+    for card in jobs.manager().list_runs(TOOL):
+        checkpoint = RUNS_DIR / card["id"] / "checkpoint.pt"
+        if checkpoint.exists():
+            found[f"Trained: {card['id']} ({card.get('status')})"] = checkpoint
+    return found
+
+
+def epoch_scrubber(snapshot) -> None:
+    """Inside the live panel: the fixed-noise grid of any finished epoch so far."""
+    previews = jobs.manager().previews(snapshot.id)
+    if len(previews) > 1:
+        index = st.slider("Scrub through epochs", 1, len(previews), len(previews), key=f"gan_scrub_{snapshot.id}")
+        st.image(previews[index - 1][1].read_bytes(), caption=f"fixed-noise grid after epoch {index}", width=480)
+
+
+def png(array) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+page("GAN Studio", ":material/blur_on:",
+     "Train a DCGAN (Radford et al. 2016) on Fashion-MNIST or your own pictures and watch it learn; "
+     "then sample new pictures and walk between them.")
+train_tab, generate_tab = st.tabs(["Train", "Generate"])
+
+with train_tab:
+    job_id = jobs.current_job(TOOL)
+    data_column, settings_column = st.columns([1, 1], gap="large")
+    with data_column:
+        source = st.radio("Data", ["Fashion-MNIST", "Abstract art (Debian wallpapers)", "Upload a zip of pictures"],
+                          key="gan_source")
+        dataset, classes, size, channels, problem = "fashion-mnist", (), 32, 1, ""
+        if source == "Fashion-MNIST":
+            if assets.fashion_mnist_dir() is None:
+                problem = "Fashion-MNIST is not installed: sudo apt-get install dataset-fashion-mnist."
+            chosen = st.multiselect("Only these classes (empty = all)", list(range(10)), key="gan_classes",
+                                    format_func=lambda c: gan.FASHION_CLASSES[c])
+            classes = tuple(chosen)
+            st.caption("32x32 grey pictures of garments; 60,000 for all classes, 6,000 per class.")
+        elif source.startswith("Abstract"):
+            folders = assets.wallpaper_dirs()
+            size, channels = 64, 3
+            if folders:
+                dataset = str(folders[0])
+                st.caption(f"Pictures under {dataset}, centre-cropped, random crops and flips.")
+            else:
+                problem = "No wallpapers here: sudo apt-get install plasma-workspace-wallpapers gnome-backgrounds."
+        else:
+            size, channels = 64, 3
+            upload = st.file_uploader("Zip of pictures", type=["zip"], key="gan_zip")
+            if upload is None:
+                problem = "Upload a zip of pictures to train on."
+            else:
+                data = upload.getvalue()
+                target = RUNS_DIR / "uploads" / hashlib.sha1(data).hexdigest()[:12]
+                try:
+                    count = gan.extract_pictures_zip(data, target) if not target.exists() else len(list(target.iterdir()))
+                    dataset = str(target)
+                    st.caption(f"{count} pictures unpacked.")
+                except ValueError as error:
+                    problem = str(error)
+        if problem:
+            st.warning(problem)
+    with settings_column:
+        epochs = st.slider("Epochs", 1, 50, 5, key="gan_epochs")
+        batch_size = st.select_slider("Batch size", [8, 16, 32, 64, 128, 256], value=128, key="gan_batch")
+        g_lr = st.select_slider("Generator learning rate", LEARNING_RATES, value=2e-4, key="gan_glr")
+        d_lr = st.select_slider("Discriminator learning rate", LEARNING_RATES, value=2e-4, key="gan_dlr")
+        with st.expander("Model and tricks"):
+            latent = st.select_slider("Latent size", [16, 32, 64, 100, 128], value=100, key="gan_latent")
+            width = st.select_slider("Width (ngf = ndf)", [16, 32, 48, 64], value=64, key="gan_width",
+                                     help="Smaller trains faster on a CPU; 64 is the paper's.")
+            smoothing = st.slider("Label smoothing", 0.0, 0.3, 0.0, step=0.05, key="gan_smoothing")
+            policy = st.multiselect("DiffAugment", ["color", "translation", "cutout"], key="gan_diffaugment",
+                                    help="Helps on small sets of pictures (a few hundred).")
+            limit = st.select_slider("Pictures per epoch", [1000, 5000, 20000, "all"], value="all", key="gan_limit",
+                                     help="Fewer for a quick look: epochs finish sooner, samples come out rougher.")
+            seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_seed")
+        resumable = {card["id"]: RUNS_DIR / card["id"] / "checkpoint.pt" for card in jobs.manager().list_runs(TOOL)
+                     if (RUNS_DIR / card["id"] / "checkpoint.pt").exists()}
+        resume = st.selectbox("Resume from", ["(start fresh)", *resumable], key="gan_resume")
+        if st.button("Start training", type="primary", key="gan_start", disabled=bool(problem)):
+            try:
+                config = gan.GanConfig(
+                    dataset=dataset, classes=classes, size=size, channels=channels, latent=latent, ngf=width,
+                    ndf=width, epochs=epochs, batch_size=batch_size, g_learning_rate=g_lr, d_learning_rate=d_lr,
+                    label_smoothing=smoothing, diffaugment=",".join(policy), seed=int(seed),
+                    limit=0 if limit == "all" else int(limit),
+                    resume=str(resumable[resume]) if resume in resumable else "",
+                )
+            except ValueError as error:
+                st.error(str(error))
+            else:
+                job_id = jobs.start(TOOL, "core.gan:job", dataclasses.asdict(config), inputs={},
+                                    title=f"{source}, {epochs} epochs")
+    if job_id:
+        st.divider()
+        snapshot = jobs.job_view(job_id, curves=[["g_loss", "d_loss"], ["d_x", "d_g_z"]], result_name="grid.png",
+                                 extra=epoch_scrubber)
+        checkpoint = jobs.manager().run_dir(job_id) / "checkpoint.pt"
+        if checkpoint.exists() and not snapshot.active:
+            st.download_button("Download checkpoint", data=checkpoint.read_bytes, file_name=f"{job_id}.pt",
+                               key="gan_checkpoint", on_click="ignore")
+    jobs.runs_list(TOOL, key="gan-runs")
+
+with generate_tab:
+    available = generators()
+    if not available:
+        st.info("No generator yet: train one in the Train tab (a Fashion-MNIST epoch takes a few minutes on a CPU).")
+    else:
+        choice = st.selectbox("Generator", list(available), key="gan_generator")
+        try:
+            path = available[choice]
+            generator, config = generator_for(str(path), path.stat().st_mtime)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            grid_column, walk_column = st.columns(2, gap="large")
+            with grid_column:
+                count = st.select_slider("Pictures", [16, 36, 64, 100], value=64, key="gan_count")
+                sample_seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_sample_seed")
+                grid = gan.make_grid(gan.sample(generator, config, count, int(sample_seed)))
+                st.image(grid, caption=f"{count} samples, seed {sample_seed}", width="stretch")
+                st.download_button("Download grid", data=png(grid), file_name=f"gan-seed{sample_seed}.png",
+                                   mime="image/png", key="gan_grid_download", on_click="ignore")
+            with walk_column:
+                seed_a = st.number_input("From seed", 0, 2**31 - 1, 1, key="gan_seed_a")
+                seed_b = st.number_input("To seed", 0, 2**31 - 1, 2, key="gan_seed_b")
+                frames = st.slider("Frames", 4, 32, 10, key="gan_frames")
+                walk = gan.interpolate(generator, config, int(seed_a), int(seed_b), frames)
+                strip = gan.make_grid(walk, columns=frames)
+                st.image(strip, caption="spherical interpolation between the two seeds", width="stretch")
+                tiles = [Image.fromarray(gan.make_grid(walk[i:i + 1], columns=1)).resize((128, 128), Image.Resampling.NEAREST)
+                         for i in range(frames)]
+                buffer = io.BytesIO()
+                tiles[0].save(buffer, format="GIF", save_all=True, append_images=tiles[1:] + tiles[::-1], duration=80, loop=0)
+                st.download_button("Download GIF", data=buffer.getvalue(), file_name=f"walk-{seed_a}-{seed_b}.gif",
+                                   mime="image/gif", key="gan_gif_download", on_click="ignore")

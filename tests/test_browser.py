@@ -287,3 +287,33 @@ def test_style_transfer_short_run_preview_updates_then_stop(server, page):
     assert (server["runs"] / job_id / "result.png").exists()
     page.get_by_role("button", name="Download result").wait_for(timeout=30_000)
     shot(page, "10-style-stopped")
+
+
+def test_gan_short_training_grid_updates_then_stop(server, page):
+    page.goto(f"{server['url']}/GAN_Studio")
+    wait_for_app(page)
+    page.get_by_text("Model and tricks").click()
+    for key, press in [("gan_width", "Home"), ("gan_limit", "Home"), ("gan_epochs", "End")]:
+        slider = page.locator(f".st-key-{key}").get_by_role("slider")
+        slider.focus()
+        slider.press(press)  # width 16, 1000 pictures per epoch, 50 epochs: an epoch in about a second
+        wait_for_app(page)
+    page.locator(".st-key-gan_start button").click()
+    page.get_by_text("Live preview").first.wait_for(timeout=90_000)
+    job_id = page.url.split("job=")[1].split("&")[0]
+    previews = server["runs"] / job_id / "previews"
+    deadline = time.monotonic() + 90
+    while len(list(previews.glob("*.png"))) < 3:  # three epochs' grids
+        assert time.monotonic() < deadline, "the grid did not update"
+        time.sleep(0.5)
+    page.get_by_text("Scrub through epochs").wait_for(timeout=30_000)
+    shot(page, "11-gan-running")
+    page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text(re.compile(r"Stopped at step \d+")).first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Download checkpoint").wait_for(timeout=30_000)
+    assert (server["runs"] / job_id / "checkpoint.pt").exists()
+    shot(page, "12-gan-stopped")
+    page.get_by_role("tab", name="Generate").click()
+    page.get_by_text("spherical interpolation").wait_for(timeout=60_000)
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "13-gan-generate")

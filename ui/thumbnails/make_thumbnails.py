@@ -52,7 +52,14 @@ def style_thumbnail() -> Image.Image:
 
 
 def gan_thumbnail() -> Image.Image:
-    """A grid of Fashion-MNIST garments: what the GAN learns to draw."""
+    """Samples of the shipped Fashion-MNIST generator (real garments if it is not there yet)."""
+    from core import gan
+
+    shipped = assets.WEIGHTS_DIR / "gan-fashion-mnist.pt"
+    if shipped.exists():
+        generator, config = gan.load_generator(shipped)
+        grid = gan.make_grid(gan.sample(generator, config, 36, seed=3))
+        return Image.fromarray(grid).resize((SIZE, SIZE), Image.Resampling.LANCZOS)
     folder = assets.fashion_mnist_dir()
     with gzip.open(folder / "t10k-images-idx3-ubyte.gz") as handle:
         pictures = np.frombuffer(handle.read(), np.uint8, offset=16).reshape(-1, 28, 28)[:64]

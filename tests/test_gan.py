@@ -1,0 +1,146 @@
+"""GAN Studio core: shapes, a couple of training steps, checkpoints and resume, the idx reader."""
+
+import gzip
+import struct
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from core import gan
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("size,channels", [(32, 1), (64, 3)])
+def test_shapes_for_both_sizes(size, channels):
+    config = gan.GanConfig(size=size, channels=channels, ngf=8, ndf=8, latent=16)
+    generator, discriminator = gan.build_generator(config), gan.build_discriminator(config)
+    fake = generator(torch.randn(5, 16, 1, 1))
+    assert fake.shape == (5, channels, size, size) and fake.min() >= -1 and fake.max() <= 1
+    assert discriminator(fake).shape == (5, 1)
+    weights = [m.weight for m in generator.modules() if isinstance(m, torch.nn.ConvTranspose2d)]
+    assert all(abs(float(w.detach().std()) - 0.02) < 0.006 for w in weights)  # N(0, 0.02)
+
+
+def random_folder(folder: Path, count: int, size=40) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    for index in range(count):
+        Image.fromarray(rng.integers(0, 255, (size, size + 6, 3), np.uint8)).save(folder / f"p{index}.png")
+    (folder / "broken.png").write_bytes(b"not a picture")
+    return folder
+
+
+def small_config(folder, **changes):
+    settings = dict(dataset=str(folder), size=16, channels=3, ngf=8, ndf=8, latent=8, batch_size=8, epochs=1, grid=4)
+    return gan.GanConfig(**{**settings, **changes})
+
+
+def test_two_training_steps_emit_the_expected_metrics(tmp_path):
+    events = list(gan.train(small_config(random_folder(tmp_path / "pics", 16))))
+    assert [event.step for event in events] == [1, 2]
+    assert {"g_loss", "d_loss", "d_x", "d_g_z"} <= set(events[0].metrics)
+    assert 0 < events[0].metrics["d_x"] < 1 and 0 < events[0].metrics["d_g_z"] < 1
+    assert events[0].preview is None and events[-1].preview is not None  # the grid comes once per epoch
+    assert "1 unreadable files skipped" in events[-1].message or "epoch" in events[-1].message
+
+
+def test_checkpoint_round_trip_and_resume_continue_the_count(tmp_path):
+    folder = random_folder(tmp_path / "pics", 16)
+    checkpoint = tmp_path / "gan.pt"
+    first = list(gan.train(small_config(folder, epochs=1), checkpoint))
+    saved = gan.load_checkpoint(checkpoint)
+    assert saved["step"] == 2 and saved["epoch"] == 1
+    generator, config = gan.load_generator(checkpoint)
+    assert config.size == 16 and config.channels == 3
+    grid_a = gan.make_grid(gan.sample(generator, config, 4, seed=5))
+    grid_b = gan.make_grid(gan.sample(gan.load_generator(checkpoint)[0], config, 4, seed=5))
+    np.testing.assert_array_equal(grid_a, grid_b)
+    resumed = list(gan.train(small_config(folder, epochs=2, resume=str(checkpoint)), checkpoint))
+    assert [event.step for event in resumed] == [3, 4] and resumed[0].total == 4
+    assert gan.load_checkpoint(checkpoint)["step"] == 4
+    assert first[-1].step == 2
+    small = tmp_path / "shipped.pt"
+    gan.export_generator(checkpoint, small)
+    assert small.stat().st_size < checkpoint.stat().st_size / 3
+    exported, _ = gan.load_generator(small)
+    grid_c = gan.make_grid(gan.sample(exported, config, 4, seed=5))
+    assert np.abs(grid_c.astype(int) - gan.make_grid(gan.sample(gan.load_generator(checkpoint)[0], config, 4, seed=5))).max() <= 3
+    with pytest.raises(ValueError, match="holds only a generator"):
+        list(gan.train(small_config(folder, epochs=3, resume=str(small))))
+
+
+def test_bad_checkpoints_say_why(tmp_path):
+    junk = tmp_path / "junk.pt"
+    junk.write_bytes(b"certainly not a checkpoint")
+    with pytest.raises(ValueError, match="not a GAN Studio checkpoint"):
+        gan.load_generator(junk)
+    folder = random_folder(tmp_path / "pics", 16)
+    checkpoint = tmp_path / "gan.pt"
+    list(gan.train(small_config(folder), checkpoint))
+    with pytest.raises(ValueError, match="another model"):
+        list(gan.train(small_config(folder, ngf=16, resume=str(checkpoint))))
+
+
+def test_too_few_pictures_and_no_pictures_say_what_is_needed(tmp_path):
+    with pytest.raises(ValueError, match="fewer than one batch of 8.*DiffAugment"):
+        list(gan.train(small_config(random_folder(tmp_path / "few", 5))))
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("no pictures here")
+    with pytest.raises(ValueError, match="No readable pictures"):
+        list(gan.train(small_config(tmp_path / "empty")))
+
+
+def write_idx(path: Path, array: np.ndarray, compress: bool) -> None:
+    header = struct.pack(">BBBB", 0, 0, 8, array.ndim) + struct.pack(f">{array.ndim}I", *array.shape)
+    data = header + array.astype(np.uint8).tobytes()
+    path.write_bytes(gzip.compress(data) if compress else data)
+
+
+def test_the_idx_reader_on_files_the_test_writes(tmp_path):
+    pictures = np.arange(2 * 3 * 4, dtype=np.uint8).reshape(2, 3, 4)
+    write_idx(tmp_path / "p.idx.gz", pictures, True)
+    write_idx(tmp_path / "p.idx", pictures, False)
+    np.testing.assert_array_equal(gan.read_idx(tmp_path / "p.idx.gz"), pictures)
+    np.testing.assert_array_equal(gan.read_idx(tmp_path / "p.idx"), pictures)
+    (tmp_path / "short.idx").write_bytes((tmp_path / "p.idx").read_bytes()[:-5])
+    with pytest.raises(ValueError, match="truncated"):
+        gan.read_idx(tmp_path / "short.idx")
+    (tmp_path / "text.idx").write_bytes(b"hello world")
+    with pytest.raises(ValueError, match="not an unsigned-byte IDX"):
+        gan.read_idx(tmp_path / "text.idx")
+
+
+def test_fashion_mnist_loads_with_a_class_filter():
+    pictures = gan.fashion_mnist(gan.GanConfig(classes=(7,)))  # sneakers
+    assert pictures.shape == (6000, 28, 28)
+
+
+def test_slerp_keeps_the_ends_and_the_norm():
+    a, b = torch.randn(100), torch.randn(100)
+    torch.testing.assert_close(gan.slerp(a, b, 0.0), a)
+    torch.testing.assert_close(gan.slerp(a, b, 1.0), b, atol=1e-5, rtol=1e-5)
+    middle = gan.slerp(a, b, 0.5)
+    assert abs(float(middle.norm()) - (float(a.norm()) + float(b.norm())) / 2) < 0.2 * float(a.norm())
+
+
+def test_cli_trains_and_samples(tmp_path):
+    folder = random_folder(tmp_path / "pics", 16)
+    checkpoint = tmp_path / "g.pt"
+    completed = subprocess.run([sys.executable, "-m", "core", "gan-train", "--dataset", str(folder), "--epochs", "1",
+                                "--size", "16", "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--output", str(checkpoint)],
+                               cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    grid = tmp_path / "grid.png"
+    completed = subprocess.run([sys.executable, "-m", "core", "gan-sample", "--weights", str(checkpoint), "-n", "9",
+                                "--seed", "2", "--output", str(grid)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    assert Image.open(grid).size == (3 * 18 + 2, 3 * 18 + 2)
+    completed = subprocess.run([sys.executable, "-m", "core", "gan-sample", "--weights", str(grid), "--output",
+                                str(tmp_path / "x.png")], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 2 and "not a GAN Studio checkpoint" in completed.stderr
