@@ -211,6 +211,11 @@ def add_gan(tools) -> None:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--output", required=True, help="grid PNG to write")
     sample.set_defaults(handler=run_gan_sample)
+    evaluate = tools.add_parser("gan-fid", help="FID of a Fashion-MNIST generator under the stated protocol")
+    evaluate.add_argument("--weights", required=True)
+    evaluate.add_argument("-n", type=int, default=2000, help="pictures per set")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.set_defaults(handler=run_gan_fid)
     export = tools.add_parser("gan-export", help="shrink a training checkpoint to a generator for sampling")
     export.add_argument("checkpoint")
     export.add_argument("--output", required=True)
@@ -234,6 +239,15 @@ def run_gan_train(arguments) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     grid = Path(arguments.grid_output) if arguments.grid_output else output.with_suffix(".png")
     return drive(gan.train(config, output), grid, arguments.metrics_json)
+
+
+def run_gan_fid(arguments) -> int:
+    from core import gan
+
+    generator, config = gan.load_generator(arguments.weights)
+    scores = gan.fid(generator, config, arguments.n, arguments.seed)
+    print(json.dumps({**scores, "pictures_per_set": arguments.n, "layer": gan.FID_LAYER, "size": gan.FID_SIZE}))
+    return 0
 
 
 def run_gan_sample(arguments) -> int:

