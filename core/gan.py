@@ -21,6 +21,7 @@ import dataclasses
 import gzip
 import math
 import struct
+import warnings
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -532,7 +533,9 @@ def frechet_distance(first: np.ndarray, second: np.ndarray) -> float:
 
     mean_a, mean_b = first.mean(axis=0), second.mean(axis=0)
     cov_a, cov_b = np.cov(first, rowvar=False), np.cov(second, rowvar=False)
-    root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
+    with warnings.catch_warnings():  # fewer samples than features gives a singular product; the
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)  # real part is still the distance
+        root, _ = linalg.sqrtm(cov_a @ cov_b, disp=False)
     if np.iscomplexobj(root):
         root = root.real
     return float(((mean_a - mean_b) ** 2).sum() + np.trace(cov_a + cov_b - 2 * root))
