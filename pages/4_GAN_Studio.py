@@ -37,6 +37,40 @@ def generators() -> dict[str, Path]:
     return found
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def sample_grid(path: str, modified: float, count: int, seed: int):
+    generator, config = generator_for(path, modified)
+    return gan.make_grid(gan.sample(generator, config, count, seed))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def walk(path: str, modified: float, seed_a: int, seed_b: int, frames: int) -> tuple:
+    """(strip picture, GIF bytes) of a slerp walk between two seeds."""
+    generator, config = generator_for(path, modified)
+    pictures = gan.interpolate(generator, config, seed_a, seed_b, frames)
+    tiles = [Image.fromarray(gan.make_grid(pictures[i:i + 1], columns=1)).resize((128, 128), Image.Resampling.NEAREST)
+             for i in range(frames)]
+    buffer = io.BytesIO()
+    tiles[0].save(buffer, format="GIF", save_all=True, append_images=tiles[1:] + tiles[::-1], duration=80, loop=0)
+    return gan.make_grid(pictures, columns=frames), buffer.getvalue()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def memorisation_rows(path: str, modified: float, seed: int) -> list:
+    """For 6 samples: the sample and its 3 nearest training pictures, as one strip each."""
+    import torch
+
+    generator, config = generator_for(path, modified)
+    training = fashion_training_pictures()
+    probes = gan.sample(generator, config, 6, seed)
+    rows = []
+    for row, indices in enumerate(gan.nearest_training(probes, training, count=3)):
+        neighbours = torch.from_numpy(np.array(training[indices])).float().div(127.5).sub(1).unsqueeze(1)
+        neighbours = torch.nn.functional.interpolate(neighbours, size=probes.shape[-2:], mode="bilinear")
+        rows.append(gan.make_grid(torch.cat([probes[row:row + 1, :1], neighbours]), columns=4))
+    return rows
+
+
 def epoch_scrubber(snapshot) -> None:
     """Inside the live panel: the fixed-noise grid of any finished epoch so far."""
     previews = jobs.manager().previews(snapshot.id)
@@ -149,10 +183,11 @@ with generate_tab:
             st.error(str(error))
         else:
             grid_column, walk_column = st.columns(2, gap="large")
+            stamp = path.stat().st_mtime
             with grid_column:
                 count = st.select_slider("Pictures", [16, 36, 64, 100], value=64, key="gan_count")
                 sample_seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_sample_seed")
-                grid = gan.make_grid(gan.sample(generator, config, count, int(sample_seed)))
+                grid = sample_grid(str(path), stamp, count, int(sample_seed))
                 st.image(grid, caption=f"{count} samples, seed {sample_seed}", width="stretch")
                 st.download_button("Download grid", data=png(grid), file_name=f"gan-seed{sample_seed}.png",
                                    mime="image/png", key="gan_grid_download", on_click="ignore")
@@ -160,26 +195,13 @@ with generate_tab:
                 seed_a = st.number_input("From seed", 0, 2**31 - 1, 1, key="gan_seed_a")
                 seed_b = st.number_input("To seed", 0, 2**31 - 1, 2, key="gan_seed_b")
                 frames = st.slider("Frames", 4, 32, 10, key="gan_frames")
-                walk = gan.interpolate(generator, config, int(seed_a), int(seed_b), frames)
-                strip = gan.make_grid(walk, columns=frames)
+                strip, gif = walk(str(path), stamp, int(seed_a), int(seed_b), frames)
                 st.image(strip, caption="spherical interpolation between the two seeds", width="stretch")
-                tiles = [Image.fromarray(gan.make_grid(walk[i:i + 1], columns=1)).resize((128, 128), Image.Resampling.NEAREST)
-                         for i in range(frames)]
-                buffer = io.BytesIO()
-                tiles[0].save(buffer, format="GIF", save_all=True, append_images=tiles[1:] + tiles[::-1], duration=80, loop=0)
-                st.download_button("Download GIF", data=buffer.getvalue(), file_name=f"walk-{seed_a}-{seed_b}.gif",
+                st.download_button("Download GIF", data=gif, file_name=f"walk-{seed_a}-{seed_b}.gif",
                                    mime="image/gif", key="gan_gif_download", on_click="ignore")
             if config.dataset == "fashion-mnist" and assets.fashion_mnist_dir() is not None:
                 with st.expander("Memorisation check: does it copy its training pictures?"):
                     st.caption("Each row: a sample (left), then its three nearest Fashion-MNIST training pictures "
                                "in pixels. Near-identical rows would mean the generator memorised.")
-                    training = fashion_training_pictures()
-                    probes = gan.sample(generator, config, 6, int(sample_seed))
-                    nearest = gan.nearest_training(probes, training, count=3)
-                    import torch
-
-                    for row, indices in enumerate(nearest):
-                        neighbours = torch.from_numpy(np.array(training[indices])).float().div(127.5).sub(1).unsqueeze(1)
-                        neighbours = torch.nn.functional.interpolate(neighbours, size=probes.shape[-2:], mode="bilinear")
-                        strip = gan.make_grid(torch.cat([probes[row:row + 1, :1], neighbours]), columns=4)
-                        st.image(strip, width=240)
+                    for strip_row in memorisation_rows(str(path), stamp, int(sample_seed)):
+                        st.image(strip_row, width=240)
