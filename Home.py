@@ -20,7 +20,7 @@ TOOLS = [
      "Repaints a photo in the style of a painting (Gatys et al.), by optimising the image through "
      "an ImageNet VGG19 that ships with the app and works offline."),
     ("sketch", "pages/3_Photo_to_Sketch.py", "Photo to Sketch", ":material/draw:",
-     "A convolutional autoencoder (Keras) turns photos into pencil sketches; use the bundled 256 "
+     "A convolutional autoencoder (Keras) turns photos into pencil sketches; use the shipped 256 "
      "and 512 px models or train your own on your pairs."),
     ("gan", "pages/4_GAN_Studio.py", "GAN Studio", ":material/blur_on:",
      "Train a DCGAN on Fashion-MNIST or a folder of abstract art and watch it learn, epoch by "
@@ -29,7 +29,7 @@ TOOLS = [
 THUMBNAIL_NOTES = {
     "ascii": "Shown: the astronaut sample in 64 columns of matched glyphs, in colour.",
     "style": "Shown: Chelsea the cat after Starry Night, 150 L-BFGS steps.",
-    "sketch": "Shown: the dodge-and-burn pencil style the bundled model learns.",
+    "sketch": "Shown: the astronaut sketched by the shipped 256 px model.",
     "gan": "Shown: garments drawn by the shipped Fashion-MNIST generator.",
 }
 

@@ -45,6 +45,9 @@ system-deps:
 bench: $(APP_STAMP)
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/ascii.py
+	$(BIN)/python bench/style.py
+	$(BIN)/python bench/gan.py
+	$(BIN)/python bench/sketch.py
 
 thumbnails: $(APP_STAMP)
 	$(BIN)/python ui/thumbnails/make_thumbnails.py

@@ -68,8 +68,27 @@ def fashion_mnist_dir(extra: str | os.PathLike | None = None) -> Path | None:
     return None
 
 
+# The abstract works among Debian's wallpapers (the rest are photos of landscapes, leaves, boats):
+# GNOME's pattern backgrounds and KDE Plasma's abstract/digital ones. Licences per picture are in
+# /usr/share/doc/gnome-backgrounds/copyright and /usr/share/doc/plasma-workspace-wallpapers/copyright.
+ABSTRACT_GNOME = ("adwaita-d", "adwaita-l", "grid-d", "grid-l", "licorice-d", "licorice-l", "truchet-d", "truchet-l")
+ABSTRACT_PLASMA = ("Canopee", "Cascade", "Cluster", "Elarun", "Flow", "Honeywave", "IceCold", "Kay", "Kokkini", "Opal",
+                   "PastelHills", "Patak", "Shell")
+
+
 def wallpaper_dirs() -> list[Path]:
     return [Path(folder) for folder in WALLPAPER_DIRS if Path(folder).is_dir()]
+
+
+def abstract_art_files() -> list[Path]:
+    """The curated abstract wallpapers that are installed (every resolution of each; callers keep one)."""
+    found = []
+    gnome, plasma = Path(WALLPAPER_DIRS[1]), Path(WALLPAPER_DIRS[0])
+    for name in ABSTRACT_GNOME:
+        found += sorted(gnome.glob(f"{name}.*"))
+    for name in ABSTRACT_PLASMA:
+        found += sorted((plasma / name / "contents").glob("images*/*"))
+    return [path for path in found if path.is_file()]
 
 
 def shipped_weights(name: str) -> Path | None:

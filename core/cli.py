@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures
+import dataclasses
 import json
 import os
 import sys
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     tools = parser.add_subparsers(title="tools", metavar="TOOL")
     add_ascii(tools)
     add_style(tools)
+    add_sketch(tools)
     add_gan(tools)
     add_demo(tools)
     add_device(tools)
@@ -179,12 +181,139 @@ def run_style(arguments) -> int:
     return drive(style.stylise(content, styles, config), Path(arguments.output), arguments.metrics_json)
 
 
+# --- sketch ------------------------------------------------------------------------------
+
+def add_sketch(tools) -> None:
+    command = tools.add_parser("sketch", help="turn a photo into a pencil sketch with the Keras autoencoder",
+                               description="Sketch PHOTO with a shipped model (256 or 512) or a trained one.")
+    command.add_argument("photo")
+    command.add_argument("--output", required=True, help="sketch PNG to write")
+    command.add_argument("--model", default="256", help="256 or 512 (shipped), or a .keras / .weights.h5 file")
+    command.add_argument("--working-side", type=int,
+                         help="longer side the photo is sketched at (default: the model's size; above twice "
+                              "that it is sketched in tiles)")
+    command.add_argument("--darkness", type=float, default=1.0, help="gamma applied after the model (>1 darker)")
+    command.add_argument("--line-weight", type=int, default=0, help="thicken (>0) or thin (<0) lines by N px")
+    command.set_defaults(handler=run_sketch)
+    train = tools.add_parser("sketch-train", help="train the photo-to-sketch autoencoder",
+                             description="Train on the built-in pairs (offline photos + a pencil filter) or on "
+                                         "a zip of photos/ and sketches/ (or A/ and B/) with matching names. The "
+                                         "best weights are written whenever the validation MAE improves.")
+    train.add_argument("--data", default="", help="zip of pairs (default: the built-in pairs)")
+    train.add_argument("--size", type=int, choices=[256, 512], default=256)
+    train.add_argument("--epochs", type=int, required=True)
+    train.add_argument("--output-weights", required=True, help=".keras (model) or .weights.h5 (weights) to write")
+    train.add_argument("--metrics-json", help="write per-epoch and final metrics here")
+    train.add_argument("--batch-size", type=int, default=16)
+    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument("--patience", type=int, default=5)
+    train.add_argument("--validation-split", type=float, default=0.15)
+    train.add_argument("--pairs", type=int, default=320, help="crops cut from the photos or uploaded pairs")
+    train.add_argument("--style", choices=["dodge-and-burn", "xdog"], default="dodge-and-burn",
+                       help="pencil filter that draws the built-in targets")
+    train.add_argument("--no-flip", action="store_true")
+    train.add_argument("--rotate", type=float, default=10.0, help="largest random rotation, degrees")
+    train.add_argument("--init", default="", help="start from these weights (e.g. the 256 model for 512)")
+    train.add_argument("--strip-output", help="also save the best epoch's photo | target | prediction strip")
+    train.add_argument("--seed", type=int, default=0)
+    train.set_defaults(handler=run_sketch_train)
+    evaluate = tools.add_parser("sketch-eval", help="score a sketch model on the held-out built-in pairs",
+                                description="MAE, SSIM and PSNR on the built-in validation pairs (whole photos "
+                                            "held out), beside a blank page and the mean sketch.")
+    evaluate.add_argument("--model", default="256", help="256 or 512 (shipped), or a model file")
+    evaluate.add_argument("--size", type=int, choices=[256, 512], default=256, help="size of the pairs")
+    evaluate.add_argument("--pairs", type=int, default=320)
+    evaluate.add_argument("--style", choices=["dodge-and-burn", "xdog"], default="dodge-and-burn")
+    evaluate.add_argument("--seed", type=int, default=0, help="the seed the pairs were cut with")
+    evaluate.add_argument("--json", action="store_true", help="print JSON, for programs")
+    evaluate.set_defaults(handler=run_sketch_eval)
+    serve = tools.add_parser("sketch-serve", help="(internal) answer sketch requests on stdin for the app")
+    serve.set_defaults(handler=lambda arguments: __import__("core.sketch").sketch.serve() or 0)
+
+
+def run_sketch(arguments) -> int:
+    import numpy as np
+
+    from core import images, sketch
+
+    photo = np.asarray(images.load_image(arguments.photo))  # bad input fails before TensorFlow loads
+    model = sketch.load_model(sketch.resolve_model_path(arguments.model))
+    drawn = sketch.adjust(sketch.sketch_photo(model, photo, working_side=arguments.working_side),
+                          arguments.darkness, arguments.line_weight)
+    output = Path(arguments.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_bytes(images.to_png_bytes(drawn))
+    print(f"saved {output} ({drawn.shape[1]}x{drawn.shape[0]})", file=sys.stderr)
+    return 0
+
+
+def run_sketch_eval(arguments) -> int:
+    from core import sketch
+
+    config = sketch.SketchConfig(size=arguments.size, pairs=arguments.pairs, style=arguments.style,
+                                 seed=arguments.seed)
+    pairs = sketch.builtin_pairs(config)
+    scores = sketch.held_out_scores(sketch.load_model(sketch.resolve_model_path(arguments.model)), pairs)
+    scores["validation_pairs"] = len(pairs.validation_photos)
+    if arguments.json:
+        print(json.dumps({**scores, "validation_sources": pairs.validation_sources}, indent=1))
+    else:
+        print(f"{len(pairs.validation_photos)} held-out pairs of {config.size} px from "
+              f"{', '.join(pairs.validation_sources)}")
+        print(f"model:      MAE {scores['mae']:.4f}  SSIM {scores['ssim']:.3f}  PSNR {scores['psnr']:.2f} dB")
+        print(f"blank page: MAE {scores['white_page_mae']:.4f}  SSIM {scores['white_page_ssim']:.3f}")
+        print(f"mean sketch: MAE {scores['mean_sketch_mae']:.4f}")
+    return 0
+
+
+def run_sketch_train(arguments) -> int:
+    from core import images, sketch
+
+    config = sketch.SketchConfig(
+        size=arguments.size, epochs=arguments.epochs, batch_size=arguments.batch_size,
+        learning_rate=arguments.learning_rate, patience=arguments.patience,
+        validation_split=arguments.validation_split, flip=not arguments.no_flip, rotate=arguments.rotate,
+        data=arguments.data, style=arguments.style, pairs=arguments.pairs, init=arguments.init, seed=arguments.seed,
+    )
+    output = Path(arguments.output_weights)
+    if not (output.name.endswith(".weights.h5") or output.suffix == ".keras"):
+        raise ValueError("--output-weights must end in .keras or .weights.h5.")
+    pairs = sketch.load_pairs(config)
+    print(f"{len(pairs.train_photos)} training and {len(pairs.validation_photos)} validation pairs "
+          f"of {config.size} px", file=sys.stderr)
+    records, final, started, status, last_print = [], {}, time.time(), 0, 0.0
+    try:
+        for event in sketch.train(config, output, pairs):
+            if event.message and (event.metrics or time.time() - last_print > 15):  # epochs, and a pulse
+                print(event.message, file=sys.stderr)
+                last_print = time.time()
+            if event.metrics:
+                records.append({**event.to_record(), "time": round(time.time() - started, 2)})
+                final = event.metrics
+            if event.result is not None and arguments.strip_output:
+                Path(arguments.strip_output).write_bytes(images.to_png_bytes(event.result))
+    except KeyboardInterrupt:
+        status = EXIT_INTERRUPTED
+        print(f"interrupted: the best weights so far are in {output}" if output.exists() else "interrupted",
+              file=sys.stderr)
+    finally:
+        if arguments.metrics_json:
+            summary = {"config": dataclasses.asdict(config), "epochs": records, "final": final,
+                       "train_pairs": len(pairs.train_photos), "validation_pairs": len(pairs.validation_photos),
+                       "train_sources": pairs.sources, "validation_sources": pairs.validation_sources,
+                       "wall_seconds": round(time.time() - started, 1)}
+            Path(arguments.metrics_json).write_text(json.dumps(summary, indent=1))
+    if output.exists():
+        print(f"saved {output}", file=sys.stderr)
+    return status
+
+
 # --- gan -------------------------------------------------------------------------------
 
 def add_gan(tools) -> None:
     train = tools.add_parser("gan-train", help="train a DCGAN on Fashion-MNIST or a folder of pictures",
                              description="Train a DCGAN; the checkpoint is written after every epoch.")
-    train.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist, or a folder of pictures")
+    train.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist, abstract-art (Debian wallpapers), or a folder of pictures")
     train.add_argument("--epochs", type=int, required=True)
     train.add_argument("--output", required=True, help="checkpoint file to write (e.g. gan.pt)")
     train.add_argument("--classes", type=int, nargs="*", default=[], help="Fashion-MNIST classes to keep (0-9)")
@@ -202,6 +331,9 @@ def add_gan(tools) -> None:
     train.add_argument("--resume", default="", help="continue from this checkpoint")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], default="auto")
+    train.add_argument("--crops", type=int, default=1, help="random crops per picture of a folder (1 = centre)")
+    train.add_argument("--fid-every", type=int, default=0, help="VGG-FID every N epochs and after the last (0 = off)")
+    train.add_argument("--fid-count", type=int, default=500, help="pictures per set for that FID")
     train.add_argument("--grid-output", help="also save the last epoch's sample grid here (PNG)")
     train.add_argument("--metrics-json", help="write per-iteration losses and wall times here")
     train.set_defaults(handler=run_gan_train)
@@ -233,7 +365,8 @@ def run_gan_train(arguments) -> int:
         ndf=arguments.ndf, epochs=arguments.epochs, batch_size=arguments.batch_size,
         g_learning_rate=arguments.g_learning_rate, d_learning_rate=arguments.d_learning_rate,
         label_smoothing=arguments.label_smoothing, diffaugment=arguments.diffaugment, limit=arguments.limit,
-        seed=arguments.seed, device=arguments.device, resume=arguments.resume,
+        seed=arguments.seed, device=arguments.device, resume=arguments.resume, fid_every=arguments.fid_every,
+        fid_count=arguments.fid_count, crops=arguments.crops,
     )
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -38,7 +38,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".g
 
 @dataclasses.dataclass
 class GanConfig:
-    dataset: str = "fashion-mnist"  # "fashion-mnist" or a folder of pictures
+    dataset: str = "fashion-mnist"  # "fashion-mnist", "abstract-art" (Debian wallpapers) or a folder of pictures
     classes: tuple[int, ...] = ()  # Fashion-MNIST classes to keep (0-9); empty = all
     size: int = 32  # picture side, px (a power of two, 16 to 128)
     channels: int = 1  # 1 = grey, 3 = RGB
@@ -53,11 +53,14 @@ class GanConfig:
     label_smoothing: float = 0.0  # real labels become 1 - this (0.1 is common)
     diffaugment: str = ""  # "" = off, or a comma list of color, translation, cutout
     limit: int = 0  # use at most this many training pictures (0 = all); for quick runs
+    crops: int = 1  # per picture of a folder: 1 = its centre square; more = random squares (small folders)
     grid: int = 64  # pictures in the fixed-noise grid
     seed: int = 0
     device: str = "auto"
     precision: str = "auto"  # auto (bfloat16 convolutions where the hardware has them) | float32 | bfloat16
     resume: str = ""  # a checkpoint to continue from
+    fid_every: int = 0  # VGG-FID every this many epochs and after the last (0 = off); see vgg_features
+    fid_count: int = 500  # pictures per set for that in-training FID (the reported protocol uses 2,000)
 
     def __post_init__(self) -> None:
         if self.size < 16 or self.size > 128 or self.size & (self.size - 1):
@@ -75,6 +78,10 @@ class GanConfig:
             raise ValueError(f"Unknown DiffAugment policy {', '.join(sorted(unknown))}; use color, translation, cutout.")
         if self.precision not in ("auto", "float32", "bfloat16"):
             raise ValueError("precision must be auto, float32 or bfloat16.")
+        if not 1 <= self.crops <= 1000:
+            raise ValueError("crops must be between 1 and 1000 per picture.")
+        if self.fid_every < 0 or self.fid_count < 50:
+            raise ValueError("fid_every must be 0 (off) or more, and fid_count at least 50 pictures.")
         if any(not 0 <= label <= 9 for label in self.classes):
             raise ValueError("Fashion-MNIST classes are 0 to 9.")
 
@@ -153,26 +160,71 @@ def fashion_mnist(config: GanConfig, folder: str | Path | None = None) -> np.nda
 
 
 def picture_folder(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, int]:
-    """Every readable picture under ``folder``, centre-cropped square and resized a little above
-    ``size`` (random crops come later); returns (N, side, side, channels) uint8 and how many
-    files were skipped as unreadable."""
-    paths = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+    """Every readable picture under ``folder`` (or, for "abstract-art", the curated Debian
+    wallpapers), centre-cropped square (or ``config.crops`` random squares) and resized a little
+    above ``size`` (random crops of that come later); returns (N, side, side, channels) uint8 and
+    how many files were skipped as unreadable."""
+    if str(folder) == "abstract-art":
+        paths = distinct_pictures(assets.abstract_art_files())
+        if not paths:
+            raise ValueError("No abstract-art wallpapers here: sudo apt-get install plasma-workspace-wallpapers "
+                             "gnome-backgrounds.")
+    else:
+        paths = distinct_pictures(sorted(p for p in Path(folder).rglob("*")
+                                         if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()))
     side = round(config.size * 1.125)
+    rng = np.random.default_rng(config.seed)
     kept, skipped = [], 0
     for path in paths:
         try:
-            picture = images.load_image(path, min_side=8)
+            picture = images.load_image(path, min_side=8, draft_size=(side * 8, side * 8))
         except ValueError:
             skipped += 1
             continue
-        square = min(picture.size)
-        left, top = (picture.width - square) // 2, (picture.height - square) // 2
-        picture = picture.crop((left, top, left + square, top + square)).resize((side, side), Image.Resampling.LANCZOS)
-        array = np.asarray(picture.convert("L" if config.channels == 1 else "RGB"))
-        kept.append(array[..., None] if config.channels == 1 else array)
+        if config.crops > 1:  # shrink once, so that the smallest crop (35% of the short side) is ~side px
+            scale = side / (0.35 * min(picture.size))
+            if scale < 1:
+                picture = picture.resize((round(picture.width * scale), round(picture.height * scale)),
+                                         Image.Resampling.LANCZOS, reducing_gap=3.0)
+        for box in _crop_boxes(picture.size, config.crops, rng):
+            cropped = picture.crop(box).resize((side, side), Image.Resampling.LANCZOS)
+            array = np.asarray(cropped.convert("L" if config.channels == 1 else "RGB"))
+            kept.append(array[..., None] if config.channels == 1 else array)
     if not kept:
         raise ValueError(f"No readable pictures in {folder} ({skipped} files could not be read).")
     return np.stack(kept), skipped
+
+
+def distinct_pictures(paths: list[Path]) -> list[Path]:
+    """KDE wallpaper packages hold one picture at a dozen resolutions
+    (``Name/contents/images/1920x1080.jpg``, ...) plus a screenshot: keep only the largest file
+    of each such folder, so a picture is not counted a dozen times."""
+    chosen: dict[Path, Path] = {}
+    others = []
+    for path in paths:
+        if path.parent.parent.name == "contents" and path.parent.name.startswith("images"):
+            best = chosen.get(path.parent)
+            if best is None or path.stat().st_size > best.stat().st_size:
+                chosen[path.parent] = path
+        elif not (path.parent.name == "contents" and path.stem == "screenshot"):
+            others.append(path)
+    return sorted(others + list(chosen.values()))
+
+
+def _crop_boxes(size: tuple[int, int], count: int, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
+    """The centre square for one crop; for more, random squares of 35-100% of the shorter side
+    (a few large pictures become a few hundred training pictures)."""
+    width, height = size
+    short = min(width, height)
+    if count == 1:
+        left, top = (width - short) // 2, (height - short) // 2
+        return [(left, top, left + short, top + short)]
+    boxes = []
+    for _ in range(count):
+        side = max(8, int(short * rng.uniform(0.35, 1.0)))
+        left, top = int(rng.integers(0, width - side + 1)), int(rng.integers(0, height - side + 1))
+        boxes.append((left, top, left + side, top + side))
+    return boxes
 
 
 def load_dataset(config: GanConfig) -> tuple[Any, str]:
@@ -361,6 +413,7 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
     total = config.epochs * batches
     real_label = 1.0 - config.label_smoothing
     watch = TrainingWatch()
+    fid_cache: dict[str, np.ndarray] = {}  # the real pictures' features, computed once
     for epoch in range(start_epoch, config.epochs):
         order = torch.randperm(len(data))
         generator.train()
@@ -400,6 +453,9 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
                 generator.train()
                 grid = make_grid(samples)
                 metrics["diversity"] = diversity(samples)
+                epochs_done = epoch + 1
+                if config.fid_every and (epochs_done % config.fid_every == 0 or epochs_done == config.epochs):
+                    metrics["fid"] = training_fid(generator, data, config, fid_cache)
                 if checkpoint_path is not None:
                     save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
                                     step, epoch + 1, noise.cpu())
@@ -563,6 +619,24 @@ def fid(generator, config: GanConfig, count: int = FID_COUNT, seed: int = 0) -> 
     held_out = vgg_features(prepare(test_pictures[rng.permutation(len(test_pictures))]))
     generated = vgg_features(sample(generator, config, count, seed).clamp(-1, 1)[:, :1])
     return {"fid": frechet_distance(generated, train), "fid_floor": frechet_distance(held_out, train)}
+
+
+def training_fid(generator, data, config: GanConfig, cache: dict) -> float:
+    """FID during training: ``fid_count`` generated pictures against as many training pictures
+    (random crops, as training sees them), same layer and size as :func:`vgg_features`. Fewer
+    pictures than the 2,000 of the reported protocol bias it upwards: compare it across epochs."""
+    import torch
+
+    if "real" not in cache:
+        chosen = torch.randperm(len(data), generator=torch.Generator().manual_seed(config.seed))[:config.fid_count]
+        cache["real"] = vgg_features(augment_batch(data[chosen], config.size).cpu())
+    where = next(generator.parameters()).device
+    noise = torch.randn(config.fid_count, config.latent, 1, 1, generator=torch.Generator().manual_seed(config.seed))
+    generator.eval()
+    with torch.no_grad():
+        generated = torch.cat([generator(chunk.to(where)).float().cpu() for chunk in noise.split(250)])
+    generator.train()
+    return frechet_distance(vgg_features(generated.clamp(-1, 1)), cache["real"])
 
 
 def nearest_training(samples, training: np.ndarray, count: int = 3) -> np.ndarray:

@@ -1,11 +1,215 @@
-from ui.placeholder import coming_soon
+"""Photo to Sketch: sketch with the Keras autoencoder, or train one on pairs, live.
 
-coming_soon(
-    "Photo to Sketch", ":material/draw:",
-    "A convolutional autoencoder (Keras) that turns photos into pencil sketches.",
-    [
-        "Sketch any picture with the bundled 256 or 512 px model, side by side with classical filters.",
-        "Train your own on a zip of photo/sketch pairs, with live curves and early stopping.",
-        "Metrics you can trust: MAE, SSIM and PSNR on held-out pairs.",
-    ],
-)
+TensorFlow never loads in this (the server's) process: sketches come from a child process
+(``core.sketch.SketchService``) and training runs as a background job.
+"""
+
+import dataclasses
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import streamlit as st
+
+from core import images, sketch
+from ui import jobs
+from ui.common import RUNS_DIR, page
+from ui.inputs import image_input
+
+TOOL = "sketch"
+LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
+BUILTIN = "Built-in pairs (offline photos + a pencil filter)"
+UPLOAD = "Upload a zip of pairs"
+
+
+@st.cache_resource(show_spinner=False)
+def sketch_service() -> sketch.SketchService:
+    return sketch.SketchService()
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def model_sketch(photo: np.ndarray, model_path: str, modified: float, working_side: int) -> dict:
+    """The model's raw sketch (sliders apply after it, so moving them costs no inference)."""
+    return sketch_service().sketch(photo, model_path, working_side=working_side)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def classical_sketches(photo: np.ndarray, working_side: int) -> tuple[np.ndarray, np.ndarray]:
+    resized = sketch.resize_to_side(photo, working_side)
+    return sketch.opencv_pencil(resized), sketch.dodge_and_burn(resized)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def builtin_preview(style: str, flip: bool, rotate: float) -> np.ndarray:
+    """Augmented examples of the built-in pairs, before training."""
+    config = sketch.SketchConfig(style=style, flip=flip, rotate=rotate, pairs=16)
+    return sketch.augmentation_preview(sketch.builtin_pairs(config), config)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def uploaded_pairs(data: bytes, config: sketch.SketchConfig):
+    """(report, augmentation preview or None) for an uploaded zip."""
+    report, found = sketch.check_pairs_zip(data)
+    if report.problems:
+        return report, None
+    preview_pairs, _ = sketch.zip_pairs(data, dataclasses.replace(config, pairs=max(16, len(found)), size=256))
+    return report, sketch.augmentation_preview(preview_pairs, config)
+
+
+def available_models() -> dict[str, Path]:
+    """Shipped models and the best weights of training runs (finished or stopped)."""
+    found = {f"Shipped {size} px": sketch.shipped_model_path(size) for size in sketch.SIZES
+             if sketch.shipped_model_path(size).exists()}
+    for card in jobs.manager().list_runs(TOOL):
+        path = RUNS_DIR / card["id"] / "model.keras"
+        if path.exists():
+            mae = (card.get("final_metrics") or {}).get("best_val_mae")
+            found[f"Trained: {card['id']} ({card.get('status', '?')}"
+                  + (f", val MAE {mae:.3f})" if mae is not None else ")")] = path
+    return found
+
+
+def sketch_tab() -> None:
+    models = available_models()
+    controls, result = st.columns([1, 2], gap="large")
+    with controls:
+        photo = image_input("Photo", "sketch_photo", default_sample="Grace Hopper", show=False, min_side=16)
+        if not models:
+            st.warning("No model yet: the shipped ones are missing from weights/. Train one in the Train tab.")
+            return
+        choice = st.selectbox("Model", list(models), key="sketch_model",
+                              help="Shipped models learned the dodge-and-burn filter's style on offline photos.")
+        model_path = models[choice]
+        size = 512 if "512" in choice else 256
+        sides = [256, 512, 768, 1024, 1536, 2048]
+        working_side = st.select_slider(
+            "Working size (longer side, px)", sides, value=512, key="sketch_side",
+            help=f"The photo is resized to this before sketching. The model is fully convolutional and draws "
+                 f"lines a few pixels wide, so a larger size gives finer lines; above {2 * size} px (twice the "
+                 f"model's training size) the photo is sketched in overlapping tiles to keep memory flat.")
+        darkness = st.slider("Darkness", 0.5, 3.0, 1.0, step=0.1, key="sketch_darkness",
+                             help="A gamma on the sketch: above 1 the greys get darker.")
+        line_weight = st.slider("Line weight", -2, 3, 0, key="sketch_line_weight",
+                                help="Thicken (positive) or thin (negative) the dark lines by this many pixels.")
+    if photo is None:
+        return
+    array = np.asarray(images.fit_within(photo, max(sides)))  # nothing is sketched above 2048 px anyway
+    with result:
+        try:
+            with st.spinner("Sketching… (the first sketch also starts TensorFlow, a few seconds)"):
+                answer = model_sketch(array, str(model_path), model_path.stat().st_mtime, working_side)
+        except ValueError as error:
+            st.error(str(error))
+            return
+        drawn = sketch.adjust(answer["sketch"], darkness, line_weight)
+        height, width = drawn.shape
+        how = (f"in overlapping {2 * answer['model_size']} px tiles" if answer["tiles"] else "in one pass")
+        scaled = "downscaled" if max(photo.size) > working_side else "upscaled" if max(photo.size) < working_side else "kept"
+        st.image(drawn, caption=f"{choice}: {width}x{height}, photo {scaled} from {photo.width}x{photo.height}, "
+                                f"sketched {how} in {answer['seconds'] * 1000:.0f} ms", width="content")
+        st.download_button("Download sketch (PNG)", data=images.to_png_bytes(drawn), file_name="sketch.png",
+                           mime="image/png", key="sketch_download", on_click="ignore", type="primary")
+        st.markdown("**Beside classical filters** (same working size)")
+        pencil, dodge = classical_sketches(array, working_side)
+        columns = st.columns(3)
+        columns[0].image(photo, caption="Photo", width="stretch")
+        columns[1].image(pencil, caption="OpenCV pencilSketch", width="stretch")
+        columns[2].image(dodge, caption="Dodge-and-burn (what the shipped models learned)", width="stretch")
+
+
+def train_tab() -> None:
+    job_id = jobs.current_job(TOOL)
+    data_column, settings_column = st.columns([1, 1], gap="large")
+    problem, data, style = "", "", "dodge-and-burn"
+    with settings_column:
+        size = st.radio("Model size", [256, 512], horizontal=True, key="sketch_train_size",
+                        help="On a 2-core CPU an epoch of 320 crops takes about 35 s at 256 px and four times "
+                             "that at 512 px. Starting from a shipped model (under More) needs far fewer epochs.")
+        epochs = st.slider("Epochs (at most; early stopping may end sooner)", 1, 100, 30, key="sketch_epochs")
+        patience = st.slider("Patience (epochs without improvement)", 1, 20, 5, key="sketch_patience")
+        batch_size = st.select_slider("Batch size", [4, 8, 16, 32, 64], value=16, key="sketch_batch")
+        learning_rate = st.select_slider("Learning rate (Adam)", LEARNING_RATES, value=1e-3, key="sketch_lr")
+        with st.expander("More"):
+            pair_count = st.select_slider("Crops to train on", [32, 64, 160, 320, 640], value=320, key="sketch_pairs")
+            flip = st.checkbox("Random flips", value=True, key="sketch_flip")
+            rotate = st.slider("Random rotation up to (degrees)", 0, 30, 10, key="sketch_rotate")
+            starts = {"(random weights)": ""} | {name: str(path) for name, path in available_models().items()}
+            start_from = st.selectbox("Start from", list(starts), key="sketch_init",
+                                      help="Fine-tuning a shipped model needs far fewer epochs.")
+            seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="sketch_seed")
+    with data_column:
+        source = st.radio("Pairs", [BUILTIN, UPLOAD], key="sketch_source")
+        if source == BUILTIN:
+            style = st.selectbox("Pencil filter for the targets", sketch.STYLES, key="sketch_style")
+            st.caption("No real photo/sketch pairs can be downloaded here, so the targets are drawn by a classical "
+                       "filter from offline photos (scikit-image, matplotlib, OpenCV samples): a model trained on "
+                       "them learns that filter's style, not an artist's. Whole photos are held out for validation.")
+        else:
+            upload = st.file_uploader("Zip with photos/ and sketches/ (or A/ and B/), same file names",
+                                      type=["zip"], key="sketch_zip")
+            if upload is None:
+                problem = "Upload a zip of pairs to train on."
+            else:
+                content = upload.getvalue()
+                try:
+                    report, preview = uploaded_pairs(content, sketch.SketchConfig(flip=flip, rotate=float(rotate)))
+                except ValueError as error:
+                    problem = str(error)
+                else:
+                    (st.success if report.usable else st.error)("\n\n".join(report.lines()))
+                    if report.usable:
+                        target = RUNS_DIR / "uploads" / f"{hashlib.sha1(content).hexdigest()[:12]}.zip"
+                        target.parent.mkdir(parents=True, exist_ok=True)
+                        if not target.exists():
+                            target.write_bytes(content)
+                        data = str(target)
+                    else:
+                        problem = "Fix the zip and upload it again."
+        try:
+            config = sketch.SketchConfig(
+                size=size, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, patience=patience,
+                flip=flip, rotate=float(rotate), data=data, style=style, pairs=pair_count, init=starts[start_from],
+                seed=int(seed),
+            )
+        except ValueError as error:
+            problem, config = str(error), None
+        if config is not None and source == BUILTIN:
+            with st.expander("Preview: pairs with the augmentation applied"):
+                st.image(builtin_preview(style, flip, float(rotate)), width="stretch",
+                         caption="Each row: a pair as cut, then three augmented versions (photo, sketch).")
+        elif config is not None and data:
+            with st.expander("Preview: pairs with the augmentation applied"):
+                st.image(preview, caption="Each row: a pair as cut, then three augmented versions.", width="stretch")
+        if problem:
+            st.warning(problem)
+    if st.button("Start training", type="primary", key="sketch_start", disabled=bool(problem)):
+        title = f"{size} px, {'built-in ' + style if not data else 'uploaded pairs'}, up to {epochs} epochs"
+        job_id = jobs.start(TOOL, "core.sketch:job", dataclasses.asdict(config), inputs={}, title=title)
+    if job_id:
+        st.divider()
+        snapshot = jobs.job_view(
+            job_id, curves=[["train_mae", "val_mae"]], result_name="best-epoch.png", marker="best_epoch",
+            extra=lambda current: jobs.preview_scrubber(current, "photo | target | prediction after epoch {step}"),
+        )
+        final = snapshot.card.get("final_metrics") or {}
+        if not snapshot.active and "best_val_mae" in final:
+            st.info(f"Kept epoch {final['best_epoch']:.0f} (the best on held-out pairs): MAE {final['best_val_mae']:.4f}, "
+                    f"SSIM {final['best_val_ssim']:.3f}, PSNR {final['best_val_psnr']:.2f} dB. For scale: a blank page "
+                    f"scores MAE {final['white_page_mae']:.4f}, the mean training sketch {final['mean_sketch_mae']:.4f}.")
+        model = jobs.manager().run_dir(job_id) / "model.keras"
+        if model.exists() and not snapshot.active:
+            st.download_button("Download the model (.keras)", data=model.read_bytes, file_name=f"{job_id}.keras",
+                               key="sketch_model_download", on_click="ignore")
+            st.caption("The best epoch's weights; pick it in the Sketch tab as "
+                       f"\"Trained: {job_id}\", or use it with python -m core sketch PHOTO --model {job_id}.keras.")
+    jobs.runs_list(TOOL, key="sketch-runs")
+
+
+page("Photo to Sketch", ":material/draw:",
+     "A convolutional autoencoder (Keras) turns photos into pencil sketches. Sketch with the shipped 256 or "
+     "512 px model, or train your own on pairs and watch it learn.")
+sketch_section, train_section = st.tabs(["Sketch", "Train"])
+with sketch_section:
+    sketch_tab()
+with train_section:
+    train_tab()

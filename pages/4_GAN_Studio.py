@@ -29,7 +29,8 @@ def generator_for(path: str, modified: float):
 
 def generators() -> dict[str, Path]:
     """Shipped generators (weights/) and the checkpoints of finished training runs."""
-    found = {f"Shipped: {path.stem}": path for path in sorted(assets.WEIGHTS_DIR.glob("gan-*.pt"))}
+    shipped = sorted(assets.WEIGHTS_DIR.glob("gan-*.pt"), key=lambda path: "fashion" not in path.stem)
+    found = {f"Shipped: {path.stem}": path for path in shipped}
     for card in jobs.manager().list_runs(TOOL):
         checkpoint = RUNS_DIR / card["id"] / "checkpoint.pt"
         if checkpoint.exists():
@@ -71,14 +72,6 @@ def memorisation_rows(path: str, modified: float, seed: int) -> list:
     return rows
 
 
-def epoch_scrubber(snapshot) -> None:
-    """Inside the live panel: the fixed-noise grid of any finished epoch so far."""
-    previews = jobs.manager().previews(snapshot.id)
-    if len(previews) > 1:
-        index = st.slider("Scrub through epochs", 1, len(previews), len(previews), key=f"gan_scrub_{snapshot.id}")
-        st.image(previews[index - 1][1].read_bytes(), caption=f"fixed-noise grid after epoch {index}", width=480)
-
-
 def png(array) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG")
@@ -96,7 +89,7 @@ with train_tab:
     with data_column:
         source = st.radio("Data", ["Fashion-MNIST", "Abstract art (Debian wallpapers)", "Upload a zip of pictures"],
                           key="gan_source")
-        dataset, classes, size, channels, problem = "fashion-mnist", (), 32, 1, ""
+        dataset, classes, size, channels, problem, crops = "fashion-mnist", (), 32, 1, "", 1
         if source == "Fashion-MNIST":
             if assets.fashion_mnist_dir() is None:
                 problem = "Fashion-MNIST is not installed: sudo apt-get install dataset-fashion-mnist."
@@ -105,11 +98,12 @@ with train_tab:
             classes = tuple(chosen)
             st.caption("32x32 grey pictures of garments; 60,000 for all classes, 6,000 per class.")
         elif source.startswith("Abstract"):
-            folders = assets.wallpaper_dirs()
-            size, channels = 64, 3
-            if folders:
-                dataset = str(folders[0])
-                st.caption(f"Pictures under {dataset}, centre-cropped, random crops and flips.")
+            found = gan.distinct_pictures(assets.abstract_art_files())
+            size, channels, dataset, crops = 64, 3, "abstract-art", 60
+            if found:
+                st.caption(f"{len(found)} abstract wallpapers from Debian's gnome-backgrounds and "
+                           f"plasma-workspace-wallpapers, {crops} random crops of each, 64x64 RGB. A small set: "
+                           "DiffAugment (under Model and tricks) helps.")
             else:
                 problem = "No wallpapers here: sudo apt-get install plasma-workspace-wallpapers gnome-backgrounds."
         else:
@@ -142,6 +136,10 @@ with train_tab:
                                     help="Helps on small sets of pictures (a few hundred).")
             limit = st.select_slider("Pictures per epoch", [1000, 5000, 20000, "all"], value="all", key="gan_limit",
                                      help="Fewer for a quick look: epochs finish sooner, samples come out rougher.")
+            fid_every = st.select_slider("VGG-FID every N epochs", [0, 1, 2, 5, 10], value=0, key="gan_fid_every",
+                                         help="0 = off. 500 generated against 500 training pictures through the "
+                                              "offline VGG19 (about 15 s on a CPU each time); lower is better. "
+                                              "Compare it across epochs of a run, not with published FIDs.")
             seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_seed")
         resumable = {card["id"]: RUNS_DIR / card["id"] / "checkpoint.pt" for card in jobs.manager().list_runs(TOOL)
                      if (RUNS_DIR / card["id"] / "checkpoint.pt").exists()}
@@ -153,7 +151,7 @@ with train_tab:
                     ndf=width, epochs=epochs, batch_size=batch_size, g_learning_rate=g_lr, d_learning_rate=d_lr,
                     label_smoothing=smoothing, diffaugment=",".join(policy), seed=int(seed),
                     limit=0 if limit == "all" else int(limit),
-                    resume=str(resumable[resume]) if resume in resumable else "",
+                    resume=str(resumable[resume]) if resume in resumable else "", fid_every=int(fid_every), crops=crops,
                 )
             except ValueError as error:
                 st.error(str(error))
@@ -162,8 +160,9 @@ with train_tab:
                                     title=f"{source}, {epochs} epochs")
     if job_id:
         st.divider()
-        snapshot = jobs.job_view(job_id, curves=[["g_loss", "d_loss"], ["d_x", "d_g_z"]], result_name="grid.png",
-                                 extra=epoch_scrubber)
+        snapshot = jobs.job_view(job_id, curves=[["g_loss", "d_loss"], ["d_x", "d_g_z"], ["fid"]], result_name="grid.png",
+                                 extra=lambda snapshot: jobs.preview_scrubber(
+                                     snapshot, "fixed-noise grid after epoch {index}"))
         checkpoint = jobs.manager().run_dir(job_id) / "checkpoint.pt"
         if checkpoint.exists() and not snapshot.active:
             st.download_button("Download checkpoint", data=checkpoint.read_bytes, file_name=f"{job_id}.pt",

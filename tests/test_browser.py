@@ -101,6 +101,7 @@ def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         wait_for_app(page, timeout=10_000)  # no half-redrawn page in the pictures
+        page.wait_for_function("() => Array.from(document.images).every(image => image.complete)", timeout=10_000)
     except Exception:
         pass
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
@@ -306,7 +307,7 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
     while len(list(previews.glob("*.png"))) < 3:  # three epochs' grids
         assert time.monotonic() < deadline, "the grid did not update"
         time.sleep(0.5)
-    page.get_by_text("Scrub through epochs").wait_for(timeout=30_000)
+    page.get_by_text("Scrub through the previews").wait_for(timeout=30_000)
     shot(page, "11-gan-running")
     page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text(re.compile(r"Stopped at step \d+")).first.wait_for(timeout=30_000)
@@ -317,3 +318,47 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
     page.get_by_text("spherical interpolation").wait_for(timeout=60_000)
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "13-gan-generate")
+
+
+def test_sketch_an_upload_download_it_then_train_briefly(server, page, tmp_path):
+    photo = tmp_path / "shapes.jpg"
+    picture = np.full((300, 400, 3), 235, np.uint8)
+    picture[60:240, 80:200] = (40, 60, 160)
+    picture[100:200, 250:350] = (200, 80, 40)
+    Image.fromarray(picture).save(photo)
+    page.goto(f"{server['url']}/Photo_to_Sketch")
+    wait_for_app(page)
+    page.locator(".st-key-sketch_photo_source").get_by_text("Upload").click()
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
+    started = time.monotonic()
+    page.get_by_text(re.compile(r"Shipped 256 px: 512x384, photo upscaled from 400x300")).wait_for(timeout=90_000)
+    record("sketch_first_result_seconds", round(time.monotonic() - started, 2))  # includes starting TensorFlow
+    weight = page.locator(".st-key-sketch_line_weight").get_by_role("slider")
+    weight.focus()
+    weight.press("ArrowRight")
+    wait_for_app(page)
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "14-sketch")
+    with page.expect_download() as download:
+        page.locator(".st-key-sketch_download button").click()
+    sketched = np.asarray(Image.open(io.BytesIO(Path(download.value.path()).read_bytes())).convert("L"))
+    assert sketched.shape == (384, 512)
+    assert sketched[:30].mean() > 200 and sketched.min() < 120  # white paper, and some pencil on it
+
+    page.get_by_role("tab", name="Train").click()
+    page.get_by_text("More", exact=True).click()
+    for key, presses in [("sketch_pairs", ["Home"]), ("sketch_epochs", ["Home", "ArrowRight"])]:
+        slider = page.locator(f".st-key-{key}").get_by_role("slider")
+        slider.focus()
+        for press in presses:
+            slider.press(press)  # 32 crops, 2 epochs
+        wait_for_app(page)
+    page.locator(".st-key-sketch_start button").click()
+    page.get_by_text("Finished 2 steps").first.wait_for(timeout=180_000)
+    wait_for_app(page)
+    job_id = page.url.split("job=")[1].split("&")[0]
+    assert (server["runs"] / job_id / "model.keras").exists()
+    page.get_by_role("button", name="Download the model (.keras)").wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"Kept epoch \d \(the best on held-out pairs\): MAE 0\.\d+")).wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "15-sketch-trained")

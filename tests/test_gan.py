@@ -50,6 +50,32 @@ def test_two_training_steps_emit_the_expected_metrics(tmp_path):
     assert "1 unreadable files skipped" in events[-1].message or "epoch" in events[-1].message
 
 
+def test_wallpaper_packages_count_once_and_crops_multiply_small_folders(tmp_path):
+    rng = np.random.default_rng(1)
+    for name in ("Blue", "Red"):  # KDE's layout: one picture at several resolutions, and a screenshot
+        for size in ((64, 48), (128, 96), (256, 192)):
+            folder = tmp_path / name / "contents" / "images"
+            folder.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), np.uint8)).save(folder / f"{size[0]}x{size[1]}.png")
+        Image.fromarray(rng.integers(0, 255, (20, 20, 3), np.uint8)).save(tmp_path / name / "contents" / "screenshot.png")
+    Image.fromarray(rng.integers(0, 255, (50, 70, 3), np.uint8)).save(tmp_path / "loose.png")
+    pictures, skipped = gan.picture_folder(tmp_path, small_config(tmp_path))
+    assert len(pictures) == 3 and skipped == 0  # Blue, Red (largest file each) and loose.png
+    pictures, _ = gan.picture_folder(tmp_path, small_config(tmp_path, crops=5))
+    assert pictures.shape == (15, 18, 18, 3)  # 16 px pictures are stored at 1.125x for random crops
+    assert len({picture.tobytes() for picture in pictures}) == 15
+
+
+def test_fid_at_chosen_epochs_during_training(tmp_path):
+    config = small_config(random_folder(tmp_path / "pics", 16), epochs=3, fid_every=2, fid_count=50)
+    events = list(gan.train(config))
+    with_fid = [event.step for event in events if "fid" in event.metrics]
+    assert with_fid == [4, 6]  # after epoch 2 and after the last epoch (2 steps per epoch)
+    assert all(event.metrics["fid"] > 0 for event in events if "fid" in event.metrics)
+    with pytest.raises(ValueError, match="fid_count"):
+        small_config(tmp_path, fid_every=1, fid_count=10)
+
+
 def test_checkpoint_round_trip_and_resume_continue_the_count(tmp_path):
     folder = random_folder(tmp_path / "pics", 16)
     checkpoint = tmp_path / "gan.pt"

@@ -78,8 +78,13 @@ def job_view(
     curves: list[list[str]] | None = None,
     result_name: str = "result.png",
     extra: Callable[[jobs.JobSnapshot], None] | None = None,
+    marker: str | None = None,
 ) -> jobs.JobSnapshot:
-    """Draw one job: Stop (while active), then a live panel of progress, preview and curves."""
+    """Draw one job: Stop (while active), then a live panel of progress, preview and curves.
+
+    ``marker`` names a metric whose latest value is a step to mark on the curves with a
+    vertical rule (the best epoch that early stopping keeps, say).
+    """
     job_manager = manager()
     snapshot = job_manager.snapshot(job_id)
     if snapshot.active:
@@ -105,7 +110,7 @@ def job_view(
             elif current.active:
                 st.info("The first preview appears after a few steps.")
         with right:
-            _curves(current, curves)
+            _curves(current, curves, marker)
         if extra is not None:
             extra(current)
 
@@ -135,6 +140,16 @@ def preview_strip(job_id: str, count: int = 8) -> None:
     columns = st.columns(len(chosen))
     for column, (step, path) in zip(columns, chosen):
         column.image(_read_image(path), caption=f"step {step}", width="stretch")
+
+
+def preview_scrubber(snapshot: jobs.JobSnapshot, caption: str = "after step {step}", width: int = 480) -> None:
+    """Inside a live panel: a slider over the previews saved so far (one per epoch, say).
+    ``caption`` may name {step} (the event's step) and {index} (1 for the first preview)."""
+    previews = manager().previews(snapshot.id)
+    if len(previews) > 1:
+        index = st.slider("Scrub through the previews", 1, len(previews), len(previews), key=f"scrub-{snapshot.id}")
+        step, path = previews[index - 1]
+        st.image(_read_image(path), caption=caption.format(step=step, index=index), width=width)
 
 
 def runs_list(tool: str, *, key: str) -> None:
@@ -182,10 +197,14 @@ def _status_line(snapshot: jobs.JobSnapshot, limit: int) -> None:
         st.caption(snapshot.message)
 
 
-def _curves(snapshot: jobs.JobSnapshot, groups: list[list[str]] | None) -> None:
+def _curves(snapshot: jobs.JobSnapshot, groups: list[list[str]] | None, marker: str | None = None) -> None:
     if len(snapshot.history) < 2:
         return
     frame = pd.DataFrame(snapshot.history).drop(columns=["time"], errors="ignore")
+    marked = None
+    if marker and marker in frame and frame[marker].notna().any():
+        marked = float(frame[marker].dropna().iloc[-1])
+        frame = frame.drop(columns=[marker])
     if len(frame) > MAX_CHART_POINTS:  # a long training run: every k-th point is plenty to draw
         frame = frame.iloc[:: len(frame) // MAX_CHART_POINTS + 1]
     names = [name for name in frame.columns if name != "step"]
@@ -203,6 +222,10 @@ def _curves(snapshot: jobs.JobSnapshot, groups: list[list[str]] | None) -> None:
                     scale=alt.Scale(type="log" if logarithmic else "linear", zero=False)),
             color=alt.Color("metric:N", legend=alt.Legend(orient="top", title=None) if len(present) > 1 else None),
         )
+        if marked:
+            rule = pd.DataFrame({"step": [marked], "label": [f"{marker.replace('_', ' ')}: {marked:g}"]})
+            chart += alt.Chart(rule).mark_rule(strokeDash=[4, 3], color="gray").encode(x="step:Q", tooltip="label:N")
+            chart += alt.Chart(rule).mark_text(align="left", dx=4, dy=-70, color="gray").encode(x="step:Q", text="label:N")
         st.altair_chart(chart, width="stretch", height=200)
 
 

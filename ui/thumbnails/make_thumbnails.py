@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageOps
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
@@ -32,12 +32,17 @@ def ascii_thumbnail() -> Image.Image:
 
 
 def sketch_thumbnail() -> Image.Image:
-    """Dodge-and-burn pencil filter: the style the bundled sketch model learns."""
-    grey = ImageOps.grayscale(square(images.load_sample("Astronaut")))
-    blurred = ImageOps.invert(grey).filter(ImageFilter.GaussianBlur(6))
-    base, blur = np.asarray(grey, np.float32), np.asarray(blurred, np.float32)
-    dodge = np.clip(base * 255.0 / np.maximum(255.0 - blur, 1.0), 0, 255).astype(np.uint8)
-    return Image.fromarray(dodge).convert("RGB")
+    """The shipped 256 px sketch model on the astronaut (in a child process: TensorFlow must not
+    share this process with torch, which the other thumbnails load)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        photo, output = Path(folder) / "photo.png", Path(folder) / "sketch.png"
+        square(images.load_sample("Astronaut")).save(photo)
+        subprocess.run([sys.executable, "-m", "core", "sketch", str(photo), "--output", str(output), "--model", "256",
+                        "--working-side", str(SIZE)], check=True, cwd=HERE.parent.parent)
+        return Image.open(output).convert("RGB")
 
 
 def style_thumbnail() -> Image.Image:

@@ -1,0 +1,397 @@
+"""Photo to Sketch: filters, pairs, the zip checker, the Keras model, training, service, CLI.
+
+Models here are the real architecture on tiny pictures (32-64 px), a few seeded steps.
+TensorFlow loads in this process; conftest imports triton first, which keeps it from
+crashing beside torch.
+"""
+
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from core import sketch
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def png(array: np.ndarray, format: str = "PNG") -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=format)
+    return buffer.getvalue()
+
+
+def photo(seed: int, size: int = 64) -> np.ndarray:
+    """A random photo-like picture: a few soft-edged coloured rectangles on a gradient."""
+    rng = np.random.default_rng(seed)
+    picture = np.linspace(60, 200, size, dtype=np.float32)[None, :, None].repeat(size, 0).repeat(3, 2)
+    for _ in range(4):
+        top, left = rng.integers(0, size - 8, 2)
+        picture[top:top + rng.integers(6, size // 2), left:left + rng.integers(6, size // 2)] = rng.integers(0, 255, 3)
+    return picture.astype(np.uint8)
+
+
+def make_zip(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def tiny_pairs(count: int = 8, size: int = 32, validation: int = 4, invert_validation: bool = False) -> sketch.Pairs:
+    photos = np.stack([photo(seed, size) for seed in range(count + validation)])
+    sketches = np.stack([sketch.dodge_and_burn(picture) for picture in photos])
+    validation_sketches = 255 - sketches[count:] if invert_validation else sketches[count:]
+    return sketch.Pairs(photos[:count], sketches[:count], photos[count:], validation_sketches,
+                        ["train"] * count, ["validation"] * validation)
+
+
+# --- filters and adjustments -------------------------------------------------------------------
+
+def test_dodge_and_burn_is_white_on_flat_areas_and_dark_at_edges():
+    picture = np.full((64, 64, 3), 180, np.uint8)
+    picture[:, 32:] = 30
+    drawn = sketch.dodge_and_burn(picture)
+    assert drawn.shape == (64, 64) and drawn.dtype == np.uint8
+    assert drawn[:, :8].min() >= 250 and drawn[:, 56:].min() >= 250  # flat on both sides: paper
+    assert drawn[:, 32].max() < 200  # the dark side of the edge gets pencil
+
+
+def test_xdog_and_opencv_pencil_give_grey_pictures_of_the_photo_size():
+    picture = photo(1, 48)
+    for drawn in (sketch.xdog(picture), sketch.opencv_pencil(picture), sketch.pencil_filter(picture, "xdog")):
+        assert drawn.shape == (48, 48) and drawn.dtype == np.uint8
+    with pytest.raises(ValueError, match="Unknown sketch style"):
+        sketch.pencil_filter(picture, "charcoal")
+
+
+def test_darkness_and_line_weight_act_in_the_right_direction():
+    drawn = np.full((32, 32), 200, np.uint8)
+    drawn[16, :] = 0  # one dark line
+    assert sketch.adjust(drawn, darkness=2.0).mean() < drawn.mean() < sketch.adjust(drawn, darkness=0.5).mean()
+    thick, thin = sketch.adjust(drawn, line_weight=2), sketch.adjust(drawn, line_weight=-1)
+    assert (thick < 100).sum() == 5 * 32  # the line is now 5 px wide
+    assert (thin < 100).sum() == 0  # a 1 px line thinned away
+    assert np.array_equal(sketch.adjust(drawn), drawn)
+    with pytest.raises(ValueError):
+        sketch.adjust(drawn, darkness=0)
+
+
+@pytest.mark.parametrize("settings", [{"size": 300}, {"epochs": 0}, {"learning_rate": 0}, {"patience": 0},
+                                      {"validation_split": 0.9}, {"style": "charcoal"}, {"pairs": 1}])
+def test_config_refuses_bad_settings(settings):
+    with pytest.raises(ValueError):
+        sketch.SketchConfig(**settings)
+
+
+# --- data ----------------------------------------------------------------------------------------
+
+def test_builtin_pairs_hold_out_whole_photos():
+    pairs = sketch.builtin_pairs(sketch.SketchConfig(pairs=40))
+    assert pairs.train_photos.shape[1:] == (256, 256, 3) and pairs.train_sketches.shape[1:] == (256, 256)
+    assert len(pairs.train_photos) + len(pairs.validation_photos) == 40
+    assert pairs.validation_sources and not set(pairs.sources) & set(pairs.validation_sources)
+    assert len(pairs.sources) + len(pairs.validation_sources) >= 13  # scikit-image and matplotlib at least
+    redrawn = sketch.dodge_and_burn(pairs.validation_photos[0])
+    assert np.array_equal(redrawn, pairs.validation_sketches[0])  # the target is the filter, at training size
+
+
+def test_augmentation_moves_photo_and_sketch_together():
+    photos = np.stack([photo(seed) for seed in range(6)])
+    sketches = np.stack([sketch.grey(picture) for picture in photos])  # a "sketch" we can recompute
+    augmented_photos, augmented_sketches = sketch.augment(photos, sketches, np.random.default_rng(0), True, 20.0)
+    assert not np.array_equal(augmented_photos, photos)
+    for augmented_photo, augmented_sketch in zip(augmented_photos, augmented_sketches):
+        assert np.abs(sketch.grey(augmented_photo).astype(int) - augmented_sketch).max() <= 2
+
+
+def test_augmentation_preview_shows_each_pair_and_three_versions():
+    pairs = tiny_pairs(size=32)
+    picture = sketch.augmentation_preview(pairs, sketch.SketchConfig(), count=3, thumbnail=32)
+    assert picture.shape == (3 * 32, 8 * 32, 3)
+
+
+GOOD_PAIRS = {f"photos/p{index}.jpg": png(photo(index), "JPEG") for index in range(5)} | {
+    f"sketches/p{index}.png": png(sketch.dodge_and_burn(photo(index))) for index in range(5)}
+
+
+def test_zip_checker_accepts_good_pairs_and_reads_them():
+    report, pairs = sketch.check_pairs_zip(make_zip(GOOD_PAIRS))
+    assert report.usable and report.pairs == 5 and len(pairs) == 5
+    name, picture, drawn = pairs[0]
+    assert name == "p0" and picture.shape == (64, 64, 3) and drawn.shape == (64, 64)
+    assert report.photo_folder == "photos/" and "5 matching pairs" in report.lines()[0]
+
+
+def test_zip_checker_finds_a_and_b_inside_one_folder_and_reports_strays():
+    members = {f"set/A/{name.split('/')[1]}": data for name, data in GOOD_PAIRS.items() if name.startswith("photos")}
+    members |= {f"set/B/{name.split('/')[1]}": data for name, data in GOOD_PAIRS.items() if name.startswith("sketches")}
+    members |= {"set/A/extra.png": png(photo(9)), "set/B/lonely.png": png(photo(8)), "set/readme.txt": b"hi",
+                "set/A/broken.png": b"not a png", "set/B/broken.png": png(photo(7)), "__MACOSX/._x": b""}
+    report, pairs = sketch.check_pairs_zip(make_zip(members))
+    assert report.photo_folder == "set/A/" and report.sketch_folder == "set/B/"
+    assert report.pairs == 5 and report.usable
+    assert report.unmatched_photos == ["set/A/extra.png"] and report.unmatched_sketches == ["set/B/lonely.png"]
+    assert any("broken.png" in line for line in report.unreadable)
+    assert "set/readme.txt" in report.ignored
+    text = " ".join(report.lines())
+    assert "photos without a sketch" in text and "unreadable" in text
+
+
+def test_zip_checker_resizes_same_shape_sketches_and_skips_other_shapes_and_modes_mix():
+    members = dict(GOOD_PAIRS)
+    members["sketches/p0.png"] = png(sketch.dodge_and_burn(photo(0))[::2, ::2])  # half size: resized
+    members["sketches/p1.png"] = png(sketch.dodge_and_burn(photo(1))[:40])  # other shape: skipped
+    rgba = np.dstack([photo(2), np.full((64, 64), 128, np.uint8)])
+    members["photos/p2.jpg"] = b""
+    members["photos/p2.png"] = png(rgba)  # RGBA photo, and p2.jpg is an empty file
+    report, pairs = sketch.check_pairs_zip(make_zip(members))
+    assert len(report.size_mismatches) == 1 and "p1" in report.size_mismatches[0]
+    by_name = {name: (picture, drawn) for name, picture, drawn in pairs}
+    assert by_name["p0"][1].shape == (64, 64) and "p1" not in by_name
+    assert by_name["p2"][0].shape == (64, 64, 3)
+
+
+@pytest.mark.parametrize("members, message", [
+    ({"photos/a.png": png(photo(0)), "sketches/b.png": png(photo(1))}, "No usable pairs"),
+    ({"photos/a.png": png(photo(0)), "sketches/a.png": png(photo(1))}, "Only 1 usable pair"),
+    ({"a.png": png(photo(0)), "b.png": png(photo(1))}, "two folders"),
+    ({"pictures/a.png": png(photo(0))}, "two folders"),
+])
+def test_zip_checker_explains_zips_it_cannot_train_on(members, message):
+    report, pairs = sketch.check_pairs_zip(make_zip(members))
+    assert not report.usable and message in " ".join(report.problems)
+    with pytest.raises(ValueError, match=message):
+        sketch.zip_pairs(make_zip(members), sketch.SketchConfig())
+
+
+@pytest.mark.parametrize("name", ["../evil.png", "photos/../../evil.png", "/etc/evil.png", "C:/evil.png"])
+def test_zip_checker_refuses_unsafe_paths(name):
+    members = dict(GOOD_PAIRS)
+    members[name] = png(photo(0))
+    with pytest.raises(ValueError, match="unsafe path"):
+        sketch.check_pairs_zip(make_zip(members))
+
+
+def test_zip_checker_refuses_a_file_that_is_not_a_zip():
+    with pytest.raises(ValueError, match="not a zip"):
+        sketch.check_pairs_zip(b"PK but not really")
+
+
+def test_uploaded_pairs_are_split_by_pair_then_cropped():
+    members = {f"photos/p{index}.png": png(photo(index)) for index in range(8)}
+    members |= {f"sketches/p{index}.png": png(sketch.dodge_and_burn(photo(index))) for index in range(8)}
+    pairs, report = sketch.zip_pairs(make_zip(members), sketch.SketchConfig(pairs=20, validation_split=0.25))
+    assert report.pairs == 8
+    assert len(pairs.validation_sources) == 2 and not set(pairs.sources) & set(pairs.validation_sources)
+    assert len(pairs.train_photos) + len(pairs.validation_photos) == 20
+    assert pairs.train_photos.shape[1:] == (256, 256, 3)
+
+
+def test_importing_the_module_loads_no_tensorflow():
+    code = "import sys, core.sketch; print('tensorflow' in sys.modules or 'keras' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "False"
+
+
+# --- the model -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("size", [256, 512])
+def test_model_shapes_and_explicit_layer_names(size):
+    model = sketch.build_model(size)
+    output = np.asarray(model(np.zeros((1, size, size, 3), np.float32), training=False))
+    assert output.shape == (1, size, size, 1) and 0.0 < output.min() and output.max() < 1.0
+    assert model.name == f"sketch_autoencoder_{size}" and sketch.model_size(model) == size
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("Conv2D") == 3 and kinds.count("Conv2DTranspose") == 3
+    assert kinds.count("BatchNormalization") == 5 and kinds.count("LeakyReLU") == 5
+    for layer in model.layers:  # Keras' default names (conv2d_3, ...) would clash after clear_session
+        assert layer.name.startswith(("photo", "scale_to_unit", "down", "up")), layer.name
+    assert model.layers[-1].activation.__name__ == "sigmoid"
+
+
+def test_any_photo_size_is_sketched_whole_or_in_tiles():
+    model = sketch.build_model(256)
+    picture = photo(3, 100)[:, :70]
+    whole = sketch.sketch_photo(model, picture, working_side=100)
+    assert whole.shape == (100, 70) and whole.dtype == np.uint8
+    tiled = sketch.sketch_photo(model, picture, working_side=100, tile=48)
+    assert tiled.shape == (100, 70)
+    assert np.abs(tiled.astype(int) - whole).mean() < 12  # same network; only the tile borders differ
+
+
+@pytest.mark.parametrize("suffix", [".keras", ".weights.h5"])
+def test_save_and_load_round_trip_gives_identical_outputs(tmp_path, suffix):
+    model = sketch.build_model(256)
+    model.set_weights([weight + np.float32(0.01) for weight in model.get_weights()])  # not the initial weights
+    path = sketch.save_model(model, tmp_path / f"model{suffix}")
+    loaded = sketch.load_model(path)
+    batch = np.stack([photo(4), photo(5)]).astype(np.float32)
+    assert np.array_equal(np.asarray(model(batch, training=False)), np.asarray(loaded(batch, training=False)))
+    assert not list(tmp_path.glob(".partial-*"))
+
+
+def test_loading_refuses_corrupt_and_foreign_files(tmp_path):
+    import keras
+
+    (tmp_path / "junk.keras").write_text("junk")
+    with pytest.raises(ValueError, match="not a model this app can load"):
+        sketch.load_model(tmp_path / "junk.keras")
+    with pytest.raises(ValueError, match=r"\.keras or \.weights\.h5"):
+        sketch.load_model(__file__)
+    inputs = keras.Input((None, None, 3), name="foreign_input")
+    foreign = keras.Model(inputs, keras.layers.Conv2D(3, 1, name="foreign_conv")(inputs), name="foreign")
+    foreign.save(tmp_path / "foreign.keras")
+    with pytest.raises(ValueError, match="not a photo-to-sketch one"):
+        sketch.load_model(tmp_path / "foreign.keras")
+
+
+# --- training ------------------------------------------------------------------------------------
+
+def untrained_validation_mae(config: sketch.SketchConfig, pairs: sketch.Pairs) -> float:
+    import keras
+
+    keras.utils.set_random_seed(config.seed)  # as train() does, so this is the model it starts from
+    model = sketch.build_model(config.size)
+    return float(np.mean(np.abs(sketch.predict(model, pairs.validation_photos) - pairs.validation_sketches / 255.0)))
+
+
+def test_one_epoch_on_eight_tiny_pairs_emits_events_and_lowers_the_loss(tmp_path):
+    pairs = tiny_pairs(count=8)
+    config = sketch.SketchConfig(epochs=1, batch_size=2, learning_rate=3e-3, rotate=0.0, seed=1)
+    before = untrained_validation_mae(config, pairs)
+    events = list(sketch.train(config, tmp_path / "model.keras", pairs))
+    epoch_events = [event for event in events if "train_mae" in event.metrics]
+    assert len(epoch_events) == 1 and epoch_events[0].preview.shape == (3 * 160, 3 * 160, 3)
+    final = events[-1]
+    assert final.metrics["best_val_mae"] < before, (final.metrics, before)
+    assert {"best_val_ssim", "best_val_psnr", "mean_sketch_mae", "white_page_mae", "best_epoch"} <= set(final.metrics)
+    assert final.result is not None and (tmp_path / "model.keras").exists()
+
+
+def test_early_stopping_keeps_the_best_epoch(tmp_path):
+    # Validation targets are the opposite of the training ones: the better the model learns,
+    # the worse validation gets, so early stopping must fire and the best epoch must be kept.
+    pairs = tiny_pairs(count=16, invert_validation=True)
+    config = sketch.SketchConfig(epochs=12, batch_size=4, learning_rate=3e-3, patience=2, rotate=0.0, seed=2)
+    events = list(sketch.train(config, tmp_path / "model.keras", pairs))
+    per_epoch = [event.metrics["val_mae"] for event in events if "train_mae" in event.metrics]
+    final = events[-1]
+    assert len(per_epoch) < config.epochs, "early stopping should have ended training"
+    best_epoch = int(np.argmin(per_epoch)) + 1
+    assert final.metrics["best_epoch"] == best_epoch and len(per_epoch) == best_epoch + config.patience
+    assert math.isclose(final.metrics["best_val_mae"], min(per_epoch), abs_tol=2e-3)  # the kept weights are the best
+    saved = sketch.load_model(tmp_path / "model.keras")
+    kept = float(np.mean(np.abs(sketch.predict(saved, pairs.validation_photos) - pairs.validation_sketches / 255.0)))
+    assert math.isclose(kept, min(per_epoch), abs_tol=2e-3)
+    assert "Stopped early" in final.message
+
+
+def test_stopping_mid_training_returns_quickly_and_keeps_the_best_weights(tmp_path):
+    config = sketch.SketchConfig(epochs=50, batch_size=2, rotate=0.0)
+    events = sketch.train(config, tmp_path / "model.keras", tiny_pairs(count=8))
+    for event in events:
+        if "train_mae" in event.metrics:
+            break
+    started = time.monotonic()
+    events.close()
+    assert time.monotonic() - started < 10
+    assert sketch.load_model(tmp_path / "model.keras") is not None
+
+
+def test_a_diverging_loss_stops_with_a_clear_message(tmp_path):
+    pairs = tiny_pairs(count=8)
+    pairs.train_photos = pairs.train_photos.astype(np.float32)
+    pairs.train_photos[3, 5, 5, 0] = np.nan  # a NaN reaches the loss in the first epoch
+    with pytest.raises(ValueError, match="lower learning rate"):
+        list(sketch.train(sketch.SketchConfig(epochs=3, batch_size=8, rotate=0.0), tmp_path / "m.keras", pairs))
+
+
+def test_a_training_job_through_the_job_runner(tmp_path):
+    from core import jobs
+
+    members = {f"photos/p{index}.png": png(photo(index)) for index in range(6)}
+    members |= {f"sketches/p{index}.png": png(sketch.dodge_and_burn(photo(index))) for index in range(6)}
+    (tmp_path / "pairs.zip").write_bytes(make_zip(members))
+    manager = jobs.JobManager(tmp_path / "runs")
+    try:
+        config = {"data": str(tmp_path / "pairs.zip"), "pairs": 8, "epochs": 1, "batch_size": 4, "rotate": 0.0}
+        job_id = manager.submit("sketch", "core.sketch:job", config)
+        snapshot = manager.wait(job_id, timeout=180)
+    finally:
+        manager.close(stop_jobs=True)
+    assert snapshot.status == "finished", snapshot.error
+    run_dir = tmp_path / "runs" / job_id
+    assert (run_dir / "model.keras").exists() and (run_dir / "result.png").exists()
+    assert "best_val_ssim" in snapshot.card["final_metrics"]
+
+
+# --- the service and the command line ------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def saved_model(tmp_path_factory):
+    return sketch.save_model(sketch.build_model(256), tmp_path_factory.mktemp("model") / "tiny.keras")
+
+
+def test_the_sketch_service_answers_survives_errors_and_restarts(saved_model):
+    service = sketch.SketchService(timeout=120)
+    try:
+        answer = service.sketch(photo(6, 80), saved_model, working_side=80)
+        assert answer["sketch"].shape == (80, 80) and answer["seconds"] > 0
+        with pytest.raises(ValueError, match="No model file"):
+            service.sketch(photo(6), "/nonexistent/model.keras")
+        service._process.kill()  # a crash: the next request starts a new child
+        service._process.wait()
+        assert service.sketch(photo(7, 40), saved_model, working_side=40)["sketch"].shape == (40, 40)
+    finally:
+        service.close()
+
+
+def run_cli(*arguments, timeout=300):
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-m", "core", *arguments], cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout, env=environment)
+
+
+def test_cli_sketch_and_train(tmp_path, saved_model):
+    (tmp_path / "photo.png").write_bytes(png(photo(8, 120)))
+    result = run_cli("sketch", str(tmp_path / "photo.png"), "--output", str(tmp_path / "out.png"),
+                     "--model", str(saved_model), "--line-weight", "1")
+    assert result.returncode == 0, result.stderr
+    assert Image.open(tmp_path / "out.png").size == (256, 256)
+    members = {f"photos/p{index}.png": png(photo(index)) for index in range(6)}
+    members |= {f"sketches/p{index}.png": png(sketch.dodge_and_burn(photo(index))) for index in range(6)}
+    (tmp_path / "pairs.zip").write_bytes(make_zip(members))
+    result = run_cli("sketch-train", "--data", str(tmp_path / "pairs.zip"), "--size", "256", "--epochs", "1",
+                     "--pairs", "8", "--batch-size", "4", "--output-weights", str(tmp_path / "trained.weights.h5"),
+                     "--metrics-json", str(tmp_path / "metrics.json"))
+    assert result.returncode == 0, result.stderr
+    metrics = json.loads((tmp_path / "metrics.json").read_text())
+    assert metrics["final"]["best_val_mae"] > 0 and len(metrics["epochs"]) == 2  # the epoch, then the final scores
+    assert (tmp_path / "trained.weights.h5").exists()
+    result = run_cli("sketch-eval", "--model", str(saved_model), "--pairs", "8", "--json")
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert scores["validation_pairs"] == 2 and 0 < scores["mae"] < 1 and scores["white_page_mae"] > 0
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["sketch", "missing.png", "--output", "x.png", "--model", "256"], "No image file"),
+    (["sketch", __file__, "--output", "x.png", "--model", "256"], "not an image"),
+    (["sketch-train", "--data", "missing.zip", "--epochs", "1", "--output-weights", "x.keras"], "No zip of pairs"),
+    (["sketch-train", "--epochs", "1", "--output-weights", "x.pt"], ".keras or .weights.h5"),
+    (["sketch-train", "--epochs", "0", "--output-weights", "x.keras"], "epochs must be"),
+])
+def test_cli_bad_input_exits_2_with_the_reason(arguments, message, tmp_path):
+    result = run_cli(*arguments, timeout=120)
+    assert result.returncode == 2 and message in result.stderr, result.stderr
