@@ -431,12 +431,16 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
                       + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
             d_loss.backward()
             optimiser_d.step()
-            # G: make D call the fakes real.
+            # G: make D call the fakes real. D's weights are frozen meanwhile: the gradient only has
+            # to flow through D to G, and skipping D's own weight gradients (which the next D step
+            # would discard) saves about a third of D's backward pass.
             optimiser_g.zero_grad(set_to_none=True)
+            discriminator.requires_grad_(False)
             with autocast:
                 g_logits = discriminator(diff_augment(fake, config.diffaugment)).float()
             g_loss = F.binary_cross_entropy_with_logits(g_logits, torch.ones_like(g_logits))
             g_loss.backward()
+            discriminator.requires_grad_(True)
             optimiser_g.step()
             step += 1
             metrics = {"g_loss": g_loss.item(), "d_loss": d_loss.item(),
