@@ -76,6 +76,10 @@ ABSTRACT_PLASMA = ("Canopee", "Cascade", "Cluster", "Elarun", "Flow", "Honeywave
                    "PastelHills", "Patak", "Shell")
 
 
+SHIPPED_WEIGHTS = (("sketch-256.keras", "Photo to Sketch"), ("sketch-512.keras", "Photo to Sketch"),
+                   ("gan-fashion-mnist.pt", "GAN Studio"), ("gan-abstract-art.pt", "GAN Studio"))
+
+
 def wallpaper_dirs() -> list[Path]:
     return [Path(folder) for folder in WALLPAPER_DIRS if Path(folder).is_dir()]
 
@@ -113,4 +117,8 @@ def find_assets() -> list[Asset]:
               "your own folder of images as a zip", required=False),
         Asset("Starry Night (default style)", "Style Transfer", starry if starry.is_file() else None,
               "sudo apt-get install opencv-doc, or upload any painting", required=False),
+        *[Asset(f"Shipped model {name}", tool, shipped_weights(name),
+                "part of the repository: restore it with git checkout weights/, or retrain it with the command "
+                "in weights/README.md")
+          for name, tool in SHIPPED_WEIGHTS],
     ]
