@@ -1,21 +1,23 @@
 """ASCII Art against chafa and jp2a: time per image and SSIM, in one run.
 
-    python bench/ascii.py [--images 24] [--repeats 3] [--columns 80,160,320]
+    python bench/ascii.py [--images 24,96] [--repeats 3] [--columns 80,160,320]
 
 The batch: bundled photos (scikit-image, matplotlib, Debian's opencv-doc) resized to 1024 px on
 the longer side and saved as JPEG; repeated with flips to fill --images. Each tool converts the
 whole batch as one process (start-up included, as a user scripting it would pay), best of
---repeats; per-image time = wall time / images. Peers run only where installed:
+--repeats; per-image time = wall time / images, for each batch size given (start-up weighs
+more in a small batch: Python and NumPy take about 0.14 s to start, chafa 0.02 s). Peers run only where installed:
 ``chafa -f symbols --symbols ascii --colors none`` and ``jp2a``, at the same grid (columns x
 rows from our font's cell aspect). Both peers assume light text on a dark terminal by default;
 we draw dark ink on white paper, so each peer is scored in whichever of its two orientations
 (plain or --invert) scores higher for it on that image: the comparison is never won by
 reading a peer's picture as its negative.
 
-Quality: each tool's text is drawn in our font (DejaVu Sans Mono) and compared with the source
-by SSIM (core.ascii_art.similarity: grey, at 10 px). Two floors are printed with it: our own
-brightness ramp (same charset, same grid) and a blank page. Against a photo, pixel SSIM also
-rewards blank cells, so read the blank row before any other.
+Quality: each tool's text is drawn in our font (DejaVu Sans Mono) and compared with the grey
+source by SSIM at three scales (see MEASURES): at cell scale, blurred to viewing distance, and
+pixel by pixel. Two floors are printed with them: our own brightness ramp (same charset, same
+grid) and a blank page. Pixel SSIM rewards blank cells (a glyph's strokes are never in a smooth
+photo, so the blank page beats every tool there): read the blank row before that column.
 """
 
 from __future__ import annotations
@@ -88,77 +90,90 @@ def text_result(lines: list[str], font: ascii_art.Font) -> ascii_art.AsciiResult
     characters = "".join(dict.fromkeys(characters))
     index = np.array([[characters.index(ch if ch in characters else " ") for ch in line] for line in lines])
     config = ascii_art.AsciiConfig(columns=len(lines[0]))
-    return ascii_art.AsciiResult(lines, index, np.zeros(index.shape, np.float32),
-                                 np.zeros((*index.shape, 3), np.uint8), characters, font, config)
+    return ascii_art.AsciiResult(lines, index, np.zeros(index.shape, np.float32), characters, font, config)
+
+
+MEASURES = {  # name: (function, what it is)
+    "cell": (ascii_art.cell_similarity, "SSIM at cell scale (one sample per character width, two per height)"),
+    "blur": (ascii_art.blurred_similarity, "SSIM after a Gaussian blur of half a character width (viewing distance)"),
+    "pixel": (ascii_art.similarity, "SSIM pixel by pixel, text drawn at 10 px (rewards blank cells: see the blank row)"),
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--images", type=int, default=24)
+    parser.add_argument("--images", default="24,96", help="batch sizes to time, comma-separated")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--columns", default="80,160,320")
     parser.add_argument("--quality-images", type=int, default=12, help="how many distinct images SSIM is measured on")
     arguments = parser.parse_args()
     grid_columns = [int(value) for value in arguments.columns.split(",")]
+    batch_sizes = [int(value) for value in arguments.images.split(",")]
     font = ascii_art.load_font(None)
     chafa, jp2a = shutil.which("chafa"), shutil.which("jp2a")
-    print(f"batch: {arguments.images} JPEG photos, 1024 px; best of {arguments.repeats}; "
+    print(f"batches of {' and '.join(map(str, batch_sizes))} JPEG photos, 1024 px; best of {arguments.repeats}; "
           f"chafa: {'yes' if chafa else 'not installed'}; jp2a: {'yes' if jp2a else 'not installed'}")
+    for name, (_, meaning) in MEASURES.items():
+        print(f"  {name:>5}: {meaning}")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        batch = make_batch(folder, arguments.images)
+        batch = make_batch(folder, max(batch_sizes))
         distinct = batch[: min(arguments.quality_images, len(PHOTOS) + len(OPENCV_PHOTOS), len(batch))]
-        print(f"\n{'':>7} {'':<22} {'':>9} {'pixel SSIM (page)':^33} {'cell-scale SSIM':^33}")
-        print(f"{'columns':>7} {'tool':<22} {'ms/image':>9} {'mean':>10} {'min':>9} {'ours beats':>12} "
-              f"{'mean':>10} {'min':>9} {'ours beats':>12}")
+        timing_header = " ".join(f"{f'ms/img@{size}':>11}" for size in batch_sizes)
+        measure_header = " ".join(f"{name + ' mean':>10} {'min':>6} {'beats':>6}" for name in MEASURES)
+        print(f"\n{'columns':>7} {'tool':<21} {timing_header} {measure_header}")
         for columns in grid_columns:
             rows = rows_for(batch[0], columns, font)  # the batch shares one shape per source; see below
-            timings = {
-                "atelier (ours)": best_wall([sys.executable, "-m", "core", "ascii", *map(str, batch), "--columns",
-                                             str(columns), "--format", "txt", "--output-dir", str(folder / "ours")],
-                                            arguments.repeats),
+            commands = {
+                "atelier (ours)": lambda files: [sys.executable, "-m", "core", "ascii", *map(str, files), "--columns",
+                                                 str(columns), "--format", "txt", "--output-dir", str(folder / "ours")],
             }
             if chafa:
-                timings["chafa"] = best_wall([chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
-                                              "--size", f"{columns}x{rows}", "--stretch", *map(str, batch)], arguments.repeats)
+                # One --size for the whole batch, as a box: chafa keeps each picture's aspect inside
+                # it (with --stretch it would fill the square photo's grid for every picture, and so
+                # draw half as many cells again as we do on a landscape photo).
+                commands["chafa"] = lambda files: [chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
+                                                   "--size", f"{columns}x{rows}", *map(str, files)]
             if jp2a:
-                timings["jp2a"] = best_wall([jp2a, f"--width={columns}", *map(str, batch)], arguments.repeats)
-            names = ["atelier (ours)", "atelier ramp (floor)", "blank page (floor)", *[n for n in timings if n != "atelier (ours)"]]
-            scores: dict[str, list[float]] = {name: [] for name in names}
-            cell_scores: dict[str, list[float]] = {name: [] for name in names}
+                commands["jp2a"] = lambda files: [jp2a, f"--width={columns}", *map(str, files)]
+            timings = {name: [best_wall(command(batch[:size]), arguments.repeats) / size for size in batch_sizes]
+                       for name, command in commands.items()}
+            names = ["atelier (ours)", "atelier ramp (floor)", "blank page (floor)", *[n for n in commands if n != "atelier (ours)"]]
+            scores = {name: {measure: [] for measure in MEASURES} for name in names}
 
-            def score(name, result, source):
-                scores[name].append(ascii_art.similarity(result, source))
-                cell_scores[name].append(ascii_art.cell_similarity(result, source))
-
-            def score_best(name, command, columns, rows, source):
-                candidates = [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])]
-                scores[name].append(max(ascii_art.similarity(c, source) for c in candidates))
-                cell_scores[name].append(max(ascii_art.cell_similarity(c, source) for c in candidates))
+            def score(name, candidates, source):
+                for measure, (function, _) in MEASURES.items():
+                    scores[name][measure].append(max(function(candidate, source) for candidate in candidates))
 
             for path in distinct:
                 source = np.asarray(images.load_image(path))
                 rows = rows_for(path, columns, font)
-                ours = ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns), font)
-                ramp = ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns, method="ramp"), font)
-                score("atelier (ours)", ours, source)
-                score("atelier ramp (floor)", ramp, source)
-                score("blank page (floor)", text_result([" " * columns] * rows, font), source)
+                score("atelier (ours)", [ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns), font)], source)
+                score("atelier ramp (floor)",
+                      [ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns, method="ramp"), font)], source)
+                score("blank page (floor)", [text_result([" " * columns] * rows, font)], source)
+                # Peers draw light text on dark by default; each is scored in whichever orientation
+                # (plain or --invert) scores higher for it, per image and per measure.
                 if chafa:
-                    score_best("chafa", [chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
-                                         "--size", f"{columns}x{rows}", "--stretch", str(path)], columns, rows, source)
+                    command = [chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
+                               "--size", f"{columns}x{rows}", "--stretch", str(path)]
+                    score("chafa", [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])], source)
                 if jp2a:
-                    score_best("jp2a", [jp2a, f"--width={columns}", f"--height={rows}", str(path)], columns, rows, source)
-            for name, values in scores.items():
-                cells = cell_scores[name]
-                wins = sum(o > v for o, v in zip(scores["atelier (ours)"], values))
-                cell_wins = sum(o > v for o, v in zip(cell_scores["atelier (ours)"], cells))
-                milliseconds = f"{timings[name] / len(batch) * 1000:9.1f}" if name in timings else f"{'':>9}"
-                beaten = "" if name == "atelier (ours)" else f"{wins}/{len(values)}"
-                cell_beaten = "" if name == "atelier (ours)" else f"{cell_wins}/{len(cells)}"
-                print(f"{columns:>7} {name:<22} {milliseconds} {statistics.mean(values):10.4f} {min(values):9.4f} "
-                      f"{beaten:>12} {statistics.mean(cells):10.4f} {min(cells):9.4f} {cell_beaten:>12}")
-        print("\nsingle re-render (convert + render), in-process, 1024 px photo, as a slider move costs:")
+                    command = [jp2a, f"--width={columns}", f"--height={rows}", str(path)]
+                    score("jp2a", [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])], source)
+            ours = scores["atelier (ours)"]
+            for name in names:
+                timing = " ".join(f"{value * 1000:11.1f}" for value in timings[name]) if name in timings else \
+                    " ".join(f"{'':>11}" for _ in batch_sizes)
+                cells = []
+                for measure in MEASURES:
+                    values = scores[name][measure]
+                    wins = sum(o > v for o, v in zip(ours[measure], values))
+                    beaten = "" if name == "atelier (ours)" else f"{wins}/{len(values)}"
+                    cells.append(f"{statistics.mean(values):10.4f} {min(values):6.3f} {beaten:>6}")
+                print(f"{columns:>7} {name:<21} {timing} {' '.join(cells)}")
+        print("\n'beats': on how many of the images ours scores higher than that row.")
+        print("single re-render (convert + render), in-process, 1024 px photo, as a slider move costs:")
         source = np.asarray(images.load_image(batch[0]))
         for columns in grid_columns:
             config = ascii_art.AsciiConfig(columns=columns)

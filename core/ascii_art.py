@@ -5,25 +5,34 @@ width against ascent + descent), so circles stay round. Every cell, and every ca
 rendered in the same monospace font, is sampled on the same small grid of "ink" values
 (1 = dark ink on white paper) and run through a bank of 3x3 filters:
 
-    ink      box mean: how much ink (the cell's tone)
+    ink      binomial blur [1 2 1]x[1 2 1]/16, applied twice: where the ink lies, as an eye
+             sees it from a little way off (a glyph's hard strokes and a photo's soft shading
+             become comparable)
     edge |   Sobel x: vertical strokes, and on which side the ink is
     edge -   Sobel y: horizontal strokes (underscores, dashes, bars of E and F)
     edge /   and edge \\: the two diagonals (slashes, V, X, chevrons)
 
 Each cell is filtered on its own (edges replicated), exactly like a glyph, so its features do
-not depend on its neighbours. The feature vector holds the tone and the direction of the edge
-responses (unit length), and the cell takes the nearest glyph under a weighted Minkowski
+not depend on its neighbours. The feature vector holds the blurred ink map and the direction
+of the edge responses (unit length); a cell takes the nearest glyph under a weighted Minkowski
 distance of order p in which the direction counts in proportion to the cell's own edge
-strength (see ``nearest``). Why not one flat vector of raw responses, as a first reading of
-the method suggests: a glyph is drawn in hard strokes and a photo cell is smooth, so raw
-responses put nearly every cell next to ' ' or '@' (we measured 42-100% spaces); scaling the
-structure by the cell's own contrast keeps flat regions matched on tone, like a ramp, and lets
-edges pick glyphs that run the same way. Tones are scaled so that the densest glyph (about a
-quarter of its cell inked) stands for black.
+strength (see ``nearest``). Why not raw responses, as a first reading of the method suggests:
+a glyph is drawn in hard strokes and a photo cell is smooth, so unblurred responses put nearly
+every cell next to ' ' or '@' (we measured 42-100% spaces). Why not one tone per cell (our
+first version): it throws away where in the cell the ink is, and the blurred map keeps it;
+on the bench photos it raised SSIM at cell scale from 0.29 to 0.50 (bench/ascii.py).
 
-Everything is vectorised: the filter bank is one fixed matrix applied to all cells at once
-(see ``feature_matrix``), and the search over glyphs is matrix products for p = 2 and chunked
-array arithmetic otherwise; nothing loops over cells in Python.
+Before matching, the picture's tones are prepared the way a printer would: local contrast
+(CLAHE, OpenCV's adaptive histogram equalisation) and a stretch of the 2nd-98th percentiles
+to the full range. Glyphs can only grey a cell by a quarter at most (the densest, '@', inks
+about 25% of it), so text has far less tonal range than a photo; spending that range on the
+picture's local structure rather than on its overall lighting is what keeps faces and edges
+readable. Both are settings (``local_contrast``, ``auto_levels``) and can be turned off.
+
+Everything is vectorised: the filter bank is a fixed linear map applied to all cells at once
+(see ``feature_matrix``), and for p = 2 the whole search over glyphs is one matrix product
+(``nearest_from_samples``); other p use chunked array arithmetic. Nothing loops over cells in
+Python.
 """
 
 from __future__ import annotations
@@ -56,16 +65,20 @@ COLOUR_MODES = ("mono", "colour")
 METHODS = ("structure", "ramp")
 MAX_COLUMNS = 400
 # Each cell is analysed on a grid of SAMPLES_ACROSS samples across and as many down as the
-# font's aspect asks for (8x16 would describe glyphs better, but costs 4x the time for little
-# gain in SSIM on photos; 5 across keeps a 160-column slider move well under 50 ms).
-SAMPLES_ACROSS = 5
+# font's aspect asks for (4 x 8 for DejaVu Sans Mono). On the bench photos 5 x 10 scored the
+# same SSIM at cell scale (0.502 against 0.506 at 80 columns) for 1.5x the time.
+SAMPLES_ACROSS = 4
 GLYPH_RENDER_SIZE = 64  # px: glyphs are drawn large, then area-averaged down to the grid
-TONE_BLOCKS = (1, 1)
-EDGE_FULL_STRENGTH = 0.5
+EDGE_FULL_STRENGTH = 0.5  # a cell whose edges are half as strong as a black|white split counts fully
+LEVELS_PERCENTILES = (2.0, 98.0)  # auto levels: these percentiles of the picture become white and black
+CLAHE_TILES = 8  # local contrast works on an 8 x 8 grid of tiles, whatever the picture's size
+LINE_ART_MIDTONES = 0.2  # a picture with fewer mid-tones than this (of its pixels) is line art
+DRAWINGS = ("auto", "photo", "line-art")
+_BINOMIAL = np.outer([1, 2, 1], [1, 2, 1]).astype(np.float32) / 16
 _SOBEL_X = np.array([[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]], np.float32) / 4
 _DIAGONAL = np.array([[0, 1, 2], [-1, 0, 1], [-2, -1, 0]], np.float32) / 4
 FILTERS = (
-    np.full((3, 3), 1 / 9, np.float32),
+    _BINOMIAL,  # ink (applied twice for the tone features; see tone_matrix)
     _SOBEL_X,
     _SOBEL_X.T.copy(),
     _DIAGONAL,
@@ -85,10 +98,13 @@ class AsciiConfig:
     font_size: int = 14  # px; the size of rendered exports (png, svg, html)
     contrast: float = 1.0  # >1 pushes tones away from mid-grey, <1 flattens them
     gamma: float = 1.0  # >1 darkens mid-tones, <1 lightens them
+    auto_levels: bool = True  # stretch the picture's 2nd-98th percentiles to white-black first
+    local_contrast: float = 3.0  # CLAHE clip limit: how far local contrast may be raised; 0 = off
     edge_weight: float = 1.0  # how much stroke direction counts against tone; 0 = a tone-only match
     invert: bool = False  # light glyphs on a dark background (for dark terminals and pages)
     colour_mode: str = "mono"  # mono | colour (each glyph in its cell's mean colour)
     method: str = "structure"  # structure (glyph matching) | ramp (the brightness-ramp baseline)
+    drawing: str = "auto"  # photo (black = the densest glyph) | line-art (a stroke is a stroke) | auto
 
     def __post_init__(self) -> None:
         if not 1 <= self.columns <= MAX_COLUMNS:
@@ -103,8 +119,12 @@ class AsciiConfig:
             raise ValueError("contrast and gamma must be greater than 0.")
         if self.edge_weight < 0:
             raise ValueError("edge_weight cannot be negative.")
+        if not 0 <= self.local_contrast <= 40:
+            raise ValueError("local_contrast must be between 0 (off) and 40.")
         if self.colour_mode not in COLOUR_MODES:
             raise ValueError(f"colour_mode must be mono or colour, not {self.colour_mode!r}.")
+        if self.drawing not in DRAWINGS:
+            raise ValueError(f"drawing must be one of {', '.join(DRAWINGS)}, not {self.drawing!r}.")
         if self.method not in METHODS:
             raise ValueError(f"method must be structure or ramp, not {self.method!r}.")
 
@@ -170,34 +190,96 @@ def load_font(source: str | os.PathLike | bytes | None = None) -> Font:
 
 @functools.lru_cache(maxsize=8)
 def _parse_font(data: bytes, label: str) -> Font:
-    from fontTools.ttLib import TTFont, TTLibError
-
     try:
-        font = TTFont(io.BytesIO(data), fontNumber=0, lazy=True)
-        cmap = font.getBestCmap() or {}
-        units = font["head"].unitsPerEm
-        ascent, descent = font["hhea"].ascent, -font["hhea"].descent
-        metrics = font["hmtx"].metrics
-        name = font["name"].getDebugName(4) or label
-    except (TTLibError, KeyError, AttributeError, struct.error, ValueError, OSError):
+        tables = _sfnt_tables(data)
+        units = struct.unpack_from(">H", tables["head"], 18)[0]
+        ascent, descent, _ = struct.unpack_from(">hhh", tables["hhea"], 4)
+        metric_count = struct.unpack_from(">H", tables["hhea"], 34)[0]
+        advances = struct.unpack_from(f">{2 * metric_count}H", tables["hmtx"])[::2]
+        cmap = _cmap(tables["cmap"])
+    except (KeyError, struct.error, ValueError, IndexError):
         raise ValueError(f"{label} is not a TrueType or OpenType font file.") from None
-    widths = {metrics[glyph][0] for code, glyph in cmap.items() if 33 <= code < 127 and glyph in metrics}
+    try:
+        pil_font = _pil_font(data, 12)
+    except OSError:
+        raise ValueError(f"{label} could not be opened as a font.") from None
+    family, style = pil_font.getname()
+    name = family if style in (None, "", "Regular", "Book") else f"{family} {style}"
+    widths = {advances[min(glyph, len(advances) - 1)] for code, glyph in cmap.items() if 33 <= code < 127}
     widths.discard(0)
-    if not widths:
+    if not widths or not units:
         raise ValueError(f"{name} has no printable ASCII characters.")
     if max(widths) - min(widths) > 0.01 * units:
         raise ValueError(
             f"{name} is a proportional font (its characters have {len(widths)} different widths); "
             "ASCII art needs a monospace font, such as DejaVu Sans Mono."
         )
-    try:
-        _pil_font(data, 12)
-    except OSError:
-        raise ValueError(f"{label} could not be opened as a font.") from None
     return Font(
-        data=data, name=name, advance=max(widths) / units, height=(ascent + descent) / units,
+        data=data, name=name, advance=max(widths) / units, height=(ascent - descent) / units,
         ascent=ascent / units, characters=frozenset(chr(code) for code in cmap),
     )
+
+
+def _sfnt_tables(data: bytes) -> dict[str, bytes]:
+    """The tables of a TrueType/OpenType file (the first font of a collection), by tag.
+
+    Read directly rather than through fontTools: we need four small tables, and importing
+    fontTools costs more than a whole batch conversion of one photo (about 50 ms).
+    """
+    start = struct.unpack_from(">I", data, 12)[0] if data[:4] == b"ttcf" else 0
+    if data[start:start + 4] not in (b"\x00\x01\x00\x00", b"OTTO", b"true"):
+        raise ValueError("not an sfnt font")
+    count = struct.unpack_from(">H", data, start + 4)[0]
+    tables = {}
+    for index in range(count):
+        tag, _, offset, length = struct.unpack_from(">4sIII", data, start + 12 + 16 * index)
+        if offset + length > len(data):
+            raise ValueError("table past the end of the file")
+        tables[tag.decode("latin-1")] = data[offset:offset + length]
+    return tables
+
+
+def _cmap(table: bytes) -> dict[int, int]:
+    """Character code -> glyph index from the best Unicode subtable (format 12, else 4)."""
+    count = struct.unpack_from(">H", table, 2)[0]
+    subtables = {}
+    for index in range(count):
+        platform, encoding, offset = struct.unpack_from(">HHI", table, 4 + 8 * index)
+        subtables[(platform, encoding)] = offset
+    for key in ((3, 10), (0, 6), (0, 4), (3, 1), (0, 3), (0, 2), (0, 1), (0, 0)):
+        if key in subtables:
+            offset = subtables[key]
+            format = struct.unpack_from(">H", table, offset)[0]
+            if format == 12:
+                groups = struct.unpack_from(">I", table, offset + 12)[0]
+                mapping = {}
+                for first, last, glyph in struct.iter_unpack(">III", table[offset + 16:offset + 16 + 12 * groups]):
+                    mapping.update(zip(range(first, last + 1), range(glyph, glyph + last - first + 1)))
+                return mapping
+            if format == 4:
+                return _cmap_format4(table, offset)
+    raise ValueError("no Unicode character map")
+
+
+def _cmap_format4(table: bytes, offset: int) -> dict[int, int]:
+    segments = struct.unpack_from(">H", table, offset + 6)[0] // 2
+    ends = struct.unpack_from(f">{segments}H", table, offset + 14)
+    starts = struct.unpack_from(f">{segments}H", table, offset + 16 + 2 * segments)
+    deltas = struct.unpack_from(f">{segments}h", table, offset + 16 + 4 * segments)
+    range_at = offset + 16 + 6 * segments
+    range_offsets = struct.unpack_from(f">{segments}H", table, range_at)
+    mapping = {}
+    for index, (start, end, delta, range_offset) in enumerate(zip(starts, ends, deltas, range_offsets)):
+        for code in range(start, min(end, 0xFFFE) + 1):
+            if range_offset == 0:
+                glyph = (code + delta) & 0xFFFF
+            else:
+                where = range_at + 2 * index + range_offset + 2 * (code - start)
+                glyph = struct.unpack_from(">H", table, where)[0]
+                glyph = (glyph + delta) & 0xFFFF if glyph else 0
+            if glyph:
+                mapping[code] = glyph
+    return mapping
 
 
 @functools.lru_cache(maxsize=32)
@@ -233,11 +315,11 @@ def cell_pixels(ink: np.ndarray, rows: int, columns: int, grid: tuple[int, int])
 
 @functools.lru_cache(maxsize=16)
 def feature_matrix(grid: tuple[int, int], edge_weight: float) -> np.ndarray:
-    """The filter bank as one matrix M (gh * gw, K * gh * gw): features = cell pixels @ M.
+    """The filter bank as one matrix M (gh * gw, K * gh * gw): responses = cell pixels @ M.
 
     Padding a cell (edges replicated) and filtering it are both linear in its pixels, so the
     whole bank is a fixed linear map; we build it by filtering each unit image. This lets the
-    Euclidean search run on raw cell pixels (see ``nearest_euclidean``): no feature maps at all.
+    Euclidean search run on raw cell pixels (see ``nearest_from_samples``): no feature maps.
     """
     grid_h, grid_w = grid
     size = grid_h * grid_w
@@ -254,38 +336,16 @@ def feature_matrix(grid: tuple[int, int], edge_weight: float) -> np.ndarray:
     return np.concatenate(responses, axis=1)
 
 
-@dataclasses.dataclass(frozen=True)
-class Features:
-    """Per cell or glyph: sub-cell tones (N, B), edge direction (N, E, unit length) and how
-    much that direction counts (N,): a cell's edge strength, 1 for a glyph with strokes."""
+@functools.lru_cache(maxsize=8)
+def tone_matrix(grid: tuple[int, int]) -> np.ndarray:
+    """The ink filter applied twice, as one (S, S) matrix: a cell's blurred ink map.
 
-    tone: np.ndarray
-    direction: np.ndarray
-    strength: np.ndarray
-
-
-@functools.lru_cache(maxsize=16)
-def glyph_table(font: Font, characters: str) -> tuple[Features, np.ndarray]:
-    """Features and ink coverage (G,) of each glyph; cached per font and charset."""
-    bitmaps, _, _ = render_glyphs(font, characters, GLYPH_RENDER_SIZE)
-    grid = cell_grid(font)
-    samples = np.stack([cv2.resize(b, (grid[1], grid[0]), interpolation=cv2.INTER_AREA).ravel() for b in bitmaps])
-    coverage = bitmaps.mean(axis=(1, 2))
-    scale = 1.0 / max(coverage.max(), 1e-6)  # the densest glyph stands for black
-    return describe_samples(samples * scale, grid), coverage
-
-
-def describe_samples(samples: np.ndarray, grid: tuple[int, int]) -> Features:
-    """Tone blocks from the ink filter, direction and strength from the four edge filters."""
-    edges = samples @ edge_matrix(grid)
-    magnitude = np.sqrt(np.einsum("ne,ne->n", edges, edges))
-    direction = edges / np.maximum(magnitude, 1e-6)[:, None]
-    return Features(block_tones(samples, grid).astype(np.float32), direction.astype(np.float32),
-                    _strength(magnitude, grid))
-
-
-def _strength(magnitude: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
-    return np.minimum(1.0, magnitude / (EDGE_FULL_STRENGTH * edge_reference(grid))).astype(np.float32)
+    Twice because one 3x3 binomial pass (sigma ~0.7 samples) still leaves strokes and shading
+    far apart; two (sigma ~1) is where SSIM at cell scale peaked on the bench photos.
+    """
+    size = grid[0] * grid[1]
+    ink = feature_matrix(grid, 1.0)[:, :size]
+    return np.ascontiguousarray(ink @ ink)
 
 
 @functools.lru_cache(maxsize=8)
@@ -295,22 +355,52 @@ def edge_matrix(grid: tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(feature_matrix(grid, 1.0)[:, size:])
 
 
-def block_tones(samples: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
-    """Mean of each of TONE_BLOCKS (rows, columns) blocks of every cell: (N, rows * columns)."""
-    blocks_down, blocks_across = TONE_BLOCKS
-    cells = samples.reshape(len(samples), grid[0], grid[1])
-    row_edges = np.linspace(0, grid[0], blocks_down + 1).round().astype(int)
-    column_edges = np.linspace(0, grid[1], blocks_across + 1).round().astype(int)
-    return np.stack([cells[:, r0:r1, c0:c1].mean(axis=(1, 2))
-                     for r0, r1 in zip(row_edges, row_edges[1:]) for c0, c1 in zip(column_edges, column_edges[1:])], axis=1)
-
-
 @functools.lru_cache(maxsize=8)
 def edge_reference(grid: tuple[int, int]) -> float:
     """Edge strength of a cell split into black and white halves: a clear, full-contrast edge."""
     half = np.zeros(grid, np.float32)
     half[:, : grid[1] // 2] = 1.0
-    return float(np.linalg.norm(half.ravel() @ feature_matrix(grid, 1.0)[:, grid[0] * grid[1]:]))
+    return float(np.linalg.norm(half.ravel() @ edge_matrix(grid)))
+
+
+@dataclasses.dataclass(frozen=True)
+class Features:
+    """Per cell or glyph: blurred ink map (N, S), edge direction (N, 4S, unit length) and how
+    much that direction counts (N,): a cell's edge strength, 1 for a glyph with strokes."""
+
+    tone: np.ndarray
+    direction: np.ndarray
+    strength: np.ndarray
+
+
+@functools.lru_cache(maxsize=16)
+def glyph_table(font: Font, characters: str, photo: bool = True) -> tuple[Features, np.ndarray]:
+    """Features and ink coverage (G,) of each glyph; cached per font and charset.
+
+    For photos the glyphs' ink is scaled so that the densest glyph stands for black: no glyph
+    inks more than about a quarter of its cell, and a dark photo region should take the
+    darkest glyph, not a lighter one that happens to be nearer in absolute ink. Line art is
+    compared stroke for stroke, unscaled, so a picture of a glyph converts back to that glyph.
+    """
+    bitmaps, _, _ = render_glyphs(font, characters, GLYPH_RENDER_SIZE)
+    grid = cell_grid(font)
+    samples = np.stack([cv2.resize(b, (grid[1], grid[0]), interpolation=cv2.INTER_AREA).ravel() for b in bitmaps])
+    coverage = bitmaps.mean(axis=(1, 2))
+    scale = 1.0 / max(coverage.max(), 1e-6) if photo else 1.0
+    return describe_samples(samples * scale, grid), coverage
+
+
+def describe_samples(samples: np.ndarray, grid: tuple[int, int]) -> Features:
+    """Blurred ink map from the ink filter, direction and strength from the four edge filters."""
+    edges = samples @ edge_matrix(grid)
+    magnitude = np.sqrt(np.einsum("ne,ne->n", edges, edges))
+    direction = edges / np.maximum(magnitude, 1e-6)[:, None]
+    return Features((samples @ tone_matrix(grid)).astype(np.float32), direction.astype(np.float32),
+                    _strength(magnitude, grid))
+
+
+def _strength(magnitude: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
+    return np.minimum(1.0, magnitude / (EDGE_FULL_STRENGTH * edge_reference(grid))).astype(np.float32)
 
 
 # --- matching ----------------------------------------------------------------------------
@@ -320,8 +410,8 @@ def nearest(cells: Features, glyphs: Features, p: float, edge_weight: float) -> 
 
         d(c, g)^p = sum |tone_c - tone_g|^p + (edge_weight * strength_c)^p * sum |dir_c - dir_g|^p
 
-    A flat cell (strength 0) is matched on tone alone, like a brightness ramp; the more edge a
-    cell has, the more the direction of the glyph's strokes counts.
+    A flat cell (strength 0) is matched on its ink map alone; the more edge a cell has, the
+    more the direction of the glyph's strokes counts.
     """
     weight = (edge_weight * cells.strength).astype(np.float32)
     if p == 2:  # matrix products: |a - b|^2 = |a|^2 - 2 a.b + |b|^2
@@ -344,36 +434,47 @@ def nearest(cells: Features, glyphs: Features, p: float, edge_weight: float) -> 
 
 def nearest_from_samples(samples: np.ndarray, grid: tuple[int, int], glyphs: Features,
                          edge_weight: float) -> tuple[np.ndarray, np.ndarray]:
-    """``nearest`` for p = 2 without building the (N, 4S) edge responses.
+    """``nearest`` for p = 2 as one matrix product over the raw cell samples.
 
-    The edge filters are linear, so a cell's edge vector is ``samples @ E``; its length comes
-    from the quadratic form samples (E E^T) samples^T and its dot products with the glyphs'
-    directions from samples @ (E G^T): matrices of S x S and S x G, not N x 4S.
+    Both filters are linear (tone = x T, edges = x E), so with w the cell's weight and m its
+    edge length |x E|, the part of d^2 that depends on the glyph g is
+
+        -2 x.(T tone_g) + |tone_g|^2 + w^2 |dir_g|^2 - 2 (w^2 / m) x.(E dir_g)
+        = [x, -2 w^2 / m * x, 1, w^2] . [-2 T tone_g, E dir_g, |tone_g|^2, |dir_g|^2]
+
+    a product of an (N, 2S + 2) by a (2S + 2, G) matrix; the parts that depend on the cell
+    alone are added back for the chosen glyph only.
     """
-    gram, cross = _edge_products(grid, glyphs.direction.tobytes(), glyphs.direction.shape)
-    magnitude = np.sqrt(np.maximum(np.einsum("ns,ns->n", samples @ gram, samples), 0.0))
+    tone, edges = tone_matrix(grid), edge_matrix(grid)
+    magnitude = np.sqrt(np.maximum(np.einsum("ns,ns->n", samples @ _gram(grid), samples), 0.0))
     weight2 = (edge_weight * _strength(magnitude, grid)) ** 2
-    # squared = |tone_c - tone_g|^2 + w^2 (|dir_c|^2 + |dir_g|^2 - 2 dir_c.dir_g), built in place:
-    # the -2 w^2 / |edge_c| factor goes onto the samples (N x S) before the product, not after.
-    scale = -2.0 * weight2 / np.maximum(magnitude, 1e-6)
-    squared = (samples * scale[:, None].astype(np.float32)) @ cross
-    tone = block_tones(samples, grid)
-    for block in range(tone.shape[1]):
-        difference = np.subtract.outer(tone[:, block], glyphs.tone[:, block])
-        difference *= difference
-        squared += difference
-    own = np.where(magnitude > 1e-6, weight2, 0.0).astype(np.float32)  # w^2 |dir_c|^2 (0 or 1)
-    squared += own[:, None]
-    squared += np.multiply.outer(weight2.astype(np.float32), (glyphs.direction**2).sum(1))
-    index = squared.argmin(axis=1)
-    return index, np.sqrt(np.maximum(squared[np.arange(len(index)), index], 0.0))
+    scale = (-2.0 * weight2 / np.maximum(magnitude, 1e-6)).astype(np.float32)
+    left = np.empty((len(samples), 2 * samples.shape[1] + 2), np.float32)
+    size = samples.shape[1]
+    left[:, :size] = samples
+    np.multiply(samples, scale[:, None], out=left[:, size:2 * size])
+    left[:, -2] = 1.0
+    left[:, -1] = weight2
+    right = np.concatenate([-2.0 * tone @ glyphs.tone.T, edges @ glyphs.direction.T,
+                            (glyphs.tone**2).sum(1)[None], (glyphs.direction**2).sum(1)[None]]).astype(np.float32)
+    scores = left @ right
+    index = scores.argmin(axis=1)
+    own_tone = np.einsum("ns,ns->n", samples @ _tone_gram(grid), samples)
+    own_edge = np.where(magnitude > 1e-6, weight2, 0.0)  # w^2 |dir_c|^2, |dir_c| being 0 or 1
+    squared = scores[np.arange(len(index)), index] + own_tone + own_edge
+    return index, np.sqrt(np.maximum(squared, 0.0)).astype(np.float32)
 
 
-@functools.lru_cache(maxsize=16)
-def _edge_products(grid: tuple[int, int], direction_bytes: bytes, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+@functools.lru_cache(maxsize=8)
+def _gram(grid: tuple[int, int]) -> np.ndarray:
     matrix = edge_matrix(grid)
-    direction = np.frombuffer(direction_bytes, np.float32).reshape(shape)
-    return (matrix @ matrix.T).astype(np.float32), (matrix @ direction.T).astype(np.float32)
+    return np.ascontiguousarray(matrix @ matrix.T)
+
+
+@functools.lru_cache(maxsize=8)
+def _tone_gram(grid: tuple[int, int]) -> np.ndarray:
+    matrix = tone_matrix(grid)
+    return np.ascontiguousarray(matrix @ matrix.T)
 
 
 def _squared_euclidean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -397,10 +498,21 @@ class AsciiResult:
     lines: list[str]  # the text, one string per row
     indices: np.ndarray  # (rows, columns) index into ``characters``
     distances: np.ndarray  # (rows, columns) feature distance of each cell to its glyph (0 = perfect)
-    colours: np.ndarray  # (rows, columns, 3) uint8 mean colour of each cell
     characters: str  # the candidate glyphs
     font: Font
     config: AsciiConfig
+    drawing: str = "photo"  # how the picture was read: photo | line-art (config "auto" resolved)
+    source: np.ndarray | None = dataclasses.field(default=None, repr=False)  # the RGB picture
+
+    @functools.cached_property
+    def colours(self) -> np.ndarray:
+        """(rows, columns, 3) uint8 mean colour of each cell; worked out on first use (plain
+        text never needs it, and it costs a full pass over the picture). Black without a source."""
+        rows, columns = self.indices.shape
+        if self.source is None:
+            return np.zeros((rows, columns, 3), np.uint8)
+        colours = cv2.resize(self.source, (columns, rows), interpolation=cv2.INTER_AREA)
+        return colours if colours.ndim == 3 else np.repeat(colours[:, :, None], 3, axis=2)
 
     @property
     def text(self) -> str:
@@ -423,15 +535,17 @@ def grid_size(width: int, height: int, columns: int, font: Font) -> int:
 
 
 def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | None = None) -> AsciiResult:
-    """Turn an RGB image into text; ``ValueError`` with a reason for input it cannot use."""
+    """Turn an RGB (or grey) image into text; ``ValueError`` with a reason for input it cannot use.
+
+    A grey image ("L", or a 2-D array) is enough for mono output and saves decoding colour.
+    """
     font = font or load_font(config.font)
-    characters = "".join(ch for ch in config.characters() if ch == " " or ch in font.characters)
-    if not characters:
-        raise ValueError("No characters are left to draw with: the charset is empty, all excluded, "
-                         "or missing from the font.")
-    source = np.asarray(image.convert("RGB") if isinstance(image, Image.Image) else image)
-    if source.ndim != 3 or source.shape[2] != 3:
-        raise ValueError("Expected an RGB image.")
+    characters = usable_characters(config, font)
+    if isinstance(image, Image.Image):
+        image = image if image.mode in ("L", "RGB") else image.convert("RGB")
+    source = np.asarray(image)
+    if not (source.ndim == 2 or (source.ndim == 3 and source.shape[2] == 3)):
+        raise ValueError("Expected an RGB or grey image.")
     height, width = source.shape[:2]
     if config.columns > width:
         raise ValueError(f"The image is only {width} pixels wide, so it can give at most {width} "
@@ -439,18 +553,22 @@ def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | N
     rows = grid_size(width, height, config.columns, font)
     if rows > height:
         raise ValueError(f"The image is only {height} pixels tall: use fewer columns.")
-    if int(source.max()) == int(source.min()):
-        raise ValueError("The image is one flat colour (a fully transparent image becomes plain "
-                         "white), so there is no shape to draw.")
+    source = np.ascontiguousarray(source, dtype=np.uint8)
+    grey = source if source.ndim == 2 else cv2.cvtColor(source, cv2.COLOR_RGB2GRAY)
+    darkest, lightest = cv2.minMaxLoc(grey)[:2]
+    if darkest == lightest:
+        raise ValueError("The image is one flat colour or tone (a fully transparent image becomes "
+                         "plain white), so there is no shape to draw.")
+    histogram = _histogram(grey)
+    drawing = config.drawing if config.drawing != "auto" else ("line-art" if is_line_art(histogram) else "photo")
     grid = cell_grid(font)
-    # One pass over the full-size picture: down to the sampling grid, in colour; the ink map and
-    # the cell colours both come from that (area averages compose, so nothing is lost).
-    sampled = cv2.resize(np.ascontiguousarray(source), (config.columns * grid[1], rows * grid[0]),
-                         interpolation=cv2.INTER_AREA)
-    ink = _ink(sampled, config)
-    colours = cv2.resize(sampled, (config.columns, rows), interpolation=cv2.INTER_AREA)
-    glyphs, coverage = glyph_table(font, characters)
+    sampled = cv2.resize(grey, (config.columns * grid[1], rows * grid[0]), interpolation=cv2.INTER_AREA)
+    # Line art keeps the levels of its full-size strokes (sampling dilutes a thin black stroke
+    # to grey, and stretching that back to black would thicken every line); a photo is
+    # levelled as the text will show it, after sampling and local contrast.
+    ink = ink_map(sampled, config) if drawing == "photo" else cv2.LUT(sampled, tone_curve(histogram, config))
     cells = cell_pixels(ink, rows, config.columns, grid)
+    glyphs, coverage = glyph_table(font, characters, drawing == "photo")
     if config.method == "ramp":
         gaps = np.abs(cells.mean(axis=1)[:, None] - coverage[None, :] / max(coverage.max(), 1e-6))
         index, distance = gaps.argmin(axis=1), gaps.min(axis=1)
@@ -459,20 +577,67 @@ def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | N
     else:
         index, distance = nearest(describe_samples(cells, grid), glyphs, float(config.p), float(config.edge_weight))
     index = index.reshape(rows, config.columns)
-    table = np.array(list(characters))
-    lines = ["".join(row) for row in table[index]]
-    return AsciiResult(lines, index, distance.reshape(rows, config.columns).astype(np.float32),
-                       colours, characters, font, config)
+    return AsciiResult(_lines(characters, index), index, distance.reshape(rows, config.columns).astype(np.float32),
+                       characters, font, config, drawing, source)
 
 
-def _ink(sampled: np.ndarray, config: AsciiConfig) -> np.ndarray:
-    """Ink map of an RGB picture already at the sampling grid: 1 where a glyph should put ink."""
-    light = cv2.cvtColor(sampled, cv2.COLOR_RGB2GRAY).astype(np.float32) * np.float32(1 / 255)
+def usable_characters(config: AsciiConfig, font: Font) -> str:
+    """The config's candidate glyphs that the font can draw; ``ValueError`` if none are left."""
+    characters = "".join(ch for ch in config.characters() if ch == " " or ch in font.characters)
+    if not characters:
+        raise ValueError("No characters are left to draw with: the charset is empty, all excluded, "
+                         "or missing from the font.")
+    return characters
+
+
+def _lines(characters: str, index: np.ndarray) -> list[str]:
+    """The text rows, built as one UTF-32 buffer rather than character by character."""
+    codes = np.array([ord(ch) for ch in characters], "<u4")[index]
+    flat = codes.tobytes().decode("utf-32-le")
+    columns = index.shape[1]
+    return [flat[start:start + columns] for start in range(0, len(flat), columns)]
+
+
+def _histogram(grey: np.ndarray) -> np.ndarray:
+    return cv2.calcHist([grey], [0], None, [256], [0, 256]).ravel()
+
+
+def is_line_art(histogram: np.ndarray) -> bool:
+    """True for a nearly two-tone picture (a drawing, a logo, text), from its grey histogram:
+    few pixels sit between 20% and 80% of its range. The bench photos have 42-95% such
+    mid-tones, pictures of glyphs under 10%."""
+    used = np.flatnonzero(histogram)
+    low, high = used[0], used[-1]
+    middle = histogram[int(np.ceil(low + 0.2 * (high - low))):int(low + 0.8 * (high - low)) + 1]
+    return bool(middle.sum() < LINE_ART_MIDTONES * histogram.sum())
+
+
+def ink_map(sampled: np.ndarray, config: AsciiConfig) -> np.ndarray:
+    """Ink (float32, 1 = full ink) of a grey uint8 photo already at the sampling grid: local
+    contrast (CLAHE), then one 256-entry tone curve (auto levels, contrast, gamma, invert)
+    applied as a lookup table."""
+    if config.local_contrast > 0:
+        clahe = cv2.createCLAHE(clipLimit=float(config.local_contrast), tileGridSize=(CLAHE_TILES, CLAHE_TILES))
+        sampled = clahe.apply(sampled)
+    return cv2.LUT(sampled, tone_curve(_histogram(sampled), config))
+
+
+def tone_curve(histogram: np.ndarray, config: AsciiConfig) -> np.ndarray:
+    """Ink for each of the 256 grey levels, given the grey histogram it is levelled by (float32)."""
+    light = np.arange(256, dtype=np.float32) / 255
+    if config.auto_levels:
+        cumulative = np.cumsum(histogram) / max(histogram.sum(), 1.0)
+        low, high = (int(np.searchsorted(cumulative, q / 100)) for q in LEVELS_PERCENTILES)
+        if high - low < 16:  # a nearly two-tone picture (a glyph, a drawing): use its extremes
+            used = np.flatnonzero(histogram)
+            low, high = int(used[0]), int(used[-1])
+        if high > low:
+            light = np.clip((light - low / 255) * (255 / (high - low)), 0.0, 1.0)
     if config.contrast != 1.0:
         light = np.clip((light - 0.5) * config.contrast + 0.5, 0.0, 1.0)
     if config.gamma != 1.0:
         light = light ** np.float32(config.gamma)
-    return light if config.invert else 1.0 - light
+    return (light if config.invert else 1.0 - light).astype(np.float32)
 
 
 # --- rendering and export ----------------------------------------------------------------
@@ -536,9 +701,7 @@ def similarity(result: AsciiResult, source: Image.Image | np.ndarray, font_size:
     view as a floor (see bench/ascii.py).
     """
     grey = render_grey(result, font_size)
-    pixels = np.asarray(source.convert("RGB") if isinstance(source, Image.Image) else source)
-    source_grey = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY)
-    target = cv2.resize(source_grey, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_AREA)
+    target = cv2.resize(_grey(source), (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_AREA)
     return ssim(grey, target)
 
 
@@ -550,9 +713,26 @@ def cell_similarity(result: AsciiResult, source: Image.Image | np.ndarray) -> fl
     grey = render_grey(result, SSIM_FONT_SIZE)
     rows, columns = result.indices.shape
     size = (columns, rows * 2)
-    pixels = np.asarray(source.convert("RGB") if isinstance(source, Image.Image) else source)
-    target = cv2.resize(cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2GRAY), size, interpolation=cv2.INTER_AREA)
+    target = cv2.resize(_grey(source), size, interpolation=cv2.INTER_AREA)
     return ssim(cv2.resize(grey, size, interpolation=cv2.INTER_AREA), target)
+
+
+def blurred_similarity(result: AsciiResult, source: Image.Image | np.ndarray) -> float:
+    """SSIM of the text drawn at SSIM_FONT_SIZE and the source at that size, both blurred by a
+    Gaussian of half a character's width first: the page seen from where single strokes no
+    longer resolve. A second viewing-distance measure beside ``cell_similarity`` that does not
+    depend on where cell borders fall."""
+    grey = render_grey(result, SSIM_FONT_SIZE).astype(np.float32)
+    target = cv2.resize(_grey(source), (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_AREA)
+    sigma = 0.5 * grey.shape[1] / result.indices.shape[1]
+    return ssim(cv2.GaussianBlur(grey, (0, 0), sigma), cv2.GaussianBlur(target.astype(np.float32), (0, 0), sigma))
+
+
+def _grey(source: Image.Image | np.ndarray) -> np.ndarray:
+    if isinstance(source, Image.Image):
+        source = source if source.mode in ("L", "RGB") else source.convert("RGB")
+    pixels = np.ascontiguousarray(np.asarray(source), dtype=np.uint8)
+    return pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
 
 
 def export(result: AsciiResult, format: str) -> bytes:

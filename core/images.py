@@ -27,12 +27,14 @@ ImageSource = bytes | bytearray | str | os.PathLike | BinaryIO
 
 def load_image(
     source: ImageSource, *, max_pixels: int = MAX_PIXELS, min_side: int = 1,
-    draft_size: tuple[int, int] | None = None,
+    draft_size: tuple[int, int] | None = None, grey: bool = False,
 ) -> Image.Image:
     """Decode ``source`` to an upright RGB image, or raise ``ValueError`` saying why not.
 
     ``draft_size`` lets a JPEG decode at 1/2, 1/4 or 1/8 scale when the caller needs no more
-    than that many pixels (much faster for big photos; other formats ignore it).
+    than that many pixels (much faster for big photos; other formats ignore it). ``grey``
+    returns an 8-bit grey ("L") image instead; a JPEG then decodes its brightness only, about
+    four times faster than in colour.
     """
     data = _read_bytes(source)
     if not data:
@@ -59,8 +61,8 @@ def load_image(
             )
         try:
             image.seek(0)  # animated GIF/WebP/TIFF: the first frame
-            if draft_size is not None and image.format == "JPEG":
-                image.draft("RGB", draft_size)
+            if (draft_size is not None or grey) and image.format == "JPEG":
+                image.draft("L" if grey else "RGB", draft_size or image.size)
             image.load()
         except (OSError, SyntaxError, ValueError, EOFError):
             raise ValueError(
@@ -71,6 +73,8 @@ def load_image(
         image = ImageOps.exif_transpose(image)
     except Exception:  # a broken EXIF block should not cost the user the picture itself
         pass
+    if grey:
+        return image if image.mode == "L" else to_rgb(image).convert("L")
     return to_rgb(image)
 
 

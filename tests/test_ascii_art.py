@@ -70,8 +70,9 @@ def test_the_fast_euclidean_search_agrees_with_the_explicit_one():
     config = ascii_art.AsciiConfig(columns=60, edge_weight=1.0)
     grid = ascii_art.cell_grid(FONT)
     rows = ascii_art.grid_size(source.shape[1], source.shape[0], 60, FONT)
-    sampled = cv2.resize(source, (60 * grid[1], rows * grid[0]), interpolation=cv2.INTER_AREA)
-    cells = ascii_art.cell_pixels(ascii_art._ink(sampled, config), rows, 60, grid)
+    grey = cv2.cvtColor(source, cv2.COLOR_RGB2GRAY)
+    sampled = cv2.resize(grey, (60 * grid[1], rows * grid[0]), interpolation=cv2.INTER_AREA)
+    cells = ascii_art.cell_pixels(ascii_art.ink_map(sampled, config), rows, 60, grid)
     glyphs, _ = ascii_art.glyph_table(FONT, config.characters())
     slow = ascii_art.nearest(ascii_art.describe_samples(cells, grid), glyphs, 2.0, 1.0)
     fast = ascii_art.nearest_from_samples(cells, grid, glyphs, 1.0)
@@ -249,3 +250,61 @@ def test_cli_bad_input_exits_non_zero_with_the_reason(tmp_path):
                              (["--format", "pdf"], "Unknown format"), (["--font", str(junk)], "not a TrueType")]:
         completed = run_cli(str(good), "--columns", "40", "--output-dir", str(tmp_path), *arguments)
         assert completed.returncode == 2 and words in completed.stderr, (arguments, completed.stderr)
+
+
+def test_cli_batch_keeps_going_past_a_bad_image(tmp_path):
+    # Four pictures over two processes: the unreadable one falls in the forked child's half.
+    names = []
+    for index, sample in enumerate(["Coffee", "Rocket", None, "Astronaut"]):
+        path = tmp_path / f"picture{index}.png"
+        if sample is None:
+            path.write_bytes(b"not a picture")
+        else:
+            images.load_sample(sample).save(path)
+        names.append(str(path))
+    completed = run_cli(*names, "--columns", "30", "--output-dir", str(tmp_path / "out"))
+    assert completed.returncode == 2 and "picture2.png" in completed.stderr and "not an image" in completed.stderr
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["picture0.txt", "picture1.txt", "picture3.txt"]
+
+
+def test_line_art_and_photos_are_told_apart():
+    assert ascii_art.convert(glyph_picture(["/|\\_-X.@"], 48), ascii_art.AsciiConfig(columns=8), FONT).drawing == "line-art"
+    photo = images.load_sample("Coffee")
+    assert ascii_art.convert(photo, ascii_art.AsciiConfig(columns=40), FONT).drawing == "photo"
+    forced = ascii_art.convert(glyph_picture(["/|\\_-X.@"], 48), ascii_art.AsciiConfig(columns=8, drawing="photo"), FONT)
+    assert forced.drawing == "photo"
+
+
+def test_grey_input_gives_the_same_text_as_rgb():
+    import cv2
+
+    rgb = np.asarray(images.load_sample("Astronaut"))
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    from_rgb = ascii_art.convert(rgb, ascii_art.AsciiConfig(columns=60), FONT)
+    from_grey = ascii_art.convert(grey, ascii_art.AsciiConfig(columns=60), FONT)
+    assert from_rgb.lines == from_grey.lines
+    assert from_grey.colours.shape == from_rgb.colours.shape
+    assert (from_grey.colours[..., 0] == from_grey.colours[..., 2]).all()  # grey cells
+
+
+def test_auto_levels_recover_a_washed_out_photo():
+    import cv2
+
+    grey = cv2.cvtColor(np.asarray(images.load_sample("Cat (Chelsea)")), cv2.COLOR_RGB2GRAY)
+    washed = (150 + grey.astype(np.float32) * 0.3).astype(np.uint8)  # grey levels 150-226 only
+    plain = dict(columns=60, local_contrast=0.0)
+    levelled = ascii_art.convert(washed, ascii_art.AsciiConfig(**plain), FONT)
+    flat = ascii_art.convert(washed, ascii_art.AsciiConfig(**plain, auto_levels=False), FONT)
+    reference = ascii_art.convert(grey, ascii_art.AsciiConfig(**plain), FONT)
+    assert ascii_art.cell_similarity(levelled, grey) > ascii_art.cell_similarity(flat, grey) + 0.05
+    assert np.mean(levelled.indices == reference.indices) > 0.8
+
+
+def test_font_tables_read_without_fonttools_match_fonttools():
+    from fontTools.ttLib import TTFont
+
+    reference = TTFont(io.BytesIO(FONT.data), fontNumber=0, lazy=True)
+    assert FONT.characters == frozenset(chr(code) for code in reference.getBestCmap())
+    units = reference["head"].unitsPerEm
+    assert FONT.advance == pytest.approx(reference["hmtx"]["A"][0] / units)
+    assert FONT.height == pytest.approx((reference["hhea"].ascent - reference["hhea"].descent) / units)
