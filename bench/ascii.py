@@ -93,6 +93,33 @@ def text_result(lines: list[str], font: ascii_art.Font) -> ascii_art.AsciiResult
     return ascii_art.AsciiResult(lines, index, np.zeros(index.shape, np.float32), characters, font, config)
 
 
+def save_strips(path: Path, photos: list[Path], columns: int, font: ascii_art.Font, chafa, jp2a) -> None:
+    """One row per photo: the source and each tool's text, all drawn in our font at 10 px."""
+    import cv2
+
+    strips = []
+    for photo in photos:
+        source = np.asarray(images.load_image(photo))
+        rows = rows_for(photo, columns, font)
+        results = [ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns), font)]
+        for command, found in ((["chafa", "-f", "symbols", "--symbols", "ascii", "--colors", "none",
+                                 "--size", f"{columns}x{rows}", "--stretch", str(photo)], chafa),
+                               (["jp2a", f"--width={columns}", f"--height={rows}", str(photo)], jp2a)):
+            if found:
+                candidates = [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])]
+                results.append(max(candidates, key=lambda candidate: ascii_art.cell_similarity(candidate, source)))
+        results.append(ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns, method="ramp"), font))
+        drawn = [ascii_art.render_grey(result, ascii_art.SSIM_FONT_SIZE) for result in results]
+        height, width = drawn[0].shape
+        grey = cv2.cvtColor(source, cv2.COLOR_RGB2GRAY)
+        panels = [cv2.resize(grey, (width, height), interpolation=cv2.INTER_AREA)]
+        panels += [cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA) for picture in drawn]
+        strips.append(np.hstack([np.pad(panel, 4, constant_values=200) for panel in panels]))
+    width = max(strip.shape[1] for strip in strips)
+    Image.fromarray(np.vstack([np.pad(strip, ((0, 0), (0, width - strip.shape[1])), constant_values=200)
+                               for strip in strips])).save(path)
+
+
 MEASURES = {  # name: (function, what it is)
     "cell": (ascii_art.cell_similarity, "SSIM at cell scale (one sample per character width, two per height)"),
     "blur": (ascii_art.blurred_similarity, "SSIM after a Gaussian blur of half a character width (viewing distance)"),
@@ -106,6 +133,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--columns", default="80,160,320")
     parser.add_argument("--quality-images", type=int, default=12, help="how many distinct images SSIM is measured on")
+    parser.add_argument("--picture", default="", help="also save a source | ours | chafa | jp2a | ramp strip "
+                                                      "of the first photos at the first column count here (PNG)")
     arguments = parser.parse_args()
     grid_columns = [int(value) for value in arguments.columns.split(",")]
     batch_sizes = [int(value) for value in arguments.images.split(",")]
@@ -162,6 +191,8 @@ def main() -> None:
                     command = [jp2a, f"--width={columns}", f"--height={rows}", str(path)]
                     score("jp2a", [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])], source)
             ours = scores["atelier (ours)"]
+            if arguments.picture and columns == grid_columns[0]:
+                save_strips(Path(arguments.picture), distinct[1:5:3], columns, font, chafa, jp2a)
             for name in names:
                 timing = " ".join(f"{value * 1000:11.1f}" for value in timings[name]) if name in timings else \
                     " ".join(f"{'':>11}" for _ in batch_sizes)

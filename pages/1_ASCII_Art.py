@@ -50,7 +50,8 @@ with controls:
                          help="1 = city-block distance, 2 = Euclidean; larger p judges a glyph by its worst mismatch.")
     edge_weight = st.slider("Edge weight", 0.0, 3.0, defaults.edge_weight, step=0.1, key="ascii_edge",
                             help="How much the direction of strokes counts against tone. 0 = tone only.")
-    contrast = st.slider("Contrast", 0.2, 3.0, 1.0, step=0.1, key="ascii_contrast")
+    contrast = st.slider("Contrast", 0.2, 3.0, defaults.contrast, step=0.1, key="ascii_contrast",
+                         help=">1 pushes tones away from mid-grey: text has little tonal range to spend.")
     gamma = st.slider("Gamma", 0.2, 3.0, 1.0, step=0.1, key="ascii_gamma", help=">1 darkens mid-tones.")
     local_contrast = st.slider("Local contrast", 0.0, 8.0, defaults.local_contrast, step=0.5, key="ascii_local",
                                help="How far contrast may be raised within each region of a photo (CLAHE clip "
