@@ -192,7 +192,11 @@ def _ascii_one(name: str) -> str:
     except ValueError as error:
         return str(error)
     for format in formats:
-        (output_dir / f"{Path(name).stem}.{format}").write_bytes(ascii_art.export(result, format))
+        target = output_dir / f"{Path(name).stem}.{format}"
+        try:
+            target.write_bytes(ascii_art.export(result, format))
+        except OSError as error:  # a full disk or a read-only folder: say so, keep going
+            return f"could not write {target}: {error.strerror or error}"
     return ""
 
 

@@ -308,3 +308,13 @@ def test_font_tables_read_without_fonttools_match_fonttools():
     units = reference["head"].unitsPerEm
     assert FONT.advance == pytest.approx(reference["hmtx"]["A"][0] / units)
     assert FONT.height == pytest.approx((reference["hhea"].ascent - reference["hhea"].descent) / units)
+
+
+def test_cli_says_when_it_cannot_write_and_keeps_going(tmp_path):
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    images.load_sample("Coffee").save(first)
+    images.load_sample("Rocket").save(second)
+    (tmp_path / "out" / "first.txt").mkdir(parents=True)  # a folder where the text should go
+    completed = run_cli(str(first), str(second), "--columns", "30", "--output-dir", str(tmp_path / "out"))
+    assert completed.returncode == 2 and "could not write" in completed.stderr and "Traceback" not in completed.stderr
+    assert (tmp_path / "out" / "second.txt").is_file()
