@@ -93,6 +93,19 @@ def text_result(lines: list[str], font: ascii_art.Font) -> ascii_art.AsciiResult
     return ascii_art.AsciiResult(lines, index, np.zeros(index.shape, np.float32), characters, font, config)
 
 
+def peer_candidates(photo: Path, columns: int, rows: int, font: ascii_art.Font, chafa, jp2a) -> dict[str, list]:
+    """Each installed peer's text for one photo at our grid, plain and --invert: peers draw light
+    text on dark by default, so each is scored in whichever orientation scores higher for it."""
+    commands = {}
+    if chafa:
+        commands["chafa"] = [chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
+                             "--size", f"{columns}x{rows}", "--stretch", str(photo)]
+    if jp2a:
+        commands["jp2a"] = [jp2a, f"--width={columns}", f"--height={rows}", str(photo)]
+    return {name: [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])]
+            for name, command in commands.items()}
+
+
 def save_strips(path: Path, photos: list[Path], columns: int, font: ascii_art.Font, chafa, jp2a) -> None:
     """One row per photo: the source and each tool's text, all drawn in our font at 10 px."""
     import cv2
@@ -102,12 +115,8 @@ def save_strips(path: Path, photos: list[Path], columns: int, font: ascii_art.Fo
         source = np.asarray(images.load_image(photo))
         rows = rows_for(photo, columns, font)
         results = [ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns), font)]
-        for command, found in ((["chafa", "-f", "symbols", "--symbols", "ascii", "--colors", "none",
-                                 "--size", f"{columns}x{rows}", "--stretch", str(photo)], chafa),
-                               (["jp2a", f"--width={columns}", f"--height={rows}", str(photo)], jp2a)):
-            if found:
-                candidates = [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])]
-                results.append(max(candidates, key=lambda candidate: ascii_art.cell_similarity(candidate, source)))
+        for candidates in peer_candidates(photo, columns, rows, font, chafa, jp2a).values():
+            results.append(max(candidates, key=lambda candidate: ascii_art.cell_similarity(candidate, source)))
         results.append(ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns, method="ramp"), font))
         drawn = [ascii_art.render_grey(result, ascii_art.SSIM_FONT_SIZE) for result in results]
         height, width = drawn[0].shape
@@ -181,15 +190,8 @@ def main() -> None:
                 score("atelier ramp (floor)",
                       [ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns, method="ramp"), font)], source)
                 score("blank page (floor)", [text_result([" " * columns] * rows, font)], source)
-                # Peers draw light text on dark by default; each is scored in whichever orientation
-                # (plain or --invert) scores higher for it, per image and per measure.
-                if chafa:
-                    command = [chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
-                               "--size", f"{columns}x{rows}", "--stretch", str(path)]
-                    score("chafa", [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])], source)
-                if jp2a:
-                    command = [jp2a, f"--width={columns}", f"--height={rows}", str(path)]
-                    score("jp2a", [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])], source)
+                for name, candidates in peer_candidates(path, columns, rows, font, chafa, jp2a).items():
+                    score(name, candidates, source)  # the better orientation, per image and measure
             ours = scores["atelier (ours)"]
             if arguments.picture and columns == grid_columns[0]:
                 save_strips(Path(arguments.picture), distinct[1:5:3], columns, font, chafa, jp2a)

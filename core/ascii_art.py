@@ -324,7 +324,7 @@ def cell_pixels(ink: np.ndarray, rows: int, columns: int, grid: tuple[int, int])
 
 
 @functools.lru_cache(maxsize=16)
-def feature_matrix(grid: tuple[int, int], edge_weight: float) -> np.ndarray:
+def feature_matrix(grid: tuple[int, int]) -> np.ndarray:
     """The filter bank as one matrix M (gh * gw, K * gh * gw): responses = cell pixels @ M.
 
     Padding a cell (edges replicated) and filtering it are both linear in its pixels, so the
@@ -336,13 +336,13 @@ def feature_matrix(grid: tuple[int, int], edge_weight: float) -> np.ndarray:
     units = np.eye(size, dtype=np.float32).reshape(size, grid_h, grid_w)
     padded = np.pad(units, ((0, 0), (1, 1), (1, 1)), mode="edge")
     responses = []
-    for index, kernel in enumerate(FILTERS):
+    for kernel in FILTERS:
         flipped = kernel[::-1, ::-1]  # filter2D correlates; keep its convention
         response = np.zeros((size, grid_h, grid_w), np.float32)
         for dy in range(3):
             for dx in range(3):
                 response += flipped[2 - dy, 2 - dx] * padded[:, dy:dy + grid_h, dx:dx + grid_w]
-        responses.append(response.reshape(size, size) * (edge_weight if index else 1.0))
+        responses.append(response.reshape(size, size))
     return np.concatenate(responses, axis=1)
 
 
@@ -354,7 +354,7 @@ def tone_matrix(grid: tuple[int, int]) -> np.ndarray:
     far apart; two (sigma ~1) is where SSIM at cell scale peaked on the bench photos.
     """
     size = grid[0] * grid[1]
-    ink = feature_matrix(grid, 1.0)[:, :size]
+    ink = feature_matrix(grid)[:, :size]
     return np.ascontiguousarray(ink @ ink)
 
 
@@ -362,7 +362,7 @@ def tone_matrix(grid: tuple[int, int]) -> np.ndarray:
 def edge_matrix(grid: tuple[int, int]) -> np.ndarray:
     """The four edge filters as one (S, 4S) matrix (the ink filter's columns left out)."""
     size = grid[0] * grid[1]
-    return np.ascontiguousarray(feature_matrix(grid, 1.0)[:, size:])
+    return np.ascontiguousarray(feature_matrix(grid)[:, size:])
 
 
 @functools.lru_cache(maxsize=8)
@@ -551,11 +551,7 @@ def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | N
     """
     font = font or load_font(config.font)
     characters = usable_characters(config, font)
-    if isinstance(image, Image.Image):
-        image = image if image.mode in ("L", "RGB") else image.convert("RGB")
-    source = np.asarray(image)
-    if not (source.ndim == 2 or (source.ndim == 3 and source.shape[2] == 3)):
-        raise ValueError("Expected an RGB or grey image.")
+    source = _pixels(image)
     height, width = source.shape[:2]
     if config.columns > width:
         raise ValueError(f"The image is only {width} pixels wide, so it can give at most {width} "
@@ -563,8 +559,7 @@ def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | N
     rows = grid_size(width, height, config.columns, font)
     if rows > height:
         raise ValueError(f"The image is only {height} pixels tall: use fewer columns.")
-    source = np.ascontiguousarray(source, dtype=np.uint8)
-    grey = source if source.ndim == 2 else cv2.cvtColor(source, cv2.COLOR_RGB2GRAY)
+    grey = _grey(source)
     darkest, lightest = cv2.minMaxLoc(grey)[:2]
     if darkest == lightest:
         raise ValueError("The image is one flat colour or tone (a fully transparent image becomes "
@@ -741,10 +736,18 @@ def blurred_similarity(result: AsciiResult, source: Image.Image | np.ndarray) ->
     return ssim(cv2.GaussianBlur(grey, (0, 0), sigma), cv2.GaussianBlur(target.astype(np.float32), (0, 0), sigma))
 
 
-def _grey(source: Image.Image | np.ndarray) -> np.ndarray:
-    if isinstance(source, Image.Image):
-        source = source if source.mode in ("L", "RGB") else source.convert("RGB")
-    pixels = np.ascontiguousarray(np.asarray(source), dtype=np.uint8)
+def _pixels(image: Image.Image | np.ndarray) -> np.ndarray:
+    """A picture as a contiguous uint8 array, (H, W) grey or (H, W, 3) RGB."""
+    if isinstance(image, Image.Image):
+        image = image if image.mode in ("L", "RGB") else image.convert("RGB")
+    pixels = np.ascontiguousarray(np.asarray(image), dtype=np.uint8)
+    if not (pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)):
+        raise ValueError("Expected an RGB or grey image.")
+    return pixels
+
+
+def _grey(image: Image.Image | np.ndarray) -> np.ndarray:
+    pixels = _pixels(image)  # no copy for an array that already is one
     return pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
 
 

@@ -24,8 +24,7 @@ EXIT_INTERRUPTED = 130
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    parser = build_parser(argv[0] if argv else None)
+    parser = build_parser()
     arguments = parser.parse_args(argv)
     if not getattr(arguments, "handler", None):
         parser.print_help()
@@ -40,16 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-TOOLS = {  # subcommand -> the function that registers it (several per function for some)
-    "ascii": "add_ascii", "style": "add_style", "sketch": "add_sketch", "sketch-train": "add_sketch",
-    "sketch-eval": "add_sketch", "sketch-serve": "add_sketch", "gan-train": "add_gan", "gan-sample": "add_gan",
-    "gan-fid": "add_gan", "gan-export": "add_gan", "demo": "add_demo", "device": "add_device", "assets": "add_assets",
-}
-
-
-def build_parser(tool: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``tool`` naming a subcommand, only that one's family is registered
-    (building all of them costs about 7 ms, half a photo's conversion in an ``ascii`` batch)."""
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m core",
         description="Atelier's tools from the command line. "
@@ -57,9 +47,13 @@ def build_parser(tool: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"atelier {__version__}")
     tools = parser.add_subparsers(title="tools", metavar="TOOL")
-    families = [TOOLS[tool]] if tool in TOOLS else list(dict.fromkeys(TOOLS.values()))
-    for family in families:
-        globals()[family](tools)
+    add_ascii(tools)
+    add_style(tools)
+    add_sketch(tools)
+    add_gan(tools)
+    add_demo(tools)
+    add_device(tools)
+    add_assets(tools)
     return parser
 
 

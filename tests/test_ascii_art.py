@@ -47,7 +47,7 @@ def test_the_filter_bank_as_a_matrix_equals_filtering_each_cell():
     padded = np.pad(cell, 1, mode="edge")
     expected = np.concatenate([
         cv2.filter2D(padded, cv2.CV_32F, kernel)[1:-1, 1:-1].ravel() for kernel in ascii_art.FILTERS])
-    np.testing.assert_allclose(cell.ravel() @ ascii_art.feature_matrix(grid, 1.0), expected, atol=1e-5)
+    np.testing.assert_allclose(cell.ravel() @ ascii_art.feature_matrix(grid), expected, atol=1e-5)
 
 
 @pytest.mark.parametrize("glyph", list("/\\|-_OX#@.:=+"))

@@ -70,14 +70,3 @@ def test_bad_input_exits_with_status_2_and_one_reason(tmp_path):
     completed = run_cli("demo", str(junk), "--output", str(tmp_path / "x.png"), "--steps", "0")
     assert completed.returncode == 2 and "steps must be at least 1" in completed.stderr
 
-
-def test_every_subcommand_is_listed_for_the_one_tool_parser():
-    import argparse
-
-    from core import cli
-
-    subparsers = next(action for action in cli.build_parser()._actions if isinstance(action, argparse._SubParsersAction))
-    assert set(subparsers.choices) == set(cli.TOOLS)
-    for tool in cli.TOOLS:
-        only = next(action for action in cli.build_parser(tool)._actions if isinstance(action, argparse._SubParsersAction))
-        assert tool in only.choices
