@@ -1,17 +1,23 @@
-"""ASCII Art against chafa and jp2a: time per image and SSIM, in one run.
+"""ASCII Art against chafa and jp2a: time per image and SSIM per photo, in one run.
 
     python bench/ascii.py [--images 24,96] [--repeats 3] [--columns 80,160,320]
 
-The batch: bundled photos (scikit-image, matplotlib, Debian's opencv-doc) resized to 1024 px on
-the longer side and saved as JPEG; repeated with flips to fill --images. Each tool converts the
+The batch: bundled photos (scikit-image, matplotlib, Debian's opencv-doc), dark and low-key ones
+among them (the Hubble deep field, a retina, a black notebook, objects on black), resized to
+1024 px on the longer side and saved as JPEG; repeated with flips to fill --images. The set
+is not held out: the defaults (and the auto-polarity rule) were tuned on photos like these. Each tool converts the
 whole batch as one process (start-up included, as a user scripting it would pay), best of
 --repeats; per-image time = wall time / images, for each batch size given (start-up weighs
 more in a small batch: Python and NumPy take about 0.14 s to start, chafa 0.02 s). Peers run only where installed:
 ``chafa -f symbols --symbols ascii --colors none`` and ``jp2a``, at the same grid (columns x
-rows from our font's cell aspect). Both peers assume light text on a dark terminal by default;
-we draw dark ink on white paper, so each peer is scored in whichever of its two orientations
-(plain or --invert) scores higher for it on that image: the comparison is never won by
-reading a peer's picture as its negative.
+rows from our font's cell aspect).
+
+Polarity: every tool is scored in the polarity it draws. Ours picks paper (dark ink on white) or
+screen (light glyphs on black) per picture (auto, the default). chafa draws for a dark terminal
+(light on dark) and with --invert for a light one; so does jp2a (its default ramp puts its densest
+glyphs on the brightest pixels, whatever its help says of --invert). Each peer is drawn
+both ways, each in the polarity that orientation is meant for, and scored by the better one per
+image and measure: the comparison is never won by reading a peer's picture as its negative.
 
 Quality: each tool's text is drawn in our font (DejaVu Sans Mono) and compared with the grey
 source by SSIM at three scales (see MEASURES): at cell scale, blurred to viewing distance, and
@@ -38,28 +44,36 @@ from PIL import Image, ImageOps
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from core import ascii_art, images  # noqa: E402
+import core.ascii as ascii_art  # noqa: E402
+from core import images  # noqa: E402
 
-PHOTOS = ["Astronaut", "Cat (Chelsea)", "Coffee", "Rocket", "Grace Hopper"]
-OPENCV_PHOTOS = ["baboon.jpg", "fruits.jpg", "building.jpg", "home.jpg", "messi5.jpg", "lena.jpg", "board.jpg"]
+PHOTOS = ["Astronaut", "Cat (Chelsea)", "Coffee", "Rocket", "Grace Hopper", "Night sky (Hubble)"]
+OPENCV_PHOTOS = ["baboon.jpg", "fruits.jpg", "building.jpg", "home.jpg", "messi5.jpg", "lena.jpg", "board.jpg",
+                 "ela_original.jpg", "pca_test1.jpg"]  # the last two: a black notebook, objects on black
+SKIMAGE_PHOTOS = ["retina"]  # a lit disc on black
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
-def make_batch(folder: Path, count: int) -> list[Path]:
-    sources = [images.load_sample(name) for name in PHOTOS]
+def make_batch(folder: Path, count: int) -> tuple[list[Path], list[str]]:
+    """``count`` JPEGs (the distinct photos first, then flipped repeats) and the photos' names."""
+    sources = {name: images.load_sample(name) for name in PHOTOS}
     opencv = Path(images.STARRY_NIGHT).parent
-    sources += [images.load_image(opencv / name) for name in OPENCV_PHOTOS if (opencv / name).is_file()]
+    sources |= {name: images.load_image(opencv / name) for name in OPENCV_PHOTOS if (opencv / name).is_file()}
+    import skimage.data
+
+    sources |= {name: images.to_rgb(Image.fromarray(getattr(skimage.data, name)())) for name in SKIMAGE_PHOTOS}
+    pictures = list(sources.values())
     paths = []
-    for index in range(count):
-        picture = images.fit_within(sources[index % len(sources)], 10_000)
+    for index in range(max(count, len(pictures))):
+        picture = images.fit_within(pictures[index % len(pictures)], 10_000)
         scale = 1024 / max(picture.size)
         picture = picture.resize((round(picture.width * scale), round(picture.height * scale)), Image.Resampling.LANCZOS)
-        if (index // len(sources)) % 2:
+        if (index // len(pictures)) % 2:
             picture = ImageOps.mirror(picture)
         path = folder / f"photo{index:03d}.jpg"
         picture.save(path, quality=92)
         paths.append(path)
-    return paths
+    return paths, list(sources)
 
 
 def best_wall(command: list[str], repeats: int) -> float:
@@ -84,26 +98,29 @@ def peer_text(command: list[str], columns: int, rows: int) -> list[str]:
     return [line[:columns].ljust(columns) for line in lines]
 
 
-def text_result(lines: list[str], font: ascii_art.Font) -> ascii_art.AsciiResult:
+def text_result(lines: list[str], font: ascii_art.Font, polarity: str = "paper") -> ascii_art.AsciiResult:
     characters = "".join(sorted(set("".join(lines)) | {" "}))
     characters = "".join(ch if ch in font.characters or ch == " " else " " for ch in characters)
     characters = "".join(dict.fromkeys(characters))
     index = np.array([[characters.index(ch if ch in characters else " ") for ch in line] for line in lines])
     config = ascii_art.AsciiConfig(columns=len(lines[0]))
-    return ascii_art.AsciiResult(lines, index, np.zeros(index.shape, np.float32), characters, font, config)
+    return ascii_art.AsciiResult(lines, index, np.zeros(index.shape, np.float32), characters, font, config,
+                                 polarity=polarity)
 
 
 def peer_candidates(photo: Path, columns: int, rows: int, font: ascii_art.Font, chafa, jp2a) -> dict[str, list]:
-    """Each installed peer's text for one photo at our grid, plain and --invert: peers draw light
-    text on dark by default, so each is scored in whichever orientation scores higher for it."""
+    """Each installed peer's text for one photo at our grid, plain and --invert, each drawn in the
+    polarity it is meant for: plain output is for a dark terminal (screen) for both, and
+    --invert is for a light one (paper)."""
     commands = {}
     if chafa:
-        commands["chafa"] = [chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
-                             "--size", f"{columns}x{rows}", "--stretch", str(photo)]
+        commands["chafa"] = ([chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
+                              "--size", f"{columns}x{rows}", "--stretch", str(photo)], ("screen", "paper"))
     if jp2a:
-        commands["jp2a"] = [jp2a, f"--width={columns}", f"--height={rows}", str(photo)]
-    return {name: [text_result(peer_text(command + extra, columns, rows), font) for extra in ([], ["--invert"])]
-            for name, command in commands.items()}
+        commands["jp2a"] = ([jp2a, f"--width={columns}", f"--height={rows}", str(photo)], ("screen", "paper"))
+    return {name: [text_result(peer_text(command + extra, columns, rows), font, polarity)
+                   for extra, polarity in zip(([], ["--invert"]), polarities)]
+            for name, (command, polarities) in commands.items()}
 
 
 def save_strips(path: Path, photos: list[Path], columns: int, font: ascii_art.Font, chafa, jp2a) -> None:
@@ -141,9 +158,8 @@ def main() -> None:
     parser.add_argument("--images", default="24,96", help="batch sizes to time, comma-separated")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--columns", default="80,160,320")
-    parser.add_argument("--quality-images", type=int, default=12, help="how many distinct images SSIM is measured on")
     parser.add_argument("--picture", default="", help="also save a source | ours | chafa | jp2a | ramp strip "
-                                                      "of the first photos at the first column count here (PNG)")
+                                                      "of a few photos at the first column count here (PNG)")
     arguments = parser.parse_args()
     grid_columns = [int(value) for value in arguments.columns.split(",")]
     batch_sizes = [int(value) for value in arguments.images.split(",")]
@@ -155,11 +171,13 @@ def main() -> None:
         print(f"  {name:>5}: {meaning}")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        batch = make_batch(folder, max(batch_sizes))
-        distinct = batch[: min(arguments.quality_images, len(PHOTOS) + len(OPENCV_PHOTOS), len(batch))]
+        batch, labels = make_batch(folder, max(batch_sizes))
+        distinct = batch[:len(labels)]
         timing_header = " ".join(f"{f'ms/img@{size}':>11}" for size in batch_sizes)
         measure_header = " ".join(f"{name + ' mean':>10} {'min':>6} {'beats':>6}" for name in MEASURES)
         print(f"\n{'columns':>7} {'tool':<21} {timing_header} {measure_header}")
+        per_photo = {}  # (columns, tool, measure) -> score per distinct photo
+        polarities = {}  # columns -> the polarity ours chose per photo
         for columns in grid_columns:
             rows = rows_for(batch[0], columns, font)  # the batch shares one shape per source; see below
             commands = {
@@ -183,30 +201,52 @@ def main() -> None:
                 for measure, (function, _) in MEASURES.items():
                     scores[name][measure].append(max(function(candidate, source) for candidate in candidates))
 
+            polarities[columns] = []
             for path in distinct:
                 source = np.asarray(images.load_image(path))
                 rows = rows_for(path, columns, font)
-                score("atelier (ours)", [ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns), font)], source)
-                score("atelier ramp (floor)",
-                      [ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns, method="ramp"), font)], source)
-                score("blank page (floor)", [text_result([" " * columns] * rows, font)], source)
+                ours = ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns), font)
+                polarities[columns].append(ours.polarity)
+                score("atelier (ours)", [ours], source)
+                score("atelier ramp (floor)", [ascii_art.convert(
+                    source, ascii_art.AsciiConfig(columns=columns, method="ramp", polarity=ours.polarity), font)], source)
+                score("blank page (floor)", [text_result([" " * columns] * rows, font, polarity)
+                                             for polarity in ("paper", "screen")], source)
                 for name, candidates in peer_candidates(path, columns, rows, font, chafa, jp2a).items():
                     score(name, candidates, source)  # the better orientation, per image and measure
             ours = scores["atelier (ours)"]
-            if arguments.picture and columns == grid_columns[0]:
-                save_strips(Path(arguments.picture), distinct[1:5:3], columns, font, chafa, jp2a)
             for name in names:
                 timing = " ".join(f"{value * 1000:11.1f}" for value in timings[name]) if name in timings else \
                     " ".join(f"{'':>11}" for _ in batch_sizes)
                 cells = []
                 for measure in MEASURES:
                     values = scores[name][measure]
+                    per_photo[columns, name, measure] = values
                     wins = sum(o > v for o, v in zip(ours[measure], values))
                     beaten = "" if name == "atelier (ours)" else f"{wins}/{len(values)}"
                     cells.append(f"{statistics.mean(values):10.4f} {min(values):6.3f} {beaten:>6}")
                 print(f"{columns:>7} {name:<21} {timing} {' '.join(cells)}")
         print("\n'beats': on how many of the images ours scores higher than that row.")
-        print("single re-render (convert + render), in-process, 1024 px photo, as a slider move costs:")
+        peers = [name for name in ("chafa", "jp2a") if (grid_columns[0], name, "cell") in per_photo]
+        for measure in ("cell", "blur"):
+            print(f"\nper photo, SSIM {measure} (ours in the polarity auto chose: P paper, S screen; "
+                  "a peer in its better orientation; * where ours is not above every peer):")
+            print(f"{'photo':<22}" + "".join(f" | {columns:>4}: {'ours':>6} " + " ".join(f"{peer:>6}" for peer in peers)
+                                            for columns in grid_columns))
+            for index, label in enumerate(labels):
+                line = f"{label[:22]:<22}"
+                for columns in grid_columns:
+                    mine = per_photo[columns, "atelier (ours)", measure][index]
+                    others = [per_photo[columns, peer, measure][index] for peer in peers]
+                    flag = "*" if any(mine <= other for other in others) else " "
+                    line += f" | {polarities[columns][index][0].upper()}{flag}   {mine:6.3f} " + " ".join(
+                        f"{other:6.3f}" for other in others)
+                print(line)
+        if arguments.picture:
+            chosen = [distinct[labels.index(name)] for name in ("Cat (Chelsea)", "Night sky (Hubble)", "ela_original.jpg")
+                      if name in labels]
+            save_strips(Path(arguments.picture), chosen, grid_columns[0], font, chafa, jp2a)
+        print("\nsingle re-render (convert + render), in-process, 1024 px photo, as a slider move costs:")
         source = np.asarray(images.load_image(batch[0]))
         for columns in grid_columns:
             config = ascii_art.AsciiConfig(columns=columns)
@@ -217,6 +257,10 @@ def main() -> None:
                 ascii_art.render(ascii_art.convert(source, config, font), font_size=8)
                 times.append(time.perf_counter() - started)
             print(f"{columns:>7} columns: {statistics.median(times) * 1000:6.1f} ms (median of 10)")
+        one = [sys.executable, "-m", "core", "ascii", str(batch[0]), "--columns", "100", "--output-dir",
+               str(folder / "one")]
+        print(f"one picture through 'python -m core ascii' at 100 columns, whole process: "
+              f"{best_wall(one, max(5, arguments.repeats)):.3f} s (best of {max(5, arguments.repeats)})")
 
 
 if __name__ == "__main__":

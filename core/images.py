@@ -78,6 +78,66 @@ def load_image(
     return to_rgb(image)
 
 
+MAX_FRAMES = 500  # an animation keeps at most this many frames (every k-th, timing kept)
+DEFAULT_FRAME_MS = 100  # a frame without a duration of its own shows this long, as browsers do
+
+
+def frame_count(source: ImageSource) -> int:
+    """How many frames the picture has (1 for a still, or for a file that is not a picture)."""
+    try:
+        with Image.open(io.BytesIO(_read_bytes(source))) as image:
+            return int(getattr(image, "n_frames", 1))
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return 1
+
+
+def load_frames(
+    source: ImageSource, *, max_frames: int = MAX_FRAMES, max_pixels: int = MAX_PIXELS, grey: bool = False,
+) -> tuple[list[Image.Image], list[int], list[str]]:
+    """Every frame of an animated GIF, PNG or WebP (a still picture gives one), as
+    (frames, durations in ms, notes), or ``ValueError`` saying why not.
+
+    Frames come out whole, at the animation's canvas size: Pillow composites each partial
+    frame onto the ones before it (a GIF's frames may differ in size, offset and palette), and
+    what stays transparent is white. Long or large animations are thinned to every k-th frame,
+    so that at most ``max_frames`` frames and ``max_pixels`` pixels in all are decoded; a
+    kept frame shows as long as the frames it stands for, so the timing stays. ``notes`` says
+    when that happened.
+    """
+    first = load_image(source, max_pixels=max_pixels, grey=grey)  # checks the file and its first frame
+    data = _read_bytes(source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        image = Image.open(io.BytesIO(data))
+        count = getattr(image, "n_frames", 1)
+        if count <= 1:
+            return [first], [int(image.info.get("duration") or DEFAULT_FRAME_MS)], []
+        width, height = image.size
+        step = max(1, -(-count // max_frames), -(-count * width * height // max_pixels))
+        frames, durations = [], []
+        try:
+            for index in range(count):
+                image.seek(index)
+                duration = int(image.info.get("duration") or DEFAULT_FRAME_MS)
+                if index % step:
+                    durations[-1] += duration
+                    continue
+                frame = to_rgb(image.convert("RGBA"))
+                frames.append(frame.convert("L") if grey else frame)
+                durations.append(duration)
+        except (OSError, SyntaxError, ValueError, EOFError):
+            if not frames:
+                raise ValueError("The animation is truncated or corrupt, so it cannot be decoded.") from None
+            notes = [f"The animation breaks off after frame {index} of {count}; the frames before it are kept."]
+            return frames, durations, notes
+    notes = []
+    if step > 1:
+        notes.append(f"The animation has {count} frames ({count * width * height / 1e6:.0f} megapixels in all); "
+                     f"one frame in every {step} was kept ({len(frames)} frames, at most {max_frames} frames and "
+                     f"{max_pixels / 1e6:.0f} megapixels), each showing as long as the frames it stands for.")
+    return frames, durations, notes
+
+
 def to_rgb(image: Image.Image) -> Image.Image:
     """Any Pillow mode to 8-bit RGB; transparency is composited over white."""
     mode = image.mode
@@ -190,6 +250,7 @@ SAMPLES: dict[str, tuple[Callable[[], Image.Image], str]] = {
     "Coffee": (_skimage_sample("coffee"), "scikit-image (CC0)"),
     "Rocket": (_skimage_sample("rocket"), "scikit-image (public domain)"),
     "Grace Hopper": (_matplotlib_sample("grace_hopper.jpg"), "matplotlib (public domain)"),
+    "Night sky (Hubble)": (_skimage_sample("hubble_deep_field"), "scikit-image (NASA/ESA, public domain)"),
     "Starry Night": (_file_sample(STARRY_NIGHT), "Debian opencv-doc (public domain)"),
 }
 

@@ -1,6 +1,8 @@
-"""ASCII Art: structure-aware glyph matching, re-rendered live on every slider move."""
+"""ASCII Art: structure-aware glyph matching, re-rendered live on every slider move; animated
+GIFs frame by frame; the webcam live."""
 
 import dataclasses
+import html
 import time
 
 import altair as alt
@@ -9,19 +11,29 @@ import pandas as pd
 import streamlit as st
 from PIL import Image
 
-from core import ascii_art, images
+import core.ascii as ascii_art
+from core import images
 from ui.common import page
-from ui.inputs import image_input
+from ui.inputs import image_input, uploaded_bytes
+from ui.live import live_video
 
 CHARSET_LABELS = {"ascii": "Printable ASCII (95)", "ramp": "Classic ramp  .:-=+*#%@", "letters": "Letters only",
                   "symbols": "Symbols only", "custom": "Custom…"}
 P_VALUES = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 8.0]
+POLARITY_LABELS = {"auto": "Auto", "paper": "Dark on light", "screen": "Light on dark"}
+LIVE_PREVIEW_SIZE = 7  # px per glyph in the live video: 100 columns come back about 420 px wide
 WORKING_SIDE = 2048  # larger pictures are downscaled first: more pixels than this change nothing
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def working_copy(picture: Image.Image) -> np.ndarray:
     return np.asarray(images.fit_within(picture, WORKING_SIDE))
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def animation_frames(data: bytes) -> tuple[list[np.ndarray], list[int], list[str]]:
+    frames, durations, notes = images.load_frames(data)
+    return [np.asarray(images.fit_within(frame, WORKING_SIDE)) for frame in frames], durations, notes
 
 
 @st.cache_resource(max_entries=4, show_spinner=False)
@@ -43,7 +55,7 @@ page("ASCII Art", ":material/text_fields:",
 
 controls, output = st.columns([1, 2], gap="large")
 with controls:
-    picture = image_input("Picture", key="ascii", default_sample="Astronaut", min_side=2, show=False)
+    picture = image_input("Picture", key="ascii", default_sample="Astronaut", show=False)
     defaults = ascii_art.AsciiConfig()
     columns = st.slider("Columns", 20, ascii_art.MAX_COLUMNS, defaults.columns, step=2, key="ascii_columns")
     p = st.select_slider("Minkowski order p", P_VALUES, value=defaults.p, key="ascii_p",
@@ -67,7 +79,11 @@ with controls:
     custom = st.text_input("Your characters", " .:oO@", key="ascii_custom") if charset == "custom" else ""
     colour = st.radio("Colour", ["mono", "colour"], horizontal=True, key="ascii_colour",
                       format_func={"mono": "Mono", "colour": "Colour"}.get)
-    invert = st.toggle("Light text on dark", key="ascii_invert")
+    polarity = st.radio("Polarity", ascii_art.POLARITIES, horizontal=True, key="ascii_polarity",
+                        format_func=POLARITY_LABELS.get,
+                        help="Dark ink on light paper, or light glyphs on a dark ground as in a terminal. Auto "
+                             "draws a mostly dark picture (a night sky, a stage) light on dark, so the glyphs go "
+                             "to its bright subject instead of its background.")
     baseline = st.toggle("Brightness-ramp baseline", key="ascii_baseline",
                          help="Compare with the classic method: each cell takes the glyph whose ink matches its darkness.")
     with st.expander("Font and glyphs"):
@@ -77,7 +93,28 @@ with controls:
         include = st.text_input("Also allow", "", key="ascii_include")
         exclude = st.text_input("Never use", "", key="ascii_exclude")
 
-with output:
+head = output.container()  # the picture and its text, above the tabs (filled after the live tab)
+text_tab, quality_tab, export_tab, live_tab = output.tabs(["Text", "Match quality", "Export", "Live camera"])
+
+with live_tab:  # first, so that a picture the page cannot convert leaves the camera working
+    st.caption("Your webcam, converted continuously at the settings on the left (columns, polarity, charset, "
+               "contrast...): the video shows the text drawn in the font, and the text itself is below it.")
+    try:
+        live_font = uploaded_font(font_file.getvalue()) if font_file is not None else ascii_art.load_font(None)
+        live_config = ascii_art.AsciiConfig(
+            columns=columns, p=p, charset=charset, custom_charset=custom, include=include, exclude=exclude,
+            contrast=contrast, gamma=gamma, edge_weight=edge_weight, polarity=polarity, colour_mode=colour,
+            auto_levels=auto_levels, local_contrast=local_contrast, drawing=drawing)
+    except ValueError as error:
+        st.error(str(error))
+    else:
+        def sketch_frame(frame: np.ndarray, config=live_config, font=live_font) -> tuple[np.ndarray, str]:
+            result = ascii_art.convert(frame, config, font)
+            return ascii_art.render(result, LIVE_PREVIEW_SIZE), result.text
+
+        live_video("ascii_live", sketch_frame, show_text=True)
+
+with head:
     if picture is None:
         st.info("Pick a picture to begin.")
         st.stop()
@@ -85,7 +122,7 @@ with output:
         font = uploaded_font(font_file.getvalue()) if font_file is not None else ascii_art.load_font(None)
         config = ascii_art.AsciiConfig(
             columns=columns, p=p, charset=charset, custom_charset=custom, include=include, exclude=exclude,
-            font_size=font_size, contrast=contrast, gamma=gamma, edge_weight=edge_weight, invert=invert,
+            font_size=font_size, contrast=contrast, gamma=gamma, edge_weight=edge_weight, polarity=polarity,
             colour_mode=colour, method="ramp" if baseline else "structure", auto_levels=auto_levels,
             local_contrast=local_contrast, drawing=drawing,
         )
@@ -101,14 +138,19 @@ with output:
         st.stop()
 
     other_method = "structure" if baseline else "ramp"
-    other = ascii_art.convert(source, dataclasses.replace(config, method=other_method), font)
+    other = ascii_art.convert(source, dataclasses.replace(config, method=other_method, polarity=result.polarity), font)
     score, other_score = ascii_art.similarity(result, source), ascii_art.similarity(other, source)
     cell_score, other_cell = ascii_art.cell_similarity(result, source), ascii_art.cell_similarity(other, source)
     left, right = st.columns(2)
     left.image(source, caption=f"Source, {picture.width}x{picture.height}", width="stretch")
     kind = "line art" if result.drawing == "line-art" else "a photo"
-    right.image(rendered, caption=f"{result.rows} x {columns} characters in {font.name}; read as {kind}",
-                width="stretch")
+    drawn = "light on dark" if result.screen else "dark on light"
+    right.image(rendered, caption=f"{result.rows} x {columns} characters in {font.name}; read as {kind}; "
+                                  f"drawn {drawn}", width="stretch")
+    if polarity == "auto":
+        st.caption(f"Auto polarity chose **{drawn}**: {result.polarity_reason}.")
+    for note in result.notes:
+        st.info(note)
     other_name = "glyph matching" if baseline else "ramp"
     a, b, c, d = st.columns(4)
     a.metric("SSIM, cell scale", f"{cell_score:.3f}", delta=f"{cell_score - other_cell:+.3f} vs {other_name}",
@@ -120,22 +162,52 @@ with output:
     c.metric("Time", f"{took * 1000:.0f} ms")
     d.metric("Glyphs", f"{len(result.usage())} of {len(result.characters)}")
 
-    text_tab, quality_tab, export_tab = st.tabs(["Text", "Match quality", "Export"])
-    with text_tab:
+with text_tab:
+    # Drawn in its polarity: light-on-dark text shown dark on light would read as its negative.
+    paper, ink = ("#000", "#fff") if result.screen else ("#fff", "#000")
+    st.html(f'<pre style="background:{paper};color:{ink};font-size:{max(4, min(12, 1100 // columns))}px;'
+            f'line-height:1.17;padding:10px;margin:0;overflow-x:auto">{html.escape(result.text)}</pre>')
+    with st.expander("Plain text, to copy"):
         st.code(result.text, language=None)
-    with quality_tab:
-        heat, usage = st.columns(2)
-        heat.image(heatmap(result), caption="Match distance per cell (dark = good fit)", width="stretch")
-        counts = pd.DataFrame(list(result.usage().items())[:40], columns=["glyph", "cells"])
-        counts["glyph"] = counts["glyph"].map(lambda g: "␠" if g == " " else g)
-        usage.altair_chart(
-            alt.Chart(counts).mark_bar().encode(x=alt.X("glyph:N", sort=None, title="glyph (most used first)"),
-                                                y=alt.Y("cells:Q")), width="stretch", height=300)
-    with export_tab:
-        st.caption("Every export uses the chosen font (HTML and SVG embed it).")
-        formats = {"txt": "text/plain", "html": "text/html", "ansi": "text/plain", "png": "image/png", "svg": "image/svg+xml"}
-        buttons = st.columns(len(formats))
-        for button, (format, mime) in zip(buttons, formats.items()):
-            button.download_button(f".{format}", data=lambda format=format: ascii_art.export(result, format),
-                                   file_name=f"ascii-art.{format}", mime=mime, key=f"ascii_download_{format}",
-                                   on_click="ignore", width="stretch")
+with quality_tab:
+    heat, usage = st.columns(2)
+    heat.image(heatmap(result), caption="Match distance per cell (dark = good fit)", width="stretch")
+    counts = pd.DataFrame(list(result.usage().items())[:40], columns=["glyph", "cells"])
+    counts["glyph"] = counts["glyph"].map(lambda g: "␠" if g == " " else g)
+    usage.altair_chart(
+        alt.Chart(counts).mark_bar().encode(x=alt.X("glyph:N", sort=None, title="glyph (most used first)"),
+                                            y=alt.Y("cells:Q")), width="stretch", height=300)
+with export_tab:
+    st.caption("Every export uses the chosen font (HTML and SVG embed it) and polarity.")
+    formats = {"txt": "text/plain", "html": "text/html", "ansi": "text/plain", "png": "image/png", "svg": "image/svg+xml"}
+    buttons = st.columns(len(formats))
+    for button, (format, mime) in zip(buttons, formats.items()):
+        button.download_button(f".{format}", data=lambda format=format: ascii_art.export(result, format),
+                               file_name=f"ascii-art.{format}", mime=mime, key=f"ascii_download_{format}",
+                               on_click="ignore", width="stretch")
+    upload = uploaded_bytes("ascii")
+    if upload is not None and images.frame_count(upload) > 1:
+        frames, durations, frame_notes = animation_frames(upload)
+        st.subheader(f"Animation: {len(frames)} frames")
+        st.caption("Every frame converted with one polarity and one tone curve for all of them, so the text "
+                   "does not flicker as bright things come and go.")
+        for note in frame_notes:
+            st.info(note)
+        if st.toggle("Convert every frame", key="ascii_animate"):
+            started = time.perf_counter()
+            try:
+                results = ascii_art.convert_frames(frames, config, font)
+                gif = ascii_art.export_frames(results, "gif", durations)
+            except ValueError as error:
+                st.error(str(error))
+            else:
+                st.image(gif, caption=f"{len(results)} frames in {time.perf_counter() - started:.1f} s",
+                         width="stretch")
+                animated = {"gif": ("image/gif", "animated GIF"), "html": ("text/html", "playing HTML"),
+                            "png": ("image/png", "PNG strip"), "txt": ("text/plain", "text frames")}
+                buttons = st.columns(len(animated))
+                for button, (format, (mime, label)) in zip(buttons, animated.items()):
+                    button.download_button(
+                        label, file_name=f"ascii-animation.{format}", mime=mime, key=f"ascii_animation_{format}",
+                        data=gif if format == "gif" else (lambda format=format: ascii_art.export_frames(
+                            results, format, durations)), on_click="ignore", width="stretch")

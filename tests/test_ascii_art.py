@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import ascii_art, images
+import core.ascii as ascii_art
+from core import images
 
 REPO = Path(__file__).resolve().parent.parent
 FONT = ascii_art.load_font(None)
@@ -72,7 +73,8 @@ def test_the_fast_euclidean_search_agrees_with_the_explicit_one():
     rows = ascii_art.grid_size(source.shape[1], source.shape[0], 60, FONT)
     grey = cv2.cvtColor(source, cv2.COLOR_RGB2GRAY)
     sampled = cv2.resize(grey, (60 * grid[1], rows * grid[0]), interpolation=cv2.INTER_AREA)
-    cells = ascii_art.cell_pixels(ascii_art.ink_map(sampled, config), rows, 60, grid)
+    ink = ascii_art.tone_curve(np.bincount(sampled.ravel(), minlength=256), config, "paper")[sampled]
+    cells = ascii_art.cell_pixels(ink, rows, 60, grid)
     glyphs, _ = ascii_art.glyph_table(FONT, config.characters())
     slow = ascii_art.nearest(ascii_art.describe_samples(cells, grid), glyphs, 2.0, 1.0)
     fast = ascii_art.nearest_from_samples(cells, grid, glyphs, 1.0)
@@ -96,14 +98,15 @@ def test_p_changes_the_text_of_a_real_picture():
     assert len(set(texts.values())) == 3
 
 
-def test_invert_swaps_dark_and_light_glyphs():
+def test_screen_polarity_swaps_dark_and_light_glyphs():
     half = np.full((60, 120, 3), 255, np.uint8)
     half[:, :60] = 0  # black left half, white right half
-    normal = ascii_art.convert(half, ascii_art.AsciiConfig(columns=10, charset="ramp"), FONT)
-    inverted = ascii_art.convert(half, ascii_art.AsciiConfig(columns=10, charset="ramp", invert=True), FONT)
+    normal = ascii_art.convert(half, ascii_art.AsciiConfig(columns=10, charset="ramp", polarity="paper"), FONT)
+    inverted = ascii_art.convert(half, ascii_art.AsciiConfig(columns=10, charset="ramp", polarity="screen"), FONT)
     assert normal.lines[0][:3] == "@@@" and normal.lines[0][-3:] == "   "
     assert inverted.lines[0][:3] == "   " and inverted.lines[0][-3:] == "@@@"
     assert ascii_art.render(inverted)[0, 0].tolist() == [0, 0, 0]  # dark paper
+    assert ascii_art.render(normal)[0, -1].tolist() == [255, 255, 255]
 
 
 def test_the_cell_aspect_follows_the_font():
@@ -185,16 +188,126 @@ def test_bad_settings_say_why(config, words):
 
 
 def test_bad_pictures_say_why():
-    with pytest.raises(ValueError, match="at most 1 columns"):
-        ascii_art.convert(np.zeros((1, 1, 3), np.uint8), ascii_art.AsciiConfig(columns=10), FONT)
-    transparent = Image.new("RGBA", (50, 50), (0, 0, 0, 0))
+    with pytest.raises(ValueError, match="RGB or grey"):
+        ascii_art.convert(np.zeros((10, 10, 4), np.uint8), ascii_art.AsciiConfig(columns=10), FONT)
+    with pytest.raises(ValueError, match="RGB or grey"):
+        ascii_art.convert(np.zeros((0, 10), np.uint8), ascii_art.AsciiConfig(columns=10), FONT)
+    with pytest.raises(ValueError, match="no frames"):
+        ascii_art.convert_frames([], ascii_art.AsciiConfig(columns=10), FONT)
+
+
+def test_auto_polarity_draws_a_dark_picture_light_on_dark_and_a_bright_one_dark_on_light():
+    rng = np.random.default_rng(3)
+    night = rng.integers(0, 12, (300, 400), dtype=np.uint8)  # a dark, slightly noisy sky...
+    for y, x in rng.integers(20, 280, (12, 2)):
+        night[y - 4:y + 5, x - 4:x + 5] = 255  # ...with small bright stars
+    dark = ascii_art.convert(night, ascii_art.AsciiConfig(columns=60), FONT)
+    assert dark.polarity == "screen" and "darker" in dark.polarity_reason
+    # Drawn light on dark, the sky is mostly blank and the stars are where the ink goes.
+    assert (dark.indices == dark.characters.index(" ")).mean() > 0.8
+    paper = ascii_art.convert(night, ascii_art.AsciiConfig(columns=60, polarity="paper"), FONT)
+    assert (paper.indices == paper.characters.index(" ")).mean() < 0.2  # the wall of ink auto avoids
+    assert ascii_art.cell_similarity(dark, night) > ascii_art.cell_similarity(paper, night) + 0.1
+    for bright in (255 - night, np.asarray(images.load_sample("Coffee"))):
+        assert ascii_art.convert(bright, ascii_art.AsciiConfig(columns=60), FONT).polarity == "paper"
+    assert ascii_art.convert(night, ascii_art.AsciiConfig(columns=60, polarity="paper"), FONT).polarity_reason == "as set"
+
+
+def test_every_export_honours_the_polarity():
+    night = np.zeros((120, 160), np.uint8)
+    night[40:80, 60:100] = 255
+    result = ascii_art.convert(night, ascii_art.AsciiConfig(columns=20), FONT)
+    assert result.screen
+    assert b"background: #000" in ascii_art.export(result, "html")
+    assert b'fill="#000"' in ascii_art.export(result, "svg")
+    assert b"\x1b[48;2;0;0;0m" in ascii_art.export(result, "ansi")
+    drawn = np.asarray(Image.open(io.BytesIO(ascii_art.export(result, "png"))))
+    assert drawn[0, 0].tolist() == [0, 0, 0] and drawn.max() == 255
+    assert ascii_art.export(result, "txt").decode().splitlines()[0] == " " * 20  # the dark sky: blank
+
+
+def test_a_tiny_picture_asked_for_more_columns_is_enlarged_and_says_so():
+    icon = np.zeros((16, 16, 3), np.uint8)
+    icon[4:12, 4:12] = 255
+    result = ascii_art.convert(icon, ascii_art.AsciiConfig(columns=40, polarity="paper"), FONT)
+    assert result.indices.shape == (ascii_art.grid_size(16, 16, 40, FONT), 40)
+    assert any("enlarged" in note for note in result.notes)
+    middle = result.lines[result.rows // 2]
+    assert middle[18:22] == "    " and middle[:4] != "    "  # the white square in the middle stays blank
+    one_high = ascii_art.convert(np.arange(200, dtype=np.uint8)[None, :], ascii_art.AsciiConfig(columns=50), FONT)
+    assert one_high.indices.shape == (1, 50) and one_high.notes
+
+
+@pytest.mark.parametrize("tone, expect", [(255, "blank"), (0, "blank"), (128, "glyph")])
+def test_a_flat_picture_converts_to_its_flat_tone(tone, expect):
+    flat = np.full((60, 80, 3), tone, np.uint8)
+    result = ascii_art.convert(flat, ascii_art.AsciiConfig(columns=20), FONT)
+    assert len(set(result.text.replace("\n", ""))) == 1
+    assert any("flat tone" in note for note in result.notes)
+    if expect == "blank":  # white on paper and black on a screen are both the empty page
+        assert set(result.text.replace("\n", "")) == {" "} and "blank page" in result.notes[-1]
+    else:
+        assert result.lines[0][0] != " " and "in every cell" in result.notes[-1]
+
+
+def gif_bytes(frames, durations=None, **options) -> bytes:
     buffer = io.BytesIO()
-    transparent.save(buffer, format="PNG")
-    with pytest.raises(ValueError, match="one flat colour"):
-        ascii_art.convert(images.load_image(buffer.getvalue()), ascii_art.AsciiConfig(columns=10), FONT)
-    with pytest.raises(ValueError, match="pixels wide"):
-        ascii_art.convert(np.zeros((500, 30, 3), np.uint8) + np.arange(30, dtype=np.uint8)[None, :, None],
-                          ascii_art.AsciiConfig(columns=40), FONT)
+    pictures = [Image.fromarray(frame) for frame in frames]
+    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], loop=0,
+                     duration=durations or 80, **options)
+    return buffer.getvalue()
+
+
+def test_gif_frames_share_one_tone_curve():
+    coffee = np.asarray(images.load_sample("Coffee").convert("L").resize((160, 120)))
+    # (Pillow's GIF writer merges identical frames, so a still GIF reaches us as frames like these.)
+    still = [Image.fromarray(coffee).convert("RGB") for _ in range(4)]
+    texts = [result.text for result in ascii_art.convert_frames(still, ascii_art.AsciiConfig(columns=40), FONT)]
+    assert len(set(texts)) == 1  # identical frames, identical text: nothing to flicker
+    # A bright flash in one corner of the second frame: with one curve for both frames, the rest
+    # of the picture keeps its glyphs; levelled frame by frame, the flash re-levels everything.
+    flash = coffee.copy()
+    flash[:30, :40] = 255
+    config = ascii_art.AsciiConfig(columns=40, local_contrast=0)
+    shared = ascii_art.convert_frames([coffee, flash], config, FONT)
+    apart = [ascii_art.convert(frame, config, FONT) for frame in (coffee, flash)]
+    far = (slice(shared[0].rows // 2, None), slice(20, None))
+    assert (shared[0].indices[far] == shared[1].indices[far]).all()
+    assert (apart[0].indices[far] != apart[1].indices[far]).any()
+
+
+def test_animation_exports_hold_every_frame():
+    frames = [np.full((60, 80), value, np.uint8) for value in (0, 80, 160)]
+    for frame in frames:
+        frame[20:40, 30:50] = 255 - frame[0, 0]
+    results = ascii_art.convert_frames(frames, ascii_art.AsciiConfig(columns=16), FONT)
+    gif = Image.open(io.BytesIO(ascii_art.export_frames(results, "gif", [50, 60, 70])))
+    assert gif.n_frames == 3
+    strip = Image.open(io.BytesIO(ascii_art.export_frames(results, "png")))
+    single = Image.open(io.BytesIO(ascii_art.export(results[0], "png")))
+    assert strip.size == (single.width, 3 * single.height)
+    page = ascii_art.export_frames(results, "html", [50, 60, 70]).decode()
+    assert page.count('<pre class="frame"') == 3 and "[50, 60, 70]" in page and "setTimeout" in page
+    assert ascii_art.export_frames(results, "txt").decode().count("\f") == 2
+    with pytest.raises(ValueError, match="durations"):
+        ascii_art.export_frames(results, "gif", [50])
+
+
+def test_long_animations_and_frames_of_other_sizes_are_handled():
+    frames = [np.full((20, 30, 3), index * 6, np.uint8) for index in range(40)]
+    kept, durations, notes = images.load_frames(gif_bytes(frames), max_frames=40)
+    assert len(kept) == 40 and durations == [80] * 40 and not notes
+    kept, durations, notes = images.load_frames(gif_bytes(frames), max_frames=10)
+    assert len(kept) == 10 and sum(durations) == 40 * 80 and "one frame in every 4" in notes[0]
+    kept, _, notes = images.load_frames(gif_bytes(frames), max_pixels=20 * 30 * 5)
+    assert len(kept) <= 5 and notes
+    # A GIF whose later frames are smaller patches with their own palettes: whole frames come back.
+    canvas = Image.new("RGB", (60, 40), (250, 250, 250))
+    patch = Image.new("RGB", (20, 10), (200, 30, 30))
+    buffer = io.BytesIO()
+    canvas.save(buffer, format="GIF", save_all=True, append_images=[patch.crop((0, 0, 20, 10))], duration=50)
+    whole, _, _ = images.load_frames(buffer.getvalue())
+    assert all(frame.size == (60, 40) for frame in whole)
 
 
 def test_a_huge_picture_gives_a_bounded_grid_quickly():
@@ -276,10 +389,8 @@ def test_line_art_and_photos_are_told_apart():
 
 
 def test_grey_input_gives_the_same_text_as_rgb():
-    import cv2
-
     rgb = np.asarray(images.load_sample("Astronaut"))
-    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    grey = np.asarray(images.load_image(images.to_png_bytes(rgb), grey=True))
     from_rgb = ascii_art.convert(rgb, ascii_art.AsciiConfig(columns=60), FONT)
     from_grey = ascii_art.convert(grey, ascii_art.AsciiConfig(columns=60), FONT)
     assert from_rgb.lines == from_grey.lines
@@ -318,3 +429,27 @@ def test_cli_says_when_it_cannot_write_and_keeps_going(tmp_path):
     completed = run_cli(str(first), str(second), "--columns", "30", "--output-dir", str(tmp_path / "out"))
     assert completed.returncode == 2 and "could not write" in completed.stderr and "Traceback" not in completed.stderr
     assert (tmp_path / "out" / "second.txt").is_file()
+
+
+def test_cli_converts_small_flat_and_animated_pictures(tmp_path):
+    tiny, flat, animated = tmp_path / "tiny.png", tmp_path / "flat.png", tmp_path / "moving.gif"
+    Image.fromarray((np.arange(40 * 30) % 251).astype(np.uint8).reshape(30, 40)).save(tiny)
+    Image.new("RGB", (64, 48), (40, 40, 40)).save(flat)
+    frames = [np.roll(np.tile(np.arange(80, dtype=np.uint8) * 3, (60, 1)), shift, axis=1) for shift in (0, 20, 40)]
+    animated.write_bytes(gif_bytes(frames, [40, 50, 60]))
+    completed = run_cli(str(tiny), str(flat), "--columns", "100", "--output-dir", str(tmp_path / "still"))
+    assert completed.returncode == 0, completed.stderr
+    assert "tiny.png: The picture is 40x30 pixels" in completed.stderr and "enlarged" in completed.stderr
+    assert "flat.png" in completed.stderr and "flat tone" in completed.stderr
+    assert len((tmp_path / "still" / "tiny.txt").read_text().splitlines()[0]) == 100
+    completed = run_cli(str(animated), "--columns", "30", "--frames", "all", "--format", "gif,html,txt,svg",
+                        "--polarity", "screen", "--output-dir", str(tmp_path / "all"))
+    assert completed.returncode == 0, completed.stderr
+    assert Image.open(tmp_path / "all" / "moving.gif").n_frames == 3
+    assert (tmp_path / "all" / "moving.html").read_text().count('<pre class="frame"') == 3
+    assert "svg holds the first frame only" in completed.stderr
+    completed = run_cli(str(animated), "--columns", "30", "--output-dir", str(tmp_path / "first"))
+    assert completed.returncode == 0 and "\f" not in (tmp_path / "first" / "moving.txt").read_text()
+    completed = run_cli(str(animated), "--columns", "30", "--invert", "--polarity", "paper",
+                        "--output-dir", str(tmp_path / "x"))
+    assert completed.returncode == 2 and "--invert" in completed.stderr

@@ -27,7 +27,9 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 SHOTS = ARTIFACTS / "screenshots"
 CHROMIUM = os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                  # A test pattern instead of a webcam, and no permission prompt, for the live tabs.
+                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 PAGES = {"ASCII Art": "ASCII Art", "Style Transfer": "Style Transfer", "Photo to Sketch": "Photo to Sketch",
          "GAN Studio": "GAN Studio", "Job Lab": "Job Lab"}
 
@@ -92,7 +94,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True)
+    context = browser.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True,
+                                  permissions=["camera"])
     yield context.new_page()
     context.close()
 
@@ -362,3 +365,61 @@ def test_sketch_an_upload_download_it_then_train_briefly(server, page, tmp_path)
     page.get_by_text(re.compile(r"Kept epoch \d \(the best on held-out pairs\): MAE 0\.\d+")).wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "15-sketch-trained")
+
+
+def test_ascii_dark_sample_is_drawn_light_on_dark(server, page):
+    page.goto(f"{server['url']}/ASCII_Art")
+    page.get_by_text("x 100 characters").wait_for(timeout=60_000)
+    page.locator(".st-key-ascii_sample").click()
+    page.get_by_role("option", name="Night sky (Hubble)").click()
+    page.get_by_text("Auto polarity chose light on dark").wait_for(timeout=30_000)
+    wait_for_app(page)
+    shot(page, "08b-ascii-night-sky")
+    page.get_by_role("tab", name="Export").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name=".png").click()
+    drawn = np.asarray(Image.open(download.value.path()).convert("L"))
+    assert np.median(drawn) == 0 and drawn.max() == 255  # light glyphs on a black ground
+
+
+def test_ascii_animated_gif_converts_every_frame(server, page, tmp_path):
+    path = tmp_path / "moving.gif"
+    y, x = np.mgrid[0:90, 0:120]
+    frames = [Image.fromarray((127 + 120 * np.sin((x - 8 * shift) / 7) * np.cos(y / 9)).astype(np.uint8))
+              for shift in range(5)]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=70, loop=0)
+    page.goto(f"{server['url']}/ASCII_Art")
+    wait_for_app(page)
+    page.locator(".st-key-ascii_source").get_by_text("Upload").click()
+    page.locator(".st-key-ascii_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    page.get_by_text("x 100 characters").wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Export").click()
+    page.get_by_text("Animation: 5 frames").wait_for(timeout=30_000)
+    page.locator(".st-key-ascii_animate").get_by_text("Convert every frame").click()
+    page.get_by_text("5 frames in").wait_for(timeout=60_000)
+    wait_for_app(page)
+    shot(page, "08c-ascii-animation")
+    with page.expect_download() as download:
+        page.locator(".st-key-ascii_animation_gif").get_by_role("button").click()
+    assert Image.open(download.value.path()).n_frames == 5
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_ascii_live_tab_shows_text_frames_from_the_fake_camera(server, page):
+    page.goto(f"{server['url']}/ASCII_Art")
+    page.get_by_text("x 100 characters").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Live camera").click()
+    live = page.frame_locator('iframe[title="streamlit_webrtc.component.webrtc_streamer"]')
+    live.get_by_role("button", name="START").click(timeout=30_000)
+    page.get_by_text("Frames per second").wait_for(timeout=60_000)
+    time.sleep(8)  # let the rate settle over a few seconds of video
+    panel = page.get_by_role("tabpanel", name="Live camera")
+    metric = panel.get_by_test_id("stMetric").filter(has_text="Frames per second").inner_text()
+    fps = float(re.search(r"([0-9.]+)\s*$", metric.strip()).group(1))
+    record("ascii_live_fps_100_columns", fps)
+    text = panel.get_by_test_id("stCode").inner_text()
+    lines = [line for line in text.splitlines() if line.strip()]
+    assert len(lines) > 10 and max(len(line) for line in lines) == 100  # text frames at the chosen columns
+    shot(page, "08d-ascii-live")
+    assert fps > 5, fps  # real video, not snapshots (the bench target, 15 fps, is checked by hand)
+    live.get_by_role("button", name="STOP").click()

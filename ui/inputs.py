@@ -35,7 +35,7 @@ def image_input(
         if source == "Upload":
             upload = st.file_uploader(
                 "Image file", type=images.UPLOAD_TYPES, key=f"{key}_upload",
-                help="PNG, JPEG, WebP, BMP, TIFF or GIF (first frame).",
+                help="PNG, JPEG, WebP, BMP, TIFF or GIF (first frame; the ASCII page animates every frame).",
             )
             if upload is not None:
                 image = _decode(upload.getvalue(), max_pixels, min_side)
@@ -55,3 +55,11 @@ def image_input(
     if image is not None and show:
         st.image(image, caption=f"{image.width}x{image.height}", width="stretch")
     return image
+
+
+def uploaded_bytes(key: str) -> bytes | None:
+    """The file the user uploaded to ``image_input(key=key)``, as bytes, while Upload is chosen."""
+    if st.session_state.get(f"{key}_source") != "Upload":
+        return None
+    upload = st.session_state.get(f"{key}_upload")
+    return upload.getvalue() if upload is not None else None

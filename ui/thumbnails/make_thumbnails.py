@@ -24,7 +24,7 @@ SIZE = 256
 
 def ascii_thumbnail() -> Image.Image:
     """The ASCII Art tool's own output: glyph matching at 64 columns, in colour."""
-    from core import ascii_art
+    import core.ascii as ascii_art
 
     photo = square(images.load_sample("Astronaut"))
     result = ascii_art.convert(photo, ascii_art.AsciiConfig(columns=64, colour_mode="colour"))

@@ -1,0 +1,136 @@
+"""Structure-aware ASCII art: each character cell takes the glyph whose strokes match it.
+
+The image is cut into character cells whose shape comes from the font's own metrics (advance
+width against ascent + descent), so circles stay round. Every cell, and every candidate glyph
+rendered in the same monospace font, is sampled on the same small grid of "ink" values
+(1 = full ink) and run through a bank of 3x3 filters (``features``):
+
+    ink      binomial blur [1 2 1]x[1 2 1]/16, applied twice: where the ink lies, as an eye
+             sees it from a little way off (a glyph's hard strokes and a photo's soft shading
+             become comparable)
+    edge |   Sobel x: vertical strokes, and on which side the ink is
+    edge -   Sobel y: horizontal strokes (underscores, dashes, bars of E and F)
+    edge /   and edge \\: the two diagonals (slashes, V, X, chevrons)
+
+A cell takes the nearest glyph under a weighted Minkowski distance of order p in which the
+stroke direction counts in proportion to the cell's own edge strength. Before matching, a
+photo's tones are prepared the way a printer would (``tone``): local contrast (CLAHE), auto
+levels and a mild S-curve; a picture with few mid-tones is line art and is compared stroke for
+stroke instead. Ink is dark on light paper or light on a dark screen (``polarity``); auto picks
+per picture so that a mostly dark picture spends its glyphs on its bright subject, not on its
+background.
+
+The package, one file per concern:
+
+    (this file)   the settings (``AsciiConfig``) and the names the command line offers; light,
+                  so ``python -m core --help`` imports no NumPy
+    fonts         monospace font files: metrics, character map, glyph bitmaps
+    tone          grey levels to ink: resampling, local contrast, levels, polarity, line art
+    features      the filter bank, glyph and cell features, the nearest-glyph search
+    pipeline      a picture (or the frames of an animation) to text: ``convert``, ``AsciiResult``
+    rendering     text drawn in its font, as pixels
+    quality       SSIM of the text against its source, at three scales
+    exports       txt, html, ansi, png, svg; animated gif, png strip and playing html
+
+The heavy names (``convert``, ``render``, ``export``, ...) are importable from here as before,
+loaded on first use.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import string
+
+CHARSETS = {
+    "ascii": "".join(chr(code) for code in range(32, 127)),  # all printable ASCII
+    "ramp": " .:-=+*#%@",  # the classic short ramp
+    "letters": " " + string.ascii_letters,
+    "symbols": " " + "".join(ch for ch in string.punctuation),
+}
+CHARSET_NAMES = (*CHARSETS, "custom")
+EXPORT_FORMATS = ("txt", "html", "ansi", "png", "svg")  # one picture, or the first frame
+ANIMATION_FORMATS = ("gif", "png", "html", "txt", "ansi")  # every frame: gif, png strip, playing html, ...
+COLOUR_MODES = ("mono", "colour")
+METHODS = ("structure", "ramp")
+DRAWINGS = ("auto", "photo", "line-art")
+# paper: dark ink on light paper (print, a light page); screen: light glyphs on a dark ground
+# (a terminal); auto: per picture, by the rule in tone.choose_polarity.
+POLARITIES = ("auto", "paper", "screen")
+FRAME_CHOICES = ("first", "all")
+MAX_COLUMNS = 400
+
+
+@dataclasses.dataclass
+class AsciiConfig:
+    columns: int = 100  # characters per line; the number of lines follows from the font's cell shape
+    p: float = 2.0  # Minkowski order of the glyph distance: 1 city-block, 2 Euclidean, large ~ max
+    charset: str = "ascii"  # ascii | ramp | letters | symbols | custom
+    custom_charset: str = ""  # the characters to use when charset is "custom"
+    include: str = ""  # extra characters to allow on top of the charset
+    exclude: str = ""  # characters never to use
+    font: str = ""  # path to a monospace TTF/OTF; "" = DejaVu Sans Mono (ships with matplotlib)
+    font_size: int = 14  # px; the size of rendered exports (png, svg, html, gif)
+    # >1 pushes tones away from mid-grey, <1 flattens them. 1.5 because text has so little tonal
+    # range (a glyph greys its cell by a quarter at most): on the bench photos 1.3-1.7 all raised
+    # SSIM at cell scale over 1.0 (0.528 against 0.506 at 80 columns) and gave visibly crisper text.
+    contrast: float = 1.5
+    gamma: float = 1.0  # >1 darkens mid-tones, <1 lightens them
+    auto_levels: bool = True  # stretch the picture's 2nd-98th percentiles to white-black first
+    local_contrast: float = 3.0  # CLAHE clip limit: how far local contrast may be raised; 0 = off
+    edge_weight: float = 1.0  # how much stroke direction counts against tone; 0 = a tone-only match
+    # auto: screen for a mostly dark picture, paper otherwise (tone.choose_polarity states the rule)
+    polarity: str = "auto"
+    colour_mode: str = "mono"  # mono | colour (each glyph in its cell's mean colour)
+    method: str = "structure"  # structure (glyph matching) | ramp (the brightness-ramp baseline)
+    drawing: str = "auto"  # photo (black = the densest glyph) | line-art (a stroke is a stroke) | auto
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.columns <= MAX_COLUMNS:
+            raise ValueError(f"columns must be between 1 and {MAX_COLUMNS}, not {self.columns}.")
+        if not self.p > 0:
+            raise ValueError(f"p must be greater than 0 (1 = city block, 2 = Euclidean), not {self.p}.")
+        if self.charset not in CHARSET_NAMES:
+            raise ValueError(f"charset must be one of {', '.join(CHARSET_NAMES)}, not {self.charset!r}.")
+        if not 4 <= self.font_size <= 96:
+            raise ValueError("font_size must be between 4 and 96 px.")
+        if self.contrast <= 0 or self.gamma <= 0:
+            raise ValueError("contrast and gamma must be greater than 0.")
+        if self.edge_weight < 0:
+            raise ValueError("edge_weight cannot be negative.")
+        if not 0 <= self.local_contrast <= 40:
+            raise ValueError("local_contrast must be between 0 (off) and 40.")
+        for name, allowed in (("colour_mode", COLOUR_MODES), ("drawing", DRAWINGS), ("method", METHODS),
+                              ("polarity", POLARITIES)):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {', '.join(allowed)}, not {getattr(self, name)!r}.")
+
+    def characters(self) -> str:
+        """The candidate glyphs, in order, without repeats."""
+        base = self.custom_charset if self.charset == "custom" else CHARSETS[self.charset]
+        chosen = dict.fromkeys(ch for ch in base + self.include if ch.isprintable() and ch not in self.exclude)
+        return "".join(chosen)
+
+
+# Where each public name of the heavy modules lives; ``core.ascii.<name>`` loads it on first use.
+_LAZY = {
+    "fonts": ("Font", "load_font", "default_font_path", "render_glyphs"),
+    "tone": ("choose_polarity", "is_line_art", "tone_curve", "local_contrast", "resample"),
+    "features": ("SAMPLES_ACROSS", "Features", "cell_grid", "cell_pixels", "feature_matrix", "tone_matrix", "edge_matrix",
+                 "glyph_table", "describe_samples", "nearest", "nearest_from_samples", "FILTERS"),
+    "pipeline": ("AsciiResult", "convert", "convert_frames", "grid_size", "usable_characters"),
+    "rendering": ("render", "render_grey"),
+    "quality": ("ssim", "similarity", "cell_similarity", "blurred_similarity", "SSIM_FONT_SIZE"),
+    "exports": ("export", "export_frames"),
+}
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

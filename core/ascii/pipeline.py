@@ -1,0 +1,166 @@
+"""A picture, or every frame of an animation, to text.
+
+``convert`` is the whole pipeline for one picture: cut into cells by the font's shape, tones
+prepared (``tone``), each cell matched to its nearest glyph (``features``). ``convert_frames``
+runs it over the frames of an animated GIF with one polarity, one reading (photo or line art)
+and one tone curve for all of them, levelled by the histogram of every frame together: a
+curve per frame would re-level each frame on its own, and the text would flicker as bright
+things come and go. Nothing is refused that a user can see as a picture: a picture with fewer
+pixels than the text has samples is enlarged first, and a flat one becomes its flat tone; both
+say so in ``AsciiResult.notes``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from typing import Sequence
+
+import numpy as np
+from PIL import Image
+
+from core.ascii import AsciiConfig
+from core.ascii import tone
+from core.ascii.features import (cell_grid, cell_pixels, describe_samples, glyph_table, nearest,
+                                 nearest_from_samples)
+from core.ascii.fonts import Font, load_font
+
+
+@dataclasses.dataclass
+class AsciiResult:
+    lines: list[str]  # the text, one string per row
+    indices: np.ndarray  # (rows, columns) index into ``characters``
+    distances: np.ndarray  # (rows, columns) feature distance of each cell to its glyph (0 = perfect)
+    characters: str  # the candidate glyphs
+    font: Font
+    config: AsciiConfig
+    drawing: str = "photo"  # how the picture was read: photo | line-art (config "auto" resolved)
+    polarity: str = "paper"  # how the text is drawn: paper | screen (config "auto" resolved)
+    polarity_reason: str = ""  # why auto chose it, in a sentence ("as set" when not auto)
+    notes: tuple[str, ...] = ()  # what the user should know: the picture was enlarged, or is flat
+    source: np.ndarray | None = dataclasses.field(default=None, repr=False)  # the RGB or grey picture
+
+    @functools.cached_property
+    def colours(self) -> np.ndarray:
+        """(rows, columns, 3) uint8 mean colour of each cell; worked out on first use (plain
+        text never needs it, and it costs a full pass over the picture). Black without a source."""
+        rows, columns = self.indices.shape
+        if self.source is None:
+            return np.zeros((rows, columns, 3), np.uint8)
+        colours = tone.resample(self.source, (columns, rows))
+        return colours if colours.ndim == 3 else np.repeat(colours[:, :, None], 3, axis=2)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines) + "\n"
+
+    @property
+    def rows(self) -> int:
+        return len(self.lines)
+
+    @property
+    def screen(self) -> bool:
+        """Light glyphs on a dark ground."""
+        return self.polarity == "screen"
+
+    def usage(self) -> dict[str, int]:
+        """How often each candidate glyph was used, most used first."""
+        counts = np.bincount(self.indices.ravel(), minlength=len(self.characters))
+        order = np.argsort(-counts, kind="stable")
+        return {self.characters[i]: int(counts[i]) for i in order if counts[i]}
+
+
+def grid_size(width: int, height: int, columns: int, font: Font) -> int:
+    """Rows for ``columns`` so that the text keeps the picture's proportions in this font."""
+    return max(1, round(columns * height / width / font.aspect))
+
+
+def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | None = None) -> AsciiResult:
+    """Turn an RGB (or grey) image into text; ``ValueError`` with a reason for settings it
+    cannot use. A grey image ("L", or a 2-D array) is enough for mono output and saves
+    decoding colour."""
+    return convert_frames([image], config, font)[0]
+
+
+def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConfig,
+                   font: Font | None = None) -> list[AsciiResult]:
+    """Every frame to text at one grid (from the first frame's size), with one polarity, one
+    reading and one tone curve for them all (see the module docstring)."""
+    if not frames:
+        raise ValueError("There are no frames to convert.")
+    font = font or load_font(config.font)
+    characters = usable_characters(config, font)
+    sources = [pixels(frame) for frame in frames]
+    greys = [tone.grey(source) for source in sources]
+    height, width = greys[0].shape
+    rows = grid_size(width, height, config.columns, font)
+    grid = cell_grid(font)
+    size = (config.columns * grid[1], rows * grid[0])
+    counts = sum(tone.histogram(grey) for grey in greys)
+    drawing = config.drawing if config.drawing != "auto" else ("line-art" if tone.is_line_art(counts) else "photo")
+    polarity, reason = tone.choose_polarity(counts, config)
+    notes = []
+    if size[0] > width or size[1] > height:
+        notes.append(f"The picture is {width}x{height} pixels, fewer than the {size[0]}x{size[1]} samples "
+                     f"{config.columns} columns need, so it was enlarged first: the text holds no more "
+                     "detail than the picture has.")
+    if drawing == "photo":  # levelled as the text will show it: after sampling and local contrast
+        sampled = [tone.resample(grey, size) for grey in greys]
+        if config.local_contrast > 0:
+            sampled = [tone.local_contrast(picture, config.local_contrast) for picture in sampled]
+        curve = tone.tone_curve(sum(tone.histogram(picture) for picture in sampled), config, polarity)
+        inks = [curve[picture] for picture in sampled]
+    else:
+        # Line art takes its tone curve on the full-size strokes, then is sampled: sampling
+        # first would dilute a thin black stroke to grey, and the curve would then move it.
+        curve = np.round(tone.tone_curve(counts, config, polarity) * 255).astype(np.uint8)
+        inks = [tone.resample(curve[grey], size).astype(np.float32) / 255 for grey in greys]
+    glyphs, coverage = glyph_table(font, characters, drawing == "photo")
+    results = []
+    for source, ink in zip(sources, inks):
+        cells = cell_pixels(ink, rows, config.columns, grid)
+        if config.method == "ramp":
+            gaps = np.abs(cells.mean(axis=1)[:, None] - coverage[None, :] / max(coverage.max(), 1e-6))
+            index, distance = gaps.argmin(axis=1), gaps.min(axis=1)
+        elif config.p == 2:
+            index, distance = nearest_from_samples(cells, grid, glyphs, float(config.edge_weight))
+        else:
+            index, distance = nearest(describe_samples(cells, grid), glyphs, float(config.p), float(config.edge_weight))
+        index = index.reshape(rows, config.columns)
+        results.append(AsciiResult(_lines(characters, index), index,
+                                   distance.reshape(rows, config.columns).astype(np.float32), characters, font,
+                                   config, drawing, polarity, reason, tuple(notes), source))
+    used = np.flatnonzero(counts)
+    if used[0] == used[-1]:  # one grey level in every frame: say what the text became
+        glyph = characters[int(results[0].indices.flat[0])]
+        drawn = "a blank page" if glyph == " " else f"'{glyph}' in every cell"
+        for result in results:
+            result.notes += (f"The picture is one flat tone (grey {used[0]} of 255), so the text is {drawn}.",)
+    return results
+
+
+def usable_characters(config: AsciiConfig, font: Font) -> str:
+    """The config's candidate glyphs that the font can draw; ``ValueError`` if none are left."""
+    characters = "".join(ch for ch in config.characters() if ch == " " or ch in font.characters)
+    if not characters:
+        raise ValueError("No characters are left to draw with: the charset is empty, all excluded, "
+                         "or missing from the font.")
+    return characters
+
+
+def pixels(image: Image.Image | np.ndarray) -> np.ndarray:
+    """A picture as a contiguous uint8 array, (H, W) grey or (H, W, 3) RGB."""
+    if isinstance(image, Image.Image):
+        image = image if image.mode in ("L", "RGB") else image.convert("RGB")
+    array = np.ascontiguousarray(np.asarray(image), dtype=np.uint8)
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 3)) or 0 in array.shape:
+        raise ValueError("Expected an RGB or grey image.")
+    return array
+
+
+def _lines(characters: str, index: np.ndarray) -> list[str]:
+    """The text rows, built as one UTF-32 buffer rather than character by character."""
+    codes = np.array([ord(ch) for ch in characters], "<u4")[index]
+    flat = codes.tobytes().decode("utf-32-le")
+    columns = index.shape[1]
+    return [flat[start:start + columns] for start in range(0, len(flat), columns)]
