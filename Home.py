@@ -61,7 +61,10 @@ with left:
             return
         kind = {"cuda": "NVIDIA GPU (CUDA)", "mps": "Apple GPU (MPS)"}.get(info["device"], "CPU")
         st.metric("Jobs run on", kind)
-        st.caption(f"{info.get('name', '')} · torch {info.get('torch', '?')}")
+        st.caption(f"{info.get('name', '')} · torch {info.get('torch', '?')} · sketches on Keras-"
+                   f"{info.get('keras_backend', 'tensorflow')}")
+        for warning in info.get("warnings", []):
+            st.caption(f":orange[:material/warning:] {warning}")
         if info.get("error"):
             st.warning("The device check failed, so jobs assume the CPU. See the server log.")
         if not probe_was_done:

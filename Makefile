@@ -48,6 +48,8 @@ bench: $(APP_STAMP)
 	$(BIN)/python bench/style.py
 	$(BIN)/python bench/gan.py
 	$(BIN)/python bench/sketch.py
+	$(BIN)/python bench/keras_backends.py
+	$(BIN)/python bench/gpu.py bench/results/gpu-quick --quick  # the full check needs a GPU: bench/gpu.py OUT_DIR
 
 thumbnails: $(APP_STAMP)
 	$(BIN)/python ui/thumbnails/make_thumbnails.py

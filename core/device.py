@@ -45,7 +45,43 @@ def detect() -> dict[str, Any]:
         info["name"] = "Apple GPU (Metal)"
     else:
         info["name"] = f"CPU, {os.cpu_count()} cores"
+    from core.sketch import keras_backend  # the sketch jobs' framework follows the device too
+
+    info["keras_backend"] = keras_backend(cuda_available=lambda: chosen.type == "cuda")
+    info["warnings"] = version_warnings()
     return info
+
+
+# Packages whose version the core's numerics depend on. The project pins them in requirements.txt,
+# but core code must also run where other versions are installed (a lent GPU machine has its
+# own torch), so a difference is a warning, never a refusal.
+CHECKED_PACKAGES = ("torch", "torchvision", "numpy", "keras")
+
+
+def version_warnings(requirements: str | os.PathLike | None = None) -> list[str]:
+    """One sentence per checked package whose installed version differs from its pin."""
+    import importlib.metadata
+    import re
+    from pathlib import Path
+
+    path = Path(requirements) if requirements else Path(__file__).resolve().parent.parent / "requirements.txt"
+    try:
+        text = path.read_text()
+    except OSError:
+        return []  # an installed copy without the repository: nothing to compare with
+    pins = dict(re.findall(r"^([A-Za-z0-9_.-]+)==([^\s;#]+)", text, flags=re.MULTILINE))
+    warnings = []
+    for name in CHECKED_PACKAGES:
+        if name not in pins:
+            continue
+        try:
+            found = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            continue  # not needed by everything (keras only for sketches); the caller's import says so
+        if found.split("+")[0] != pins[name]:
+            warnings.append(f"{name} {found} is installed; Atelier is tested with {pins[name]}. "
+                            "It should work; report what does not.")
+    return warnings
 
 
 def describe_loaded() -> dict[str, Any]:

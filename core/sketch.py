@@ -1,4 +1,4 @@
-"""Photo to sketch: a small convolutional autoencoder (Keras, TensorFlow backend).
+"""Photo to sketch: a small convolutional autoencoder (Keras 3: TensorFlow on CPU, torch on CUDA).
 
 The model is the product's design: three strided ``Conv2D`` layers down, each followed by
 LeakyReLU and BatchNormalization, three ``Conv2DTranspose`` layers back up to full size, and a
@@ -21,10 +21,16 @@ the output of a classical pencil filter (dodge-and-burn, or XDoG as an option) o
 of them: the bundled models learned that filter's style, not an artist's. Users can upload real
 pairs as a zip (``check_pairs_zip``).
 
-TensorFlow is imported only inside the functions that need it, so the Streamlit server can use
-the filters, the zip checker and the augmentation preview without loading it (TensorFlow and
-torch's triton in one process crash; see ../shared/notes). Pages sketch through
-:class:`SketchService`, a child process that keeps TensorFlow and the models loaded.
+Keras is imported only inside the functions that need it, so the Streamlit server can use
+the filters, the zip checker and the augmentation preview without loading a framework
+(TensorFlow and torch's triton in one process crash). Pages sketch through
+:class:`SketchService`, a child process that keeps Keras and the models loaded.
+
+Which Keras backend (``keras_backend``): ``tensorflow-cpu`` never uses a GPU, so where CUDA is
+available the job and service processes run Keras on its torch backend; on CPU machines
+TensorFlow stays, being faster there (bench/sketch.py measures both). The same ``.keras`` file
+loads under either. ``ATELIER_KERAS_BACKEND=tensorflow|torch`` overrides the choice, and an
+explicit ``KERAS_BACKEND`` is always respected.
 """
 
 from __future__ import annotations
@@ -434,12 +440,61 @@ def augmentation_preview(pairs: Pairs, config: SketchConfig, count: int = 4, thu
 
 # --- the model -----------------------------------------------------------------------------------
 
+KERAS_BACKENDS = ("tensorflow", "torch")
+
+
+def keras_backend(cuda_available=None) -> str:
+    """The Keras backend for this process: torch when CUDA is available (or TensorFlow is not
+    installed, as on the lent GPU machine), TensorFlow otherwise; see the module docstring.
+
+    ``cuda_available`` (a function) stands in for the CUDA probe in tests. The probe imports
+    torch only where an NVIDIA driver is present, so a CPU machine never loads both frameworks.
+    """
+    chosen = os.environ.get("ATELIER_KERAS_BACKEND", "auto")
+    if chosen not in ("auto", *KERAS_BACKENDS):
+        raise ValueError(f"ATELIER_KERAS_BACKEND must be auto, tensorflow or torch, not {chosen!r}.")
+    if chosen != "auto":
+        return chosen
+    import importlib.util
+
+    if importlib.util.find_spec("tensorflow") is None:
+        return "torch"
+    return "torch" if (cuda_available or _cuda_available)() else "tensorflow"
+
+
+def _cuda_available() -> bool:
+    if not (Path("/proc/driver/nvidia/version").exists() or Path("/dev/nvidia0").exists()):
+        return False
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    return bool(torch.cuda.is_available())
+
+
 def _keras():
-    """Import Keras on the TensorFlow backend (only in job, command-line and service processes)."""
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # grappler logs harmless "remapper failed" errors
+    """Import Keras on the backend ``keras_backend`` picks (only in job, command-line and
+    service processes); an explicit KERAS_BACKEND wins."""
+    if "keras" not in sys.modules:
+        os.environ.setdefault("KERAS_BACKEND", keras_backend())
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # grappler logs harmless "remapper failed" errors
+        if os.environ["KERAS_BACKEND"] == "tensorflow" and "torch" in sys.modules:
+            try:  # the probe loaded torch: triton must come before TensorFlow (they crash otherwise)
+                import triton  # noqa: F401
+            except ImportError:
+                pass
     import keras
 
+    if keras.backend.backend() == "torch":
+        # Keras imports TensorFlow whenever it is installed, on any backend (to seed it in
+        # set_random_seed, to recognise its shapes when saving), which would put TensorFlow
+        # beside torch in this process: the crash this module keeps them apart to avoid. On the
+        # torch backend, tell Keras's lazy TensorFlow handle that there is none.
+        from keras.src.utils import module_utils
+
+        module_utils.tensorflow._available = False
     return keras
 
 
@@ -548,15 +603,26 @@ _FORWARD_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _forward(model):
-    """A compiled inference call. ``model.predict`` costs ~80 ms of overhead per call here,
-    more than the whole network at 256 px."""
-    import tensorflow as tf
-
+    """An inference call, numpy in and out. ``model.predict`` costs ~80 ms of overhead per call
+    here, more than the whole network at 256 px: on TensorFlow the call is a compiled
+    ``tf.function``; on torch a plain call without autograd, on the model's device."""
     if model not in _FORWARD_CACHE:
-        def forward(batch):
-            return model(tf.cast(batch, tf.float32), training=False)
+        keras = _keras()
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow as tf
 
-        _FORWARD_CACHE[model] = tf.function(forward, reduce_retracing=True, autograph=False)
+            compiled = tf.function(lambda batch: model(tf.cast(batch, tf.float32), training=False),
+                                   reduce_retracing=True, autograph=False)
+
+            def forward(batch):
+                return compiled(batch).numpy()
+        else:
+            import torch
+
+            def forward(batch):
+                with torch.no_grad():
+                    return keras.ops.convert_to_numpy(model(np.asarray(batch, np.float32), training=False))
+        _FORWARD_CACHE[model] = forward
     return _FORWARD_CACHE[model]
 
 

@@ -68,17 +68,19 @@ def live_video(key: str, frame_function: FrameFunction, *, show_text: bool = Fal
     The function may change on every script run (new slider values): the component takes the
     newest callback each run, so settings apply to the running stream without a restart.
     """
-    try:
-        import av
-        from streamlit_webrtc import WebRtcMode, webrtc_streamer
-    except ImportError:  # the component is in requirements.txt; say what to do if it is missing
-        st.warning("Live video needs streamlit-webrtc: `pip install -r requirements.txt`.")
-        return None
     from streamlit.runtime import Runtime
 
     if not Runtime.exists() or getattr(Runtime.instance(), "_session_mgr", None) is None:
         # Streamlit's AppTest runs pages on a stand-in runtime with no browser session to stream to.
         st.info("Live video needs a browser session.")
+        return None
+    # aiortc's SRTP library crashes a process that has loaded TensorFlow (seen when pytest had
+    # run the sketch tests first): the server never loads TensorFlow, and AppTest stops above.
+    try:
+        import av
+        from streamlit_webrtc import WebRtcMode, webrtc_streamer
+    except ImportError:  # the component is in requirements.txt; say what to do if it is missing
+        st.warning("Live video needs streamlit-webrtc: `pip install -r requirements.txt`.")
         return None
     stats: LiveStats = st.session_state.setdefault(f"{key}_live_stats", LiveStats())
 

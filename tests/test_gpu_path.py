@@ -1,0 +1,92 @@
+"""The GPU path, checked on the CPU: the device check's rehearsal, Keras on either backend, the
+backend choice, and versions other than the pins."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from core import device, sketch
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_the_gpu_device_check_runs_at_toy_sizes_on_the_cpu(tmp_path):
+    completed = subprocess.run([sys.executable, "bench/gpu.py", str(tmp_path), "--quick"], cwd=REPO,
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    statuses = {(row["check"], row["status"]) for row in results["rows"]}
+    assert {check for check, status in statuses if status == "ok"} == {"style", "gan", "sketch", "fid"}, statuses
+    assert not [row for row in results["rows"] if row["status"] == "FAILED"]
+    assert any("Keras torch" in row.get("case", "") for row in results["rows"])  # the backend the GPU uses
+    assert sorted(path.suffix for path in tmp_path.iterdir()).count(".png") == 4
+    assert "check" in (tmp_path / "table.txt").read_text()
+
+
+SAVE_AND_PREDICT = """
+import sys, numpy as np
+sys.path.insert(0, {repo!r})
+from core import sketch
+keras = sketch._keras()
+assert keras.backend.backend() == {backend!r}, keras.backend.backend()
+if {save!r}:
+    keras.utils.set_random_seed(3)
+    model = sketch.build_model(256)
+    sketch.save_model(model, {path!r})
+model = sketch.load_model({path!r})
+photos = np.random.default_rng(0).integers(0, 256, (2, 64, 96, 3), dtype=np.uint8)
+np.save({output!r}, sketch.predict(model, photos))
+print("tensorflow" in sys.modules, "torch" in sys.modules)
+"""
+
+
+def run_backend(backend: str, **values) -> str:
+    code = SAVE_AND_PREDICT.format(repo=str(REPO), backend=backend, **values)
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                               env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return completed.stdout.strip().splitlines()[-1]
+
+
+def test_a_model_saved_under_tensorflow_predicts_the_same_under_torch(tmp_path):
+    import numpy as np
+
+    path = tmp_path / "model.keras"
+    loaded = run_backend("tensorflow", save=True, path=str(path), output=str(tmp_path / "tf.npy"))
+    assert loaded.startswith("True")
+    loaded = run_backend("torch", save=False, path=str(path), output=str(tmp_path / "torch.npy"))
+    assert loaded == "False True"  # torch's Keras never loads TensorFlow beside it
+    by_tensorflow, by_torch = np.load(tmp_path / "tf.npy"), np.load(tmp_path / "torch.npy")
+    assert by_tensorflow.shape == (2, 64, 96) and by_tensorflow.std() > 0
+    assert np.abs(by_tensorflow - by_torch).mean() < 1e-4
+    shipped = str(sketch.shipped_model_path(256))
+    run_backend("tensorflow", save=False, path=shipped, output=str(tmp_path / "tf-shipped.npy"))
+    run_backend("torch", save=False, path=shipped, output=str(tmp_path / "torch-shipped.npy"))
+    assert np.abs(np.load(tmp_path / "tf-shipped.npy") - np.load(tmp_path / "torch-shipped.npy")).mean() < 1e-4
+
+
+def test_the_keras_backend_follows_the_device(monkeypatch):
+    monkeypatch.delenv("ATELIER_KERAS_BACKEND", raising=False)
+    assert sketch.keras_backend(cuda_available=lambda: True) == "torch"
+    assert sketch.keras_backend(cuda_available=lambda: False) == "tensorflow"
+    assert sketch.keras_backend() == "tensorflow"  # this machine: no GPU
+    monkeypatch.setenv("ATELIER_KERAS_BACKEND", "torch")
+    assert sketch.keras_backend(cuda_available=lambda: False) == "torch"
+    monkeypatch.setenv("ATELIER_KERAS_BACKEND", "jax")
+    with pytest.raises(ValueError, match="ATELIER_KERAS_BACKEND"):
+        sketch.keras_backend()
+
+
+def test_other_versions_than_the_pins_warn_and_do_not_fail(tmp_path):
+    import numpy
+
+    pins = tmp_path / "requirements.txt"
+    pins.write_text(f"numpy=={numpy.__version__}\nkeras==0.0.1 ; python_version > '3'\nscipy==0.1\n")
+    warnings = device.version_warnings(pins)
+    assert len(warnings) == 1 and warnings[0].startswith("keras ") and "tested with 0.0.1" in warnings[0]
+    assert device.version_warnings(tmp_path / "missing.txt") == []
+    assert device.version_warnings() == []  # this checkout's own pins are what is installed
