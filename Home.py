@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import assets
+from ui import jobs as jobs_ui
 from ui.common import device_info, device_probe, page
 
 HERE = Path(__file__).resolve().parent
@@ -67,8 +68,26 @@ with left:
             st.caption(f":orange[:material/warning:] {warning}")
         if info.get("error"):
             st.warning("The device check failed, so jobs assume the CPU. See the server log.")
+        jobs_box()
         if not probe_was_done:
             st.rerun()  # stop polling
+
+    def jobs_box() -> None:
+        """Where background jobs go: this machine, or a Ray cluster with its CPUs and GPUs."""
+        job_manager = jobs_ui.manager()
+        where = job_manager.describe()
+        at_once = f"{where['max_concurrent']} at a time"
+        if where["backend"] == "local":
+            st.caption(f"Background jobs run as processes on {where['where']}, {at_once} "
+                       "(`ATELIER_JOBS_BACKEND=local`).")
+        elif where["error"]:
+            st.warning(f"Background jobs go to {where['where']}, which does not answer: {where['error']}",
+                       icon=":material/cloud_off:")
+        else:
+            gpus = int(where["gpus"] or 0)
+            st.markdown(f"**Background jobs go to {where['where']}** (Ray): {where['nodes']} "
+                        f"node{'s' if where['nodes'] != 1 else ''}, {where['cpus']:g} CPUs, {gpus} "
+                        f"GPU{'s' if gpus != 1 else ''}; {at_once}.")
 
     device_box()
 

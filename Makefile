@@ -6,19 +6,37 @@ PORT ?= 8501
 HOST ?= 127.0.0.1
 APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
+RAY_STAMP := $(VENV)/.installed-ray
+# A local Ray head for trying the Ray backend on one machine (make ray-up, make run-ray, make ray-down).
+RAY_CPUS ?= $(shell nproc 2>/dev/null || echo 2)
+RAY_DASHBOARD_PORT ?= 8265
+RAY_ADDRESS ?= http://127.0.0.1:$(RAY_DASHBOARD_PORT)
 # What the browser tests and the offline defaults need from Debian (skipped where present).
 DEBIAN_PACKAGES := chromium dataset-fashion-mnist opencv-doc fonts-dejavu-core
 
-.PHONY: run test test-fast bench system-deps thumbnails clean clean-runs
+.PHONY: run run-ray ray-up ray-down test test-fast bench system-deps thumbnails clean clean-runs
 
 run: $(APP_STAMP)
 	$(BIN)/python -m streamlit run Home.py --server.address $(HOST) --server.port $(PORT)
 
-test: $(TEST_STAMP) system-deps
+test: $(TEST_STAMP) $(RAY_STAMP) system-deps
 	$(BIN)/python -m pytest
 
-test-fast: $(TEST_STAMP)  ## everything but the real-browser tests
+test-fast: $(TEST_STAMP) $(RAY_STAMP)  ## everything but the real-browser tests
 	$(BIN)/python -m pytest -m "not browser"
+
+# The app with its jobs on a Ray cluster (by default the local head of `make ray-up`).
+run-ray: $(RAY_STAMP)
+	ATELIER_JOBS_BACKEND=ray ATELIER_RAY_ADDRESS=$(RAY_ADDRESS) \
+	  $(BIN)/python -m streamlit run Home.py --server.address $(HOST) --server.port $(PORT)
+
+ray-up: $(RAY_STAMP)
+	RAY_USAGE_STATS_ENABLED=0 $(BIN)/ray start --head --num-cpus=$(RAY_CPUS) --disable-usage-stats \
+	  --dashboard-host=127.0.0.1 --dashboard-port=$(RAY_DASHBOARD_PORT)
+	@echo "Ray head up; its dashboard (and ATELIER_RAY_ADDRESS) is $(RAY_ADDRESS). Now: make run-ray"
+
+ray-down: $(RAY_STAMP)
+	$(BIN)/ray stop
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] >= (3, 11), "Python 3.11 or newer is needed"'
@@ -32,6 +50,11 @@ $(TEST_STAMP): requirements-test.txt $(APP_STAMP)
 	$(BIN)/python -m pip install -r requirements-test.txt
 	touch $@
 
+# Ray is only for the Ray backend: `make run` never installs it, `make test` does.
+$(RAY_STAMP): requirements-ray.txt $(APP_STAMP)
+	$(BIN)/python -m pip install -r requirements-ray.txt
+	touch $@
+
 # Installs the Debian packages above when they are missing and apt-get can run (as root or via sudo).
 system-deps:
 	@missing=""; for package in $(DEBIAN_PACKAGES); do \
@@ -42,7 +65,7 @@ system-deps:
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "Please install:$$missing"; fi; fi
 
-bench: $(APP_STAMP)
+bench: $(APP_STAMP) $(RAY_STAMP)
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/ascii.py
 	$(BIN)/python bench/style.py

@@ -1,6 +1,8 @@
 import os
 import tempfile
 
+import pytest
+
 try:
     # test_sketch loads TensorFlow into this process beside torch. TensorFlow >= 2.20 loads its
     # LLVM globally, and triton (which torch's optimisers import) then crashes the process unless
@@ -13,3 +15,17 @@ except ImportError:
 # Pages and jobs started by the tests write their runs here, never into the repository's runs/.
 os.environ.setdefault("ATELIER_RUNS", tempfile.mkdtemp(prefix="atelier-test-runs-"))
 os.environ.setdefault("ATELIER_STOP_GRACE", "3")
+
+
+@pytest.fixture(scope="session")
+def ray_address():
+    """A real local Ray head for the whole test session (started once: about 5 s on 2 cores).
+
+    Never a mock: the Ray backend is tested against the Jobs API it will meet on a cluster.
+    ATELIER_SKIP_RAY=1 skips these tests where Ray cannot be installed; CI never sets it."""
+    if os.environ.get("ATELIER_SKIP_RAY") == "1":
+        pytest.skip("ATELIER_SKIP_RAY=1")
+    from tests.ray_head import ray_head
+
+    with ray_head(cpus=2) as address:
+        yield address

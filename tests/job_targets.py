@@ -1,4 +1,4 @@
-"""Tiny job targets for the job-runner tests. They run in the worker process (core.worker)."""
+"""Tiny job targets for the job-runner tests. They run in the worker process (core.jobs.worker)."""
 
 import os
 import time
@@ -43,3 +43,23 @@ def crashing(config: dict, run_dir: Path):
 def bug(config: dict, run_dir: Path):
     yield Progress(step=1, total=3)
     raise KeyError("missing")
+
+
+def deaf(config: dict, run_dir: Path):
+    """Ignores SIGTERM, then blocks: only a forced stop (SIGKILL) can end it."""
+    import signal
+
+    yield Progress(step=1, total=2, metrics={"value": 1.0}, result=np.full((4, 4, 3), 7, np.uint8))
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    (run_dir / "sleeping").write_text("deaf to SIGTERM now")
+    time.sleep(config.get("sleep", 120))
+    yield Progress(step=2, total=2)
+
+
+def timed(config: dict, run_dir: Path):
+    """Records when it ran (for the tests of the cap across servers), then counts briefly."""
+    started = time.time()
+    yield from count({"steps": config.get("steps", 3), "delay": config.get("delay", 0.05)}, run_dir)
+    with (run_dir / "spans.txt").open("a") as spans:  # appended: a job run twice leaves two lines
+        spans.write(f"{started} {time.time()}\n")

@@ -5,6 +5,7 @@ Screenshots and timings go to tests/artifacts/ (git-ignored). Set ATELIER_SKIP_B
 skip these on a machine without Chromium; CI never sets it, so there a missing browser fails.
 """
 
+import contextlib
 import io
 import json
 import os
@@ -57,11 +58,11 @@ def healthy(base_url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def streamlit_server(tmp_path_factory, **settings):
     runs = tmp_path_factory.mktemp("browser-runs")
     port = free_port()
-    environment = {**os.environ, "ATELIER_RUNS": str(runs), "ATELIER_STOP_GRACE": "5"}
+    environment = {**os.environ, "ATELIER_RUNS": str(runs), "ATELIER_STOP_GRACE": "5", **settings}
     log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless=true",
@@ -69,14 +70,22 @@ def server(tmp_path_factory):
         cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while not healthy(base_url):
-        assert process.poll() is None, "the Streamlit server exited while starting"
-        assert time.monotonic() < deadline, "the Streamlit server did not answer within 60 s"
-        time.sleep(0.3)
-    yield {"url": base_url, "process": process, "runs": runs}
-    process.terminate()
-    process.wait(timeout=20)
+    try:
+        deadline = time.monotonic() + 60
+        while not healthy(base_url):
+            assert process.poll() is None, "the Streamlit server exited while starting"
+            assert time.monotonic() < deadline, "the Streamlit server did not answer within 60 s"
+            time.sleep(0.3)
+        yield {"url": base_url, "process": process, "runs": runs}
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with streamlit_server(tmp_path_factory) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")
@@ -423,3 +432,22 @@ def test_ascii_live_tab_shows_text_frames_from_the_fake_camera(server, page):
     shot(page, "08d-ascii-live")
     assert fps > 5, fps  # real video, not snapshots (the bench target, 15 fps, is checked by hand)
     live.get_by_role("button", name="STOP").click()
+
+
+def test_job_lab_runs_a_job_on_the_ray_backend(ray_address, tmp_path_factory, page):
+    with streamlit_server(tmp_path_factory, ATELIER_JOBS_BACKEND="ray", ATELIER_RAY_ADDRESS=ray_address) as ray_app:
+        page.goto(ray_app["url"])
+        wait_for_app(page)
+        page.get_by_text("Background jobs go to the Ray cluster").wait_for(timeout=60_000)
+        assert "2 CPUs" in page.get_by_test_id("stMain").inner_text()
+        shot(page, "30-home-ray-backend")
+        page.goto(f"{ray_app['url']}/Job_Lab")
+        wait_for_app(page)
+        previous = page.url
+        page.locator(".st-key-lab_start button").click()
+        page.wait_for_function("previous => window.location.href !== previous", arg=previous)
+        job_id = page.url.split("job=")[1].split("&")[0]
+        page.get_by_text("Finished 300 steps").first.wait_for(timeout=120_000)
+        shot(page, "31-job-lab-on-ray")
+        card = json.loads((ray_app["runs"] / job_id / "card.json").read_text())
+        assert card["status"] == "finished" and card["backend"] == "ray" and card["final_metrics"]["psnr"] > 15

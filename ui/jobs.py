@@ -32,16 +32,33 @@ STATUS_WORDS = {
 
 
 @st.cache_resource(show_spinner=False)
-def manager() -> jobs.JobManager:
-    """One job manager per server process, shared by every session and tab."""
+def _manager() -> jobs.JobManager:
     configured = os.environ.get("ATELIER_MAX_JOBS")
     if configured:
         limit = int(configured)
+    elif os.environ.get("ATELIER_JOBS_BACKEND", "local").strip().lower() == "ray":
+        limit = None  # what the cluster can run at once (its GPUs, else its CPUs)
     else:  # one heavy job at a time on a CPU; a GPU has room for two
         info = device_info(timeout=120) or {}
         limit = 1 if info.get("device", "cpu") == "cpu" else 2
-    grace = float(os.environ.get("ATELIER_STOP_GRACE", "10"))
-    return jobs.JobManager(RUNS_DIR, max_concurrent=limit, grace_seconds=grace)
+    return jobs.manager_from_environment(RUNS_DIR, max_concurrent=limit)
+
+
+def manager() -> jobs.JobManager:
+    """One job manager per server process, shared by every session and tab; on the backend
+    ``ATELIER_JOBS_BACKEND`` names. A bad setting stops the page with the reason."""
+    try:
+        return _manager()
+    except ValueError as error:
+        st.error(f"Background jobs are not available: {error}")
+        st.stop()
+
+
+def backend_notice() -> None:
+    """A warning while the job backend cannot start jobs (a Ray cluster that does not answer)."""
+    error = manager().backend.error
+    if error:
+        st.warning(error, icon=":material/cloud_off:")
 
 
 def current_job(tool: str) -> str | None:
@@ -88,6 +105,7 @@ def job_view(
     job_manager = manager()
     snapshot = job_manager.snapshot(job_id)
     if snapshot.active:
+        backend_notice()
         stopping = snapshot.status == "stopping"
         st.button(
             "Stopping…" if stopping else "Stop", key=f"stop-{job_id}", type="primary",
@@ -101,7 +119,7 @@ def job_view(
         current = job_manager.snapshot(job_id)
         if was_active and not current.active:
             st.rerun()  # a full run draws the ended job once, turns polling off, adds downloads
-        _status_line(current, job_manager.max_concurrent)
+        _status_line(current, job_manager)
         left, right = st.columns([1, 1])
         with left:
             picture = current.preview_path if current.active else (current.result_path or current.preview_path)
@@ -176,11 +194,13 @@ def runs_list(tool: str, *, key: str) -> None:
             st.rerun()
 
 
-def _status_line(snapshot: jobs.JobSnapshot, limit: int) -> None:
+def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.JobManager) -> None:
     word = STATUS_WORDS.get(snapshot.status, snapshot.status)
     if snapshot.status == "queued":
+        limit = job_manager.max_concurrent
+        where = "on this machine" if job_manager.backend.name == "local" else "on the Ray cluster"
         st.progress(0.0, text=f"Queued: number {snapshot.queue_position} in line "
-                              f"({limit} job{'s' if limit > 1 else ''} run at a time on this machine).")
+                              f"({limit} job{'s' if limit > 1 else ''} run at a time {where}).")
     elif snapshot.active:
         text = f"{word}: step {snapshot.step} of {snapshot.total} · {format_seconds(snapshot.elapsed_seconds)} elapsed"
         if snapshot.eta_seconds is not None:

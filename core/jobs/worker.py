@@ -1,4 +1,5 @@
-"""The job process: ``python -m core.worker RUN_DIR`` (started by ``core.jobs.JobManager``).
+"""The job process: ``python -m core.jobs.worker RUN_DIR``, which every backend starts (a local
+process, or the entry point of a Ray job).
 
 It runs the target named in ``RUN_DIR/job.json``, writes each progress event to the run folder,
 and stops asking for events once ``RUN_DIR/STOP`` exists. Whatever happens it writes the run
@@ -12,6 +13,7 @@ import json
 import os
 import platform
 import signal
+import socket
 import sys
 import time
 import traceback
@@ -21,7 +23,8 @@ from typing import Any, Callable, Iterator
 import numpy as np
 from PIL import Image
 
-from core import device, jobs
+from core import device
+from core.jobs import files
 from core.progress import Progress, as_uint8_image
 
 RESULT_SAVE_INTERVAL = 2.0  # seconds; the result also lands on disk at the end, however it ends
@@ -39,9 +42,9 @@ def resolve(target: str) -> Callable[[dict[str, Any], Path], Iterator[Progress]]
 def run(run_dir: Path) -> str:
     spec = json.loads((run_dir / "job.json").read_text())
     card_path = run_dir / "card.json"
-    card = jobs.read_json(card_path, {})
-    card.update(status="running", started=card.get("started") or jobs._now(), pid=os.getpid())
-    jobs.write_json(card_path, card)
+    card = files.read_json(card_path, {})
+    card.update(status="running", started=card.get("started") or files.now(), pid=os.getpid(), host=socket.gethostname())
+    files.write_json(card_path, card)
 
     def raise_hard_stop(signum, frame):
         raise HardStop()
@@ -68,12 +71,12 @@ def run(run_dir: Path) -> str:
                 final_metrics.update(record["metrics"])
                 if event.preview is not None:
                     preview = _image(event.preview)
-                    jobs.save_image_atomically(run_dir / "preview.png", preview)
+                    files.save_image_atomically(run_dir / "preview.png", preview)
                     preview.save(previews / f"{event.step:06d}.png")  # the strip of earlier previews
                 if event.result is not None:
                     latest_result, result_dirty = event.result, True
                     if time.time() - result_saved_at > RESULT_SAVE_INTERVAL:
-                        jobs.save_image_atomically(run_dir / "result.png", _image(latest_result))
+                        files.save_image_atomically(run_dir / "result.png", _image(latest_result))
                         result_saved_at, result_dirty = time.time(), False
                 if (run_dir / "STOP").exists():
                     status, note = "stopped", "stopped on request; the latest result was kept"
@@ -90,11 +93,11 @@ def run(run_dir: Path) -> str:
             except Exception:
                 traceback.print_exc()
         if latest_result is not None and result_dirty:
-            jobs.save_image_atomically(run_dir / "result.png", _image(latest_result))
-        card = jobs.read_json(card_path, {})
+            files.save_image_atomically(run_dir / "result.png", _image(latest_result))
+        card = files.read_json(card_path, {})
         card.update(
             status=status,
-            ended=jobs._now(),
+            ended=files.now(),
             error=error,
             note=note or card.get("note", ""),
             final_metrics=final_metrics,
@@ -103,7 +106,7 @@ def run(run_dir: Path) -> str:
             wall_seconds=round(time.time() - started, 3),
             files=sorted(p.name for p in run_dir.iterdir() if p.is_file() and not p.name.startswith(".")),
         )
-        jobs.write_json(card_path, card)
+        files.write_json(card_path, card)
     return status
 
 

@@ -1,0 +1,97 @@
+"""Background jobs: each one a worker process, its whole state on disk under ``runs/<id>/``.
+
+One design, four rooms:
+- ``manager``: submit, stop, snapshot, the queue (on disk, safe across servers) and the runs list;
+- ``local``: the default backend, a process on this machine;
+- ``ray_backend``: a Ray job per run on a cluster, through Ray's Jobs API (imports Ray; only
+  loaded when ``ATELIER_JOBS_BACKEND=ray``);
+- ``worker``: the entry point every backend runs, ``python -m core.jobs.worker RUN_DIR``.
+``files`` holds the run-folder reading and writing they share, ``backend`` what a backend offers.
+
+Why the disk and not a pipe: a page that reloads, a second tab, a server that restarted, or
+another server sharing the runs folder reads the same files, so reattaching is just reading
+``runs/<id>/``:
+
+    job.json       what to run: tool, target ("module:function"), config     (written once)
+    card.json      the run card: status, parameters, seed, device, versions,
+                   times, final metrics, error
+    events.jsonl   one progress record per line (step, total, metrics, time)  (worker appends)
+    preview.png    the latest preview image                                    (worker replaces)
+    previews/      every preview, as <step>.png, for a strip of the run's progress
+    result.png     the latest result image, kept when the job is stopped       (worker replaces)
+    inputs/        the images the job was started with
+    log.txt        the worker's output and any traceback; never shown raw in a page
+    CLAIM          created exclusively by the one server that starts (or unqueues) the job
+    STOP           exists once a stop was asked for
+
+A job target is ``def job(config: dict, run_dir: Path) -> Iterator[Progress]``. The worker stops
+asking for events after a stop request (the generator's ``finally`` runs); a worker that does
+not reach its next event within the grace period is terminated, then killed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from core.jobs.backend import BackendError, Poll
+from core.jobs.files import now, read_json, save_image_atomically, write_json
+from core.jobs.local import LocalBackend
+from core.jobs.manager import ACTIVE, TERMINAL, JobManager, JobSnapshot
+
+BACKENDS = ("local", "ray")
+
+__all__ = ["ACTIVE", "TERMINAL", "BACKENDS", "BackendError", "JobManager", "JobSnapshot", "LocalBackend", "Poll",
+           "backend_from_environment", "manager_from_environment", "now", "read_json", "save_image_atomically",
+           "write_json"]
+
+
+def backend_from_environment(environment: Mapping[str, str] | None = None) -> Any:
+    """The backend the settings ask for: ``ATELIER_JOBS_BACKEND=local`` (the default) or ``ray``
+    with ``ATELIER_RAY_ADDRESS`` (the dashboard's HTTP address). Raises ValueError, in words a
+    user can act on, for a bad setting or a missing Ray."""
+    environment = os.environ if environment is None else environment
+    name = environment.get("ATELIER_JOBS_BACKEND", "local").strip().lower() or "local"
+    if name not in BACKENDS:
+        raise ValueError(f"ATELIER_JOBS_BACKEND must be local or ray, not {name!r}.")
+    if name == "local":
+        return LocalBackend()
+    try:
+        from core.jobs.ray_backend import RayBackend
+    except ImportError as error:
+        raise ValueError(f"ATELIER_JOBS_BACKEND=ray needs Ray ({error}): "
+                         "pip install -r requirements-ray.txt") from None
+    return RayBackend(
+        environment.get("ATELIER_RAY_ADDRESS", ""),
+        python=environment.get("ATELIER_RAY_PYTHON") or None,
+        code_dir=environment.get("ATELIER_RAY_CODE") or None,
+        runs_dir_on_nodes=environment.get("ATELIER_RAY_RUNS_ON_NODES") or None,
+        cpus_per_job=_number(environment, "ATELIER_RAY_CPUS_PER_JOB", 1.0),
+        kill_after_seconds=_number(environment, "ATELIER_KILL_AFTER", 3.0),
+    )
+
+
+def manager_from_environment(runs_dir: str | os.PathLike, *, max_concurrent: int | None = None,
+                             environment: Mapping[str, str] | None = None) -> JobManager:
+    """A manager on the configured backend; ``ATELIER_STOP_GRACE`` and ``ATELIER_KILL_AFTER``
+    (seconds) set the stop's patience, ``ATELIER_RAY_LOST_AFTER`` how long a cluster may stay
+    unreachable before its running jobs count as interrupted."""
+    environment = os.environ if environment is None else environment
+    return JobManager(
+        Path(runs_dir), max_concurrent=max_concurrent, backend=backend_from_environment(environment),
+        grace_seconds=_number(environment, "ATELIER_STOP_GRACE", 10.0),
+        kill_after_seconds=_number(environment, "ATELIER_KILL_AFTER", 3.0),
+        lost_after_seconds=_number(environment, "ATELIER_RAY_LOST_AFTER", 60.0),
+    )
+
+
+def _number(environment: Mapping[str, str], name: str, default: float) -> float:
+    text = environment.get(name, "")
+    try:
+        value = float(text) if text.strip() else default
+    except ValueError:
+        raise ValueError(f"{name} must be a number of seconds or CPUs, not {text!r}.") from None
+    if value < 0:
+        raise ValueError(f"{name} must not be negative.")
+    return value

@@ -1,0 +1,81 @@
+"""A throwaway local Ray head for the Ray tests and bench/jobs.py: free ports for every port it
+opens, a short temp dir (Unix socket paths have a length limit), a small object store, and no
+usage reporting. ``ray start --block`` keeps the head's processes under one parent, so ending
+that parent ends this head alone, never another Ray on the machine (``ray stop`` would)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+RAY = Path(sys.executable).with_name("ray")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def ray_head(cpus: int = 2, timeout: float = 90.0):
+    """Yields the dashboard's address (http://127.0.0.1:PORT) once the Jobs API answers."""
+    from ray.job_submission import JobSubmissionClient
+
+    temp_dir = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
+    dashboard = free_port()
+    ports = {"--port": free_port(), "--dashboard-port": dashboard, "--node-manager-port": free_port(),
+             "--object-manager-port": free_port(), "--ray-client-server-port": free_port(),
+             "--dashboard-agent-listen-port": free_port(), "--dashboard-agent-grpc-port": free_port(),
+             "--runtime-env-agent-port": free_port(), "--metrics-export-port": free_port()}
+    worker_low = free_port() // 100 * 100 % 50000 + 10000
+    command = [str(RAY), "start", "--head", "--block", f"--num-cpus={cpus}", "--num-gpus=0",
+               "--disable-usage-stats", "--include-dashboard=true", "--dashboard-host=127.0.0.1",
+               f"--temp-dir={temp_dir}", "--object-store-memory=80000000",
+               f"--min-worker-port={worker_low}", f"--max-worker-port={worker_low + 99}",
+               *[f"{flag}={port}" for flag, port in ports.items()]]
+    environment = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0",
+                   # a PENDING job fails after this many seconds (Ray's default is 900)
+                   "RAY_JOB_START_TIMEOUT_SECONDS": "120"}
+    log = (temp_dir / "head.log").open("w")
+    process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    address = f"http://127.0.0.1:{dashboard}"
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"ray start exited ({process.returncode}): "
+                                   + (temp_dir / "head.log").read_text()[-2000:])
+            try:
+                JobSubmissionClient(address).list_jobs()
+                with urllib.request.urlopen(f"{address}/api/v0/nodes?limit=10", timeout=5) as reply:
+                    if json.loads(reply.read())["data"]["result"]["result"]:  # the head node has joined
+                        break
+                time.sleep(0.5)
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the Ray head did not answer within {timeout:g} s") from None
+                time.sleep(0.5)
+        yield address
+    finally:
+        # Ctrl-C to `ray start --block` stops the head's processes in about 2 s (SIGTERM takes 30 s);
+        # whatever of its process group is left after that is killed.
+        with contextlib.suppress(OSError):
+            process.send_signal(signal.SIGINT)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=30)
+        with contextlib.suppress(OSError):
+            os.killpg(process.pid, signal.SIGKILL)
+        log.close()
+        shutil.rmtree(temp_dir, ignore_errors=True)
