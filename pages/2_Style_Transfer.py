@@ -1,53 +1,126 @@
-"""Style Transfer: Gatys et al. through the ImageNet VGG19, as a background job."""
+"""Style Transfer: an instant preview on every move, then Gatys et al. through the ImageNet VGG19
+as a background job (one photo, a batch, regions with their own styles, or a big tiled picture)."""
 
 import dataclasses
+import hashlib
+import io
+import time
 
+import numpy as np
 import streamlit as st
+from PIL import Image
 
 from core import images, style
+from core.style import pictures, tiles
 from ui import jobs
-from ui.common import device_info, page
+from ui.common import device_info, format_seconds, page
+from ui.compare import before_after
 from ui.inputs import image_input
 
 TOOL = "style"
-WEIGHT_SCALE = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
+WEIGHT_SCALE = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
 TV_SCALE = [0.0, 0.001, 0.01, 0.1, 1.0, 10.0]
+INIT_WORDS = {"content": "the photo", "instant": "the instant preview", "noise": "noise", "style": "the painting"}
+PREVIEW_SIDE = 512  # the instant preview's longer side
 
 page("Style Transfer", ":material/palette:",
-     "Repaint a photo in the style of a painting: the picture itself is optimised until an ImageNet "
-     "VGG19 sees the photo's content and the painting's textures (Gatys, Ecker and Bethge, 2016).")
+     "Repaint a photo in the style of a painting. A feed-forward network shows a preview at once; the "
+     "optimisation (Gatys, Ecker and Bethge, 2016) then repaints it properly through an ImageNet VGG19.")
+
+
+@st.cache_resource(show_spinner=False)
+def _instant_module():
+    from core.style import instant  # onnxruntime: light, and it shares nothing with torch or TensorFlow
+
+    return instant
+
+
+def _png(picture: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def style_vector(picture_png: bytes) -> np.ndarray:
+    return _instant_module().style_vector(Image.open(io.BytesIO(picture_png)))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def instant_preview(content_png: bytes, style_png: bytes, side: int, strength: float) -> tuple[np.ndarray, float]:
+    """The preview and the seconds it took (the two style vectors come from their own cache, so
+    a slider move costs one pass of the transformer)."""
+    painting_vector, own_vector = style_vector(style_png), style_vector(content_png)
+    started = time.perf_counter()
+    picture = _instant_module().stylise(Image.open(io.BytesIO(content_png)), None, side, strength,
+                                        vector=painting_vector, own_vector=own_vector)
+    return picture, time.perf_counter() - started
+
 
 job_id = jobs.current_job(TOOL)
 info = device_info(timeout=0) or {"device": "cpu"}
-cap = style.size_cap(info.get("device", "cpu"))
+device_type = info.get("device", "cpu")
+cap = style.size_cap(device_type)
 defaults = style.StyleConfig()
 
-pictures, settings = st.columns([3, 2], gap="large")
-with pictures:
+pictures_column, settings = st.columns([3, 2], gap="large")
+with pictures_column:
     left, right = st.columns(2)
     with left:
         content = image_input("Content", key="style_content", default_sample="Cat (Chelsea)", min_side=16)
     with right:
-        style_picture = image_input("Style", key="style_style", default_sample="Starry Night", min_side=16)
+        painting = image_input("Style", key="style_style", default_sample="Starry Night", min_side=16, show=False)
+        trim = st.toggle("Trim the painting's frame", value=True, key="style_trim",
+                         help="Dark or light bands along the edges (a frame, a mount, a scan margin) would "
+                              "come back as bars in the result.")
+        if painting is not None:
+            try:
+                if trim:
+                    painting, widths = pictures.trim_frame(painting)
+                    note = pictures.describe_trim(widths)
+                else:
+                    note = ""
+                st.image(painting, caption=f"{painting.width}x{painting.height}" + (f" · {note}" if note else ""),
+                         width="stretch")
+            except ValueError as error:
+                st.error(str(error))
+                painting = None
     with st.expander("Blend a second style"):
         second = image_input("Second style", key="style_second", default_sample="Coffee", min_side=16) \
             if st.toggle("Use a second style", key="style_use_second") else None
+        if second is not None and trim:
+            try:
+                second = pictures.trim_frame(second)[0]
+            except ValueError as error:
+                st.error(str(error))
+                second = None
         share = st.slider("Share of the second style", 0.0, 1.0, 0.5, key="style_share") if second else 0.0
+
 with settings:
-    size = st.slider("Size (longer side, px)", 64, cap, min(defaults.size, cap), step=32, key="style_size",
-                     help=f"This device's cap is {cap} px. Each doubling costs about four times the time.")
+    strength = st.slider("Stylisation strength", 0.0, 1.0, style.STRENGTH_DEFAULT, step=0.05, key="style_strength",
+                         help="Low keeps the photo; high paints over it. The default keeps the subject "
+                              "recognisable on the bundled pictures (see the content distance under a result).")
+    tiled = st.toggle("Big picture (tiled)", key="style_tiled",
+                      help=f"Past {cap} px the picture is refined in tiles whose grid moves every step, so no "
+                           "seam appears. Slow on a CPU: the time is estimated below before you start.")
+    largest = min(tiles.LARGEST, 4096) if tiled else cap
+    size = st.slider("Size (longer side, px)", 64, largest, min(defaults.size, largest), step=32, key="style_size",
+                     help=f"This device's cap without tiles is {cap} px. Each doubling costs about four times the time.")
     steps = st.slider("Steps", 10, 1000, defaults.steps, step=10, key="style_steps")
     optimizer = st.radio("Optimiser", ["lbfgs", "adam"], horizontal=True, key="style_optimizer",
                          format_func={"lbfgs": "L-BFGS (fewer steps)", "adam": "Adam"}.get)
-    style_weight = st.select_slider("Style weight", WEIGHT_SCALE, value=1.0, key="style_style_weight",
-                                    help="Log scale. Higher: more texture, less of the photo.")
-    content_weight = st.select_slider("Content weight", WEIGHT_SCALE, value=1.0, key="style_content_weight",
-                                      help="Log scale. Higher: the photo's layout holds.")
-    tv_weight = st.select_slider("Smoothness (TV) weight", TV_SCALE, value=0.0, key="style_tv")
+    init = st.radio("Start from", list(INIT_WORDS), horizontal=True, key="style_init", format_func=INIT_WORDS.get,
+                    help="The instant preview is already stylised, so the optimisation reaches the same losses "
+                         "in fewer steps (bench/style.py).")
     with st.expander("More settings"):
+        own_weights = st.toggle("Set the weights yourself (instead of the strength)", key="style_own_weights")
+        style_weight = st.select_slider("Style weight", WEIGHT_SCALE, value=1.0, key="style_style_weight",
+                                        disabled=not own_weights, help="Log scale. Higher: more texture, less photo.")
+        content_weight = st.select_slider("Content weight", WEIGHT_SCALE, value=1.0, key="style_content_weight",
+                                          disabled=not own_weights, help="Log scale. Higher: the layout holds.")
+        tv_weight = st.select_slider("Smoothness (TV) weight", TV_SCALE, value=0.0, key="style_tv")
         learning_rate = st.select_slider("Adam step (pixel units)", [0.3, 1.0, 3.0, 10.0], value=1.0,
                                          key="style_lr", disabled=optimizer != "adam")
-        init = st.radio("Start from", list(style.INITS), horizontal=True, key="style_init")
         pooling = st.radio("Pooling", ["max", "avg"], horizontal=True, key="style_pooling")
         preserve = st.toggle("Keep the photo's colours", key="style_preserve")
         multiscale = st.toggle("Coarse to fine", key="style_multiscale",
@@ -55,28 +128,168 @@ with settings:
         style_scale = st.slider("Style scale", 0.25, 2.0, 1.0, step=0.25, key="style_scale",
                                 help="Bigger brush strokes above 1.")
         seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="style_seed")
-    ready = content is not None and style_picture is not None
-    if st.button("Start", type="primary", key="style_start", disabled=not ready):
+    if not own_weights:
+        style_weight, content_weight = style.style_weight_for(strength), 1.0
+
+    region_styles, mask = (), None
+    with st.expander("Regional style (a mask)"):
+        if st.toggle("Give regions of the photo their own style", key="style_regions") and content is not None:
+            st.caption("Paint the regions on the photo (red and blue brushes), or upload a mask (red and blue "
+                       "regions, or black and white). Each region gets its own style through masked Gram "
+                       "matrices (Gatys et al. 2017), not a paste of two results.")
+            how = st.radio("Mask", ["Paint it", "Upload it"], horizontal=True, key="style_mask_source")
+            if how == "Paint it":
+                brush = st.radio("Brush", list(pictures.REGION_COLOURS), horizontal=True, key="style_brush")
+                width = 420
+                height = max(16, round(width * content.height / content.width))
+                try:
+                    from streamlit_drawable_canvas import st_canvas
+
+                    red, green, blue = pictures.REGION_COLOURS[brush]
+                    drawn = st_canvas(stroke_width=28, stroke_color=f"rgb({red},{green},{blue})",
+                                      background_image=content.resize((width, height)), height=height, width=width,
+                                      drawing_mode="freedraw", return_image_data=True, key="style_canvas")
+                    data = drawn.image_data
+                    if data is not None and data[..., 3].any():
+                        mask = Image.fromarray(data.astype(np.uint8), mode="RGBA")
+                except Exception as error:  # the component missing or failing must not take the page down
+                    st.warning(f"The painting canvas is not available here ({type(error).__name__}); upload a mask.")
+            else:
+                upload = st.file_uploader("Mask picture", type=["png", "jpg", "jpeg", "webp", "bmp"],
+                                          key="style_mask_upload")
+                if upload is not None:
+                    try:
+                        mask = Image.open(io.BytesIO(upload.getvalue()))
+                        mask.load()
+                    except OSError:
+                        st.error("That mask is not a picture that can be read.")
+            if mask is not None:
+                labels, notes = pictures.regions_from_mask(mask, content.size)
+                for note in notes:
+                    st.caption(f"Note: {note}.")
+                options = ["0", "1", "keep"] if second is not None else ["0", "keep"]
+                words = {"0": "the style picture", "1": "the second style", "keep": "keep the photo"}
+                names = ["Unpainted (or black)", "Red (or white)", "Blue"]
+                chosen = []
+                for label, name in enumerate(names):
+                    cover = float((labels == label).mean())
+                    if cover == 0 and label > 0:
+                        chosen.append("0")
+                        continue
+                    chosen.append(st.selectbox(f"{name}: {cover:.0%} of the photo", options, format_func=words.get,
+                                               index=options.index("keep") if label == 0 and len(options) and cover < 1 else 0,
+                                               key=f"style_region_{label}"))
+                region_styles = tuple(chosen)
+                if len(set(labels.ravel().tolist())) < 2:
+                    st.info("The mask has one region only, so the whole photo gets one style.")
+            else:
+                st.caption("No mask yet: the whole photo gets one style.")
+
+    batch = []
+    with st.expander("Several photos as one job"):
+        uploads = st.file_uploader("Photos (each stylised with these settings)", type=images.UPLOAD_TYPES,
+                                   accept_multiple_files=True, key="style_batch")
+        for upload in uploads or []:
+            try:
+                batch.append((upload.name, images.load_image(upload.getvalue(), min_side=16)))
+            except ValueError as error:
+                st.warning(f"{upload.name} is left out: {error}")
+        if batch:
+            st.caption(f"{len(batch)} photo{'s' if len(batch) > 1 else ''} in the batch; the content picture "
+                       "above is not used. Each result is saved in the run (download the whole run as a zip).")
+
+    if tiled or size > cap:
+        shape = style.fit_size(content, size) if content is not None else (size, size)
+        cost = tiles.estimate(shape, steps - steps // 2, device_type)
+        st.info(f"About {format_seconds(cost['seconds'] * max(1, len(batch)))} on this {device_type.upper()} at "
+                f"{shape[0]}x{shape[1]} px (the tiled half of the steps dominates), about "
+                f"{cost['bytes'] / 2**30:.1f} GB of memory.", icon=":material/schedule:")
+    ready = (content is not None or batch) and painting is not None
+    if st.button(f"Start ({len(batch)} photos)" if batch else "Start", type="primary", key="style_start",
+                 disabled=not ready):
         try:
             config = style.StyleConfig(
                 size=size, steps=steps, optimizer=optimizer, learning_rate=learning_rate,
                 content_weight=content_weight, style_weight=style_weight, tv_weight=tv_weight,
                 style_blend=(1 - share, share) if second else (), style_scale=style_scale, init=init,
                 pooling=pooling, preserve_colour=preserve, multiscale=multiscale, seed=int(seed),
-                preview_every=max(1, steps // 20),
+                preview_every=max(1, steps // 20), region_styles=region_styles, tiled=tiled,
             )
+            if tiled:
+                style.check_tiled(config, style.fit_size(content if content is not None else batch[0][1], size),
+                                  device_type)
         except ValueError as error:
             st.error(str(error))
         else:
-            chosen = {"content": content, "style0": style_picture, "style1": second}
-            # Inputs are kept with the run; 2048 px is more than any run here can use.
-            inputs = {name: images.fit_within(picture, 2048) for name, picture in chosen.items() if picture is not None}
-            job_id = jobs.start(TOOL, "core.style:job", dataclasses.asdict(config), inputs=inputs,
-                                title=f"{steps} {optimizer} steps at {size} px")
+            chosen = {"style0": painting, "style1": second}
+            if not batch:
+                chosen["content"] = content
+            # Inputs are kept with the run; 4096 px is more than any run here can use.
+            inputs = {name: images.fit_within(picture, 4096) for name, picture in chosen.items() if picture is not None}
+            if mask is not None and region_styles:
+                inputs["mask"] = mask
+            parameters = dataclasses.asdict(config)
+            if batch:
+                inputs.update({f"content_{index:03d}": images.fit_within(picture, 4096)
+                               for index, (_, picture) in enumerate(batch)})
+                parameters["batch_names"] = [name for name, _ in batch]
+            target = "core.style:batch_job" if batch else "core.style:job"
+            what = f"{len(batch)} photos, " if batch else ""
+            job_id = jobs.start(TOOL, target, parameters, inputs=inputs,
+                                title=f"{what}{steps} {optimizer} steps at {size} px, strength {strength:g}")
+
+if content is not None and painting is not None:
+    st.divider()
+    st.subheader("Instant preview")
+    try:
+        preview, seconds = instant_preview(_png(content), _png(painting), PREVIEW_SIDE,
+                                           min(1.0, strength / 0.75))
+    except ValueError as error:
+        st.error(str(error))
+    else:
+        shown, words = st.columns([3, 2])
+        with shown:
+            before_after(content.resize((preview.shape[1], preview.shape[0])), preview,
+                         labels=("Photo", "Instant"), width=560, key="instant")
+        with words:
+            st.metric("Made in", f"{seconds:.2f} s")
+            st.caption("A feed-forward network (Magenta's arbitrary stylisation, Ghiasi et al. 2017) repaints "
+                       "the photo in one pass, at 384 px scaled to the preview. It follows the strength slider. "
+                       "Start the optimisation for the real thing; \"Start from the instant preview\" begins "
+                       "there and needs fewer steps.")
+
+
+def result_panel(snapshot) -> None:
+    """Inside the live panel: the previews so far, then the result against the photo."""
+    strip = jobs.manager().previews(snapshot.id)
+    if len(strip) > 1:
+        st.caption("Previews so far" if snapshot.active else "Previews")
+        jobs.preview_strip(snapshot.id)
+    distance = (snapshot.card.get("final_metrics") or {}).get("content_distance")
+    if distance is None and snapshot.history:
+        distance = snapshot.history[-1].get("content_distance")
+    if snapshot.result_path is not None and not snapshot.active:
+        photo = jobs.manager().run_dir(snapshot.id) / "inputs" / "content.png"
+        left, right = st.columns([3, 2])
+        with left:
+            if photo.exists():
+                before_after(Image.open(photo), Image.open(snapshot.result_path), width=560, key=snapshot.id)
+        with right:
+            if distance is not None:
+                kept = distance <= style.CONTENT_DISTANCE_BOUND
+                st.metric("Content distance", f"{distance:.2f}",
+                          help="How far VGG sees the result's layout from the photo's (conv4_2; 0 = the photo). "
+                               f"In calibration the subject stayed recognisable up to {style.CONTENT_DISTANCE_BOUND}.")
+                st.caption("The subject should still read." if kept else
+                           "Past the calibrated bound: the subject may be lost. Lower the strength.")
+            results = sorted((jobs.manager().run_dir(snapshot.id) / "results").glob("*.png"))
+            if results:
+                st.caption(f"{len(results)} photo{'s' if len(results) > 1 else ''} finished: "
+                           + ", ".join(path.name for path in results))
+
 
 if job_id:
     st.divider()
-    jobs.job_view(job_id, curves=[["total"], ["style"], ["content"], ["tv"]])
-    st.caption("Intermediate previews")
-    jobs.preview_strip(job_id)
+    st.subheader("Optimisation")
+    jobs.job_view(job_id, curves=[["total"], ["style"], ["content"], ["content_distance"], ["tv"]], extra=result_panel)
 jobs.runs_list(TOOL, key="style-runs")
