@@ -7,7 +7,10 @@ Fashion-MNIST) at the same batch size for the same number of iterations after tw
 iterations. The reference is the loop a tutorial writes: float32, sigmoid-free BCE-with-logits,
 D step then G step. Ours is core.gan.train with its defaults (precision "auto": bfloat16
 convolutions where the CPU has AVX512-BF16 or AMX). Printed: pictures per second and the
-seconds a whole Fashion-MNIST epoch (60,000 pictures) would take.
+seconds a whole Fashion-MNIST epoch (60,000 pictures) would take. The conditional model (label
+embedding into G, projection discriminator) is timed the same way, against the same plain
+unconditional loop. Preview grids and the per-epoch metrics are off in these timings (they cost
+one generator pass every 75 iterations and a few seconds per epoch).
 """
 
 from __future__ import annotations
@@ -65,20 +68,21 @@ def main() -> None:
     arguments = parser.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; batch {arguments.batch}, 32x32 grey, "
           f"{arguments.iterations} timed iterations")
-    print(f"\n{'ngf=ndf':>7} {'loop':<34} {'pictures/s':>11} {'s per epoch':>12} {'speed-up':>9}")
+    print(f"\n{'ngf=ndf':>7} {'loop':<47} {'pictures/s':>11} {'s per epoch':>12} {'speed-up':>9}")
     for width in [int(value) for value in arguments.widths.split(",")]:
         limit = arguments.batch * (arguments.iterations + 3)
         config = gan.GanConfig(ngf=width, ndf=width, batch_size=arguments.batch, limit=limit, epochs=1)
-        data, _ = gan.load_dataset(config)
+        data, _, _, _ = gan.load_dataset(config)
         plain = reference_seconds(config, data, arguments.iterations)
         rows = [("plain reference loop (float32)", plain)]
-        for precision in ("auto", "float32"):
-            rows.append((f"core.gan.train, precision {precision}",
+        for precision, conditional in (("auto", False), ("float32", False), ("auto", True)):
+            rows.append((f"core.gan.train{', conditional' if conditional else ''}, precision {precision}",
                          our_seconds(gan.GanConfig(ngf=width, ndf=width, batch_size=arguments.batch, limit=limit,
-                                                   epochs=1, precision=precision), arguments.iterations)))
+                                                   epochs=1, precision=precision, conditional=conditional,
+                                                   preview_every=0, garment_metrics=False), arguments.iterations)))
         for name, seconds in rows:
             rate = arguments.iterations * arguments.batch / seconds
-            print(f"{width:>7} {name:<34} {rate:11.0f} {60000 / rate:12.1f} {plain / seconds:8.2f}x")
+            print(f"{width:>7} {name:<47} {rate:11.0f} {60000 / rate:12.1f} {plain / seconds:8.2f}x")
 
 
 if __name__ == "__main__":

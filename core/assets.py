@@ -71,9 +71,14 @@ def fashion_mnist_dir(extra: str | os.PathLike | None = None) -> Path | None:
 # The abstract works among Debian's wallpapers (the rest are photos of landscapes, leaves, boats):
 # GNOME's pattern backgrounds and KDE Plasma's abstract/digital ones. Licences per picture are in
 # /usr/share/doc/gnome-backgrounds/copyright and /usr/share/doc/plasma-workspace-wallpapers/copyright.
-ABSTRACT_GNOME = ("adwaita-d", "adwaita-l", "grid-d", "grid-l", "licorice-d", "licorice-l", "truchet-d", "truchet-l")
+# Every non-photographic wallpaper of the two packages that Pillow can read (each file looked at:
+# gnome's SVGs are left out, as is its flat grey "vnc"; KDE's landscapes, boats, forests and
+# mascots are photographs or cartoons, not abstract works). "Grey" is a photograph of a facade so
+# close it reads as an abstract of curves; "MilkyWay" is a digital painting despite its name.
+ABSTRACT_GNOME = ("adwaita-d", "adwaita-l", "grid-d", "grid-l", "licorice-d", "licorice-l", "truchet-d", "truchet-l",
+                  "pixels-d", "pixels-l", "symbolic-d", "symbolic-l")
 ABSTRACT_PLASMA = ("Canopee", "Cascade", "Cluster", "Elarun", "Flow", "Honeywave", "IceCold", "Kay", "Kokkini", "Opal",
-                   "PastelHills", "Patak", "Shell")
+                   "PastelHills", "Patak", "Shell", "Grey", "MilkyWay")
 
 
 SHIPPED_WEIGHTS = (("sketch-256.keras", "Photo to Sketch"), ("sketch-512.keras", "Photo to Sketch"),

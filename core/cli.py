@@ -80,7 +80,9 @@ def add_ascii(tools) -> None:
     command.add_argument("--output-dir", required=True)
     command.add_argument("--font", default="", help="a monospace TTF/OTF (default DejaVu Sans Mono)")
     command.add_argument("--font-size", type=int, default=14)
-    command.add_argument("--contrast", type=float, default=1.5, help=">1 pushes tones away from mid-grey")
+    command.add_argument("--contrast", type=float, default=1.5, help=">1 pushes tones away from mid-grey (paper)")
+    command.add_argument("--screen-contrast", type=float, default=1.0,
+                         help="the same for light-on-dark text (1.0: dark pictures lose detail under a curve)")
     command.add_argument("--gamma", type=float, default=1.0)
     command.add_argument("--edge-weight", type=float, default=1.0)
     command.add_argument("--polarity", default="auto", choices=POLARITIES,
@@ -116,7 +118,7 @@ def run_ascii(arguments) -> int:
     config = ascii_art.AsciiConfig(
         columns=arguments.columns, p=arguments.p, charset=arguments.charset,
         custom_charset=arguments.custom_charset, include=arguments.include, exclude=arguments.exclude,
-        font=arguments.font, font_size=arguments.font_size, contrast=arguments.contrast,
+        font=arguments.font, font_size=arguments.font_size, contrast=arguments.contrast, screen_contrast=arguments.screen_contrast,
         gamma=arguments.gamma, edge_weight=arguments.edge_weight,
         polarity="screen" if arguments.invert else arguments.polarity,
         colour_mode="colour" if arguments.colour else "mono", method=arguments.method,
@@ -539,6 +541,13 @@ def add_gan(tools) -> None:
     train.add_argument("--crops", type=int, default=1, help="random crops per picture of a folder (1 = centre)")
     train.add_argument("--fid-every", type=int, default=0, help="VGG-FID every N epochs and after the last (0 = off)")
     train.add_argument("--fid-count", type=int, default=500, help="pictures per set for that FID")
+    train.add_argument("--conditional", action="store_true",
+                       help="class-conditional (Fashion-MNIST's classes, or a folder with one sub-folder per class)")
+    train.add_argument("--preview-every", type=int, default=75, help="iterations between preview grids (0 = epoch ends)")
+    train.add_argument("--progress-gif", help="write the film of the fixed-noise grid here (GIF; an MP4 beside it "
+                       "where OpenCV can write one)")
+    train.add_argument("--r1", type=float, default=0.0, help="R1 penalty weight gamma (0 = off)")
+    train.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator")
     train.add_argument("--grid-output", help="also save the last epoch's sample grid here (PNG)")
     train.add_argument("--metrics-json", help="write per-iteration losses and wall times here")
     train.set_defaults(handler=run_gan_train)
@@ -547,12 +556,27 @@ def add_gan(tools) -> None:
     sample.add_argument("-n", type=int, default=64, help="how many pictures")
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--output", required=True, help="grid PNG to write")
+    sample.add_argument("--class", dest="wanted", help="a class name or number (conditional generators)")
+    sample.add_argument("--rows-per-class", action="store_true",
+                        help="a conditional generator's grid with one row per class (-n pictures a row)")
     sample.set_defaults(handler=run_gan_sample)
     evaluate = tools.add_parser("gan-fid", help="FID of a Fashion-MNIST generator under the stated protocol")
     evaluate.add_argument("--weights", required=True)
     evaluate.add_argument("-n", type=int, default=2000, help="pictures per set")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.set_defaults(handler=run_gan_fid)
+    classifier = tools.add_parser("gan-classifier", help="train the garment classifier that GAN Studio's "
+                                  "Fashion-MNIST metrics use, and print its test accuracy")
+    classifier.add_argument("--output", required=True, help="where to write it (weights/garment-classifier.pt ships)")
+    classifier.add_argument("--epochs", type=int, default=4)
+    classifier.add_argument("--seed", type=int, default=0)
+    classifier.set_defaults(handler=run_gan_classifier)
+    report = tools.add_parser("gan-eval", help="how good a generator is: garment distance, coverage and agreement "
+                              "(Fashion-MNIST), or diversity and memorisation (picture folders); JSON")
+    report.add_argument("--weights", required=True)
+    report.add_argument("-n", type=int, default=1000, help="samples (Fashion-MNIST metrics)")
+    report.add_argument("--seed", type=int, default=0)
+    report.set_defaults(handler=run_gan_eval)
     export = tools.add_parser("gan-export", help="shrink a training checkpoint to a generator for sampling")
     export.add_argument("checkpoint")
     export.add_argument("--output", required=True)
@@ -571,12 +595,73 @@ def run_gan_train(arguments) -> int:
         g_learning_rate=arguments.g_learning_rate, d_learning_rate=arguments.d_learning_rate,
         label_smoothing=arguments.label_smoothing, diffaugment=arguments.diffaugment, limit=arguments.limit,
         seed=arguments.seed, device=arguments.device, resume=arguments.resume, fid_every=arguments.fid_every,
-        fid_count=arguments.fid_count, crops=arguments.crops,
+        fid_count=arguments.fid_count, crops=arguments.crops, conditional=arguments.conditional,
+        preview_every=arguments.preview_every, r1_gamma=arguments.r1, spectral_norm=arguments.spectral_norm,
     )
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     grid = Path(arguments.grid_output) if arguments.grid_output else output.with_suffix(".png")
-    return drive(gan.train(config, output), grid, arguments.metrics_json)
+    events = gan.train(config, output)
+    if not arguments.progress_gif:
+        return drive(events, grid, arguments.metrics_json)
+    gif = Path(arguments.progress_gif)
+    gif.parent.mkdir(parents=True, exist_ok=True)
+    film = gan.ProgressFilm(gif, gif.with_suffix(".mp4"))
+
+    def filmed():
+        for event in events:
+            if event.preview is not None:
+                film.add(event.preview, event.step)
+            yield event
+
+    try:
+        return drive(filmed(), grid, arguments.metrics_json)
+    finally:
+        if film.frames:
+            film.write_mp4()
+            print(f"saved {gif} ({len(film.frames)} frames" + (f", thinned {film.thinned}x to stay under 50 MB"
+                  if film.thinned else "") + ")" + (f" and {gif.with_suffix('.mp4')}" if film.mp4_written else
+                  "; no MP4 codec here"), file=sys.stderr)
+
+
+def run_gan_classifier(arguments) -> int:
+    from core.gan import classifier
+
+    if arguments.epochs < 1:
+        raise ValueError("--epochs must be at least 1.")
+    started, last_print, last = time.time(), 0.0, None
+    for event in classifier.train(arguments.epochs, arguments.seed, output=Path(arguments.output)):
+        last = event
+        if "test_accuracy" in event.metrics or time.time() - last_print > 5:
+            print(f"step {event.step}/{event.total}  " + "  ".join(f"{k} {v:.4f}" for k, v in event.metrics.items()),
+                  file=sys.stderr)
+            last_print = time.time()
+    print(json.dumps({"test_accuracy": last.metrics.get("test_accuracy"), "epochs": arguments.epochs,
+                      "seed": arguments.seed, "seconds": round(time.time() - started, 1), "output": arguments.output}))
+    return 0
+
+
+def run_gan_eval(arguments) -> int:
+    import numpy as np
+
+    from core import gan
+    from core.gan import classifier, evaluation
+
+    generator, config = gan.load_generator(arguments.weights)
+    if config.dataset == "fashion-mnist":
+        model, info = classifier.load()
+        reference = evaluation.garment_reference(model, count=arguments.n)
+        found = evaluation.garment_metrics(generator, config, model, reference, count=arguments.n, seed=arguments.seed)
+        pictures = gan.sample(generator, config, arguments.n, arguments.seed)
+        _, logits = classifier.features(model, pictures[:, :1])
+        shares = np.bincount(logits.argmax(axis=1), minlength=10) / arguments.n
+        found["coverage"] = {name: round(float(share), 4) for name, share in zip(gan.FASHION_CLASSES, shares)}
+        found["classifier_test_accuracy"] = info.get("test_accuracy")
+        found["ratio_to_floor"] = found["garment_distance"] / found["garment_floor"]
+    else:
+        found = evaluation.picture_report(generator, config, seed=arguments.seed)
+    print(json.dumps(found, indent=1))
+    return 0
 
 
 def run_gan_fid(arguments) -> int:
@@ -594,7 +679,11 @@ def run_gan_sample(arguments) -> int:
     if not 1 <= arguments.n <= 1024:
         raise ValueError("-n must be between 1 and 1024.")
     generator, config = gan.load_generator(arguments.weights)
-    grid = gan.make_grid(gan.sample(generator, config, arguments.n, arguments.seed))
+    if arguments.rows_per_class:
+        pictures, columns = gan.class_rows(generator, config, arguments.n, arguments.seed)
+        grid = gan.make_grid(pictures, columns=columns)
+    else:
+        grid = gan.make_grid(gan.sample(generator, config, arguments.n, arguments.seed, arguments.wanted))
     Path(arguments.output).write_bytes(images.to_png_bytes(grid))
     print(f"saved {arguments.output}", file=sys.stderr)
     return 0

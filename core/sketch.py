@@ -291,19 +291,10 @@ def check_pairs_zip(data: bytes) -> tuple[ZipReport, list[tuple[str, np.ndarray,
     shape mismatches are skipped and reported. Raises ``ValueError`` for archives that cannot be
     used at all: not a zip, unsafe member names (``../``, absolute paths), too large.
     """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise ValueError("This file is not a zip archive.") from None
-    members = [member for member in archive.infolist() if not member.is_dir()]
-    for member in members:
-        name = member.filename.replace("\\", "/")
-        if name.startswith("/") or ".." in name.split("/") or (len(name) > 1 and name[1] == ":"):
-            raise ValueError(f"The zip holds an unsafe path ({member.filename!r}); nothing from it was used.")
-    if len(members) > MAX_ZIP_MEMBERS:
-        raise ValueError(f"The zip holds {len(members)} files; the limit is {MAX_ZIP_MEMBERS}.")
-    if sum(member.file_size for member in members) > MAX_ZIP_BYTES:
-        raise ValueError(f"The zip unpacks to more than {MAX_ZIP_BYTES / 1e9:.0f} GB; use a smaller set.")
+    from core.zips import open_zip
+
+    opened = open_zip(data, max_members=MAX_ZIP_MEMBERS, max_bytes=MAX_ZIP_BYTES)
+    archive, members = opened.archive, [member for _, member in opened.members]
 
     report = ZipReport()
     photos, sketches = _find_pair_folders(members, report)
@@ -332,8 +323,6 @@ def _find_pair_folders(members: list[zipfile.ZipInfo], report: ZipReport):
     folders: dict[str, dict[str, zipfile.ZipInfo]] = {}
     for member in members:
         path = PurePosixPath(member.filename.replace("\\", "/"))
-        if path.name.startswith(".") or "__MACOSX" in path.parts:
-            continue
         if path.suffix.lower() not in IMAGE_SUFFIXES or len(path.parts) < 2:
             report.ignored.append(member.filename)
             continue

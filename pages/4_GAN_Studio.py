@@ -39,16 +39,21 @@ def generators() -> dict[str, Path]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def sample_grid(path: str, modified: float, count: int, seed: int):
+def sample_grid(path: str, modified: float, count: int, seed: int, wanted=None):
+    """A grid of ``count`` samples; for a conditional generator either one class (``wanted``)
+    or, with ``wanted`` = "rows", one row per class (``count`` a row, the same noise down a column)."""
     generator, config = generator_for(path, modified)
-    return gan.make_grid(gan.sample(generator, config, count, seed))
+    if wanted == "rows":
+        pictures, columns = gan.class_rows(generator, config, count, seed)
+        return gan.make_grid(pictures, columns=columns)
+    return gan.make_grid(gan.sample(generator, config, count, seed, wanted))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def walk(path: str, modified: float, seed_a: int, seed_b: int, frames: int) -> tuple:
+def walk(path: str, modified: float, seed_a: int, seed_b: int, frames: int, wanted=None) -> tuple:
     """(strip picture, GIF bytes) of a slerp walk between two seeds."""
     generator, config = generator_for(path, modified)
-    pictures = gan.interpolate(generator, config, seed_a, seed_b, frames)
+    pictures = gan.interpolate(generator, config, seed_a, seed_b, frames, wanted)
     tiles = [Image.fromarray(gan.make_grid(pictures[i:i + 1], columns=1)).resize((128, 128), Image.Resampling.NEAREST)
              for i in range(frames)]
     buffer = io.BytesIO()
@@ -63,7 +68,7 @@ def memorisation_rows(path: str, modified: float, seed: int) -> list:
 
     generator, config = generator_for(path, modified)
     training = fashion_training_pictures()
-    probes = gan.sample(generator, config, 6, seed)
+    probes = gan.sample(generator, config, 6, seed)  # a conditional one cycles through its classes
     rows = []
     for row, indices in enumerate(gan.nearest_training(probes, training, count=3)):
         neighbours = torch.from_numpy(np.array(training[indices])).float().div(127.5).sub(1).unsqueeze(1)
@@ -89,6 +94,11 @@ with train_tab:
     with data_column:
         source = st.radio("Data", ["Fashion-MNIST", "Abstract art (Debian wallpapers)", "Upload a zip of pictures"],
                           key="gan_source")
+        conditional = st.toggle("By class (conditional GAN)", key="gan_conditional",
+                                disabled=source.startswith("Abstract"),
+                                help="G and D are told each picture's class, so you can ask for a class later. "
+                                     "Fashion-MNIST's ten garments, or a zip with one folder per class.")
+        conditional = conditional and not source.startswith("Abstract")
         dataset, classes, size, channels, problem, crops = "fashion-mnist", (), 32, 1, "", 1
         if source == "Fashion-MNIST":
             if assets.fashion_mnist_dir() is None:
@@ -108,16 +118,27 @@ with train_tab:
                 problem = "No wallpapers here: sudo apt-get install plasma-workspace-wallpapers gnome-backgrounds."
         else:
             size, channels = 64, 3
-            upload = st.file_uploader("Zip of pictures", type=["zip"], key="gan_zip")
+            upload = st.file_uploader("Zip of pictures" + (" (one folder per class)" if conditional else ""),
+                                      type=["zip"], key="gan_zip")
             if upload is None:
-                problem = "Upload a zip of pictures to train on."
+                problem = "Upload a zip of pictures to train on" + (
+                    ": one folder of pictures per class (shoes/, hats/, ...)." if conditional else ".")
             else:
                 data = upload.getvalue()
-                target = RUNS_DIR / "uploads" / hashlib.sha1(data).hexdigest()[:12]
+                target = RUNS_DIR / "uploads" / (hashlib.sha1(data).hexdigest()[:12] + ("-classes" if conditional else ""))
                 try:
-                    count = gan.extract_pictures_zip(data, target) if not target.exists() else len(list(target.iterdir()))
+                    if not target.exists():
+                        gan.extract_pictures_zip(data, target, keep_classes=conditional)
                     dataset = str(target)
-                    st.caption(f"{count} pictures unpacked.")
+                    if conditional:
+                        _, found_labels, names, notes = gan.class_folders(target, gan.GanConfig(size=size, channels=channels))
+                        counts = np.bincount(found_labels)
+                        st.caption(f"{len(found_labels)} pictures in {len(names)} classes: "
+                                   + ", ".join(f"{name} ({count})" for name, count in zip(names, counts)) + ".")
+                        for note in notes:
+                            st.warning(f"Note: {note}.")
+                    else:
+                        st.caption(f"{sum(1 for path in target.rglob('*') if path.is_file())} pictures unpacked.")
                 except ValueError as error:
                     problem = str(error)
         if problem:
@@ -136,6 +157,14 @@ with train_tab:
                                     help="Helps on small sets of pictures (a few hundred).")
             limit = st.select_slider("Pictures per epoch", [1000, 5000, 20000, "all"], value="all", key="gan_limit",
                                      help="Fewer for a quick look: epochs finish sooner, samples come out rougher.")
+            preview_every = st.select_slider("Preview grid every N iterations", [0, 10, 25, 50, 75, 150, 300],
+                                             value=75, key="gan_preview_every",
+                                             help="75 is about every 15 s at the defaults on a 2-core CPU; 0 = only "
+                                                  "at epoch ends. Every grid is a frame of the run's film.")
+            spectral = st.toggle("Spectral norm in D", key="gan_spectral",
+                                 help="Against collapse on small sets (Miyato et al. 2018).")
+            r1 = st.select_slider("R1 penalty (gamma)", [0.0, 0.1, 1.0, 10.0], value=0.0, key="gan_r1",
+                                  help="Penalises D's gradient on real pictures (Mescheder et al. 2018); 0 = off.")
             fid_every = st.select_slider("VGG-FID every N epochs", [0, 1, 2, 5, 10], value=0, key="gan_fid_every",
                                          help="0 = off. 500 generated against 500 training pictures through the "
                                               "offline VGG19 (about 15 s on a CPU each time); lower is better. "
@@ -152,6 +181,7 @@ with train_tab:
                     label_smoothing=smoothing, diffaugment=",".join(policy), seed=int(seed),
                     limit=0 if limit == "all" else int(limit),
                     resume=str(resumable[resume]) if resume in resumable else "", fid_every=int(fid_every), crops=crops,
+                    conditional=conditional, preview_every=int(preview_every), spectral_norm=spectral, r1_gamma=float(r1),
                 )
             except ValueError as error:
                 st.error(str(error))
@@ -160,13 +190,29 @@ with train_tab:
                                     title=f"{source}, {epochs} epochs")
     if job_id:
         st.divider()
-        snapshot = jobs.job_view(job_id, curves=[["g_loss", "d_loss"], ["d_x", "d_g_z"], ["fid"]], result_name="grid.png",
+        snapshot = jobs.job_view(job_id, curves=[["g_loss", "d_loss"], ["d_x", "d_g_z"], ["fid"],
+                                                 ["garment_distance", "garment_floor"], ["coverage_min", "coverage_max"],
+                                                 ["agreement"]],
+                                 result_name="grid.png",
                                  extra=lambda snapshot: jobs.preview_scrubber(
-                                     snapshot, "fixed-noise grid after epoch {index}"))
-        checkpoint = jobs.manager().run_dir(job_id) / "checkpoint.pt"
+                                     snapshot, "fixed-noise grid after iteration {step} (preview {index})"))
+        run_dir = jobs.manager().run_dir(job_id)
+        checkpoint, film, movie = run_dir / "checkpoint.pt", run_dir / "progress.gif", run_dir / "progress.mp4"
+        buttons = st.columns(3)
         if checkpoint.exists() and not snapshot.active:
-            st.download_button("Download checkpoint", data=checkpoint.read_bytes, file_name=f"{job_id}.pt",
-                               key="gan_checkpoint", on_click="ignore")
+            buttons[0].download_button("Download checkpoint", data=checkpoint.read_bytes, file_name=f"{job_id}.pt",
+                                       key="gan_checkpoint", on_click="ignore", width="stretch")
+        if film.exists():
+            buttons[1].download_button("Training film (GIF)", data=film.read_bytes, file_name=f"{job_id}-training.gif",
+                                       mime="image/gif", key="gan_film", on_click="ignore", width="stretch")
+        if movie.exists() and not snapshot.active:
+            buttons[2].download_button("Training film (MP4)", data=movie.read_bytes, file_name=f"{job_id}-training.mp4",
+                                       mime="video/mp4", key="gan_movie", on_click="ignore", width="stretch")
+        if "garment_distance" in snapshot.card.get("final_metrics", {}) or any("garment_distance" in row for row in snapshot.history):
+            st.caption("Garment distance: Frechet distance in a garment classifier's features between 1,000 samples "
+                       "and 1,000 test pictures (its floor: real training pictures against them); coverage: the "
+                       "rarest and commonest class's share of 1,000 samples (ideal 10%); agreement: how often the "
+                       "classifier names the class a conditional model was asked for.")
     jobs.runs_list(TOOL, key="gan-runs")
 
 with generate_tab:
@@ -183,18 +229,30 @@ with generate_tab:
         else:
             grid_column, walk_column = st.columns(2, gap="large")
             stamp = path.stat().st_mtime
+            wanted = None
+            if config.conditional:
+                names = list(config.class_names) or list(gan.FASHION_CLASSES)
+                choice_of_class = st.selectbox("Class", ["A row per class", *names], key="gan_class",
+                                               help="This generator was trained by class: ask for one.")
+                wanted = "rows" if choice_of_class == "A row per class" else names.index(choice_of_class)
             with grid_column:
-                count = st.select_slider("Pictures", [16, 36, 64, 100], value=64, key="gan_count")
+                if wanted == "rows":
+                    count = st.select_slider("Pictures per class", [4, 6, 8, 10], value=8, key="gan_per_class")
+                else:
+                    count = st.select_slider("Pictures", [16, 36, 64, 100], value=64, key="gan_count")
                 sample_seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_sample_seed")
-                grid = sample_grid(str(path), stamp, count, int(sample_seed))
-                st.image(grid, caption=f"{count} samples, seed {sample_seed}", width="stretch")
+                grid = sample_grid(str(path), stamp, count, int(sample_seed), wanted)
+                what = ("one row per class: " + ", ".join(names)) if wanted == "rows" else (
+                    f"{count} samples of {names[wanted]}" if wanted is not None else f"{count} samples")
+                st.image(grid, caption=f"{what}, seed {sample_seed}", width="stretch")
                 st.download_button("Download grid", data=png(grid), file_name=f"gan-seed{sample_seed}.png",
                                    mime="image/png", key="gan_grid_download", on_click="ignore")
             with walk_column:
                 seed_a = st.number_input("From seed", 0, 2**31 - 1, 1, key="gan_seed_a")
                 seed_b = st.number_input("To seed", 0, 2**31 - 1, 2, key="gan_seed_b")
                 frames = st.slider("Frames", 4, 32, 10, key="gan_frames")
-                strip, gif = walk(str(path), stamp, int(seed_a), int(seed_b), frames)
+                strip, gif = walk(str(path), stamp, int(seed_a), int(seed_b), frames,
+                                  None if wanted in (None, "rows") else wanted)
                 st.image(strip, caption="spherical interpolation between the two seeds", width="stretch")
                 st.download_button("Download GIF", data=gif, file_name=f"walk-{seed_a}-{seed_b}.gif",
                                    mime="image/gif", key="gan_gif_download", on_click="ignore")

@@ -46,7 +46,7 @@ def test_two_training_steps_emit_the_expected_metrics(tmp_path):
     assert [event.step for event in events] == [1, 2]
     assert {"g_loss", "d_loss", "d_x", "d_g_z"} <= set(events[0].metrics)
     assert 0 < events[0].metrics["d_x"] < 1 and 0 < events[0].metrics["d_g_z"] < 1
-    assert events[0].preview is None and events[-1].preview is not None  # the grid comes once per epoch
+    assert events[0].preview is not None and events[-1].preview is not None  # at once, and at the epoch end
     assert "1 unreadable files skipped" in events[-1].message or "epoch" in events[-1].message
 
 

@@ -19,7 +19,7 @@ LARGEST = 8192  # longest side the tiled mode takes at all
 # Seconds per megapixel per step, measured with bench/style.py (CPU: this 2-core machine; the GPU
 # figure is a placeholder until bench/gpu.py has run on one). Used only to tell the user before
 # a run starts how long it will take.
-SECONDS_PER_MEGAPIXEL_STEP = {"cpu": 9.0, "mps": 1.0, "cuda": 0.05}
+SECONDS_PER_MEGAPIXEL_STEP = {"cpu": 4.5, "mps": 1.0, "cuda": 0.05}
 
 
 def tile_boxes(height: int, width: int, tile: int, offset: tuple[int, int], margin: int = MARGIN):

@@ -1,0 +1,141 @@
+"""GAN Studio: DCGAN (Radford, Metz and Chintala, 2016) on Fashion-MNIST or a folder of pictures.
+
+One generator/discriminator pair parameterised by picture size (32 or 64, any power of two from
+16) and channels (1 or 3): the generator is ConvTranspose2d + BatchNorm2d + ReLU up to a tanh
+output, the discriminator Conv2d + BatchNorm2d + LeakyReLU(0.2) down to one logit; all weights
+from N(0, 0.02), BatchNorm scales from N(1, 0.02); Adam at 2e-4 with beta1 = 0.5; one D update
+then one G update per batch, as in the paper.
+
+Departures from the paper, each optional or harmless: the discriminator outputs a logit and the
+loss is BCE-with-logits (the paper's sigmoid + BCE, computed stably); one-sided label smoothing
+(Salimans et al. 2016) and DiffAugment (Zhao et al. 2020: the same random colour/translation/
+cutout applied to real and fake pictures before D) help on small folders of images.
+
+``train`` is a generator of progress events: per iteration the G and D losses, D(x) and D(G(z));
+once per epoch a grid from a fixed noise batch (the preview and the result) and a checkpoint.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot")
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
+
+
+@dataclasses.dataclass
+class GanConfig:
+    dataset: str = "fashion-mnist"  # "fashion-mnist", "abstract-art" (Debian wallpapers) or a folder of pictures
+    classes: tuple[int, ...] = ()  # Fashion-MNIST classes to keep (0-9); empty = all
+    size: int = 32  # picture side, px (a power of two, 16 to 128)
+    channels: int = 1  # 1 = grey, 3 = RGB
+    latent: int = 100  # length of the noise vector z
+    ngf: int = 64  # generator width (channels of its last hidden layer)
+    ndf: int = 64  # discriminator width (channels of its first layer)
+    epochs: int = 5
+    batch_size: int = 128
+    g_learning_rate: float = 2e-4
+    d_learning_rate: float = 2e-4
+    beta1: float = 0.5  # Adam's first-moment decay; the paper's 0.5 steadies training
+    label_smoothing: float = 0.0  # real labels become 1 - this (0.1 is common)
+    diffaugment: str = ""  # "" = off, or a comma list of color, translation, cutout
+    limit: int = 0  # use at most this many training pictures (0 = all); for quick runs
+    crops: int = 1  # per picture of a folder: 1 = its centre square; more = random squares (small folders)
+    grid: int = 64  # pictures in the fixed-noise grid
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "auto"  # auto (bfloat16 convolutions where the hardware has them) | float32 | bfloat16
+    resume: str = ""  # a checkpoint to continue from
+    fid_every: int = 0  # VGG-FID every this many epochs and after the last (0 = off); see vgg_features
+    fid_count: int = 500  # pictures per set for that in-training FID (the reported protocol uses 2,000)
+    # Class-conditional (models.py): G and D are told each picture's class. Fashion-MNIST's
+    # labels, or a folder (an unpacked zip) with one sub-folder of pictures per class.
+    conditional: bool = False
+    class_names: tuple[str, ...] = ()  # filled in by training: the classes, in label order
+    # A preview grid of the fixed noise every this many iterations (and at the first one and
+    # every epoch's end): about every 15 s at the defaults on a 2-core CPU (0.2 s an iteration),
+    # so the first grid shows at once and training is watched from the first minute. 0 = epoch ends.
+    preview_every: int = 75
+    # Against collapse on small sets: spectral normalisation in D (instead of its BatchNorm) and
+    # the R1 penalty (Mescheder et al. 2018), gamma/2 * E|grad D(real)|^2, every 4th iteration.
+    spectral_norm: bool = False
+    r1_gamma: float = 0.0
+    garment_metrics: bool = True  # Fashion-MNIST: the garment classifier's distance and coverage per epoch
+
+    def __post_init__(self) -> None:
+        if self.size < 16 or self.size > 128 or self.size & (self.size - 1):
+            raise ValueError("size must be a power of two from 16 to 128 (32 for Fashion-MNIST, 64 for pictures).")
+        if self.channels not in (1, 3):
+            raise ValueError("channels must be 1 (grey) or 3 (RGB).")
+        if min(self.latent, self.ngf, self.ndf, self.epochs, self.batch_size, self.grid) < 1:
+            raise ValueError("latent, ngf, ndf, epochs, batch size and grid must be at least 1.")
+        if not 0 <= self.label_smoothing < 0.5:
+            raise ValueError("label_smoothing must be between 0 and 0.5.")
+        if min(self.g_learning_rate, self.d_learning_rate) <= 0 or not 0 <= self.beta1 < 1:
+            raise ValueError("learning rates must be positive and beta1 in [0, 1).")
+        unknown = {policy for policy in self.diffaugment.split(",") if policy} - {"color", "translation", "cutout"}
+        if unknown:
+            raise ValueError(f"Unknown DiffAugment policy {', '.join(sorted(unknown))}; use color, translation, cutout.")
+        if self.precision not in ("auto", "float32", "bfloat16"):
+            raise ValueError("precision must be auto, float32 or bfloat16.")
+        if not 1 <= self.crops <= 1000:
+            raise ValueError("crops must be between 1 and 1000 per picture.")
+        if self.fid_every < 0 or self.fid_count < 50:
+            raise ValueError("fid_every must be 0 (off) or more, and fid_count at least 50 pictures.")
+        if any(not 0 <= label <= 9 for label in self.classes):
+            raise ValueError("Fashion-MNIST classes are 0 to 9.")
+        if self.preview_every < 0 or self.r1_gamma < 0:
+            raise ValueError("preview_every and r1_gamma cannot be negative.")
+        if self.conditional and self.class_names and len(self.class_names) < 2:
+            raise ValueError("A conditional GAN needs at least two classes.")
+
+    @property
+    def class_count(self) -> int:
+        """Classes a conditional model knows (Fashion-MNIST's 10 until training names them)."""
+        return len(self.class_names) or len(FASHION_CLASSES)
+
+    def class_index(self, wanted: str | int) -> int:
+        """A class by name (any case) or number; a ValueError naming the classes it has."""
+        names = self.class_names or FASHION_CLASSES
+        if not self.conditional:
+            raise ValueError("This generator was trained without classes, so it cannot draw a chosen class.")
+        if isinstance(wanted, int) or str(wanted).isdigit():
+            if 0 <= int(wanted) < len(names):
+                return int(wanted)
+        else:
+            lowered = [name.lower() for name in names]
+            if str(wanted).lower() in lowered:
+                return lowered.index(str(wanted).lower())
+        raise ValueError(f"This generator has no class {wanted!r}; it knows {', '.join(names)} (or 0-{len(names) - 1}).")
+
+
+
+# The heavy parts, one file per concern, loaded on first use (pages import this package for the
+# settings without loading torch):
+#   models       the generator and discriminator (unconditional and class-conditional)
+#   data         Fashion-MNIST, picture folders and class folders, augmentation
+#   checkpoints  saving, exporting, loading and checking checkpoints
+#   training     the training loop and its job target
+#   sampling     grids, samples, latent walks, the training film (GIF / MP4)
+#   evaluation   VGG-FID, the garment classifier's distance, class coverage, memorisation
+#   classifier   the small garment classifier that the Fashion-MNIST metrics use
+_WHERE = {
+    "models": ("build_generator", "build_discriminator"),
+    "data": ("read_idx", "fashion_mnist", "fashion_mnist_labelled", "picture_folder", "class_folders",
+             "distinct_pictures", "load_dataset", "augment_batch", "diff_augment", "extract_pictures_zip"),
+    "checkpoints": ("ARCHITECTURE", "save_checkpoint", "export_generator", "load_checkpoint", "checkpoint_config",
+                    "check_compatible", "load_generator"),
+    "training": ("train", "TrainingWatch", "job"),
+    "sampling": ("diversity", "make_grid", "sample", "slerp", "interpolate", "ProgressFilm", "class_rows", "labels_for"),
+    "evaluation": ("FID_LAYER", "FID_SIZE", "FID_COUNT", "vgg_features", "frechet_distance", "fid", "training_fid",
+                   "nearest_training", "garment_metrics", "garment_reference", "picture_report"),
+}
+_NAMES = {name: module for module, names in _WHERE.items() for name in names}
+
+
+def __getattr__(name: str):
+    if name in _NAMES:
+        return getattr(importlib.import_module(f"core.gan.{_NAMES[name]}"), name)
+    raise AttributeError(f"module 'core.gan' has no attribute {name!r}")

@@ -1,0 +1,264 @@
+"""Training pictures: Fashion-MNIST from its IDX files, folders of pictures, augmentation."""
+
+from __future__ import annotations
+
+import gzip
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from PIL import Image
+
+from core import assets, images
+from core.gan import FASHION_CLASSES, IMAGE_SUFFIXES, GanConfig
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """An IDX file (the MNIST format), gzipped or not, as a NumPy array."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    try:
+        with opener(path, "rb") as handle:
+            data = handle.read()
+    except OSError as error:
+        raise ValueError(f"Cannot read {path}: {error}") from None
+    if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
+        raise ValueError(f"{Path(path).name} is not an unsigned-byte IDX file.")
+    dimensions = data[3]
+    shape = struct.unpack(f">{dimensions}I", data[4:4 + 4 * dimensions])
+    body = np.frombuffer(data, np.uint8, offset=4 + 4 * dimensions)
+    if body.size != int(np.prod(shape)):
+        raise ValueError(f"{Path(path).name} is truncated: expected {int(np.prod(shape))} values, found {body.size}.")
+    return body.reshape(shape)
+
+
+def fashion_mnist(config: GanConfig, folder: str | Path | None = None) -> np.ndarray:
+    """Training pictures (N, size, size) uint8, filtered by class."""
+    root = assets.fashion_mnist_dir(folder)
+    if root is None:
+        raise ValueError("Fashion-MNIST was not found: sudo apt-get install dataset-fashion-mnist, or set "
+                         "ATELIER_FASHION_MNIST to a folder holding the four idx .gz files.")
+    pictures = read_idx(root / "train-images-idx3-ubyte.gz")
+    labels = read_idx(root / "train-labels-idx1-ubyte.gz")
+    if len(pictures) != len(labels) or pictures.ndim != 3:
+        raise ValueError("The Fashion-MNIST files do not match each other (pictures and labels differ in count).")
+    if config.classes:
+        pictures = pictures[np.isin(labels, config.classes)]
+    return pictures
+
+
+def fashion_mnist_labelled(config: GanConfig, split: str = "train") -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Pictures, labels (renumbered 0..k-1 when ``config.classes`` keeps k classes) and class names."""
+    root = assets.fashion_mnist_dir()
+    if root is None:
+        raise ValueError("Fashion-MNIST was not found: sudo apt-get install dataset-fashion-mnist, or set "
+                         "ATELIER_FASHION_MNIST to a folder holding the four idx .gz files.")
+    prefix = "train" if split == "train" else "t10k"
+    pictures = read_idx(root / f"{prefix}-images-idx3-ubyte.gz")
+    labels = read_idx(root / f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64)
+    kept = list(config.classes) or list(range(len(FASHION_CLASSES)))
+    chosen = np.isin(labels, kept)
+    renumber = np.zeros(len(FASHION_CLASSES), np.int64)
+    renumber[kept] = np.arange(len(kept))
+    return pictures[chosen], renumber[labels[chosen]], tuple(FASHION_CLASSES[c] for c in kept)
+
+
+def class_folders(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], list[str]]:
+    """A folder with one sub-folder of pictures per class: pictures, labels, class names (the
+    sub-folders' names, sorted) and notes (unreadable files, unbalanced classes). Refuses classes
+    with fewer than two pictures: a class the generator sees once it can only copy."""
+    root = Path(folder)
+    subfolders = sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")) \
+        if root.is_dir() else []
+    if len(subfolders) == 1:  # one wrapping folder, as zips of a folder are made
+        subfolders = sorted(path for path in subfolders[0].iterdir() if path.is_dir() and not path.name.startswith("."))
+    if len(subfolders) < 2:
+        raise ValueError("A conditional GAN needs one folder of pictures per class, and at least two classes "
+                         "(for example shoes/, hats/, bags/).")
+    pictures, labels, notes, counts = [], [], [], {}
+    for label, subfolder in enumerate(subfolders):
+        try:
+            found, skipped = picture_folder(subfolder, config)
+        except ValueError:
+            found, skipped = np.zeros((0,)), 0
+        if len(found) // max(1, config.crops) < 2:
+            raise ValueError(f"The class {subfolder.name!r} has {len(found) // max(1, config.crops)} readable "
+                             "picture(s); each class needs at least 2.")
+        if skipped:
+            notes.append(f"{skipped} unreadable file(s) skipped in {subfolder.name}")
+        pictures.append(found)
+        labels.append(np.full(len(found), label, np.int64))
+        counts[subfolder.name] = len(found) // max(1, config.crops)
+    if max(counts.values()) > 3 * min(counts.values()):
+        notes.append("unbalanced classes (" + ", ".join(f"{name} {count}" for name, count in counts.items())
+                     + "): the small ones will be drawn less well")
+    return np.concatenate(pictures), np.concatenate(labels), tuple(path.name for path in subfolders), notes
+
+
+def picture_folder(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, int]:
+    """Every readable picture under ``folder`` (or, for "abstract-art", the curated Debian
+    wallpapers), centre-cropped square (or ``config.crops`` random squares) and resized a little
+    above ``size`` (random crops of that come later); returns (N, side, side, channels) uint8 and
+    how many files were skipped as unreadable."""
+    if str(folder) == "abstract-art":
+        paths = distinct_pictures(assets.abstract_art_files())
+        if not paths:
+            raise ValueError("No abstract-art wallpapers here: sudo apt-get install plasma-workspace-wallpapers "
+                             "gnome-backgrounds.")
+    else:
+        paths = distinct_pictures(sorted(p for p in Path(folder).rglob("*")
+                                         if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()))
+    side = round(config.size * 1.125)
+    rng = np.random.default_rng(config.seed)
+    kept, skipped = [], 0
+    for path in paths:
+        try:
+            picture = images.load_image(path, min_side=8, draft_size=(side * 8, side * 8))
+        except ValueError:
+            skipped += 1
+            continue
+        if config.crops > 1:  # shrink once, so that the smallest crop (35% of the short side) is ~side px
+            scale = side / (0.35 * min(picture.size))
+            if scale < 1:
+                picture = picture.resize((round(picture.width * scale), round(picture.height * scale)),
+                                         Image.Resampling.LANCZOS, reducing_gap=3.0)
+        for box in _crop_boxes(picture.size, config.crops, rng):
+            cropped = picture.crop(box).resize((side, side), Image.Resampling.LANCZOS)
+            array = np.asarray(cropped.convert("L" if config.channels == 1 else "RGB"))
+            kept.append(array[..., None] if config.channels == 1 else array)
+    if not kept:
+        raise ValueError(f"No readable pictures in {folder} ({skipped} files could not be read).")
+    return np.stack(kept), skipped
+
+
+def distinct_pictures(paths: list[Path]) -> list[Path]:
+    """KDE wallpaper packages hold one picture at a dozen resolutions
+    (``Name/contents/images/1920x1080.jpg``, ...) plus a screenshot: keep only the largest file
+    of each such folder, so a picture is not counted a dozen times."""
+    chosen: dict[Path, Path] = {}
+    others = []
+    for path in paths:
+        if path.parent.parent.name == "contents" and path.parent.name.startswith("images"):
+            best = chosen.get(path.parent)
+            if best is None or path.stat().st_size > best.stat().st_size:
+                chosen[path.parent] = path
+        elif not (path.parent.name == "contents" and path.stem == "screenshot"):
+            others.append(path)
+    return sorted(others + list(chosen.values()))
+
+
+def _crop_boxes(size: tuple[int, int], count: int, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
+    """The centre square for one crop; for more, random squares of 35-100% of the shorter side
+    (a few large pictures become a few hundred training pictures)."""
+    width, height = size
+    short = min(width, height)
+    if count == 1:
+        left, top = (width - short) // 2, (height - short) // 2
+        return [(left, top, left + short, top + short)]
+    boxes = []
+    for _ in range(count):
+        side = max(8, int(short * rng.uniform(0.35, 1.0)))
+        left, top = int(rng.integers(0, width - side + 1)), int(rng.integers(0, height - side + 1))
+        boxes.append((left, top, left + side, top + side))
+    return boxes
+
+
+def load_dataset(config: GanConfig) -> tuple[Any, Any, str, tuple[str, ...]]:
+    """(pictures N x C x size x size in [-1, 1] (folders: slightly larger, for random crops),
+    labels (N,) int64 or None, description, class names (conditional) or ())."""
+    labels, names = None, ()
+    if config.dataset == "fashion-mnist":
+        pictures, all_labels, class_names = fashion_mnist_labelled(config)
+        if config.limit:
+            pictures, all_labels = pictures[: config.limit], all_labels[: config.limit]
+        tensor = torch.from_numpy(np.array(pictures)).float().div(127.5).sub(1).unsqueeze(1)
+        tensor = torch.nn.functional.interpolate(tensor, size=(config.size, config.size), mode="bilinear",
+                                                 align_corners=False)
+        if config.channels == 3:
+            tensor = tensor.repeat(1, 3, 1, 1)
+        shown = ", ".join(class_names) if config.classes else "all classes"
+        description = f"Fashion-MNIST, {len(tensor):,} pictures ({shown})"
+        if config.conditional:
+            labels, names = torch.from_numpy(all_labels), class_names
+    elif config.conditional:
+        pictures, found_labels, names, notes = class_folders(config.dataset, config)
+        if config.limit:
+            pictures, found_labels = pictures[: config.limit], found_labels[: config.limit]
+        tensor = torch.from_numpy(pictures).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+        labels = torch.from_numpy(found_labels)
+        description = f"{len(tensor)} pictures in {len(names)} classes ({', '.join(names)})" + (
+            f"; {'; '.join(notes)}" if notes else "")
+    else:
+        pictures, skipped = picture_folder(config.dataset, config)
+        if config.limit:
+            pictures = pictures[: config.limit]
+        tensor = torch.from_numpy(pictures).permute(0, 3, 1, 2).float().div(127.5).sub(1)
+        description = f"{len(tensor)} pictures from {Path(config.dataset).name}" + (
+            f" ({skipped} unreadable files skipped)" if skipped else "")
+    if len(tensor) < config.batch_size:
+        raise ValueError(
+            f"Only {len(tensor)} pictures, fewer than one batch of {config.batch_size}: lower the batch size to at "
+            f"most {len(tensor)}, add pictures, and consider DiffAugment (color,translation,cutout) for small sets.")
+    return tensor, labels, description, names
+
+
+def augment_batch(batch, size: int):
+    """Random square crops of ``size`` (from pictures stored slightly larger) and horizontal flips."""
+    if batch.shape[-1] > size:
+        offset_y, offset_x = np.random.randint(0, batch.shape[-1] - size + 1, 2)
+        batch = batch[:, :, offset_y:offset_y + size, offset_x:offset_x + size]
+    flip = torch.rand(batch.shape[0], device=batch.device) < 0.5
+    return torch.where(flip[:, None, None, None], batch.flip(-1), batch)
+
+
+def diff_augment(batch, policy: str):
+    """DiffAugment: differentiable colour, translation and cutout, the same kinds for real and fake."""
+    for name in [p for p in policy.split(",") if p]:
+        n = batch.shape[0]
+        if name == "color":
+            batch = batch + (torch.rand(n, 1, 1, 1, device=batch.device) - 0.5)
+            mean = batch.mean(dim=1, keepdim=True)
+            batch = (batch - mean) * (torch.rand(n, 1, 1, 1, device=batch.device) * 2) + mean
+            mean = batch.mean(dim=[1, 2, 3], keepdim=True)
+            batch = (batch - mean) * (torch.rand(n, 1, 1, 1, device=batch.device) + 0.5) + mean
+        elif name == "translation":
+            shift = batch.shape[-1] // 8
+            dx, dy = np.random.randint(-shift, shift + 1, 2)
+            batch = torch.roll(batch, shifts=(int(dy), int(dx)), dims=(2, 3))
+        elif name == "cutout":
+            side = batch.shape[-1] // 2
+            y, x = np.random.randint(0, batch.shape[-1] - side + 1, 2)
+            mask = torch.ones_like(batch)
+            mask[:, :, y:y + side, x:x + side] = 0
+            batch = batch * mask
+    return batch
+
+
+def extract_pictures_zip(data: bytes, folder: Path, max_files: int = 20_000, keep_classes: bool = False) -> int:
+    """Unpack the pictures of an uploaded zip into ``folder`` (through the one safe zip reader,
+    core/zips.py); with ``keep_classes`` each picture stays under its class folder (the first
+    folder inside the zip that is not a lone wrapper), else they are flattened. Returns how many
+    pictures were written."""
+    from core.zips import open_zip
+
+    opened = open_zip(data, max_members=max_files * 2)
+    pictures = [(path, member) for path, member in opened.members if path.suffix.lower() in IMAGE_SUFFIXES]
+    if len(pictures) > max_files:
+        raise ValueError(f"The zip holds more than {max_files} pictures; use a smaller set.")
+    if not pictures:
+        raise ValueError("The zip holds no pictures (PNG, JPEG, WebP, BMP, TIFF or GIF).")
+    wrapper = 0
+    if keep_classes:
+        while len({path.parts[wrapper] for path, _ in pictures if len(path.parts) > wrapper + 1}) == 1 and \
+                all(len(path.parts) > wrapper + 2 for path, _ in pictures):
+            wrapper += 1  # skip a single folder that only wraps the class folders
+        if any(len(path.parts) < wrapper + 2 for path, _ in pictures):
+            raise ValueError("For classes, the zip needs one folder of pictures per class (shoes/a.png, hats/b.png, "
+                             "...), not loose pictures.")
+    folder.mkdir(parents=True, exist_ok=True)
+    for index, (path, member) in enumerate(pictures):
+        target = folder / path.parts[wrapper] if keep_classes else folder
+        target.mkdir(exist_ok=True)
+        (target / f"{index:05d}{path.suffix.lower()}").write_bytes(opened.read(member))
+    return len(pictures)

@@ -1,0 +1,191 @@
+"""The training loop: one progress event per iteration, grids and checkpoints as it goes."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from core import configs, device
+from core.gan import GanConfig
+from core.gan.checkpoints import check_compatible, load_checkpoint, save_checkpoint
+from core.gan.data import augment_batch, diff_augment, load_dataset
+from core.gan.evaluation import training_fid
+from core.gan.models import build_discriminator, build_generator
+from core.gan.sampling import diversity, make_grid
+from core.progress import Progress
+
+R1_EVERY = 4  # iterations between R1 penalties
+
+
+def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Progress]:
+    """Train, yielding one event per iteration; a grid and a checkpoint once per epoch."""
+    from core.style import resolve_precision
+
+    where = device.torch_device(config.device)
+    dtype = resolve_precision(config.precision, where)
+    # bfloat16 autocast runs the convolutions in bf16 (BatchNorm, losses and weights stay float32).
+    autocast = torch.autocast(where.type, dtype=dtype, enabled=dtype != torch.float32)
+    device.seed_everything(config.seed)
+    data, labels, description, class_names = load_dataset(config)
+    if config.conditional:
+        config = dataclasses.replace(config, class_names=class_names)  # saved with every checkpoint
+    # Channels-last suits oneDNN's convolutions (measured: 92 vs 107 ms an iteration at width 32).
+    generator = build_generator(config).to(where, memory_format=torch.channels_last)
+    discriminator = build_discriminator(config).to(where, memory_format=torch.channels_last)
+    optimiser_g = torch.optim.Adam(generator.parameters(), lr=config.g_learning_rate, betas=(config.beta1, 0.999))
+    optimiser_d = torch.optim.Adam(discriminator.parameters(), lr=config.d_learning_rate, betas=(config.beta1, 0.999))
+    noise = torch.randn(config.grid, config.latent, 1, 1, generator=torch.Generator().manual_seed(config.seed))
+    # The grid's classes: each row one class (a conditional model's grid shows every class).
+    columns = math.ceil(math.sqrt(config.grid))
+    grid_labels = (torch.arange(config.grid) // columns % config.class_count) if config.conditional else None
+    step, start_epoch = 0, 0
+    if config.resume:
+        checkpoint = load_checkpoint(config.resume)
+        check_compatible(checkpoint, config)
+        if "discriminator" not in checkpoint:
+            raise ValueError("This checkpoint holds only a generator (a shipped one, for sampling); resume needs a "
+                             "checkpoint written by training.")
+        generator.load_state_dict(checkpoint["generator"])
+        discriminator.load_state_dict(checkpoint["discriminator"])
+        optimiser_g.load_state_dict(checkpoint["optimiser_g"])
+        optimiser_d.load_state_dict(checkpoint["optimiser_d"])
+        step, start_epoch, noise = checkpoint["step"], checkpoint["epoch"], checkpoint["noise"]
+    noise = noise.to(where)
+    batches = len(data) // config.batch_size  # drop the last partial batch: BatchNorm dislikes tiny ones
+    total = config.epochs * batches
+    real_label = 1.0 - config.label_smoothing
+    watch = TrainingWatch()
+    garments = garment_watch(config, where)
+    fid_cache: dict[str, np.ndarray] = {}  # the real pictures' features, computed once
+    for epoch in range(start_epoch, config.epochs):
+        order = torch.randperm(len(data))
+        generator.train()
+        for index in range(batches):
+            chosen = order[index * config.batch_size:(index + 1) * config.batch_size]
+            real = augment_batch(data[chosen], config.size)
+            real = real.to(where).contiguous(memory_format=torch.channels_last)
+            z = torch.randn(len(real), config.latent, 1, 1, device=where)
+            real_classes = labels[chosen].to(where) if labels is not None else None
+            fake_classes = torch.randint(0, config.class_count, (len(real),), device=where) if labels is not None else None
+            penalise = config.r1_gamma > 0 and step % R1_EVERY == 0
+            if penalise:
+                real.requires_grad_(True)
+            with autocast:
+                fake = generator(z, fake_classes)
+                # D: real pictures towards 1 (or 1 - smoothing), fakes towards 0.
+                optimiser_d.zero_grad(set_to_none=True)
+                real_logits = discriminator(diff_augment(real, config.diffaugment), real_classes).float()
+                fake_logits = discriminator(diff_augment(fake.detach(), config.diffaugment), fake_classes).float()
+            d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
+                      + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+            if penalise:  # R1, lazily every R1_EVERY iterations and scaled up to match (StyleGAN2's way)
+                gradient, = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+                d_loss = d_loss + config.r1_gamma / 2 * R1_EVERY * gradient.pow(2).sum(dim=(1, 2, 3)).mean()
+            d_loss.backward()
+            optimiser_d.step()
+            # G: make D call the fakes real. D's weights are frozen meanwhile: the gradient only has
+            # to flow through D to G, and skipping D's own weight gradients (which the next D step
+            # would discard) saves about a third of D's backward pass.
+            optimiser_g.zero_grad(set_to_none=True)
+            discriminator.requires_grad_(False)
+            with autocast:
+                g_logits = discriminator(diff_augment(fake, config.diffaugment), fake_classes).float()
+            g_loss = F.binary_cross_entropy_with_logits(g_logits, torch.ones_like(g_logits))
+            g_loss.backward()
+            discriminator.requires_grad_(True)
+            optimiser_g.step()
+            step += 1
+            metrics = {"g_loss": g_loss.item(), "d_loss": d_loss.item(),
+                       "d_x": torch.sigmoid(real_logits).mean().item(), "d_g_z": torch.sigmoid(fake_logits).mean().item()}
+            if not all(math.isfinite(value) for value in metrics.values()):
+                raise ValueError(f"The losses became NaN or infinite at step {step} (epoch {epoch + 1}); the last "
+                                 "good checkpoint was kept. Lower the learning rates or try label smoothing.")
+            last = index == batches - 1
+            grid = None
+            if last or step == 1 or (config.preview_every and step % config.preview_every == 0):
+                generator.eval()
+                with torch.no_grad():
+                    samples = generator(noise, grid_labels.to(where) if grid_labels is not None else None).float()
+                generator.train()
+                grid = make_grid(samples, columns=columns)
+                metrics["diversity"] = diversity(samples)
+            if last:
+                epochs_done = epoch + 1
+                if config.fid_every and (epochs_done % config.fid_every == 0 or epochs_done == config.epochs):
+                    metrics["fid"] = training_fid(generator, data, config, fid_cache)
+                if garments is not None:
+                    metrics.update(garments(generator))
+                if checkpoint_path is not None:
+                    save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
+                                    step, epoch + 1, noise.cpu())
+            yield Progress(step=step, total=total, metrics=metrics,  # a resumed run continues the count
+                           preview=grid, result=grid,
+                           message=watch.update(metrics) or f"epoch {epoch + 1} of {config.epochs} · {description}")
+
+
+def garment_watch(config: GanConfig, where):
+    """Per epoch, for Fashion-MNIST at 32 px with the garment classifier at hand: a function of
+    the generator giving its garment distance, class coverage and (conditional) agreement."""
+    if not config.garment_metrics or config.dataset != "fashion-mnist" or config.classes:
+        return None
+    from core.gan import classifier, evaluation
+
+    try:
+        model, _ = classifier.load()
+        reference = evaluation.garment_reference(model)
+    except ValueError:
+        return None  # no classifier shipped: the run goes on without these curves
+
+    def measure(generator) -> dict[str, float]:
+        generator.eval()
+        try:
+            return evaluation.garment_metrics(generator, config, model, reference, count=1000, where=where)
+        finally:
+            generator.train()
+
+    return measure
+
+
+class TrainingWatch:
+    """Warnings a user should see while training: collapse of D, explosion of G, mode collapse."""
+
+    def __init__(self, window: int = 50):
+        self.window, self.d_losses, self.g_losses, self.first_diversity = window, [], [], None
+
+    def update(self, metrics: dict[str, float]) -> str:
+        self.d_losses = (self.d_losses + [metrics["d_loss"]])[-self.window:]
+        self.g_losses = (self.g_losses + [metrics["g_loss"]])[-self.window:]
+        if "diversity" in metrics and self.first_diversity is None:
+            self.first_diversity = metrics["diversity"]
+        if len(self.d_losses) == self.window and max(self.d_losses) < 0.01:
+            return "Warning: the discriminator's loss has collapsed to zero; G gets no signal. Try label smoothing or DiffAugment."
+        if len(self.g_losses) == self.window and min(self.g_losses) > 10:
+            return "Warning: the generator's loss keeps exploding; lower D's learning rate."
+        if "diversity" in metrics and self.first_diversity and metrics["diversity"] < 0.3 * self.first_diversity:
+            return "Warning: the samples are becoming alike (mode collapse); try DiffAugment or a restart with another seed."
+        return ""
+
+
+
+def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
+    """Job target: train, checkpointing to ``run_dir/checkpoint.pt`` once per epoch, and the
+    film of the fixed-noise grid (``progress.gif``, and ``progress.mp4`` at the end) as it goes."""
+    from core.gan.sampling import ProgressFilm
+
+    settings = configs.from_dict(GanConfig, config)
+    film = ProgressFilm(run_dir / "progress.gif", run_dir / "progress.mp4")
+    try:
+        for event in train(settings, run_dir / "checkpoint.pt"):
+            if event.preview is not None:
+                film.add(event.preview, event.step)
+                if film.thinned and "film" not in event.message:
+                    event.message += f" · the film was thinned {film.thinned}x to stay under 50 MB"
+            yield event
+    finally:
+        film.write_mp4()
