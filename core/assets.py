@@ -82,7 +82,8 @@ ABSTRACT_PLASMA = ("Canopee", "Cascade", "Cluster", "Elarun", "Flow", "Honeywave
 
 
 SHIPPED_WEIGHTS = (("sketch-256.keras", "Photo to Sketch"), ("sketch-512.keras", "Photo to Sketch"),
-                   ("gan-fashion-mnist.pt", "GAN Studio"), ("gan-abstract-art.pt", "GAN Studio"))
+                   ("gan-fashion-mnist.pt", "GAN Studio"), ("gan-fashion-mnist-conditional.pt", "GAN Studio"),
+                   ("gan-abstract-art.pt", "GAN Studio"), ("garment-classifier.pt", "GAN Studio metrics"))
 
 
 def wallpaper_dirs() -> list[Path]:

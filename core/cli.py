@@ -80,9 +80,7 @@ def add_ascii(tools) -> None:
     command.add_argument("--output-dir", required=True)
     command.add_argument("--font", default="", help="a monospace TTF/OTF (default DejaVu Sans Mono)")
     command.add_argument("--font-size", type=int, default=14)
-    command.add_argument("--contrast", type=float, default=1.5, help=">1 pushes tones away from mid-grey (paper)")
-    command.add_argument("--screen-contrast", type=float, default=1.0,
-                         help="the same for light-on-dark text (1.0: dark pictures lose detail under a curve)")
+    command.add_argument("--contrast", type=float, default=1.5, help=">1 pushes tones away from mid-grey")
     command.add_argument("--gamma", type=float, default=1.0)
     command.add_argument("--edge-weight", type=float, default=1.0)
     command.add_argument("--polarity", default="auto", choices=POLARITIES,
@@ -118,7 +116,7 @@ def run_ascii(arguments) -> int:
     config = ascii_art.AsciiConfig(
         columns=arguments.columns, p=arguments.p, charset=arguments.charset,
         custom_charset=arguments.custom_charset, include=arguments.include, exclude=arguments.exclude,
-        font=arguments.font, font_size=arguments.font_size, contrast=arguments.contrast, screen_contrast=arguments.screen_contrast,
+        font=arguments.font, font_size=arguments.font_size, contrast=arguments.contrast,
         gamma=arguments.gamma, edge_weight=arguments.edge_weight,
         polarity="screen" if arguments.invert else arguments.polarity,
         colour_mode="colour" if arguments.colour else "mono", method=arguments.method,

@@ -140,7 +140,7 @@ with settings:
             how = st.radio("Mask", ["Paint it", "Upload it"], horizontal=True, key="style_mask_source")
             if how == "Paint it":
                 brush = st.radio("Brush", list(pictures.REGION_COLOURS), horizontal=True, key="style_brush")
-                width = 420
+                width = 300  # fits the settings column; the mask is scaled to the photo afterwards
                 height = max(16, round(width * content.height / content.width))
                 try:
                     from streamlit_drawable_canvas import st_canvas
@@ -165,7 +165,7 @@ with settings:
                         st.error("That mask is not a picture that can be read.")
             if mask is not None:
                 labels, notes = pictures.regions_from_mask(mask, content.size)
-                for note in notes:
+                for note in notes if how == "Upload it" else []:  # a painted mask is scaled by design
                     st.caption(f"Note: {note}.")
                 options = ["0", "1", "keep"] if second is not None else ["0", "keep"]
                 words = {"0": "the style picture", "1": "the second style", "keep": "keep the photo"}

@@ -75,11 +75,6 @@ class AsciiConfig:
     # range (a glyph greys its cell by a quarter at most): on the bench photos 1.3-1.7 all raised
     # SSIM at cell scale over 1.0 (0.528 against 0.506 at 80 columns) and gave visibly crisper text.
     contrast: float = 1.5
-    # The same S-curve for light-on-dark text. None there: measured on the bench's dark photos
-    # (a night sky, a retina, objects on black), any curve above 1.0 lost SSIM at both scales
-    # (the night sky at 80 columns: 0.33 blurred with 1.5, 0.81 with 1.0), since after levelling a
-    # dark picture's faint detail sits just above its black, where the curve pushes it back down.
-    screen_contrast: float = 1.0
     gamma: float = 1.0  # >1 darkens mid-tones, <1 lightens them
     auto_levels: bool = True  # stretch the picture's 2nd-98th percentiles to white-black first
     local_contrast: float = 3.0  # CLAHE clip limit: how far local contrast may be raised; 0 = off
@@ -99,7 +94,7 @@ class AsciiConfig:
             raise ValueError(f"charset must be one of {', '.join(CHARSET_NAMES)}, not {self.charset!r}.")
         if not 4 <= self.font_size <= 96:
             raise ValueError("font_size must be between 4 and 96 px.")
-        if self.contrast <= 0 or self.screen_contrast <= 0 or self.gamma <= 0:
+        if self.contrast <= 0 or self.gamma <= 0:
             raise ValueError("contrast and gamma must be greater than 0.")
         if self.edge_weight < 0:
             raise ValueError("edge_weight cannot be negative.")

@@ -103,9 +103,8 @@ def tone_curve(counts: np.ndarray, config: AsciiConfig, polarity: str) -> np.nda
             low, high = int(used[0]), int(used[-1])
         if high > low:
             light = np.clip((light - low / 255) * (255 / (high - low)), 0.0, 1.0)
-    contrast = config.contrast if polarity == "paper" else config.screen_contrast
-    if contrast != 1.0:
-        light = np.clip((light - 0.5) * contrast + 0.5, 0.0, 1.0)
+    if config.contrast != 1.0:
+        light = np.clip((light - 0.5) * config.contrast + 0.5, 0.0, 1.0)
     if config.gamma != 1.0:
         light = light ** np.float32(config.gamma)
     return (light if polarity == "screen" else 1.0 - light).astype(np.float32)

@@ -63,6 +63,10 @@ class GanConfig:
     spectral_norm: bool = False
     r1_gamma: float = 0.0
     garment_metrics: bool = True  # Fashion-MNIST: the garment classifier's distance and coverage per epoch
+    # An exponential moving average of G's weights (Yazici et al. 2019) draws the previews, the
+    # metrics and every sample: it averages out the last iterations' oscillation, so samples are
+    # cleaner for no extra training. Its decay warms up as (1 + t) / (10 + t). 0 = off.
+    ema: float = 0.999
 
     def __post_init__(self) -> None:
         if self.size < 16 or self.size > 128 or self.size & (self.size - 1):
@@ -88,6 +92,8 @@ class GanConfig:
             raise ValueError("Fashion-MNIST classes are 0 to 9.")
         if self.preview_every < 0 or self.r1_gamma < 0:
             raise ValueError("preview_every and r1_gamma cannot be negative.")
+        if not 0 <= self.ema < 1:
+            raise ValueError("ema must be 0 (off) or a decay below 1, such as 0.999.")
         if self.conditional and self.class_names and len(self.class_names) < 2:
             raise ValueError("A conditional GAN needs at least two classes.")
 

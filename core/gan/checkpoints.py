@@ -15,9 +15,14 @@ ARCHITECTURE = ("size", "channels", "latent", "ngf", "ndf", "conditional", "spec
 _DEFAULTS = {"conditional": False, "spectral_norm": False}  # what checkpoints from before these settings were
 
 
-def save_checkpoint(path: Path, generator, discriminator, optimisers, config: GanConfig, step: int, epoch: int, noise):
+def save_checkpoint(path: Path, generator, discriminator, optimisers, config: GanConfig, step: int, epoch: int, noise,
+                    average=None):
+    """``generator`` is what sampling loads: the weight average where training keeps one, with the
+    trained weights beside it as ``generator_trained`` (what a resumed run continues from)."""
     temporary = Path(path).with_suffix(".tmp")
-    torch.save({"generator": generator.state_dict(), "discriminator": discriminator.state_dict(),
+    extra = {"generator_trained": generator.state_dict()} if average is not None else {}
+    torch.save({"generator": (average if average is not None else generator).state_dict(), **extra,
+                "discriminator": discriminator.state_dict(),
                 "optimiser_g": optimisers[0].state_dict(), "optimiser_d": optimisers[1].state_dict(),
                 "config": dataclasses.asdict(config), "step": step, "epoch": epoch, "noise": noise}, temporary)
     temporary.replace(path)  # never a half-written checkpoint: the last good one stays until this

@@ -87,12 +87,13 @@ def training_fid(generator, data, config: GanConfig, cache: dict) -> float:
         cache["real"] = vgg_features(augment_batch(data[chosen], config.size).cpu())
     where = next(generator.parameters()).device
     noise = torch.randn(config.fid_count, config.latent, 1, 1, generator=torch.Generator().manual_seed(config.seed))
+    was_training = generator.training
     generator.eval()
     with torch.no_grad():
         labels = (torch.arange(config.fid_count) % config.class_count).split(250) if config.conditional else [None] * len(noise.split(250))
         generated = torch.cat([generator(chunk.to(where), None if classes is None else classes.to(where)).float().cpu()
                                for chunk, classes in zip(noise.split(250), labels)])
-    generator.train()
+    generator.train(was_training)
     return frechet_distance(vgg_features(generated.clamp(-1, 1)), cache["real"])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 from pathlib import Path
@@ -51,12 +52,17 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
         if "discriminator" not in checkpoint:
             raise ValueError("This checkpoint holds only a generator (a shipped one, for sampling); resume needs a "
                              "checkpoint written by training.")
-        generator.load_state_dict(checkpoint["generator"])
+        generator.load_state_dict(checkpoint.get("generator_trained", checkpoint["generator"]))
         discriminator.load_state_dict(checkpoint["discriminator"])
         optimiser_g.load_state_dict(checkpoint["optimiser_g"])
         optimiser_d.load_state_dict(checkpoint["optimiser_d"])
         step, start_epoch, noise = checkpoint["step"], checkpoint["epoch"], checkpoint["noise"]
     noise = noise.to(where)
+    average = None
+    if config.ema:
+        average = copy.deepcopy(generator).eval().requires_grad_(False)
+        if config.resume:
+            average.load_state_dict(checkpoint["generator"])
     batches = len(data) // config.batch_size  # drop the last partial batch: BatchNorm dislikes tiny ones
     total = config.epochs * batches
     real_label = 1.0 - config.label_smoothing
@@ -100,6 +106,8 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
             g_loss.backward()
             discriminator.requires_grad_(True)
             optimiser_g.step()
+            if average is not None:
+                update_average(average, generator, min(config.ema, (1 + step) / (10 + step)))
             step += 1
             metrics = {"g_loss": g_loss.item(), "d_loss": d_loss.item(),
                        "d_x": torch.sigmoid(real_logits).mean().item(), "d_g_z": torch.sigmoid(fake_logits).mean().item()}
@@ -109,24 +117,35 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
             last = index == batches - 1
             grid = None
             if last or step == 1 or (config.preview_every and step % config.preview_every == 0):
-                generator.eval()
+                drawing = average if average is not None else generator.eval()
                 with torch.no_grad():
-                    samples = generator(noise, grid_labels.to(where) if grid_labels is not None else None).float()
+                    samples = drawing(noise, grid_labels.to(where) if grid_labels is not None else None).float()
                 generator.train()
                 grid = make_grid(samples, columns=columns)
                 metrics["diversity"] = diversity(samples)
             if last:
                 epochs_done = epoch + 1
+                judged = average if average is not None else generator
                 if config.fid_every and (epochs_done % config.fid_every == 0 or epochs_done == config.epochs):
-                    metrics["fid"] = training_fid(generator, data, config, fid_cache)
+                    metrics["fid"] = training_fid(judged, data, config, fid_cache)
                 if garments is not None:
-                    metrics.update(garments(generator))
+                    metrics.update(garments(judged))
                 if checkpoint_path is not None:
                     save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
-                                    step, epoch + 1, noise.cpu())
+                                    step, epoch + 1, noise.cpu(), average)
             yield Progress(step=step, total=total, metrics=metrics,  # a resumed run continues the count
                            preview=grid, result=grid,
                            message=watch.update(metrics) or f"epoch {epoch + 1} of {config.epochs} · {description}")
+
+
+def update_average(average, generator, decay: float) -> None:
+    """average = decay * average + (1 - decay) * generator, weights; BatchNorm's running
+    statistics are copied (they are averages already)."""
+    with torch.no_grad():
+        for kept, current in zip(average.parameters(), generator.parameters()):
+            kept.lerp_(current, 1.0 - decay)
+        for kept, current in zip(average.buffers(), generator.buffers()):
+            kept.copy_(current)
 
 
 def garment_watch(config: GanConfig, where):
@@ -143,11 +162,12 @@ def garment_watch(config: GanConfig, where):
         return None  # no classifier shipped: the run goes on without these curves
 
     def measure(generator) -> dict[str, float]:
+        was_training = generator.training
         generator.eval()
         try:
             return evaluation.garment_metrics(generator, config, model, reference, count=1000, where=where)
         finally:
-            generator.train()
+            generator.train(was_training)
 
     return measure
 
