@@ -616,7 +616,7 @@ def run_gan_train(arguments) -> int:
         return drive(filmed(), grid, arguments.metrics_json)
     finally:
         if film.frames:
-            film.write_mp4()
+            film.finish()
             print(f"saved {gif} ({len(film.frames)} frames" + (f", thinned {film.thinned}x to stay under 50 MB"
                   if film.thinned else "") + ")" + (f" and {gif.with_suffix('.mp4')}" if film.mp4_written else
                   "; no MP4 codec here"), file=sys.stderr)

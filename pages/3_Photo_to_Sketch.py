@@ -39,6 +39,15 @@ def classical_sketches(photo: np.ndarray, working_side: int) -> tuple[np.ndarray
     return sketch.opencv_pencil(resized), sketch.dodge_and_burn(resized)
 
 
+@st.cache_data(max_entries=12, show_spinner=False)
+def slow_pencil(photo: np.ndarray, working_side: int) -> tuple[np.ndarray, float, str]:
+    """Lu, Xu and Jia's pencil drawing (core/pencil.py): seconds per picture, so it is cached."""
+    from core import pencil
+
+    drawing, times, note = pencil.draw(sketch.resize_to_side(photo, working_side))
+    return drawing, times.total, note
+
+
 @st.cache_data(max_entries=4, show_spinner=False)
 def builtin_preview(style: str, flip: bool, rotate: float) -> np.ndarray:
     """Augmented examples of the built-in pairs, before training."""
@@ -115,6 +124,14 @@ def sketch_tab() -> None:
         columns[0].image(photo, caption="Photo", width="stretch")
         columns[1].image(pencil, caption="OpenCV pencilSketch", width="stretch")
         columns[2].image(dodge, caption="Dodge-and-burn (what the shipped models learned)", width="stretch")
+        if st.toggle("Pencil drawing (classical, slow)", key="sketch_slow_pencil",
+                     help="Lu, Xu and Jia (NPAR 2012): pencil strokes laid along the edges in eight directions, "
+                          "tone matched to a pencil drawing's histogram, and a pencil texture fitted to that tone "
+                          "by a sparse linear solve. Seconds per picture."):
+            with st.spinner("Drawing with strokes and hatching (a few seconds)…"):
+                drawing, seconds, note = slow_pencil(array, min(working_side, 1024))
+            st.image(drawing, caption=f"Pencil drawing (Lu et al. 2012): {drawing.shape[1]}x{drawing.shape[0]} in "
+                                      f"{seconds:.2f} s" + (f"; {note}" if note else ""), width="content")
 
 
 def train_tab() -> None:

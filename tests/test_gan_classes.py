@@ -72,10 +72,11 @@ def test_previews_arrive_before_the_first_epoch_ends_and_the_film_has_one_frame_
 
 
 def test_a_film_that_would_pass_its_limit_is_thinned_not_cut(tmp_path):
-    film = gan.ProgressFilm(tmp_path / "film.gif", max_bytes=60_000)
+    film = gan.ProgressFilm(tmp_path / "film.gif", max_bytes=60_000, rewrite_seconds=0)
     rng = np.random.default_rng(0)
     for step in range(1, 41):
         film.add(rng.integers(0, 255, (64, 64, 3), np.uint8), step)
+    film.finish()
     assert (tmp_path / "film.gif").stat().st_size <= 60_000
     assert film.thinned >= 1 and film.steps[0] == 1 and film.steps[-1] == 40
     assert Image.open(tmp_path / "film.gif").n_frames == len(film.frames) < 40

@@ -395,3 +395,25 @@ def test_cli_sketch_and_train(tmp_path, saved_model):
 def test_cli_bad_input_exits_2_with_the_reason(arguments, message, tmp_path):
     result = run_cli(*arguments, timeout=120)
     assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_the_slow_pencil_drawing_lays_strokes_along_edges_and_matches_its_tone():
+    from core import pencil
+
+    picture = np.zeros((120, 120), np.float32)
+    picture[:, 60:] = 1.0  # one vertical edge
+    strokes = pencil.stroke_map(picture, length=15)
+    dark = strokes < 0.9
+    rows, columns = np.nonzero(dark)
+    assert dark.any() and np.ptp(rows) > 100 and np.ptp(columns) <= 8  # a tall, thin vertical stroke
+    assert strokes[:, :40].min() > 0.99 and strokes[:, 80:].min() > 0.99  # nothing away from the edge
+    ramp = np.tile(np.linspace(0, 1, 256, dtype=np.float32), (64, 1))
+    toned = pencil.tone_map(ramp)
+    found = np.bincount((toned * 255).round().astype(int).ravel(), minlength=256) / toned.size
+    target = pencil.pencil_histogram()
+    assert np.abs(np.cumsum(found) - np.cumsum(target)).max() < 0.08  # the CDFs agree (Kolmogorov distance)
+    photo = (np.random.default_rng(0).random((70, 90, 3)) * 255).astype(np.uint8)
+    drawing, times, note = pencil.draw(photo)
+    assert drawing.shape == (70, 90) and drawing.dtype == np.uint8 and times.total > 0 and note == ""
+    big = np.zeros((1700, 40, 3), np.uint8)
+    assert "instead of 40x1700" in pencil.draw(big)[2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -86,7 +87,8 @@ def interpolate(generator, config: GanConfig, seed_a: int, seed_b: int, frames: 
 
 class ProgressFilm:
     """The fixed-noise grid over a whole run, as an animated GIF (and an MP4 where OpenCV can
-    write one), rewritten as each preview arrives so a stopped or crashed run keeps its film.
+    write one), rewritten as previews arrive (at most every ``rewrite_seconds``, and at the end)
+    so a stopped or crashed run keeps its film.
 
     A film must stay under ``max_bytes`` (50 MB): when the frames so far would pass it, every
     other frame is dropped (and ``thinned`` says how many times), so a long run's film is
@@ -94,9 +96,12 @@ class ProgressFilm:
     """
 
     def __init__(self, gif_path: Path, mp4_path: Path | None = None, max_bytes: int = 50 * 10**6,
-                 frame_seconds: float = 0.25):
+                 frame_seconds: float = 0.25, rewrite_seconds: float = 20.0):
         self.gif_path, self.mp4_path = Path(gif_path), mp4_path
         self.max_bytes, self.frame_seconds = max_bytes, frame_seconds
+        # Rewriting a long film after every frame would cost more than the training between
+        # frames; the file is brought up to date at most this often, and at the end (finish).
+        self.rewrite_seconds, self.written_at = rewrite_seconds, 0.0
         self.frames: list[Image.Image] = []
         self.steps: list[int] = []
         self.thinned = 0
@@ -105,14 +110,26 @@ class ProgressFilm:
     def add(self, grid: np.ndarray, step: int) -> None:
         self.frames.append(Image.fromarray(grid).convert("P", palette=Image.Palette.ADAPTIVE, colors=128))
         self.steps.append(step)
-        self.write()
+        if time.monotonic() - self.written_at >= self.rewrite_seconds or len(self.frames) == 1:
+            self.write()
+
+    def finish(self) -> None:
+        """The film brought up to date, and the MP4 written where a codec is at hand."""
+        if self.frames:
+            self.write()
+            self.write_mp4()
+
+    def write(self) -> None:
+        """Write the GIF; if it passed ``max_bytes``, drop every other frame until it does not."""
+        self._save()
         while self.gif_path.stat().st_size > self.max_bytes and len(self.frames) > 2:
             self.frames, self.steps = self.frames[::2] + self.frames[-1:], self.steps[::2] + self.steps[-1:]
             self.frames, self.steps = _unique(self.frames, self.steps)
             self.thinned += 1
-            self.write()
+            self._save()
 
-    def write(self) -> None:
+    def _save(self) -> None:
+        self.written_at = time.monotonic()
         temporary = self.gif_path.with_name(f".{self.gif_path.name}.tmp.gif")
         self.frames[0].save(temporary, save_all=True, append_images=self.frames[1:], loop=0,
                             duration=[round(self.frame_seconds * 1000)] * (len(self.frames) - 1) + [1500],

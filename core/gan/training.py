@@ -208,4 +208,4 @@ def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
                     event.message += f" · the film was thinned {film.thinned}x to stay under 50 MB"
             yield event
     finally:
-        film.write_mp4()
+        film.finish()

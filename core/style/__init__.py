@@ -437,22 +437,15 @@ def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig
         def closure():
             optimiser.zero_grad(set_to_none=True)
             found = vgg.features(image)
-            content_loss = sum(0.01 * torch.mean((found[name] - content_targets[name]) ** 2)
-                               for name in config.content_layers) if config.content_layers else image.new_zeros(())
             if measured_layer is not None:
                 terms["content_distance"] = content_distance(found[measured_layer], content_targets[measured_layer])
-            style_loss = image.new_zeros(())
+            # With regions, the style terms are the regions' own (masked Gram matrices) instead.
+            content_loss, style_loss, tv_loss = loss_terms(found, image, content_targets, [] if region_masks else style_targets,
+                                                           blend, layer_weights, config)
             if region_masks:
                 style_loss, keep_loss = regional_losses(found, region_masks, config, style_targets, content_targets,
                                                         layer_weights)
                 content_loss = content_loss + KEEP_CONTENT_BOOST * keep_loss
-            for share, targets in ([] if region_masks else zip(blend, style_targets)):
-                for weight, name in zip(layer_weights, config.style_layers):
-                    channels = found[name].shape[1]
-                    style_loss = style_loss + float(share) * weight * (10.0 / channels**2) * torch.mean(
-                        (gram(found[name]) - targets[name]) ** 2)
-            tv_loss = 0.5 * ((image[:, :, :, 1:] - image[:, :, :, :-1]).abs().mean()
-                             + (image[:, :, 1:, :] - image[:, :, :-1, :]).abs().mean())
             weighted = (config.content_weight * content_scale * content_loss,
                         config.style_weight * style_scale * style_loss, config.tv_weight * tv_loss)
             total = weighted[0] + weighted[1] + weighted[2]
@@ -484,6 +477,24 @@ def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig
     if config.tiled:
         yield from _refine_in_tiles(best[1] if best[1] is not None else image.detach(), content, styles, blend, config,
                                     vgg, where, done, layer_weights, content_scale, style_scale)
+
+
+def loss_terms(found, image, content_targets, style_targets, blend, layer_weights, config: StyleConfig):
+    """The unweighted (content, style, tv) losses of a picture or a tile (formulas in the module
+    docstring); ``style_targets`` holds one dict of Gram matrices per style picture."""
+    import torch
+
+    content_loss = sum(0.01 * torch.mean((found[name] - content_targets[name]) ** 2)
+                       for name in config.content_layers) if config.content_layers else image.new_zeros(())
+    style_loss = image.new_zeros(())
+    for share, targets in zip(blend, style_targets):
+        for weight, name in zip(layer_weights, config.style_layers):
+            channels = found[name].shape[1]
+            style_loss = style_loss + float(share) * weight * (10.0 / channels**2) * torch.mean(
+                (gram(found[name]) - targets[name]) ** 2)
+    tv_loss = 0.5 * ((image[:, :, :, 1:] - image[:, :, :, :-1]).abs().mean()
+                     + (image[:, :, 1:, :] - image[:, :, :-1, :]).abs().mean())
+    return content_loss, style_loss, tv_loss
 
 
 def masked_gram(activation, mask):
@@ -586,16 +597,8 @@ def _refine_in_tiles(start, content: Image.Image, styles, blend, config: StyleCo
                 targets = {name: value for name, value in vgg.features(content_tensor[:, :, c_top:c_bottom, c_left:c_right]).items()
                            if name in config.content_layers}
             found = vgg.features(piece)
-            content_loss = sum(0.01 * torch.mean((found[name] - targets[name]) ** 2) for name in config.content_layers) \
-                if config.content_layers else piece.new_zeros(())
-            style_loss = piece.new_zeros(())
-            for portion, grams in zip(blend, style_targets):
-                for weight, name in zip(layer_weights, config.style_layers):
-                    channels = found[name].shape[1]
-                    style_loss = style_loss + float(portion) * weight * (10.0 / channels**2) * torch.mean(
-                        (gram(found[name]) - grams[name]) ** 2)
-            tv_loss = 0.5 * ((piece[:, :, :, 1:] - piece[:, :, :, :-1]).abs().mean()
-                             + (piece[:, :, 1:, :] - piece[:, :, :-1, :]).abs().mean())
+            content_loss, style_loss, tv_loss = loss_terms(found, piece, targets, style_targets, blend, layer_weights,
+                                                           config)
             parts = (config.content_weight * content_scale * content_loss, config.style_weight * style_scale * style_loss,
                      config.tv_weight * tv_loss)
             (share * (parts[0] + parts[1] + parts[2])).backward()
