@@ -15,6 +15,7 @@ from core import images, sketch
 from ui import jobs
 from ui.common import RUNS_DIR, page
 from ui.inputs import image_input
+from ui.live import live_video
 
 TOOL = "sketch"
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
@@ -225,8 +226,36 @@ def train_tab() -> None:
 page("Photo to Sketch", ":material/draw:",
      "A convolutional autoencoder (Keras) turns photos into pencil sketches. Sketch with the shipped 256 or "
      "512 px model, or train your own on pairs and watch it learn.")
-sketch_section, train_section = st.tabs(["Sketch", "Train"])
+def live_tab() -> None:
+    """The webcam sketched continuously by the chosen model in the sketch service's process
+    (TensorFlow never enters the server), with the darkness and line sliders applied live."""
+    models = available_models()
+    if not models:
+        st.warning("No model yet: the shipped ones are missing from weights/. Train one in the Train tab.")
+        return
+    controls, video = st.columns([1, 2], gap="large")
+    with controls:
+        choice = st.selectbox("Model", list(models), key="sketch_live_model")
+        side = st.select_slider("Working size (longer side, px)", [192, 256, 320, 384, 512], value=256,
+                                key="sketch_live_side", help="Each frame is resized to this before sketching: "
+                                "smaller is faster (the bench's target is 10 frames per second at 256 px).")
+        darkness = st.slider("Darkness", 0.5, 3.0, 1.0, step=0.1, key="sketch_live_darkness")
+        line_weight = st.slider("Line weight", 0, 3, 0, key="sketch_live_line")
+    model_path = str(models[choice])
+    service = sketch_service()
+
+    def sketch_frame(frame: np.ndarray, path=model_path, working_side=side, dark=darkness, lines=line_weight):
+        drawn = sketch.adjust(service.sketch(frame, path, working_side=working_side)["sketch"], dark, lines)
+        return np.repeat(drawn[:, :, None], 3, axis=2), None
+
+    with video:
+        live_video("sketch_live", sketch_frame, height=360)
+
+
+sketch_section, train_section, live_section = st.tabs(["Sketch", "Train", "Live camera"])
 with sketch_section:
     sketch_tab()
 with train_section:
     train_tab()
+with live_section:
+    live_tab()

@@ -487,6 +487,23 @@ def test_ascii_live_tab_shows_text_frames_from_the_fake_camera(server, page):
     live.get_by_role("button", name="STOP").click()
 
 
+def test_sketch_live_tab_sketches_frames_from_the_fake_camera(server, page):
+    page.goto(f"{server['url']}/Photo_to_Sketch")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Live camera").click()
+    live = page.frame_locator('iframe[title="streamlit_webrtc.component.webrtc_streamer"]')
+    live.get_by_role("button", name="START").click(timeout=30_000)
+    page.get_by_text("Frames per second").wait_for(timeout=90_000)
+    time.sleep(8)  # let the rate settle over a few seconds of video
+    panel = page.get_by_role("tabpanel", name="Live camera")
+    metric = panel.get_by_test_id("stMetric").filter(has_text="Frames per second").inner_text()
+    fps = float(re.search(r"([0-9.]+)\s*$", metric.strip()).group(1))
+    record("sketch_live_fps_256", fps)
+    shot(page, "18-sketch-live")
+    assert fps > 2, fps  # real video through the sketch model, not snapshots
+    live.get_by_role("button", name="STOP").click()
+
+
 def test_job_lab_runs_a_job_on_the_ray_backend(ray_address, tmp_path_factory, page):
     with streamlit_server(tmp_path_factory, ATELIER_JOBS_BACKEND="ray", ATELIER_RAY_ADDRESS=ray_address) as ray_app:
         page.goto(ray_app["url"])

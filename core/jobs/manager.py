@@ -340,9 +340,10 @@ class JobManager:
                     self._update_card(job_id, status="failed", ended=now(), error=str(error))
                     continue
                 # Only now "running": no server polls the backend for a job it has not accepted yet.
-                # (The worker may already be writing its own start into the card: keep what it wrote.)
+                # (The worker may already have written its own start, or even its end: keep that.)
+                started = read_json(run_dir / "card.json", {}).get("status") != "queued"
                 self._update_card(job_id, status="running", started=now(), backend=self.backend.name,
-                                  server=self.server, keep=("started", "pid", "host"))
+                                  server=self.server, keep=("started", "pid", "host") + (("status",) if started else ()))
                 running += 1
 
     def _reap_and_enforce(self) -> None:
