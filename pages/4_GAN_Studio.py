@@ -77,6 +77,13 @@ def memorisation_rows(path: str, modified: float, seed: int) -> list:
     return rows
 
 
+@st.cache_data(max_entries=4, show_spinner="Reading the classes…")
+def class_summary(folder: str, size: int, channels: int) -> tuple:
+    """(labels, class names, notes) of an unpacked zip of class folders; refuses bad ones."""
+    _, labels, names, notes = gan.class_folders(folder, gan.GanConfig(size=size, channels=channels))
+    return labels, names, notes
+
+
 def png(array) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(array).save(buffer, format="PNG")
@@ -131,7 +138,7 @@ with train_tab:
                         gan.extract_pictures_zip(data, target, keep_classes=conditional)
                     dataset = str(target)
                     if conditional:
-                        _, found_labels, names, notes = gan.class_folders(target, gan.GanConfig(size=size, channels=channels))
+                        found_labels, names, notes = class_summary(str(target), size, channels)
                         counts = np.bincount(found_labels)
                         st.caption(f"{len(found_labels)} pictures in {len(names)} classes: "
                                    + ", ".join(f"{name} ({count})" for name, count in zip(names, counts)) + ".")

@@ -144,7 +144,7 @@ class ProgressFilm:
 
         first = np.asarray(self.frames[0].convert("RGB"))
         height, width = first.shape[0] // 2 * 2, first.shape[1] // 2 * 2
-        for codec in ("avc1", "mp4v"):
+        for codec in ("mp4v", "avc1"):  # mp4v first: OpenCV's wheels have it; avc1 only logs errors there
             writer = cv2.VideoWriter(str(self.mp4_path), cv2.VideoWriter_fourcc(*codec), 1 / self.frame_seconds,
                                      (width, height))
             if writer.isOpened():
