@@ -195,26 +195,30 @@ with train_tab:
             else:
                 job_id = jobs.start(TOOL, "core.gan:job", dataclasses.asdict(config), inputs={},
                                     title=f"{source}, {epochs} epochs")
+    def training_extras(snapshot) -> None:
+        """Inside the live panel (so they appear while the job runs): the grids' scrubber, then
+        the downloads: the film as it stands, and at the end the MP4 and the checkpoint."""
+        jobs.preview_scrubber(snapshot, "fixed-noise grid after iteration {step} (preview {index})")
+        run_dir = jobs.manager().run_dir(snapshot.id)
+        checkpoint, film, movie = run_dir / "checkpoint.pt", run_dir / "progress.gif", run_dir / "progress.mp4"
+        buttons = st.columns(3)
+        if checkpoint.exists() and not snapshot.active:
+            buttons[0].download_button("Download checkpoint", data=checkpoint.read_bytes, file_name=f"{snapshot.id}.pt",
+                                       key="gan_checkpoint", on_click="ignore", width="stretch")
+        if film.exists():
+            buttons[1].download_button("Training film (GIF)", data=film.read_bytes, file_name=f"{snapshot.id}-training.gif",
+                                       mime="image/gif", key="gan_film", on_click="ignore", width="stretch")
+        if movie.exists() and not snapshot.active:
+            buttons[2].download_button("Training film (MP4)", data=movie.read_bytes,
+                                       file_name=f"{snapshot.id}-training.mp4", mime="video/mp4", key="gan_movie",
+                                       on_click="ignore", width="stretch")
+
     if job_id:
         st.divider()
         snapshot = jobs.job_view(job_id, curves=[["g_loss", "d_loss"], ["d_x", "d_g_z"], ["fid"],
                                                  ["garment_distance", "garment_floor"], ["coverage_min", "coverage_max"],
                                                  ["agreement"]],
-                                 result_name="grid.png",
-                                 extra=lambda snapshot: jobs.preview_scrubber(
-                                     snapshot, "fixed-noise grid after iteration {step} (preview {index})"))
-        run_dir = jobs.manager().run_dir(job_id)
-        checkpoint, film, movie = run_dir / "checkpoint.pt", run_dir / "progress.gif", run_dir / "progress.mp4"
-        buttons = st.columns(3)
-        if checkpoint.exists() and not snapshot.active:
-            buttons[0].download_button("Download checkpoint", data=checkpoint.read_bytes, file_name=f"{job_id}.pt",
-                                       key="gan_checkpoint", on_click="ignore", width="stretch")
-        if film.exists():
-            buttons[1].download_button("Training film (GIF)", data=film.read_bytes, file_name=f"{job_id}-training.gif",
-                                       mime="image/gif", key="gan_film", on_click="ignore", width="stretch")
-        if movie.exists() and not snapshot.active:
-            buttons[2].download_button("Training film (MP4)", data=movie.read_bytes, file_name=f"{job_id}-training.mp4",
-                                       mime="video/mp4", key="gan_movie", on_click="ignore", width="stretch")
+                                 result_name="grid.png", extra=training_extras)
         if "garment_distance" in snapshot.card.get("final_metrics", {}) or any("garment_distance" in row for row in snapshot.history):
             st.caption("Garment distance: Frechet distance in a garment classifier's features between 1,000 samples "
                        "and 1,000 test pictures (its floor: real training pictures against them); coverage: the "
@@ -234,7 +238,6 @@ with generate_tab:
         except ValueError as error:
             st.error(str(error))
         else:
-            grid_column, walk_column = st.columns(2, gap="large")
             stamp = path.stat().st_mtime
             wanted = None
             if config.conditional:
@@ -242,6 +245,7 @@ with generate_tab:
                 choice_of_class = st.selectbox("Class", ["A row per class", *names], key="gan_class",
                                                help="This generator was trained by class: ask for one.")
                 wanted = "rows" if choice_of_class == "A row per class" else names.index(choice_of_class)
+            grid_column, walk_column = st.columns(2, gap="large")
             with grid_column:
                 if wanted == "rows":
                     count = st.select_slider("Pictures per class", [4, 6, 8, 10], value=8, key="gan_per_class")
@@ -260,7 +264,9 @@ with generate_tab:
                 frames = st.slider("Frames", 4, 32, 10, key="gan_frames")
                 strip, gif = walk(str(path), stamp, int(seed_a), int(seed_b), frames,
                                   None if wanted in (None, "rows") else wanted)
-                st.image(strip, caption="spherical interpolation between the two seeds", width="stretch")
+                walked = f" ({names[wanted]})" if wanted not in (None, "rows") else (
+                    f" ({names[0]}: pick a class above)" if wanted == "rows" else "")
+                st.image(strip, caption=f"spherical interpolation between the two seeds{walked}", width="stretch")
                 st.download_button("Download GIF", data=gif, file_name=f"walk-{seed_a}-{seed_b}.gif",
                                    mime="image/gif", key="gan_gif_download", on_click="ignore")
             if config.dataset == "fashion-mnist" and assets.fashion_mnist_dir() is not None:

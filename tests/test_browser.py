@@ -312,7 +312,7 @@ def test_style_transfer_instant_preview_then_a_run_started_from_it(server, page)
     comparison = page.frame_locator("iframe").first
     comparison.locator("img").first.wait_for(timeout=30_000)
     assert comparison.locator("input[type=range]").count() == 1  # the before/after slider
-    shot(page, "14-style-instant-preview")
+    shot(page, "10b-style-instant-preview")
     size = page.locator(".st-key-style_size").get_by_role("slider")
     size.focus()
     size.press("Home")  # 64 px
@@ -331,7 +331,7 @@ def test_style_transfer_instant_preview_then_a_run_started_from_it(server, page)
     assert card["parameters"]["init"] == "instant" and card["status"] == "finished"
     assert "content_distance" in card["final_metrics"]
     page.get_by_test_id("stMetric").filter(has_text="Content distance").scroll_into_view_if_needed()
-    shot(page, "15-style-from-instant-finished")
+    shot(page, "10c-style-from-instant-finished")
 
 
 def test_gan_short_training_grid_updates_then_stop(server, page):
@@ -351,8 +351,8 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
     while len(list(previews.glob("*.png"))) < 3:  # three epochs' grids
         assert time.monotonic() < deadline, "the grid did not update"
         time.sleep(0.5)
-    page.get_by_text("Scrub through the previews").wait_for(timeout=30_000)
-    page.get_by_role("button", name="Training film (GIF)").wait_for(timeout=30_000)
+    page.get_by_text("Scrub through the previews").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Training film (GIF)").first.wait_for(timeout=30_000)
     shot(page, "11-gan-running")
     page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text(re.compile(r"Stopped at step \d+")).first.wait_for(timeout=30_000)
@@ -369,13 +369,17 @@ def test_gan_generate_tab_samples_a_chosen_class(server, page):
     page.goto(f"{server['url']}/GAN_Studio")
     wait_for_app(page)
     page.get_by_role("tab", name="Generate").click()
+    page.get_by_text("spherical interpolation").wait_for(timeout=60_000)  # the tab has drawn its samples
+    wait_for_app(page)
     page.locator(".st-key-gan_generator").click()
-    page.get_by_role("option", name=re.compile("gan-fashion-mnist-conditional")).click()
+    page.get_by_role("option", name="Shipped: gan-fashion-mnist-conditional").click()
     wait_for_app(page)
     page.locator(".st-key-gan_class").click()
     page.get_by_role("option", name="Sneaker", exact=True).click()
     wait_for_app(page)
     page.get_by_text(re.compile(r"64 samples of Sneaker, seed 0")).wait_for(timeout=60_000)
+    page.get_by_text("spherical interpolation between the two seeds (Sneaker)").wait_for(timeout=60_000)
+    wait_for_app(page)
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "16-gan-generate-by-class")
     page.locator(".st-key-gan_class").click()

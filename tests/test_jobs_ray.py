@@ -56,7 +56,7 @@ def test_a_job_on_ray_runs_to_the_end_with_its_events_in_order(manager):
     info = client.get_job_info(job_id)
     assert "core.jobs.worker" in info.entrypoint and info.metadata["atelier_tool"] == "test"
     assert "runs/" + job_id in info.entrypoint.replace("'", "")
-    wait_for(lambda: "Ray job's output" in log_of(manager, job_id), 10,
+    wait_for(lambda: "Ray job's output" in log_of(manager, job_id), 30,
              "the Ray job's output in log.txt")
     assert manager.describe()["cpus"] == 2 and manager.describe()["backend"] == "ray"
 
@@ -90,10 +90,10 @@ def test_a_crashing_job_on_ray_is_reported_failed_with_its_reason(manager):
     assert snapshot.status == "failed"
     assert "exit code 7" in snapshot.error, snapshot.error
     assert "\n" not in snapshot.error  # one line for the page; the rest is in log.txt
-    wait_for(lambda: "Ray job's output" in log_of(manager, snapshot.id), 10, "logs")
+    wait_for(lambda: "Ray job's output" in log_of(manager, snapshot.id), 30, "logs")
     failing = manager.wait(manager.submit("test", "tests.job_targets:failing", {}), timeout=60)
     assert failing.status == "failed" and failing.error == "The picture is too dark to work with."
-    wait_for(lambda: "Traceback" in log_of(manager, failing.id), 10, "the traceback")
+    wait_for(lambda: "Traceback" in log_of(manager, failing.id), 30, "the traceback")
 
 
 def test_a_restarted_server_reattaches_a_running_ray_job_by_its_id(ray_address, tmp_path):
@@ -211,8 +211,8 @@ def test_a_cluster_that_goes_away_mid_run_marks_the_run_interrupted_and_keeps_it
         wait_for(lambda: manager.snapshot(job_id).step >= 3 and manager.snapshot(job_id).result_path, 60, "step 3")
     try:
         snapshot = manager.wait(job_id, timeout=60)
-        assert snapshot.status == "interrupted"
-        assert "cannot be reached" in snapshot.card["note"] and "latest result" in snapshot.card["note"]
+        assert snapshot.status == "interrupted", snapshot.card  # by the cluster, not failed by the tool
+        assert "Ray" in snapshot.card["note"] and "latest result" in snapshot.card["note"]
         assert snapshot.result_path is not None and snapshot.step >= 3
     finally:
         manager.close()

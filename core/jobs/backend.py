@@ -35,8 +35,9 @@ class BackendError(Exception):
 class Poll:
     """One look at a job's process.
 
-    state: "pending" (accepted, waiting for room), "running", "ended", "unknown" (this server
-    cannot see it: another machine's local process) or "unreachable" (the cluster did not answer).
+    state: "pending" (accepted, waiting for room), "running", "ended", "lost" (ended by the
+    cluster, not by the job: its node or the cluster went away), "unknown" (this server cannot see
+    it: another machine's local process) or "unreachable" (the cluster did not answer).
     """
 
     state: str

@@ -363,7 +363,7 @@ class JobManager:
                                       note=f"lost: {poll.reason} The latest result and checkpoint are kept.")
                 continue
             self._unreachable_since.pop(job_id, None)
-            if poll.state == "ended":
+            if poll.state in ("ended", "lost"):
                 self._finish(job_id, poll)
                 continue
             stop_file = self.runs_dir / job_id / "STOP"
@@ -383,7 +383,10 @@ class JobManager:
             self._update_card(job_id, logs_collected=True)
         card = read_json(run_dir / "card.json", {})
         if card.get("status") not in TERMINAL:  # the worker could not write its own ending
-            if (run_dir / "STOP").exists() and not card.get("pid"):
+            if poll.state == "lost":
+                self._update_card(job_id, status="interrupted", ended=now(),
+                                  note=f"lost: {poll.reason} The latest result and checkpoint are kept.")
+            elif (run_dir / "STOP").exists() and not card.get("pid"):
                 self._update_card(job_id, status="stopped", ended=now(), note="stopped before it started")
             elif (run_dir / "STOP").exists():
                 self._update_card(
@@ -415,7 +418,7 @@ class JobManager:
             if card["status"] == "queued" or card.get("backend", "local") != self.backend.name:
                 continue
             poll = self.backend.poll(card["id"], card)
-            if poll.state == "ended":
+            if poll.state in ("ended", "lost"):
                 self.backend.collect_logs(card["id"], self._run_dir(card["id"]))
                 if read_json(self._run_dir(card["id"]) / "card.json", {}).get("status") in ACTIVE:
                     self._update_card(card["id"], status="interrupted", ended=card.get("ended") or now(),

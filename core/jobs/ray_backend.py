@@ -34,6 +34,10 @@ from ray.job_submission import JobStatus, JobSubmissionClient
 from core.jobs.backend import GPU_TOOLS, BackendError, Poll
 from core.jobs.local import REPO_ROOT
 
+# Ray's error types for a job whose supervisor (not the job's own code) died or vanished: the
+# run was interrupted by the cluster, not failed by the tool.
+LOST_ERRORS = {"JOB_SUPERVISOR_ACTOR_DIED", "JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE",
+               "JobErrorType.JOB_SUPERVISOR_ACTOR_DIED", "JobErrorType.JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE"}
 RETRY_SECONDS = 5.0  # after a failed request, wait this long before asking the cluster again
 RESOURCES_SECONDS = 30.0  # how long the cluster's CPU and GPU count is trusted
 LOG_TAIL_CHARACTERS = 200_000  # of a finished job's output copied into its log.txt
@@ -164,7 +168,8 @@ class RayBackend:
             status = client.get_job_status(job_id)
         except RuntimeError as error:
             if "does not exist" in str(error):
-                return Poll("ended", reason="the Ray cluster has no record of this job (was the cluster restarted?)")
+                return Poll("lost", reason=f"the Ray cluster at {self.address} has no record of this job any more "
+                                           "(it was restarted).")
             return Poll("unreachable", reason=self._unreachable(error))
         except OSError as error:
             return Poll("unreachable", reason=self._unreachable(error))
@@ -175,11 +180,13 @@ class RayBackend:
         reason = {JobStatus.STOPPED: "stopped by Ray", JobStatus.SUCCEEDED: "ended"}.get(status, "failed")
         if status == JobStatus.FAILED:
             try:
-                message = _first_line(client.get_job_info(job_id).message or "")
-                # "Job entrypoint command failed with exit code 7, last available logs (...):"
-                reason = message.split(", last available logs")[0] or reason
+                info = client.get_job_info(job_id)
             except (OSError, RuntimeError):
-                pass
+                return Poll("ended", reason=reason)
+            # "Job entrypoint command failed with exit code 7, last available logs (...):"
+            reason = _first_line(info.message or "").split(", last available logs")[0] or reason
+            if str(getattr(info, "error_type", "") or "") in LOST_ERRORS:
+                return Poll("lost", reason=f"Ray lost the job's supervisor (its node or the cluster went away): {reason}")
         return Poll("ended", reason=reason)
 
     def terminate(self, job_id: str, card: dict) -> None:
