@@ -14,7 +14,7 @@ def count(config: dict, run_dir: Path):
     steps, delay = config.get("steps", 5), config.get("delay", 0.0)
     try:
         for step in range(1, steps + 1):
-            image = np.full((4, 4, 3), step, dtype=np.uint8)
+            image = np.full((4, 4, 3), step % 256, dtype=np.uint8)
             yield Progress(step=step, total=steps, metrics={"value": float(step)},
                            preview=image, result=image, message=f"at {step}")
             time.sleep(delay)
