@@ -471,18 +471,25 @@ def test_ascii_animated_gif_converts_every_frame(server, page, tmp_path):
     assert page.get_by_test_id("stException").count() == 0
 
 
-def test_ascii_live_tab_shows_text_frames_from_the_fake_camera(server, page):
-    page.goto(f"{server['url']}/ASCII_Art")
-    page.get_by_text("x 100 characters").wait_for(timeout=60_000)
+def live_camera_fps(page, measurement: str):
+    """Open the page's "Live camera" tab, START the fake camera, let the rate settle and return
+    (the component's frame, the tab panel, frames per second), the rate kept as ``measurement``."""
     page.get_by_role("tab", name="Live camera").click()
     live = page.frame_locator('iframe[title="streamlit_webrtc.component.webrtc_streamer"]')
     live.get_by_role("button", name="START").click(timeout=30_000)
-    page.get_by_text("Frames per second").wait_for(timeout=60_000)
+    page.get_by_text("Frames per second").wait_for(timeout=90_000)
     time.sleep(8)  # let the rate settle over a few seconds of video
     panel = page.get_by_role("tabpanel", name="Live camera")
     metric = panel.get_by_test_id("stMetric").filter(has_text="Frames per second").inner_text()
     fps = float(re.search(r"([0-9.]+)\s*$", metric.strip()).group(1))
-    record("ascii_live_fps_100_columns", fps)
+    record(measurement, fps)
+    return live, panel, fps
+
+
+def test_ascii_live_tab_shows_text_frames_from_the_fake_camera(server, page):
+    page.goto(f"{server['url']}/ASCII_Art")
+    page.get_by_text("x 100 characters").wait_for(timeout=60_000)
+    live, panel, fps = live_camera_fps(page, "ascii_live_fps_100_columns")
     text = panel.get_by_test_id("stCode").inner_text()
     lines = [line for line in text.splitlines() if line.strip()]
     assert len(lines) > 10 and max(len(line) for line in lines) == 100  # text frames at the chosen columns
@@ -494,15 +501,7 @@ def test_ascii_live_tab_shows_text_frames_from_the_fake_camera(server, page):
 def test_sketch_live_tab_sketches_frames_from_the_fake_camera(server, page):
     page.goto(f"{server['url']}/Photo_to_Sketch")
     wait_for_app(page)
-    page.get_by_role("tab", name="Live camera").click()
-    live = page.frame_locator('iframe[title="streamlit_webrtc.component.webrtc_streamer"]')
-    live.get_by_role("button", name="START").click(timeout=30_000)
-    page.get_by_text("Frames per second").wait_for(timeout=90_000)
-    time.sleep(8)  # let the rate settle over a few seconds of video
-    panel = page.get_by_role("tabpanel", name="Live camera")
-    metric = panel.get_by_test_id("stMetric").filter(has_text="Frames per second").inner_text()
-    fps = float(re.search(r"([0-9.]+)\s*$", metric.strip()).group(1))
-    record("sketch_live_fps_256", fps)
+    live, _, fps = live_camera_fps(page, "sketch_live_fps_256")
     shot(page, "18-sketch-live")
     assert fps > 2, fps  # real video through the sketch model, not snapshots
     live.get_by_role("button", name="STOP").click()
