@@ -163,18 +163,21 @@ def gan_checks(bench: Bench, widths, limit: int) -> list[dict]:
 
 
 def sketch_checks(bench: Bench, sizes, pairs: int, batch: int) -> list[dict]:
-    keras = sketch._keras()
-    model = sketch.load_model(sketch.shipped_model_path(256))
+    from core.sketch import inference, model as sketch_model, training
+    from core.sketch.backend import import_keras
+
+    keras = import_keras()
+    model = sketch_model.load_model(sketch.shipped_model_path(256))
     rows = []
     photo = np.asarray(images.load_sample("Grace Hopper"))
     for size in sizes:
         square = np.ascontiguousarray(np.asarray(Image.fromarray(photo).resize((size, size))))[None]
-        sketch.predict(model, square)  # warm-up: first call builds the kernels
+        inference.predict(model, square)  # warm-up: first call builds the kernels
         bench.peak_reset()
         started = time.perf_counter()
         repeats = 5
         for _ in range(repeats):
-            drawn = sketch.predict(model, square)
+            drawn = inference.predict(model, square)
         bench.sync()
         seconds = (time.perf_counter() - started) / repeats
         sane(np.isfinite(drawn).all() and drawn.std() > 0.01, "the sketch is finite and not flat")
@@ -184,17 +187,17 @@ def sketch_checks(bench: Bench, sizes, pairs: int, batch: int) -> list[dict]:
                      "rate": f"{1 / seconds:.1f} pictures/s", "peak_gb": bench.peak_gb(), "note": ""})
     config = sketch.SketchConfig(size=256, epochs=1, pairs=pairs, batch_size=batch, patience=1, seed=0)
     with tempfile.TemporaryDirectory() as folder:
-        training = sketch.load_pairs(config)
+        built_in = sketch.load_pairs(config)
         bench.peak_reset()
         started = time.perf_counter()
         final = None
-        for event in sketch.train(config, Path(folder) / "model.keras", training):
+        for event in training.train(config, Path(folder) / "model.keras", built_in):
             final = event
         bench.sync()
         seconds = time.perf_counter() - started
     mae = final.metrics.get("best_val_mae", float("nan"))
     sane(math.isfinite(mae), "finite validation MAE")
-    count = len(training.train_photos)
+    count = len(built_in.train_photos)
     rows.append({"case": f"one training epoch, 256 px, {count} pairs (Keras {keras.backend.backend()})",
                  "seconds": seconds, "rate": f"{count / seconds:.1f} pairs/s", "peak_gb": bench.peak_gb(),
                  "note": f"validation MAE {mae:.4f}"})

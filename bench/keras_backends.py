@@ -4,7 +4,7 @@
 
 Each backend runs in its own process (Keras fixes its backend at import, and TensorFlow and
 torch do not share a process here). Both load the same shipped ``.keras`` files and sketch the
-same photo through the call the app uses (``core.sketch.predict``): milliseconds per picture at
+same photo through the call the app uses (``core.inference.predict``): milliseconds per picture at
 256 and 512 px (median), and one training epoch of ``--train-pairs`` random 256 px pairs
 (batch 16) after a warm-up epoch, in pairs per second. The outputs of the two backends are
 compared too (mean absolute difference). This is what decides the CPU default in
@@ -35,27 +35,30 @@ def measure(repeats: int, train_pairs: int, output: str) -> None:
 
     from core import images, sketch
 
-    keras = sketch._keras()
+    from core.sketch import inference, model as sketch_model
+    from core.sketch.backend import import_keras
+
+    keras = import_keras()
     photo = np.asarray(images.load_sample("Astronaut"))
     report = {"backend": keras.backend.backend(), "inference_ms": {}}
     outputs = {}
     for size in sketch.SIZES:
-        model = sketch.load_model(sketch.shipped_model_path(size))
+        model = sketch_model.load_model(sketch.shipped_model_path(size))
         batch = sketch.resize_to_side(photo, size)[None]
         for _ in range(2):
-            sketch.predict(model, batch)
+            inference.predict(model, batch)
         times = []
         for _ in range(repeats):
             started = time.perf_counter()
-            outputs[size] = sketch.predict(model, batch)
+            outputs[size] = inference.predict(model, batch)
             times.append(time.perf_counter() - started)
         report["inference_ms"][str(size)] = 1000 * statistics.median(times)
     rng = np.random.default_rng(0)
     photos = rng.integers(0, 256, (train_pairs, 256, 256, 3)).astype(np.float32)
     targets = rng.random((train_pairs, 256, 256, 1)).astype(np.float32)
     keras.utils.set_random_seed(0)
-    model = sketch.build_model(256)
-    sketch.compile_model(model, 1e-3)
+    model = sketch_model.build_model(256)
+    sketch_model.compile_model(model, 1e-3)
     model.fit(photos, targets, batch_size=16, epochs=1, verbose=0)  # warm-up: tracing, allocation
     started = time.perf_counter()
     model.fit(photos, targets, batch_size=16, epochs=1, verbose=0)

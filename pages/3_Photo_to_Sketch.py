@@ -1,4 +1,5 @@
-"""Photo to Sketch: sketch with the Keras autoencoder, or train one on pairs, live.
+"""Photo to Sketch: a network that learned a slow pencil drawing draws photos, uploads and the
+live camera in one fast pass; train your own (U-Net or the plain autoencoder) and watch it learn.
 
 TensorFlow never loads in this (the server's) process: sketches come from a child process
 (``core.sketch.SketchService``) and training runs as a background job.
@@ -12,6 +13,7 @@ import numpy as np
 import streamlit as st
 
 from core import images, sketch
+from core.sketch import pencil
 from ui import jobs
 from ui.common import RUNS_DIR, page
 from ui.inputs import image_input
@@ -19,7 +21,10 @@ from ui.live import live_video
 
 TOOL = "sketch"
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
-BUILTIN = "Built-in pairs (offline photos + a pencil filter)"
+BUILTIN = "Built-in pairs (offline photos + the slow pencil drawing)"
+ARCHITECTURE_LABELS = {"unet": "U-Net (skip connections)", "plain": "Plain autoencoder (the design)"}
+STYLE_LABELS = {"pencil": "Pencil drawing (slow, Lu et al. 2012)", "dodge-and-burn": "Dodge-and-burn (quick filter)",
+                "xdog": "XDoG ink lines (quick filter)"}
 UPLOAD = "Upload a zip of pairs"
 
 
@@ -42,9 +47,8 @@ def classical_sketches(photo: np.ndarray, working_side: int) -> tuple[np.ndarray
 
 @st.cache_data(max_entries=12, show_spinner=False)
 def slow_pencil(photo: np.ndarray, working_side: int) -> tuple[np.ndarray, float, str]:
-    """Lu, Xu and Jia's pencil drawing (core/pencil.py): seconds per picture, so it is cached."""
-    from core import pencil
-
+    """Lu, Xu and Jia's pencil drawing (core/sketch/pencil.py): the method the shipped models
+    learned. Up to seconds per picture, so it is cached."""
     drawing, times, note = pencil.draw(sketch.resize_to_side(photo, working_side))
     return drawing, times.total, note
 
@@ -88,7 +92,8 @@ def sketch_tab() -> None:
             st.warning("No model yet: the shipped ones are missing from weights/. Train one in the Train tab.")
             return
         choice = st.selectbox("Model", list(models), key="sketch_model",
-                              help="Shipped models learned the dodge-and-burn filter's style on offline photos.")
+                              help="The shipped models (U-Nets) learned the slow pencil drawing of Lu, Xu and Jia "
+                                   "(2012) on 53 offline photos; weights/README.md has their scores.")
         model_path = models[choice]
         size = 512 if "512" in choice else 256
         sides = [256, 512, 768, 1024, 1536, 2048]
@@ -115,40 +120,67 @@ def sketch_tab() -> None:
         height, width = drawn.shape
         how = (f"in overlapping {2 * answer['model_size']} px tiles" if answer["tiles"] else "in one pass")
         scaled = "downscaled" if max(photo.size) > working_side else "upscaled" if max(photo.size) < working_side else "kept"
-        st.image(drawn, caption=f"{choice}: {width}x{height}, photo {scaled} from {photo.width}x{photo.height}, "
-                                f"sketched {how} in {answer['seconds'] * 1000:.0f} ms", width="content")
+        slow_side = min(working_side, pencil.LARGEST_SIDE)
+        show_slow = st.toggle("Pencil drawing (classical, slow)", value=True, key="sketch_slow_pencil",
+                              help="Lu, Xu and Jia (NPAR 2012), the drawing the shipped models learned: pencil "
+                                   "strokes laid along the edges in eight directions, tone matched to a pencil "
+                                   "drawing's histogram, and a pencil texture fitted to that tone by a sparse linear "
+                                   f"solve. Seconds per picture at large sizes; it works at most {pencil.LARGEST_SIDE} px.")
+        network_column, slow_column = st.columns(2) if show_slow else (st.container(), None)
+        network_column.image(drawn, caption=f"{choice}: {width}x{height}, photo {scaled} from {photo.width}x"
+                                            f"{photo.height}, sketched {how} in {answer['seconds'] * 1000:.0f} ms",
+                             width="stretch" if show_slow else "content")
+        if slow_column is not None:
+            capped = (f" at {slow_side} px: the slow method's cap, as its time grows with the area"
+                      if slow_side < working_side else "")
+            with slow_column, st.spinner(f"Drawing with strokes and hatching{capped}…"):
+                drawing, seconds, note = slow_pencil(array, slow_side)
+            ratio = seconds / max(answer["seconds"], 1e-6)
+            slow_column.image(drawing, width="stretch",
+                              caption=f"Pencil drawing (Lu et al. 2012), the method the network learned: "
+                                      f"{drawing.shape[1]}x{drawing.shape[0]} in {seconds:.2f} s"
+                                      + (f" ({ratio:.0f}x the network's time)" if not capped and not note else "")
+                                      + (f"; {note}" if note else "") + (f"; drawn{capped}" if capped else ""))
         st.download_button("Download sketch (PNG)", data=images.to_png_bytes(drawn), file_name="sketch.png",
                            mime="image/png", key="sketch_download", on_click="ignore", type="primary")
-        st.markdown("**Beside classical filters** (same working size)")
-        pencil, dodge = classical_sketches(array, working_side)
+        st.markdown("**Beside quick classical filters** (same working size)")
+        opencv_drawing, dodge = classical_sketches(array, working_side)
         columns = st.columns(3)
         columns[0].image(photo, caption="Photo", width="stretch")
-        columns[1].image(pencil, caption="OpenCV pencilSketch", width="stretch")
-        columns[2].image(dodge, caption="Dodge-and-burn (what the shipped models learned)", width="stretch")
-        if st.toggle("Pencil drawing (classical, slow)", key="sketch_slow_pencil",
-                     help="Lu, Xu and Jia (NPAR 2012): pencil strokes laid along the edges in eight directions, "
-                          "tone matched to a pencil drawing's histogram, and a pencil texture fitted to that tone "
-                          "by a sparse linear solve. Seconds per picture."):
-            with st.spinner("Drawing with strokes and hatching (a few seconds)…"):
-                drawing, seconds, note = slow_pencil(array, min(working_side, 1024))
-            st.image(drawing, caption=f"Pencil drawing (Lu et al. 2012): {drawing.shape[1]}x{drawing.shape[0]} in "
-                                      f"{seconds:.2f} s" + (f"; {note}" if note else ""), width="content")
+        columns[1].image(opencv_drawing, caption="OpenCV pencilSketch", width="stretch")
+        columns[2].image(dodge, caption="Dodge-and-burn", width="stretch")
 
 
 def train_tab() -> None:
     job_id = jobs.current_job(TOOL)
     data_column, settings_column = st.columns([1, 1], gap="large")
-    problem, data, style = "", "", "dodge-and-burn"
+    problem, data, style = "", "", "pencil"
     with settings_column:
         size = st.radio("Model size", [256, 512], horizontal=True, key="sketch_train_size",
-                        help="On a 2-core CPU an epoch of 320 crops takes about 35 s at 256 px and four times "
-                             "that at 512 px. Starting from a shipped model (under More) needs far fewer epochs.")
+                        help="On a 2-core CPU an epoch of 320 crops takes about 15 s at 256 px with the U-Net and "
+                             "four times that at 512 px. Starting from a shipped model (under More) needs far "
+                             "fewer epochs.")
+        architecture = st.radio("Architecture", list(ARCHITECTURE_LABELS), format_func=ARCHITECTURE_LABELS.get,
+                                horizontal=True, key="sketch_architecture",
+                                help="U-Net: each decoder level also sees the encoder's features at its size, so "
+                                     "strokes land on the edges; the shipped models are U-Nets. Plain: the design's "
+                                     "autoencoder, everything through the bottleneck.")
+        perceptual_weight = st.slider("Perceptual loss weight (0 = MAE alone)", 0.0, 3.0, 0.0, step=0.25,
+                                      key="sketch_perceptual",
+                                      help="Adds the distance between VGG19 features (relu1_2, relu2_2, the same "
+                                           "offline weights as Style Transfer) of the drawing and the target to "
+                                           "the pixel MAE: sharper strokes for about twice the training time.")
         epochs = st.slider("Epochs (at most; early stopping may end sooner)", 1, 100, 30, key="sketch_epochs")
         patience = st.slider("Patience (epochs without improvement)", 1, 20, 5, key="sketch_patience")
         batch_size = st.select_slider("Batch size", [4, 8, 16, 32, 64], value=16, key="sketch_batch")
         learning_rate = st.select_slider("Learning rate (Adam)", LEARNING_RATES, value=1e-3, key="sketch_lr")
         with st.expander("More"):
             pair_count = st.select_slider("Crops to train on", [32, 64, 160, 320, 640], value=320, key="sketch_pairs")
+            width = st.select_slider("Filters at the first level", [8, 12, 16, 24, 32, 64], value=16,
+                                     key="sketch_width", help="Doubled at each level down. The design's plain "
+                                     "autoencoder has 64; wider is slower to train and to draw.")
+            depth = st.select_slider("Levels down", [2, 3, 4, 5], value=4, key="sketch_depth",
+                                     help="Each level halves the picture (the design: 3).")
             flip = st.checkbox("Random flips", value=True, key="sketch_flip")
             rotate = st.slider("Random rotation up to (degrees)", 0, 30, 10, key="sketch_rotate")
             starts = {"(random weights)": ""} | {name: str(path) for name, path in available_models().items()}
@@ -158,10 +190,12 @@ def train_tab() -> None:
     with data_column:
         source = st.radio("Pairs", [BUILTIN, UPLOAD], key="sketch_source")
         if source == BUILTIN:
-            style = st.selectbox("Pencil filter for the targets", sketch.STYLES, key="sketch_style")
-            st.caption("No real photo/sketch pairs can be downloaded here, so the targets are drawn by a classical "
-                       "filter from offline photos (scikit-image, matplotlib, OpenCV samples): a model trained on "
-                       "them learns that filter's style, not an artist's. Whole photos are held out for validation.")
+            style = st.selectbox("What draws the targets", sketch.STYLES, format_func=STYLE_LABELS.get,
+                                 key="sketch_style")
+            st.caption("No real photo/sketch pairs can be downloaded here, so the targets are drawn from 53 offline "
+                       "photos (scikit-image, scikit-learn, matplotlib, OpenCV samples, KDE's photographic "
+                       "wallpapers; portraits cut twice as often) by the slow pencil drawing, or a quick filter. "
+                       "Whole photos are held out for validation.")
         else:
             upload = st.file_uploader("Zip with photos/ and sketches/ (or A/ and B/), same file names",
                                       type=["zip"], key="sketch_zip")
@@ -187,7 +221,7 @@ def train_tab() -> None:
             config = sketch.SketchConfig(
                 size=size, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, patience=patience,
                 flip=flip, rotate=float(rotate), data=data, style=style, pairs=pair_count, init=starts[start_from],
-                seed=int(seed),
+                seed=int(seed), architecture=architecture, width=width, depth=depth, perceptual=perceptual_weight,
             )
         except ValueError as error:
             problem, config = str(error), None
@@ -201,8 +235,9 @@ def train_tab() -> None:
         if problem:
             st.warning(problem)
     if st.button("Start training", type="primary", key="sketch_start", disabled=bool(problem)):
-        title = f"{size} px, {'built-in ' + style if not data else 'uploaded pairs'}, up to {epochs} epochs"
-        job_id = jobs.start(TOOL, "core.sketch:job", dataclasses.asdict(config), inputs={}, title=title)
+        title = (f"{size} px {architecture}{f' + perceptual {perceptual_weight:g}' if perceptual_weight else ''}, "
+                 f"{'built-in ' + style if not data else 'uploaded pairs'}, up to {epochs} epochs")
+        job_id = jobs.start(TOOL, "core.sketch.training:job", dataclasses.asdict(config), inputs={}, title=title)
     if job_id:
         st.divider()
         snapshot = jobs.job_view(
@@ -224,8 +259,9 @@ def train_tab() -> None:
 
 
 page("Photo to Sketch", ":material/draw:",
-     "A convolutional autoencoder (Keras) turns photos into pencil sketches. Sketch with the shipped 256 or "
-     "512 px model, or train your own on pairs and watch it learn.")
+     "A small U-Net (Keras) learned a slow, classical pencil drawing (strokes along the edges, hatched tone) "
+     "and makes it in one fast pass. Sketch a photo with the shipped 256 or 512 px model beside the method it "
+     "learned, sketch your camera live, or train your own on pairs and watch it learn.")
 def live_tab() -> None:
     """The webcam sketched continuously by the chosen model in the sketch service's process
     (TensorFlow never enters the server), with the darkness and line sliders applied live."""

@@ -30,16 +30,17 @@ def test_the_gpu_device_check_runs_at_toy_sizes_on_the_cpu(tmp_path):
 SAVE_AND_PREDICT = """
 import sys, numpy as np
 sys.path.insert(0, {repo!r})
-from core import sketch
-keras = sketch._keras()
+from core.sketch.backend import import_keras
+keras = import_keras()
+from core.sketch import inference, model as sketch_model
 assert keras.backend.backend() == {backend!r}, keras.backend.backend()
 if {save!r}:
     keras.utils.set_random_seed(3)
-    model = sketch.build_model(256)
-    sketch.save_model(model, {path!r})
-model = sketch.load_model({path!r})
+    model = sketch_model.build_model(256)
+    sketch_model.save_model(model, {path!r})
+model = sketch_model.load_model({path!r})
 photos = np.random.default_rng(0).integers(0, 256, (2, 64, 96, 3), dtype=np.uint8)
-np.save({output!r}, sketch.predict(model, photos))
+np.save({output!r}, inference.predict(model, photos))
 print("tensorflow" in sys.modules, "torch" in sys.modules)
 """
 

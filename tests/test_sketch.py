@@ -1,4 +1,5 @@
-"""Photo to Sketch: filters, pairs, the zip checker, the Keras model, training, service, CLI.
+"""Photo to Sketch: filters, the slow pencil drawing, pairs, the zip checker, the Keras models
+(U-Net and plain), the perceptual loss, training, service, CLI.
 
 Models here are the real architecture on tiny pictures (32-64 px), a few seeded steps.
 TensorFlow loads in this process; conftest imports triton first, which keeps it from
@@ -20,6 +21,8 @@ import pytest
 from PIL import Image
 
 from core import sketch
+from core.sketch import inference, pencil, perceptual, photos, training
+from core.sketch import model as sketch_model
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -88,7 +91,8 @@ def test_darkness_and_line_weight_act_in_the_right_direction():
 
 
 @pytest.mark.parametrize("settings", [{"size": 300}, {"epochs": 0}, {"learning_rate": 0}, {"patience": 0},
-                                      {"validation_split": 0.9}, {"style": "charcoal"}, {"pairs": 1}])
+                                      {"validation_split": 0.9}, {"style": "charcoal"}, {"pairs": 1},
+                                      {"architecture": "gan"}, {"width": 2}, {"depth": 9}, {"perceptual": -1}])
 def test_config_refuses_bad_settings(settings):
     with pytest.raises(ValueError):
         sketch.SketchConfig(**settings)
@@ -96,14 +100,29 @@ def test_config_refuses_bad_settings(settings):
 
 # --- data ----------------------------------------------------------------------------------------
 
-def test_builtin_pairs_hold_out_whole_photos():
+def test_builtin_pairs_hold_out_whole_photos_and_draw_the_slow_pencil_targets():
     pairs = sketch.builtin_pairs(sketch.SketchConfig(pairs=40))
     assert pairs.train_photos.shape[1:] == (256, 256, 3) and pairs.train_sketches.shape[1:] == (256, 256)
     assert len(pairs.train_photos) + len(pairs.validation_photos) == 40
     assert pairs.validation_sources and not set(pairs.sources) & set(pairs.validation_sources)
-    assert len(pairs.sources) + len(pairs.validation_sources) >= 13  # scikit-image and matplotlib at least
-    redrawn = sketch.dodge_and_burn(pairs.validation_photos[0])
-    assert np.array_equal(redrawn, pairs.validation_sketches[0])  # the target is the filter, at training size
+    assert len(pairs.sources) + len(pairs.validation_sources) >= 30  # scikit-image, matplotlib, opencv-doc at least
+    portraits = {f"{source}:{name}" for source, name in photos.PORTRAITS}
+    assert portraits & set(pairs.sources) and portraits & set(pairs.validation_sources)  # a face is never trained on
+    redrawn = pencil.draw(pairs.validation_photos[0])[0]
+    assert np.array_equal(redrawn, pairs.validation_sketches[0])  # the target is the slow method, at training size
+    assert pairs.augmented  # flipped and rotated before drawing: the hatching keeps the method's direction
+
+
+def test_builtin_photos_put_portraits_first_and_leave_no_drawings_in():
+    found = photos.builtin_photos()
+    names = [photo.name for photo in found]
+    assert [photo.portrait for photo in found[:4]] == [True] * 4 and not any(photo.portrait for photo in found[4:])
+    assert len(set(names)) == len(names) and all(max(photo.pixels.shape[:2]) <= photos.LONGEST_SIDE for photo in found)
+    assert all(photo.pixels.dtype == np.uint8 and photo.pixels.shape[2] == 3 for photo in found)
+    assert not any(name.endswith(("Canopee", "Altai", "SafeLanding")) for name in names)  # drawn wallpapers
+    crops = sketch.pairs._crops([found[0].pixels, found[4].pixels], 30, 64, np.random.default_rng(0),
+                                weights=[2.0, 1.0])
+    assert crops.shape == (30, 64, 64, 3)
 
 
 def test_augmentation_moves_photo_and_sketch_together():
@@ -207,36 +226,88 @@ def test_importing_the_module_loads_no_tensorflow():
 # --- the model -----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("size", [256, 512])
-def test_model_shapes_and_explicit_layer_names(size):
-    model = sketch.build_model(size)
-    output = np.asarray(model(np.zeros((1, size, size, 3), np.float32), training=False))
+@pytest.mark.parametrize("architecture", ["unet", "plain"])
+def test_model_shapes_and_explicit_layer_names(size, architecture):
+    width, depth = (16, 4) if architecture == "unet" else (64, 3)  # the shipped U-Net; the design's autoencoder
+    model = sketch_model.build_model(size, architecture, width, depth)
+    output = np.asarray(model(sketch_model.model_input(np.zeros((1, size, size, 3), np.uint8)), training=False))
     assert output.shape == (1, size, size, 1) and 0.0 < output.min() and output.max() < 1.0
-    assert model.name == f"sketch_autoencoder_{size}" and sketch.model_size(model) == size
+    assert model.name == f"sketch_{architecture}_{size}" and sketch_model.model_size(model) == size
+    assert sketch_model.model_multiple(model) == 2 ** depth
     kinds = [type(layer).__name__ for layer in model.layers]
-    assert kinds.count("Conv2D") == 3 and kinds.count("Conv2DTranspose") == 3
-    assert kinds.count("BatchNormalization") == 5 and kinds.count("LeakyReLU") == 5
+    if architecture == "plain":
+        assert kinds.count("Conv2D") == 3 and kinds.count("Conv2DTranspose") == 3 and "Concatenate" not in kinds
+        assert kinds.count("BatchNormalization") == 5 and kinds.count("LeakyReLU") == 5
+    else:  # a skip from each encoder level, and the photo itself at the end
+        assert kinds.count("Conv2D") == depth + 1 and kinds.count("Conv2DTranspose") == depth
+        assert kinds.count("Concatenate") == depth
+        assert model.get_layer("context_pool").output.shape[1:3] == (1, 1)  # the whole picture, whatever its size
+        assert model.input_shape[-1] == 5  # RGB, the equalised luminance, the paper
+        skip = model.get_layer("skip1")  # the first level's features join the decoder at half size
+        assert skip.output.shape[-1] == 2 * width
     for layer in model.layers:  # Keras' default names (conv2d_3, ...) would clash after clear_session
-        assert layer.name.startswith(("photo", "scale_to_unit", "down", "up")), layer.name
+        assert layer.name.startswith(("photo", "scale_to_unit", "down", "up", "skip", "out", "context")), layer.name
     assert model.layers[-1].activation.__name__ == "sigmoid"
 
 
+def test_the_perceptual_loss_is_zero_for_identical_drawings_and_grows_with_distortion():
+    drawings = np.stack([pencil.draw(photo(seed, 128))[0] for seed in range(2)])[..., None].astype(np.float32) / 255
+    loss = perceptual.PerceptualLoss(weight=1.0, window=64)
+    distance = lambda other: float(np.mean(np.asarray(loss.feature_distance(drawings, other))))  # noqa: E731
+    assert distance(drawings) == 0.0
+    noise = np.random.default_rng(0).normal(size=drawings.shape).astype(np.float32)
+    distances = [distance(np.clip(drawings + amount * noise, 0, 1)) for amount in (0.02, 0.1, 0.3)]
+    assert 0 < distances[0] < distances[1] < distances[2], distances
+    blurred = np.stack([cv2_blur(drawing[..., 0])[..., None] for drawing in drawings])
+    assert distance(blurred) > 0.2 * distances[1]  # blur is what MAE forgives and features do not
+    assert float(np.mean(np.asarray(loss(drawings, drawings)))) == 0.0
+
+
+def test_the_input_channels_are_the_photo_its_brightness_rank_and_the_methods_paper():
+    dark, bright = photo(1) // 4, np.clip(photo(1).astype(int) * 2, 0, 255).astype(np.uint8)
+    inputs = sketch_model.model_input(np.stack([dark, bright]))
+    assert inputs.shape == (2, 64, 64, 5) and inputs.dtype == np.float32
+    assert np.allclose(inputs[1, ..., 4], pencil.pencil_texture(64, 64, seed=0) * 255)  # the sheet the method shades
+    assert np.array_equal(inputs[..., :3], np.stack([dark, bright]).astype(np.float32))
+    assert inputs[..., 3].max() == 255.0  # the brightest pixel of each photo, whatever its level
+    order = np.argsort(inputs[0, ..., 3].ravel(), kind="stable")  # a rank: same order as the luminance
+    assert np.all(np.diff(np.asarray(Image.fromarray(dark).convert("L"), int).ravel()[order]) >= -1)
+    assert sketch_model.model_input(dark[None], channels=3).shape == (1, 64, 64, 3)  # older models
+    assert np.array_equal(sketch_model.model_input(dark[None], channels=4), inputs[:1, ..., :4])
+
+
+def test_the_vgg19_reader_needs_no_torch_and_gives_the_convolutions():
+    kernels = perceptual.vgg19_kernels("block2_conv2")
+    assert list(kernels) == ["block1_conv1", "block1_conv2", "block2_conv1", "block2_conv2"]
+    assert kernels["block1_conv1"][0].shape == (3, 3, 3, 64) and kernels["block2_conv2"][0].shape == (3, 3, 128, 128)
+    assert all(np.isfinite(kernel).all() and kernel.std() > 0 for kernel, _ in kernels.values())
+    with pytest.raises(ValueError, match="no layer"):
+        perceptual.vgg19_kernels("block9_conv1")
+
+
+def cv2_blur(picture: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return cv2.GaussianBlur(picture, (0, 0), 2.0)
+
+
 def test_any_photo_size_is_sketched_whole_or_in_tiles():
-    model = sketch.build_model(256)
+    model = sketch_model.build_model(256)
     picture = photo(3, 100)[:, :70]
-    whole = sketch.sketch_photo(model, picture, working_side=100)
+    whole = inference.sketch_photo(model, picture, working_side=100)
     assert whole.shape == (100, 70) and whole.dtype == np.uint8
-    tiled = sketch.sketch_photo(model, picture, working_side=100, tile=48)
+    tiled = inference.sketch_photo(model, picture, working_side=100, tile=48)
     assert tiled.shape == (100, 70)
     assert np.abs(tiled.astype(int) - whole).mean() < 12  # same network; only the tile borders differ
 
 
 @pytest.mark.parametrize("suffix", [".keras", ".weights.h5"])
 def test_save_and_load_round_trip_gives_identical_outputs(tmp_path, suffix):
-    model = sketch.build_model(256)
+    model = sketch_model.build_model(256)
     model.set_weights([weight + np.float32(0.01) for weight in model.get_weights()])  # not the initial weights
-    path = sketch.save_model(model, tmp_path / f"model{suffix}")
-    loaded = sketch.load_model(path)
-    batch = np.stack([photo(4), photo(5)]).astype(np.float32)
+    path = sketch_model.save_model(model, tmp_path / f"model{suffix}")
+    loaded = sketch_model.load_model(path)
+    batch = sketch_model.model_input(np.stack([photo(4), photo(5)]))
     assert np.array_equal(np.asarray(model(batch, training=False)), np.asarray(loaded(batch, training=False)))
     assert not list(tmp_path.glob(".partial-*"))
 
@@ -246,14 +317,14 @@ def test_loading_refuses_corrupt_and_foreign_files(tmp_path):
 
     (tmp_path / "junk.keras").write_text("junk")
     with pytest.raises(ValueError, match="not a model this app can load"):
-        sketch.load_model(tmp_path / "junk.keras")
+        sketch_model.load_model(tmp_path / "junk.keras")
     with pytest.raises(ValueError, match=r"\.keras or \.weights\.h5"):
-        sketch.load_model(__file__)
+        sketch_model.load_model(__file__)
     inputs = keras.Input((None, None, 3), name="foreign_input")
     foreign = keras.Model(inputs, keras.layers.Conv2D(3, 1, name="foreign_conv")(inputs), name="foreign")
     foreign.save(tmp_path / "foreign.keras")
     with pytest.raises(ValueError, match="not a photo-to-sketch one"):
-        sketch.load_model(tmp_path / "foreign.keras")
+        sketch_model.load_model(tmp_path / "foreign.keras")
 
 
 # --- training ------------------------------------------------------------------------------------
@@ -262,21 +333,24 @@ def untrained_validation_mae(config: sketch.SketchConfig, pairs: sketch.Pairs) -
     import keras
 
     keras.utils.set_random_seed(config.seed)  # as train() does, so this is the model it starts from
-    model = sketch.build_model(config.size)
-    return float(np.mean(np.abs(sketch.predict(model, pairs.validation_photos) - pairs.validation_sketches / 255.0)))
+    model = sketch_model.build_model(config.size, config.architecture, config.width, config.depth)
+    return float(np.mean(np.abs(inference.predict(model, pairs.validation_photos) - pairs.validation_sketches / 255.0)))
 
 
-def test_one_epoch_on_eight_tiny_pairs_emits_events_and_lowers_the_loss(tmp_path):
-    pairs = tiny_pairs(count=8)
-    config = sketch.SketchConfig(epochs=1, batch_size=2, learning_rate=3e-3, rotate=0.0, seed=1)
+@pytest.mark.parametrize("architecture, perceptual_weight", [("unet", 0.0), ("plain", 0.0), ("unet", 1.0)])
+def test_one_epoch_on_sixteen_tiny_pairs_emits_events_and_lowers_the_loss(tmp_path, architecture, perceptual_weight):
+    pairs = tiny_pairs(count=16)
+    config = sketch.SketchConfig(epochs=1, batch_size=2, learning_rate=1e-2, rotate=0.0, seed=1,
+                                 architecture=architecture, depth=3, perceptual=perceptual_weight)
     before = untrained_validation_mae(config, pairs)
-    events = list(sketch.train(config, tmp_path / "model.keras", pairs))
+    events = list(training.train(config, tmp_path / "model.keras", pairs))
     epoch_events = [event for event in events if "train_mae" in event.metrics]
     assert len(epoch_events) == 1 and epoch_events[0].preview.shape == (3 * 160, 3 * 160, 3)
     final = events[-1]
-    assert final.metrics["best_val_mae"] < before, (final.metrics, before)
+    assert final.metrics["best_val_mae"] < 0.9 * before, (final.metrics, before)
     assert {"best_val_ssim", "best_val_psnr", "mean_sketch_mae", "white_page_mae", "best_epoch"} <= set(final.metrics)
     assert final.result is not None and (tmp_path / "model.keras").exists()
+    assert sketch_model.load_model(tmp_path / "model.keras").name == f"sketch_{architecture}_256"
 
 
 def test_early_stopping_keeps_the_best_epoch(tmp_path):
@@ -284,29 +358,29 @@ def test_early_stopping_keeps_the_best_epoch(tmp_path):
     # the worse validation gets, so early stopping must fire and the best epoch must be kept.
     pairs = tiny_pairs(count=16, invert_validation=True)
     config = sketch.SketchConfig(epochs=12, batch_size=4, learning_rate=3e-3, patience=2, rotate=0.0, seed=2)
-    events = list(sketch.train(config, tmp_path / "model.keras", pairs))
+    events = list(training.train(config, tmp_path / "model.keras", pairs))
     per_epoch = [event.metrics["val_mae"] for event in events if "train_mae" in event.metrics]
     final = events[-1]
     assert len(per_epoch) < config.epochs, "early stopping should have ended training"
     best_epoch = int(np.argmin(per_epoch)) + 1
     assert final.metrics["best_epoch"] == best_epoch and len(per_epoch) == best_epoch + config.patience
     assert math.isclose(final.metrics["best_val_mae"], min(per_epoch), abs_tol=2e-3)  # the kept weights are the best
-    saved = sketch.load_model(tmp_path / "model.keras")
-    kept = float(np.mean(np.abs(sketch.predict(saved, pairs.validation_photos) - pairs.validation_sketches / 255.0)))
+    saved = sketch_model.load_model(tmp_path / "model.keras")
+    kept = float(np.mean(np.abs(inference.predict(saved, pairs.validation_photos) - pairs.validation_sketches / 255.0)))
     assert math.isclose(kept, min(per_epoch), abs_tol=2e-3)
     assert "Stopped early" in final.message
 
 
 def test_stopping_mid_training_returns_quickly_and_keeps_the_best_weights(tmp_path):
     config = sketch.SketchConfig(epochs=50, batch_size=2, rotate=0.0)
-    events = sketch.train(config, tmp_path / "model.keras", tiny_pairs(count=8))
+    events = training.train(config, tmp_path / "model.keras", tiny_pairs(count=8))
     for event in events:
         if "train_mae" in event.metrics:
             break
     started = time.monotonic()
     events.close()
     assert time.monotonic() - started < 10
-    assert sketch.load_model(tmp_path / "model.keras") is not None
+    assert sketch_model.load_model(tmp_path / "model.keras") is not None
 
 
 def test_a_diverging_loss_stops_with_a_clear_message(tmp_path):
@@ -314,7 +388,7 @@ def test_a_diverging_loss_stops_with_a_clear_message(tmp_path):
     pairs.train_photos = pairs.train_photos.astype(np.float32)
     pairs.train_photos[3, 5, 5, 0] = np.nan  # a NaN reaches the loss in the first epoch
     with pytest.raises(ValueError, match="lower learning rate"):
-        list(sketch.train(sketch.SketchConfig(epochs=3, batch_size=8, rotate=0.0), tmp_path / "m.keras", pairs))
+        list(training.train(sketch.SketchConfig(epochs=3, batch_size=8, rotate=0.0), tmp_path / "m.keras", pairs))
 
 
 def test_a_training_job_through_the_job_runner(tmp_path):
@@ -340,7 +414,7 @@ def test_a_training_job_through_the_job_runner(tmp_path):
 
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
-    return sketch.save_model(sketch.build_model(256), tmp_path_factory.mktemp("model") / "tiny.keras")
+    return sketch_model.save_model(sketch_model.build_model(256), tmp_path_factory.mktemp("model") / "tiny.keras")
 
 
 def test_the_sketch_service_answers_survives_errors_and_restarts(saved_model):
@@ -379,13 +453,26 @@ def test_cli_sketch_and_train(tmp_path, saved_model):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["final"]["best_val_mae"] > 0 and len(metrics["epochs"]) == 2  # the epoch, then the final scores
     assert (tmp_path / "trained.weights.h5").exists()
-    result = run_cli("sketch-eval", "--model", str(saved_model), "--pairs", "8", "--json")
+    result = run_cli("sketch-eval", "--model", str(saved_model), "--pairs", "8", "--json", "--speed-sides", "")
     assert result.returncode == 0, result.stderr
     scores = json.loads(result.stdout)
     assert scores["validation_pairs"] == 2 and 0 < scores["mae"] < 1 and scores["white_page_mae"] > 0
+    assert 0 < scores["mean_sketch_ssim"] < 1 and scores["white_page_psnr"] > 0
+    result = run_cli("sketch-eval", "--model", str(saved_model), "--pairs", "8", "--speed-sides", "128")
+    assert result.returncode == 0, result.stderr
+    assert "blank page" in result.stdout and "at 128x128 px (median of 2 pictures): model" in result.stdout and "x faster" in result.stdout
+
+
+def test_cli_pencil_draws_and_says_when_it_caps_the_size_first(tmp_path):
+    (tmp_path / "wide.png").write_bytes(png(np.repeat(photo(9, 100), 20, axis=1)[:, :2000]))
+    result = run_cli("pencil", str(tmp_path / "wide.png"), "--output", str(tmp_path / "drawn.png"))
+    assert result.returncode == 0, result.stderr
+    assert "over the slow method's 1600 px cap" in result.stderr.splitlines()[0]  # before it starts
+    assert Image.open(tmp_path / "drawn.png").size == (1600, 80) and "texture" in result.stderr
 
 
 @pytest.mark.parametrize("arguments, message", [
+    (["pencil", "missing.png", "--output", "x.png"], "No image file"),
     (["sketch", "missing.png", "--output", "x.png", "--model", "256"], "No image file"),
     (["sketch", __file__, "--output", "x.png", "--model", "256"], "not an image"),
     (["sketch-train", "--data", "missing.zip", "--epochs", "1", "--output-weights", "x.keras"], "No zip of pairs"),
@@ -398,8 +485,6 @@ def test_cli_bad_input_exits_2_with_the_reason(arguments, message, tmp_path):
 
 
 def test_the_slow_pencil_drawing_lays_strokes_along_edges_and_matches_its_tone():
-    from core import pencil
-
     picture = np.zeros((120, 120), np.float32)
     picture[:, 60:] = 1.0  # one vertical edge
     strokes = pencil.stroke_map(picture, length=15)

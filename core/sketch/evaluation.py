@@ -1,0 +1,77 @@
+"""How close a model's drawings come to the drawings it learned, and how much faster it makes them.
+
+Scores are on held-out pairs (whole photos the model never saw): MAE, SSIM and PSNR against the
+target, beside two guesses that need no model, the mean training sketch and a blank page (under
+MAE, mostly-white drawings make the blank page a strong one; SSIM does not forgive it).
+Imports Keras (through ``core.sketch.inference``).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+import numpy as np
+
+from core.sketch import filters
+from core.sketch.inference import _forward, predict
+from core.sketch.pairs import Pairs
+
+
+def evaluate(predicted: np.ndarray, target: np.ndarray) -> dict[str, float]:
+    """MAE, SSIM and PSNR of sketches in [0, 1] (NxHxW), averaged over pictures."""
+    from skimage import metrics
+
+    predicted, target = np.asarray(predicted, np.float64), np.asarray(target, np.float64)
+    return {
+        "mae": float(np.mean(np.abs(predicted - target))),
+        "ssim": float(np.mean([metrics.structural_similarity(p, t, data_range=1.0)
+                               for p, t in zip(predicted, target)])),
+        "psnr": float(np.mean([metrics.peak_signal_noise_ratio(t, p, data_range=1.0)
+                               for p, t in zip(predicted, target)])),
+    }
+
+
+def held_out_scores(model, pairs: Pairs) -> dict[str, float]:
+    """The model on the validation pairs, beside the mean training sketch and a blank page."""
+    target = pairs.validation_sketches / 255.0
+    scores = evaluate(predict(model, pairs.validation_photos), target)
+    scores["mean_sketch_mae"] = float(np.mean(np.abs(target - pairs.train_sketches.mean(axis=0) / 255.0)))
+    scores["white_page_mae"] = float(np.mean(1.0 - target))
+    blank = evaluate(np.ones_like(target), target)
+    mean_sketch = evaluate(np.broadcast_to(pairs.train_sketches.mean(axis=0) / 255.0, target.shape), target)
+    scores["white_page_ssim"], scores["white_page_psnr"] = blank["ssim"], blank["psnr"]
+    scores["mean_sketch_ssim"], scores["mean_sketch_psnr"] = mean_sketch["ssim"], mean_sketch["psnr"]
+    return scores
+
+
+# --- training ------------------------------------------------------------------------------------
+
+
+def speed(model, photos, side: int, style: str = "pencil", repeats: int = 3) -> dict[str, float]:
+    """Seconds to draw each of ``photos`` (one HxWx3 array or several) resized to ``side`` px
+    (longer side): the model's forward pass and the method it learned (``style``) on the same
+    pictures, the median over pictures of each one's median time; and their ratio."""
+    photos = [photos] if np.asarray(photos[0]).ndim == 2 else list(photos)
+    forward = _forward(model)
+    model_times, method_times = [], []
+    for photo in photos:
+        picture = filters.resize_to_side(photo, side)
+        picture = picture[:picture.shape[0] // 16 * 16, :picture.shape[1] // 16 * 16]  # no padding in the model's time
+        model_times.append(median_seconds(lambda: forward(picture[None]), repeats))
+        method_times.append(median_seconds(lambda: filters.pencil_filter(picture, style), repeats))
+    model_seconds, method_seconds = statistics.median(model_times), statistics.median(method_times)
+    return {"model_seconds": model_seconds, "method_seconds": method_seconds,
+            "speedup": method_seconds / model_seconds, "side": side, "pictures": len(photos)}
+
+
+def median_seconds(function, repeats: int) -> float:
+    """Median wall time of ``repeats`` calls, after two warm-up calls (the first ones compile and allocate)."""
+    function()
+    function()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
