@@ -45,9 +45,6 @@ def held_out_scores(model, pairs: Pairs) -> dict[str, float]:
     return scores
 
 
-# --- training ------------------------------------------------------------------------------------
-
-
 def speed(model, photos, side: int, style: str = "pencil", repeats: int = 3) -> dict[str, float]:
     """Seconds to draw each of ``photos`` (one HxWx3 array or several) resized to ``side`` px
     (longer side): the model's forward pass and the method it learned (``style``) on the same

@@ -94,5 +94,3 @@ def _tile_starts(length: int, tile: int, step: int) -> list[int]:
         return [0]
     starts = list(range(0, length - tile, step))
     return starts + [length - tile]
-
-

@@ -161,11 +161,6 @@ def augmentation_preview(pairs: Pairs, config: SketchConfig, count: int = 4, thu
     return np.concatenate(rows, axis=0)
 
 
-# --- the model -----------------------------------------------------------------------------------
-
-KERAS_BACKENDS = ("tensorflow", "torch")
-
-
 def pair_strip(photos: np.ndarray, targets: np.ndarray, predictions: np.ndarray, thumbnail: int = 160) -> np.ndarray:
     """Rows of photo | target | prediction, each shrunk to ``thumbnail`` pixels."""
     rows = []

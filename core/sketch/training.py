@@ -187,5 +187,3 @@ def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     """Job target: train, keeping the best model at ``run_dir/model.keras``."""
     settings = configs.from_dict(SketchConfig, config)
     yield from train(settings, run_dir / "model.keras")
-
-
