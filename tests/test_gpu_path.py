@@ -15,8 +15,11 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_the_gpu_device_check_runs_at_toy_sizes_on_the_cpu(tmp_path):
+    # Without the KERAS_BACKEND that a sketch test run earlier in this process may have set (Keras
+    # reads it from the environment, and children inherit it): the GPU path picks its own.
+    environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
     completed = subprocess.run([sys.executable, "bench/gpu.py", str(tmp_path), "--quick"], cwd=REPO,
-                               capture_output=True, text=True, timeout=300)
+                               capture_output=True, text=True, timeout=300, env=environment)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())
     statuses = {(row["check"], row["status"]) for row in results["rows"]}

@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from core.sketch import filters
-from core.sketch.inference import _forward, predict
+from core.sketch.inference import compiled_forward, predict
 from core.sketch.pairs import Pairs
 
 
@@ -33,24 +33,21 @@ def evaluate(predicted: np.ndarray, target: np.ndarray) -> dict[str, float]:
 
 
 def held_out_scores(model, pairs: Pairs) -> dict[str, float]:
-    """The model on the validation pairs, beside the mean training sketch and a blank page."""
+    """The model on the validation pairs (``mae``, ``ssim``, ``psnr``), beside a blank page
+    (``white_page_*``) and the mean training sketch (``mean_sketch_*``)."""
     target = pairs.validation_sketches / 255.0
     scores = evaluate(predict(model, pairs.validation_photos), target)
-    scores["mean_sketch_mae"] = float(np.mean(np.abs(target - pairs.train_sketches.mean(axis=0) / 255.0)))
-    scores["white_page_mae"] = float(np.mean(1.0 - target))
-    blank = evaluate(np.ones_like(target), target)
-    mean_sketch = evaluate(np.broadcast_to(pairs.train_sketches.mean(axis=0) / 255.0, target.shape), target)
-    scores["white_page_ssim"], scores["white_page_psnr"] = blank["ssim"], blank["psnr"]
-    scores["mean_sketch_ssim"], scores["mean_sketch_psnr"] = mean_sketch["ssim"], mean_sketch["psnr"]
+    mean_sketch = np.broadcast_to(pairs.train_sketches.mean(axis=0) / 255.0, target.shape)
+    for prefix, guess in (("white_page_", np.ones_like(target)), ("mean_sketch_", mean_sketch)):
+        scores |= {prefix + name: value for name, value in evaluate(guess, target).items()}
     return scores
 
 
 def speed(model, photos, side: int, style: str = "pencil", repeats: int = 3) -> dict[str, float]:
-    """Seconds to draw each of ``photos`` (one HxWx3 array or several) resized to ``side`` px
-    (longer side): the model's forward pass and the method it learned (``style``) on the same
-    pictures, the median over pictures of each one's median time; and their ratio."""
-    photos = [photos] if np.asarray(photos[0]).ndim == 2 else list(photos)
-    forward = _forward(model)
+    """Seconds to draw each of ``photos`` (HxWx3 arrays) resized to ``side`` px (longer side):
+    the model's forward pass and the method it learned (``style``) on the same pictures, the
+    median over pictures of each one's median time; and their ratio."""
+    forward = compiled_forward(model)
     model_times, method_times = [], []
     for photo in photos:
         picture = filters.resize_to_side(photo, side)

@@ -14,7 +14,7 @@ from core.sketch.model import input_channels, keras, model_input, model_multiple
 
 def predict(model, photos: np.ndarray, batch_size: int = 8) -> np.ndarray:
     """NxHxWx3 uint8 (sides multiples of ``model_multiple``) to NxHxW float32 sketches in [0, 1]."""
-    outputs = [np.asarray(_forward(model)(photos[start:start + batch_size]))[..., 0]
+    outputs = [np.asarray(compiled_forward(model)(photos[start:start + batch_size]))[..., 0]
                for start in range(0, len(photos), batch_size)]
     return np.concatenate(outputs).astype(np.float32)
 
@@ -22,7 +22,7 @@ def predict(model, photos: np.ndarray, batch_size: int = 8) -> np.ndarray:
 _FORWARD_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _forward(model):
+def compiled_forward(model):
     """An inference call: NxHxWx3 photos in (the input channels made here, ``model_input``),
     numpy out. ``model.predict`` costs ~80 ms of overhead per call here, more than the whole
     network at 256 px: on TensorFlow the call is a compiled ``tf.function``; on torch a plain

@@ -61,7 +61,7 @@ def builtin_pairs(config: SketchConfig) -> Pairs:
     # afterwards: the pencil texture's hatching always runs at 45 degrees, and a flipped drawing
     # would teach hatching the method never draws. So built-in pairs come augmented already.
     if config.flip or config.rotate:
-        train_photos = augment(train_photos, train_photos[..., 0], rng, config.flip, config.rotate)[0]
+        train_photos = augment(train_photos, None, rng, config.flip, config.rotate)[0]
     return Pairs(train_photos, draw_targets(train_photos, config.style), validation_photos,
                  draw_targets(validation_photos, config.style),
                  [photo.name for photo in training], [photo.name for photo in validation], augmented=True)
@@ -129,21 +129,23 @@ def load_pairs(config: SketchConfig) -> Pairs:
     return zip_pairs(path.read_bytes(), config)[0]
 
 
-def augment(photos: np.ndarray, sketches: np.ndarray, rng: np.random.Generator, flip: bool = True,
-            rotate: float = 10.0) -> tuple[np.ndarray, np.ndarray]:
-    """The same random flip and rotation for each photo and its sketch. Rotations reflect the
-    border, so no black corners appear that the sketch would have to learn."""
-    photos_out, sketches_out = photos.copy(), sketches.copy()
+def augment(photos: np.ndarray, sketches: np.ndarray | None, rng: np.random.Generator, flip: bool = True,
+            rotate: float = 10.0) -> tuple[np.ndarray, np.ndarray | None]:
+    """The same random flip and rotation for each photo and its sketch (photos alone when
+    ``sketches`` is None). Rotations reflect the border, so no black corners appear that the
+    sketch would have to learn."""
+    pictures = [photos.copy()] + ([sketches.copy()] if sketches is not None else [])
     size = photos.shape[1]
     for index in range(len(photos)):
         if flip and rng.random() < 0.5:
-            photos_out[index], sketches_out[index] = photos_out[index][:, ::-1], sketches_out[index][:, ::-1]
+            for batch in pictures:
+                batch[index] = batch[index][:, ::-1]
         if rotate > 0:
             matrix = cv2.getRotationMatrix2D((size / 2, size / 2), rng.uniform(-rotate, rotate), 1.0)
-            warp = lambda picture: cv2.warpAffine(picture, matrix, (size, size), flags=cv2.INTER_LINEAR,  # noqa: E731
-                                                  borderMode=cv2.BORDER_REFLECT_101)
-            photos_out[index], sketches_out[index] = warp(photos_out[index]), warp(sketches_out[index])
-    return photos_out, sketches_out
+            for batch in pictures:
+                batch[index] = cv2.warpAffine(batch[index], matrix, (size, size), flags=cv2.INTER_LINEAR,
+                                              borderMode=cv2.BORDER_REFLECT_101)
+    return pictures[0], pictures[1] if sketches is not None else None
 
 
 def augmentation_preview(pairs: Pairs, config: SketchConfig, count: int = 4, thumbnail: int = 128) -> np.ndarray:

@@ -20,10 +20,9 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from core import images
+from core import assets, images
 
 OPENCV_DATA = Path(images.STARRY_NIGHT).parent
-KDE_WALLPAPERS = Path("/usr/share/wallpapers")
 LONGEST_SIDE = 1280  # photos are shrunk to this on loading; crops are 40-100% of the short side, drawn at 256-512
 
 PORTRAITS = (("skimage", "astronaut"), ("matplotlib", "grace_hopper.jpg"), ("opencv-doc", "messi5.jpg"),
@@ -35,9 +34,6 @@ OPENCV_DOC = ("baboon.jpg", "building.jpg", "butterfly.jpg", "fruits.jpg", "home
               "squirrel_cls.jpg", "aero1.jpg", "aero3.jpg", "leuvenA.jpg", "stuff.jpg", "HappyFish.jpg",
               "basketball1.png", "board.jpg", "ela_original.jpg", "graf1.png", "pca_test1.jpg", "box_in_scene.png",
               "rubberwhale1.png", "aloeL.jpg", "chicky_512.png", "smarties.png")
-# Checked one by one: these KDE wallpapers are photographs (the others are drawn or rendered).
-KDE_PHOTOGRAPHS = ("BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow", "FallenLeaf", "Grey",
-                   "Kite", "OneStandsOut", "Path", "summer_1am")
 
 
 @dataclasses.dataclass
@@ -53,12 +49,13 @@ def builtin_photos() -> list[Photo]:
     found += [photo for name in SKIMAGE if (photo := _load("skimage", name)) is not None]
     found += [photo for name in SKLEARN if (photo := _load("sklearn", name)) is not None]
     found += [photo for name in OPENCV_DOC if (photo := _load("opencv-doc", name)) is not None]
-    found += [photo for name in KDE_PHOTOGRAPHS if (photo := _load("kde-wallpaper", name)) is not None]
+    found += [photo for name, sizes in assets.photographic_wallpaper_files().items()
+              if (photo := _load("kde-wallpaper", name, sizes=sizes)) is not None]
     return found
 
 
-def _load(source: str, name: str, portrait: bool = False) -> Photo | None:
-    picture = _read(source, name)
+def _load(source: str, name: str, portrait: bool = False, sizes: list[Path] = ()) -> Photo | None:
+    picture = _read(source, name, sizes)
     if picture is None:
         return None
     picture = images.to_rgb(picture)
@@ -66,7 +63,8 @@ def _load(source: str, name: str, portrait: bool = False) -> Photo | None:
     return Photo(f"{source}:{name}", np.asarray(picture), portrait)
 
 
-def _read(source: str, name: str) -> Image.Image | None:
+def _read(source: str, name: str, sizes: list[Path]) -> Image.Image | None:
+    """The picture ``name`` of ``source``; a KDE wallpaper comes in ``sizes`` (its files, WxH named)."""
     if source == "skimage":
         import skimage.data
 
@@ -87,12 +85,8 @@ def _read(source: str, name: str) -> Image.Image | None:
         path = OPENCV_DATA / name
         return Image.open(path) if path.is_file() else None
     if source == "kde-wallpaper":
-        folder = KDE_WALLPAPERS / name / "contents" / "images"
-        if not folder.is_dir():
-            return None
         # The smallest size at least LONGEST_SIDE wide: decoding a 5K PNG for a 1280 px photo is waste.
-        sizes = sorted((int(path.stem.split("x")[0]), path) for path in folder.iterdir()
-                       if path.stem.split("x")[0].isdigit())
-        large_enough = [path for width, path in sizes if width >= LONGEST_SIDE]
-        return Image.open(large_enough[0] if large_enough else sizes[-1][1]) if sizes else None
+        widths = sorted((int(path.stem.split("x")[0]), path) for path in sizes if path.stem.split("x")[0].isdigit())
+        large_enough = [path for width, path in widths if width >= LONGEST_SIDE]
+        return Image.open(large_enough[0] if large_enough else widths[-1][1]) if widths else None
     raise ValueError(f"Unknown photo source {source!r}.")

