@@ -63,11 +63,13 @@ with controls:
     edge_weight = st.slider("Edge weight", 0.0, 3.0, defaults.edge_weight, step=0.1, key="ascii_edge",
                             help="How much the direction of strokes counts against tone. 0 = tone only.")
     contrast = st.slider("Contrast", 0.2, 3.0, defaults.contrast, step=0.1, key="ascii_contrast",
-                         help=">1 pushes tones away from mid-grey: text has little tonal range to spend.")
-    gamma = st.slider("Gamma", 0.2, 3.0, 1.0, step=0.1, key="ascii_gamma", help=">1 darkens mid-tones.")
+                         help=">1 pushes tones away from the picture's middle tone (its median grey): text has "
+                              "little tonal range to spend.")
+    gamma = st.slider("Gamma", 0.2, 3.0, 1.0, step=0.1, key="ascii_gamma",
+                      help=">1 darkens mid-tones; on a screen it dims them, so a night sky's dim ground turns blank.")
     local_contrast = st.slider("Local contrast", 0.0, 8.0, defaults.local_contrast, step=0.5, key="ascii_local",
                                help="How far contrast may be raised within each region of a photo (CLAHE clip "
-                                    "limit). Glyphs can grey a cell by a quarter at most, so spending that range "
+                                    "limit). Glyphs can grey a cell by about a third at most, so spending that range "
                                     "on local detail keeps faces and edges readable. 0 = off.")
     auto_levels = st.toggle("Auto levels", value=defaults.auto_levels, key="ascii_levels",
                             help="Stretch the picture's 2nd-98th percentiles to white and black first.")
@@ -81,9 +83,10 @@ with controls:
                       format_func={"mono": "Mono", "colour": "Colour"}.get)
     polarity = st.radio("Polarity", ascii_art.POLARITIES, horizontal=True, key="ascii_polarity",
                         format_func=POLARITY_LABELS.get,
-                        help="Dark ink on light paper, or light glyphs on a dark ground as in a terminal. Auto "
-                             "draws a mostly dark picture (a night sky, a stage) light on dark, so the glyphs go "
-                             "to its bright subject instead of its background.")
+                        help="Dark ink on light paper, or light glyphs on a dark ground as in a terminal. Text can "
+                             "only shade the top third of the grey scale on paper, the bottom third on a screen: "
+                             "auto picks the one whose brightness matches the picture better, so a mostly dark "
+                             "picture (a night sky, a black notebook) is drawn light on dark.")
     baseline = st.toggle("Brightness-ramp baseline", key="ascii_baseline",
                          help="Compare with the classic method: each cell takes the glyph whose ink matches its darkness.")
     with st.expander("Font and glyphs"):
@@ -108,8 +111,12 @@ with live_tab:  # first, so that a picture the page cannot convert leaves the ca
     except ValueError as error:
         st.error(str(error))
     else:
+        # The polarity of the last frame, so that auto keeps it through near ties (no black/white flicker).
+        last = st.session_state.setdefault("ascii_live_last", {})
+
         def sketch_frame(frame: np.ndarray, config=live_config, font=live_font) -> tuple[np.ndarray, str]:
-            result = ascii_art.convert(frame, config, font)
+            result = ascii_art.convert(frame, config, font, previous_polarity=last.get("polarity"))
+            last["polarity"] = result.polarity
             return ascii_art.render(result, LIVE_PREVIEW_SIZE), result.text
 
         live_video("ascii_live", sketch_frame, show_text=True)

@@ -1,5 +1,6 @@
 """ASCII Art core: features, matching, charsets, fonts, exports and bad input."""
 
+import dataclasses
 import io
 import json
 import subprocess
@@ -202,7 +203,7 @@ def test_auto_polarity_draws_a_dark_picture_light_on_dark_and_a_bright_one_dark_
     for y, x in rng.integers(20, 280, (12, 2)):
         night[y - 4:y + 5, x - 4:x + 5] = 255  # ...with small bright stars
     dark = ascii_art.convert(night, ascii_art.AsciiConfig(columns=60), FONT)
-    assert dark.polarity == "screen" and "darker" in dark.polarity_reason
+    assert dark.polarity == "screen" and "brightness match" in dark.polarity_reason
     # Drawn light on dark, the sky is mostly blank and the stars are where the ink goes.
     assert (dark.indices == dark.characters.index(" ")).mean() > 0.8
     paper = ascii_art.convert(night, ascii_art.AsciiConfig(columns=60, polarity="paper"), FONT)
@@ -211,6 +212,53 @@ def test_auto_polarity_draws_a_dark_picture_light_on_dark_and_a_bright_one_dark_
     for bright in (255 - night, np.asarray(images.load_sample("Coffee"))):
         assert ascii_art.convert(bright, ascii_art.AsciiConfig(columns=60), FONT).polarity == "paper"
     assert ascii_art.convert(night, ascii_art.AsciiConfig(columns=60, polarity="paper"), FONT).polarity_reason == "as set"
+
+
+def test_auto_polarity_keeps_a_video_steady_through_near_ties():
+    # Grey 85 on average: paper matches its brightness a little better than a screen (a near tie).
+    tie = np.clip(np.random.default_rng(0).normal(85, 30, (300, 400)), 0, 255).astype(np.uint8)
+    config = ascii_art.AsciiConfig(columns=60)
+    assert ascii_art.convert(tie, config, FONT).polarity == "paper"
+    # A video already drawn light on dark stays so; one on paper stays on paper.
+    assert ascii_art.convert(tie, config, FONT, previous_polarity="screen").polarity == "screen"
+    assert ascii_art.convert(tie, config, FONT, previous_polarity="paper").polarity == "paper"
+    # A clear lead switches whatever came before.
+    night = np.clip(np.random.default_rng(1).normal(20, 8, (300, 400)), 0, 255).astype(np.uint8)
+    assert ascii_art.convert(night, config, FONT, previous_polarity="paper").polarity == "screen"
+    assert ascii_art.convert(255 - night, config, FONT, previous_polarity="screen").polarity == "paper"
+    # A set polarity is never overridden.
+    assert ascii_art.convert(night, dataclasses.replace(config, polarity="paper"), FONT,
+                             previous_polarity="screen").polarity == "paper"
+
+
+def test_contrast_pivots_about_the_median_so_a_dim_ground_is_kept():
+    """A low-key picture (a dim ground, grey 10-30, with bright spots): the S-curve raises contrast
+    about its median, so the ground keeps a little light on a screen instead of clipping to black."""
+    rng = np.random.default_rng(2)
+    sky = np.clip(rng.normal(20, 5, (200, 200)), 0, 255).astype(np.uint8)
+    sky[rng.random(sky.shape) < 0.05] = 230  # enough stars to set the white point
+    counts = np.bincount(sky.ravel(), minlength=256).astype(np.float64)
+    config = ascii_art.AsciiConfig(contrast=1.5)
+    curve = ascii_art.tone_curve(counts, config, "screen")
+    levelled = ascii_art.tone_curve(counts, dataclasses.replace(config, contrast=1.0), "screen")
+    median = int(np.median(sky))
+    assert curve[median] == pytest.approx(levelled[median], abs=1e-6) and curve[median] > 0.02
+    # ...while contrast still rises about it: darker than the median goes darker, lighter lighter.
+    assert curve[median - 6] < levelled[median - 6] and curve[median + 6] > levelled[median + 6]
+
+
+def test_glyphs_are_measured_at_reading_sizes():
+    """At 10-20 px '@' is the darkest glyph of DejaVu Sans Mono (drawn at 64 px it is fifth), so a
+    solid black shape on white (a silhouette, a logo) is filled with it, as it looks darkest on a
+    screen (measured at 64 px, the fill was 'B')."""
+    _, coverage = ascii_art.glyph_table(FONT, ascii_art.CHARSETS["ascii"])
+    characters = ascii_art.CHARSETS["ascii"]
+    assert characters[int(coverage.argmax())] == "@"
+    shape = np.full((160, 160), 255, np.uint8)
+    shape[:, :80] = 0
+    result = ascii_art.convert(shape, ascii_art.AsciiConfig(columns=10, polarity="paper"), FONT)
+    assert result.drawing == "line-art"
+    assert {line[:5] for line in result.lines} == {"@@@@@"} and {line[5:] for line in result.lines} == {"     "}
 
 
 def test_every_export_honours_the_polarity():

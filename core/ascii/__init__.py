@@ -72,14 +72,15 @@ class AsciiConfig:
     font: str = ""  # path to a monospace TTF/OTF; "" = DejaVu Sans Mono (ships with matplotlib)
     font_size: int = 14  # px; the size of rendered exports (png, svg, html, gif)
     # >1 pushes tones away from mid-grey, <1 flattens them. 1.5 because text has so little tonal
-    # range (a glyph greys its cell by a quarter at most): on the bench photos 1.3-1.7 all raised
+    # range (a glyph greys its cell by about a third at most): on the bench photos 1.3-1.7 all raised
     # SSIM at cell scale over 1.0 (0.528 against 0.506 at 80 columns) and gave visibly crisper text.
     contrast: float = 1.5
     gamma: float = 1.0  # >1 darkens mid-tones, <1 lightens them
     auto_levels: bool = True  # stretch the picture's 2nd-98th percentiles to white-black first
     local_contrast: float = 3.0  # CLAHE clip limit: how far local contrast may be raised; 0 = off
     edge_weight: float = 1.0  # how much stroke direction counts against tone; 0 = a tone-only match
-    # auto: screen for a mostly dark picture, paper otherwise (tone.choose_polarity states the rule)
+    # auto: screen where light glyphs on a dark ground match the picture's brightness better than dark
+    # ink on paper (a night sky, a black notebook), paper otherwise; tone.choose_polarity states the rule
     polarity: str = "auto"
     colour_mode: str = "mono"  # mono | colour (each glyph in its cell's mean colour)
     method: str = "structure"  # structure (glyph matching) | ramp (the brightness-ramp baseline)

@@ -75,15 +75,17 @@ def grid_size(width: int, height: int, columns: int, font: Font) -> int:
     return max(1, round(columns * height / width / font.aspect))
 
 
-def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | None = None) -> AsciiResult:
+def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | None = None, *,
+            previous_polarity: str | None = None) -> AsciiResult:
     """Turn an RGB (or grey) image into text; ``ValueError`` with a reason for settings it
     cannot use. A grey image ("L", or a 2-D array) is enough for mono output and saves
-    decoding colour."""
-    return convert_frames([image], config, font)[0]
+    decoding colour. ``previous_polarity``: what the last frame of a video was drawn in, so
+    that auto polarity keeps it through near ties (``tone.choose_polarity``)."""
+    return convert_frames([image], config, font, previous_polarity=previous_polarity)[0]
 
 
 def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConfig,
-                   font: Font | None = None) -> list[AsciiResult]:
+                   font: Font | None = None, *, previous_polarity: str | None = None) -> list[AsciiResult]:
     """Every frame to text at one grid (from the first frame's size), with one polarity, one
     reading and one tone curve for them all (see the module docstring)."""
     if not frames:
@@ -98,7 +100,8 @@ def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConf
     size = (config.columns * grid[1], rows * grid[0])
     counts = sum(tone.histogram(grey) for grey in greys)
     drawing = config.drawing if config.drawing != "auto" else ("line-art" if tone.is_line_art(counts) else "photo")
-    polarity, reason = tone.choose_polarity(counts, config)
+    glyphs, coverage = glyph_table(font, characters, drawing == "photo")
+    polarity, reason = tone.choose_polarity(counts, config, float(coverage.max()), previous_polarity)
     notes = []
     if size[0] > width or size[1] > height:
         notes.append(f"The picture is {width}x{height} pixels, fewer than the {size[0]}x{size[1]} samples "
@@ -115,7 +118,6 @@ def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConf
         # first would dilute a thin black stroke to grey, and the curve would then move it.
         curve = np.round(tone.tone_curve(counts, config, polarity) * 255).astype(np.uint8)
         inks = [tone.resample(curve[grey], size).astype(np.float32) / 255 for grey in greys]
-    glyphs, coverage = glyph_table(font, characters, drawing == "photo")
     results = []
     for source, ink in zip(sources, inks):
         cells = cell_pixels(ink, rows, config.columns, grid)
