@@ -395,8 +395,9 @@ def test_cli_writes_one_file_per_image_and_format_without_torch(tmp_path):
     probe = subprocess.run([sys.executable, "-c", (
         "import sys, runpy; sys.argv=['core','ascii',%r,'--columns','20','--output-dir',%r]\n"
         "try:\n    runpy.run_module('core', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "print('HEAVY', [m for m in ('torch','tensorflow') if m in sys.modules])") % (str(first), str(tmp_path / "o2"))],
+        "print('HEAVY', [m for m in ('torch','tensorflow','scipy') if m in sys.modules])") % (str(first), str(tmp_path / "o2"))],
         cwd=REPO, capture_output=True, text=True, timeout=120)
+    # SciPy too: the sketch tool's pencil solver came in through the parser and cost 150 ms a run.
     assert "HEAVY []" in probe.stdout, probe.stderr
 
 

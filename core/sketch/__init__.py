@@ -29,22 +29,35 @@ upload real pairs as a zip.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any, Iterator
 
 from core.progress import Progress
-from core.sketch.backend import KERAS_BACKENDS, keras_backend, resolve_model_path, shipped_model_path
-from core.sketch.config import ARCHITECTURES, SIZES, STYLES, SketchConfig
-from core.sketch.filters import (adjust, dodge_and_burn, grey, opencv_pencil, pencil_filter, resize_to_side,
-                                 xdog)
-from core.sketch.pairs import Pairs, augment, augmentation_preview, builtin_pairs, load_pairs, pair_strip, zip_pairs
-from core.sketch.service import SketchService
-from core.sketch.uploads import ZipReport, check_pairs_zip
 
-__all__ = ["ARCHITECTURES", "KERAS_BACKENDS", "SIZES", "STYLES", "Pairs", "SketchConfig", "SketchService",
-           "ZipReport", "adjust", "augment", "augmentation_preview", "builtin_pairs", "check_pairs_zip",
-           "dodge_and_burn", "grey", "job", "keras_backend", "load_pairs", "opencv_pencil", "pair_strip",
-           "pencil_filter", "resize_to_side", "resolve_model_path", "shipped_model_path", "xdog", "zip_pairs"]
+# Where each public name lives; ``core.sketch.<name>`` loads its file on first use. Lazy because
+# ``from core.sketch.config import ...`` runs this file first: eager imports here put OpenCV and
+# SciPy (the pencil drawing's solver, 150 ms) into every command line, ``ascii`` included.
+_LAZY = {
+    "backend": ("KERAS_BACKENDS", "keras_backend", "resolve_model_path", "shipped_model_path"),
+    "config": ("ARCHITECTURES", "SIZES", "STYLES", "SketchConfig"),
+    "filters": ("adjust", "dodge_and_burn", "grey", "opencv_pencil", "pencil_filter", "resize_to_side", "xdog"),
+    "pairs": ("Pairs", "augment", "augmentation_preview", "builtin_pairs", "load_pairs", "pair_strip", "zip_pairs"),
+    "service": ("SketchService",),
+    "uploads": ("ZipReport", "check_pairs_zip"),
+}
+_HOME = {name: module for module, names in _LAZY.items() for name in names}
+__all__ = sorted([*_HOME, "job"])
+
+
+def __getattr__(name: str):
+    if name in _HOME:
+        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})
 
 
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
