@@ -13,6 +13,8 @@ RAY_DASHBOARD_PORT ?= 8265
 RAY_ADDRESS ?= http://127.0.0.1:$(RAY_DASHBOARD_PORT)
 # What the browser tests and the offline defaults need from Debian (skipped where present).
 DEBIAN_PACKAGES := chromium dataset-fashion-mnist opencv-doc fonts-dejavu-core
+# What the benches add: the peers bench/ascii.py runs beside ours.
+BENCH_PACKAGES := chafa jp2a
 
 .PHONY: run run-ray ray-up ray-down test test-fast bench system-deps thumbnails clean clean-runs
 
@@ -65,7 +67,8 @@ system-deps:
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "Please install:$$missing"; fi; fi
 
-bench: $(APP_STAMP) $(RAY_STAMP)
+bench: $(APP_STAMP) $(RAY_STAMP) system-deps
+	@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="$(BENCH_PACKAGES)"
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/ascii.py
 	$(BIN)/python bench/style.py

@@ -76,7 +76,8 @@ with controls:
     drawing = st.radio("Picture kind", ascii_art.DRAWINGS, horizontal=True, key="ascii_drawing",
                        format_func={"auto": "Auto", "photo": "Photo", "line-art": "Line art"}.get,
                        help="Photo: black is the densest glyph. Line art (drawings, logos, text): a stroke "
-                            "matches a stroke. Auto tells them apart by how many mid-tones the picture has.")
+                            "matches a stroke. Auto tells them apart by how many mid-tones the picture has and "
+                            "whether its fills are flat (a drawing) or grainy (a photo, a night sky).")
     charset = st.selectbox("Characters", list(CHARSET_LABELS), format_func=CHARSET_LABELS.get, key="ascii_charset")
     custom = st.text_input("Your characters", " .:oO@", key="ascii_custom") if charset == "custom" else ""
     colour = st.radio("Colour", ["mono", "colour"], horizontal=True, key="ascii_colour",

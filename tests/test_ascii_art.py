@@ -204,6 +204,7 @@ def test_auto_polarity_draws_a_dark_picture_light_on_dark_and_a_bright_one_dark_
         night[y - 4:y + 5, x - 4:x + 5] = 255  # ...with small bright stars
     dark = ascii_art.convert(night, ascii_art.AsciiConfig(columns=60), FONT)
     assert dark.polarity == "screen" and "brightness match" in dark.polarity_reason
+    assert dark.drawing == "photo"  # few mid-tones, but a grainy ground, not a drawing's flat fill
     # Drawn light on dark, the sky is mostly blank and the stars are where the ink goes.
     assert (dark.indices == dark.characters.index(" ")).mean() > 0.8
     paper = ascii_art.convert(night, ascii_art.AsciiConfig(columns=60, polarity="paper"), FONT)
@@ -433,6 +434,9 @@ def test_line_art_and_photos_are_told_apart():
     assert ascii_art.convert(glyph_picture(["/|\\_-X.@"], 48), ascii_art.AsciiConfig(columns=8), FONT).drawing == "line-art"
     photo = images.load_sample("Coffee")
     assert ascii_art.convert(photo, ascii_art.AsciiConfig(columns=40), FONT).drawing == "photo"
+    # As few mid-tones as a drawing (5%), but its dark sky is grain: a photo, sampled before matching.
+    sky = images.load_sample("Night sky (Hubble)")
+    assert ascii_art.convert(sky, ascii_art.AsciiConfig(columns=40), FONT).drawing == "photo"
     forced = ascii_art.convert(glyph_picture(["/|\\_-X.@"], 48), ascii_art.AsciiConfig(columns=8, drawing="photo"), FONT)
     assert forced.drawing == "photo"
 

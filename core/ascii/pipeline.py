@@ -99,7 +99,8 @@ def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConf
     grid = cell_grid(font)
     size = (config.columns * grid[1], rows * grid[0])
     counts = sum(tone.histogram(grey) for grey in greys)
-    drawing = config.drawing if config.drawing != "auto" else ("line-art" if tone.is_line_art(counts) else "photo")
+    line_art = tone.is_line_art(counts, greys[0]) if config.drawing == "auto" else config.drawing == "line-art"
+    drawing = "line-art" if line_art else "photo"
     glyphs, coverage = glyph_table(font, characters, drawing == "photo")
     polarity, reason = tone.choose_polarity(counts, config, float(coverage.max()), previous_polarity)
     notes = []
@@ -109,9 +110,11 @@ def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConf
                      "detail than the picture has.")
     if drawing == "photo":  # levelled as the text will show it: after sampling and local contrast
         sampled = [tone.resample(grey, size) for grey in greys]
-        if config.local_contrast > 0:
+        sampled_counts = sum(tone.histogram(picture) for picture in sampled)
+        if config.local_contrast > 0 and not tone.is_flat_ground(sampled_counts):
             sampled = [tone.local_contrast(picture, config.local_contrast) for picture in sampled]
-        curve = tone.tone_curve(sum(tone.histogram(picture) for picture in sampled), config, polarity)
+            sampled_counts = sum(tone.histogram(picture) for picture in sampled)
+        curve = tone.tone_curve(sampled_counts, config, polarity)
         inks = [curve[picture] for picture in sampled]
     else:
         # Line art takes its tone curve on the full-size strokes, then is sampled: sampling

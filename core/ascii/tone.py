@@ -26,7 +26,9 @@ from core.ascii import AsciiConfig
 
 LEVELS_PERCENTILES = (2.0, 98.0)  # auto levels: these percentiles of the picture become white and black
 CLAHE_TILES = 8  # local contrast works on an 8 x 8 grid of tiles, whatever the picture's size
-LINE_ART_MIDTONES = 0.2  # a picture with fewer mid-tones than this (of its pixels) is line art
+FLAT_SPAN = 16  # grey levels: a picture whose 2nd-98th percentiles lie closer than this is one flat ground
+LINE_ART_MIDTONES = 0.2  # a picture with fewer mid-tones than this (of its pixels) is line art...
+LINE_ART_FLAT = 0.5  # ...if at least this share of its pixels equal their neighbours (see is_line_art)
 # Auto polarity (see choose_polarity): screen when its brightness matches the picture better than
 # paper's by more than SCREEN_MARGIN (a near tie stays on paper, Atelier's own look); a video keeps
 # the polarity it has until the other one leads by STEADY_MARGIN, so that the text does not flip
@@ -67,14 +69,35 @@ def local_contrast(pixels: np.ndarray, clip_limit: float, tiles: int = CLAHE_TIL
     return cv2.createCLAHE(clipLimit=float(clip_limit), tileGridSize=(tiles, tiles)).apply(pixels)
 
 
-def is_line_art(counts: np.ndarray) -> bool:
-    """True for a nearly two-tone picture (a drawing, a logo, text), from its grey histogram:
-    few pixels sit between 20% and 80% of its range. The bench photos have 42-95% such
-    mid-tones, pictures of glyphs under 10%."""
+def is_flat_ground(counts: np.ndarray) -> bool:
+    """True when 96% of the picture lies within FLAT_SPAN grey levels: one flat ground with a few
+    details (a night sky and its stars, a blank page with a mark). Local contrast is skipped for
+    such a picture: CLAHE would stretch the ground's grain across a tile's whole range, and the
+    levels would then stretch it again into a wall of glyphs (a synthetic sky of grey 0-11 with
+    a few stars came out 0% blank with it, over 80% without)."""
+    low, high = _percentiles(counts)
+    return high - low < FLAT_SPAN
+
+
+def is_line_art(counts: np.ndarray, picture: np.ndarray) -> bool:
+    """True for a drawing, a logo or text: nearly two-tone, from its grey histogram (few pixels
+    sit between 20% and 80% of its range), and drawn in flat fills (most pixels equal their
+    neighbours, within a grey level: ``LINE_ART_FLAT``). The bench photos have 42-95% such
+    mid-tones, pictures of glyphs under 10%. The flat fills tell a low-key photo from a drawing:
+    the Hubble deep field has 5% mid-tones, as few as a drawing, but its dark sky is grain, flat
+    at 5% of its pixels, where a drawing or a silhouette on a light box is flat at 75-98%. Read as
+    line art, the sky's grain was matched stroke for stroke into a wall of ':;!'; read as a photo,
+    it is sampled and levelled first and stays a sparse dusting. ``picture``: the grey picture
+    (the first frame of an animation), looked at only when the histogram says two-tone."""
     used = np.flatnonzero(counts)
     low, high = used[0], used[-1]
     middle = counts[int(np.ceil(low + 0.2 * (high - low))):int(low + 0.8 * (high - low)) + 1]
-    return bool(middle.sum() < LINE_ART_MIDTONES * counts.sum())
+    if middle.sum() >= LINE_ART_MIDTONES * counts.sum():
+        return False
+    levels = picture.astype(np.int16)
+    across = np.abs(np.diff(levels, axis=1))[:-1] <= 1
+    down = np.abs(np.diff(levels, axis=0))[:, :-1] <= 1
+    return bool((across & down).mean() >= LINE_ART_FLAT) if across.size else True
 
 
 def choose_polarity(counts: np.ndarray, config: AsciiConfig, ink_range: float,
@@ -128,6 +151,13 @@ def _median(counts: np.ndarray) -> int:
     return int(np.searchsorted(cumulative, cumulative[-1] / 2))
 
 
+def _percentiles(counts: np.ndarray) -> tuple[int, int]:
+    """The grey levels at LEVELS_PERCENTILES of the histogram ``counts``."""
+    cumulative = np.cumsum(counts) / max(counts.sum(), 1.0)
+    low, high = (int(np.searchsorted(cumulative, q / 100)) for q in LEVELS_PERCENTILES)
+    return low, high
+
+
 def _other(polarity: str) -> str:
     return "paper" if polarity == "screen" else "screen"
 
@@ -137,9 +167,8 @@ def tone_curve(counts: np.ndarray, config: AsciiConfig, polarity: str) -> np.nda
     On paper ink is darkness; on a screen it is light (the glyphs are the bright part)."""
     light = np.arange(256, dtype=np.float32) / 255
     if config.auto_levels:
-        cumulative = np.cumsum(counts) / max(counts.sum(), 1.0)
-        low, high = (int(np.searchsorted(cumulative, q / 100)) for q in LEVELS_PERCENTILES)
-        if high - low < 16:  # a nearly two-tone picture (a glyph, a drawing): use its extremes
+        low, high = _percentiles(counts)
+        if high - low < FLAT_SPAN:  # a nearly two-tone picture (a glyph, a drawing): use its extremes
             used = np.flatnonzero(counts)
             low, high = int(used[0]), int(used[-1])
         if high > low:
