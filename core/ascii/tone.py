@@ -4,9 +4,9 @@ Before matching, a photo's tones are prepared the way a printer would: local con
 adaptive histogram equalisation), a stretch of the 2nd-98th percentiles to the full range and
 a mild S-curve (contrast 1.5) about the picture's median tone. Glyphs can only grey a cell by
 about a third at most (the densest, '@', inks about 30% of it at reading sizes), so text has far
-less tonal range than a photo; spending that range
-on the picture's local structure rather than on its overall lighting is what keeps faces and
-edges readable. A picture with few mid-tones (a drawing, a logo, text) is line art instead.
+less tonal range than a photo; spending that range on the picture's local structure rather than
+on its overall lighting is what keeps faces and edges readable. A picture with few mid-tones and
+flat fills (a drawing, a logo, text) is line art instead.
 
 Everything here is NumPy and Pillow, but for local contrast: importing OpenCV costs a
 one-picture command line 20-40 ms, so it is imported only when CLAHE runs (photos with local
@@ -71,10 +71,11 @@ def local_contrast(pixels: np.ndarray, clip_limit: float, tiles: int = CLAHE_TIL
 
 def is_flat_ground(counts: np.ndarray) -> bool:
     """True when 96% of the picture lies within FLAT_SPAN grey levels: one flat ground with a few
-    details (a night sky and its stars, a blank page with a mark). Local contrast is skipped for
-    such a picture: CLAHE would stretch the ground's grain across a tile's whole range, and the
-    levels would then stretch it again into a wall of glyphs (a synthetic sky of grey 0-11 with
-    a few stars came out 0% blank with it, over 80% without)."""
+    details (a night sky and its stars, a blank page with a mark). Its levels are its extremes,
+    not its percentiles, which would stretch the ground's grain to full range and leave the
+    details out. Local contrast is skipped for it: CLAHE would stretch the grain across each
+    tile's range first (a synthetic sky of grey 0-11 with a few stars came out 0% blank with it,
+    over 80% without)."""
     low, high = _percentiles(counts)
     return high - low < FLAT_SPAN
 
@@ -167,10 +168,11 @@ def tone_curve(counts: np.ndarray, config: AsciiConfig, polarity: str) -> np.nda
     On paper ink is darkness; on a screen it is light (the glyphs are the bright part)."""
     light = np.arange(256, dtype=np.float32) / 255
     if config.auto_levels:
-        low, high = _percentiles(counts)
-        if high - low < FLAT_SPAN:  # a nearly two-tone picture (a glyph, a drawing): use its extremes
+        if is_flat_ground(counts):  # a glyph on paper, stars on a sky: the extremes are the levels
             used = np.flatnonzero(counts)
             low, high = int(used[0]), int(used[-1])
+        else:
+            low, high = _percentiles(counts)
         if high > low:
             light = np.clip((light - low / 255) * (255 / (high - low)), 0.0, 1.0)
     if config.contrast != 1.0:
