@@ -39,8 +39,9 @@ loaded on first use.
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import string
+
+from core.lazy import lazy_attributes
 
 CHARSETS = {
     "ascii": "".join(chr(code) for code in range(32, 127)),  # all printable ASCII
@@ -124,14 +125,4 @@ _LAZY = {
     "quality": ("ssim", "similarity", "cell_similarity", "blurred_similarity", "SSIM_FONT_SIZE"),
     "exports": ("export", "export_frames"),
 }
-_HOME = {name: module for module, names in _LAZY.items() for name in names}
-
-
-def __getattr__(name: str):
-    if name in _HOME:
-        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())

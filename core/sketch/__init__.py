@@ -29,10 +29,10 @@ upload real pairs as a zip.
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any, Iterator
 
+from core.lazy import lazy_attributes
 from core.progress import Progress
 
 # Where each public name lives; ``core.sketch.<name>`` loads its file on first use. Lazy because
@@ -46,18 +46,8 @@ _LAZY = {
     "service": ("SketchService",),
     "uploads": ("ZipReport", "check_pairs_zip"),
 }
-_HOME = {name: module for module, names in _LAZY.items() for name in names}
-__all__ = sorted([*_HOME, "job"])
-
-
-def __getattr__(name: str):
-    if name in _HOME:
-        return getattr(importlib.import_module(f"{__name__}.{_HOME[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
+__all__ = sorted([name for names in _LAZY.values() for name in names] + ["job"])
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
