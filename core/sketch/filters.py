@@ -60,7 +60,6 @@ def pencil_filter(photo: np.ndarray, style: str) -> np.ndarray:
     raise ValueError(f"Unknown sketch style {style!r}; use one of {', '.join(STYLES)}.")
 
 
-
 def adjust(sketch: np.ndarray, darkness: float = 1.0, line_weight: int = 0) -> np.ndarray:
     """After the model: ``darkness`` > 1 darkens the grey tones (a gamma), ``line_weight`` > 0
     thickens dark lines by that many pixels (grey erosion), < 0 thins them. HxW uint8 in and out."""
@@ -74,7 +73,6 @@ def adjust(sketch: np.ndarray, darkness: float = 1.0, line_weight: int = 0) -> n
         table = (np.power(np.arange(256) / 255.0, darkness) * 255.0 + 0.5).astype(np.uint8)
         result = table[result]
     return result
-
 
 
 def resize_to_side(photo: np.ndarray, side: int) -> np.ndarray:

@@ -55,7 +55,7 @@ def sketch_photo(model, photo: np.ndarray, *, working_side: int | None = None, t
     overlapping tiles, blended with feathered weights, so memory stays flat however big it is.
     """
     size = model_size(model)
-    tile = tile or 2 * size
+    tile = tile or tile_side(model)
     resized = resize_to_side(photo, working_side or size)
     if max(resized.shape[:2]) <= tile:
         drawn = _whole(model, resized)
@@ -63,6 +63,10 @@ def sketch_photo(model, photo: np.ndarray, *, working_side: int | None = None, t
         drawn = _tiled(model, resized, tile, overlap=min(size, tile) // 4)
     return (np.clip(drawn, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
+
+def tile_side(model) -> int:
+    """Above this many pixels (longer side) ``sketch_photo`` draws in tiles: twice the training size."""
+    return 2 * model_size(model)
 
 
 def _whole(model, photo: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ FEATURE_SCALES = {"block1_conv2": 134.0, "block2_conv2": 134.0}
 WINDOW = 96
 BGR_MEANS = (103.939, 116.779, 123.68)  # the Caffe VGG's input means (the weights are the Keras copy of it)
 
+
 def vgg19_kernels(last_layer: str = LAYERS[-1]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Keras kernels (3x3xINxOUT) and biases of VGG19's convolutions up to ``last_layer``."""
     return {name: (weight.transpose(2, 3, 1, 0), bias)

@@ -30,7 +30,8 @@ class SketchService:
         self._folder = Path(tempfile.mkdtemp(prefix="atelier-sketch-"))
 
     def sketch(self, photo: np.ndarray, model_path: str | Path, *, working_side: int | None = None) -> dict[str, Any]:
-        """Returns {"sketch": HxW uint8, "seconds": model time, "tiles": bool, "model_size": int}."""
+        """Returns {"sketch": HxW uint8, "seconds": model time, "tiles": bool (drawn in tiles),
+        "tile_side": int (the side above which it tiles), "model_size": int}."""
         with self._lock:
             photo_file, output_file = self._folder / "photo.npy", self._folder / "sketch.npy"
             np.save(photo_file, np.ascontiguousarray(photo[:, :, :3], dtype=np.uint8))

@@ -103,8 +103,8 @@ def train(config: SketchConfig, output: Path, pairs: Pairs | None = None) -> Ite
 
 
 def _batches(pairs: Pairs, config: SketchConfig):
-    """Shuffled, augmented batches for ``fit``. (The class is made here so that importing this
-    module does not import Keras.)"""
+    """Shuffled, augmented batches for ``fit`` (built-in pairs come augmented already; uploaded
+    ones are flipped and rotated here, batch by batch)."""
     class Batches(keras.utils.PyDataset):
         def __init__(self):
             super().__init__(workers=1, use_multiprocessing=False)

@@ -41,7 +41,7 @@ from core import assets, configs, device, images
 from core.progress import Progress
 
 # Block sizes of VGG19's conv layers; the torchvision ``features`` indices follow from these.
-BLOCKS = (2, 2, 4, 4, 4)
+BLOCKS = assets.VGG19_BLOCKS
 CAFFE_MEAN_RGB = (123.68, 116.779, 103.939)
 TORCHVISION_MEAN, TORCHVISION_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 TORCHVISION_SCALE = 255.0 * 0.226  # about how much larger Caffe-weight features are
