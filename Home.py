@@ -34,7 +34,8 @@ THUMBNAIL_NOTES = {
     "gan": "Shown: garments drawn by the shipped Fashion-MNIST generator.",
 }
 
-page("Atelier", ":material/photo_library:", "An interactive lab for classic neural and non-neural image art.")
+page("Atelier", ":material/photo_library:", "An interactive lab for classic neural and non-neural image art.",
+     home=True)
 
 columns = st.columns(len(TOOLS))
 for column, (key, path, title, icon, text) in zip(columns, TOOLS):

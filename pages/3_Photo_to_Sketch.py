@@ -6,7 +6,6 @@ TensorFlow never loads in this (the server's) process: sketches come from a chil
 """
 
 import dataclasses
-import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ import streamlit as st
 from core import images, sketch
 from core.sketch import pencil
 from ui import jobs
-from ui.common import RUNS_DIR, page
+from ui.common import page
 from ui.inputs import image_input
 from ui.live import live_video
 
@@ -74,8 +73,9 @@ def available_models() -> dict[str, Path]:
     """Shipped models and the best weights of training runs (finished or stopped)."""
     found = {f"Shipped {size} px": sketch.shipped_model_path(size) for size in sketch.SIZES
              if sketch.shipped_model_path(size).exists()}
-    for card in jobs.manager().list_runs(TOOL):
-        path = RUNS_DIR / card["id"] / "model.keras"
+    job_manager = jobs.manager()  # this person's runs only
+    for card in job_manager.list_runs(TOOL):
+        path = job_manager.run_dir(card["id"]) / "model.keras"
         if path.exists():
             mae = (card.get("final_metrics") or {}).get("best_val_mae")
             found[f"Trained: {card['id']} ({card.get('status', '?')}"
@@ -210,11 +210,7 @@ def train_tab() -> None:
                 else:
                     (st.success if report.usable else st.error)("\n\n".join(report.lines()))
                     if report.usable:
-                        target = RUNS_DIR / "uploads" / f"{hashlib.sha1(content).hexdigest()[:12]}.zip"
-                        target.parent.mkdir(parents=True, exist_ok=True)
-                        if not target.exists():
-                            target.write_bytes(content)
-                        data = str(target)
+                        data = str(jobs.manager().uploads.file(content, ".zip"))
                     else:
                         problem = "Fix the zip and upload it again."
         try:

@@ -1,7 +1,6 @@
 """GAN Studio: train a DCGAN and watch it learn; sample and interpolate from generators."""
 
 import dataclasses
-import hashlib
 import io
 from pathlib import Path
 
@@ -11,7 +10,7 @@ from PIL import Image
 
 from core import assets, gan
 from ui import jobs
-from ui.common import RUNS_DIR, page
+from ui.common import page
 
 TOOL = "gan"
 LEARNING_RATES = [5e-5, 1e-4, 2e-4, 5e-4, 1e-3]
@@ -31,8 +30,9 @@ def generators() -> dict[str, Path]:
     """Shipped generators (weights/) and the checkpoints of finished training runs."""
     shipped = sorted(assets.WEIGHTS_DIR.glob("gan-*.pt"), key=lambda path: "fashion" not in path.stem)
     found = {f"Shipped: {path.stem}": path for path in shipped}
-    for card in jobs.manager().list_runs(TOOL):
-        checkpoint = RUNS_DIR / card["id"] / "checkpoint.pt"
+    job_manager = jobs.manager()  # this person's runs only
+    for card in job_manager.list_runs(TOOL):
+        checkpoint = job_manager.run_dir(card["id"]) / "checkpoint.pt"
         if checkpoint.exists():
             found[f"Trained: {card['id']} ({card.get('status')})"] = checkpoint
     return found
@@ -77,11 +77,18 @@ def memorisation_rows(path: str, modified: float, seed: int) -> list:
     return rows
 
 
-@st.cache_data(max_entries=4, show_spinner="Reading the classes…")
+@st.cache_data(max_entries=4, show_spinner="Reading the pictures…")
 def class_summary(folder: str, size: int, channels: int) -> tuple:
     """(labels, class names, notes) of an unpacked zip of class folders; refuses bad ones."""
     _, labels, names, notes = gan.class_folders(folder, gan.GanConfig(size=size, channels=channels))
     return labels, names, notes
+
+
+@st.cache_data(max_entries=4, show_spinner="Reading the pictures…")
+def picture_summary(folder: str, size: int, channels: int) -> tuple[int, list[str]]:
+    """(readable pictures, notes) of an unpacked zip, read by the function the job reads it with,
+    so the page refuses what the job would refuse, in the same words."""
+    return gan.picture_set(folder, gan.GanConfig(size=size, channels=channels, batch_size=1))
 
 
 def png(array) -> bytes:
@@ -107,6 +114,7 @@ with train_tab:
                                      "Fashion-MNIST's ten garments, or a zip with one folder per class.")
         conditional = conditional and not source.startswith("Abstract")
         dataset, classes, size, channels, problem, crops = "fashion-mnist", (), 32, 1, "", 1
+        picture_count = None  # an upload's readable pictures, checked against the batch size at Start
         if source == "Fashion-MNIST":
             if assets.fashion_mnist_dir() is None:
                 problem = "Fashion-MNIST is not installed: sudo apt-get install dataset-fashion-mnist."
@@ -131,21 +139,23 @@ with train_tab:
                 problem = "Upload a zip of pictures to train on" + (
                     ": one folder of pictures per class (shoes/, hats/, ...)." if conditional else ".")
             else:
-                data = upload.getvalue()
-                target = RUNS_DIR / "uploads" / (hashlib.sha1(data).hexdigest()[:12] + ("-classes" if conditional else ""))
                 try:
-                    if not target.exists():
-                        gan.extract_pictures_zip(data, target, keep_classes=conditional)
+                    target = jobs.manager().uploads.folder(
+                        upload.getvalue(), "-classes" if conditional else "-pictures",
+                        lambda data, folder: gan.extract_pictures_zip(data, folder, keep_classes=conditional))
                     dataset = str(target)
                     if conditional:
                         found_labels, names, notes = class_summary(str(target), size, channels)
-                        counts = np.bincount(found_labels)
+                        counts, picture_count = np.bincount(found_labels), len(found_labels)
                         st.caption(f"{len(found_labels)} pictures in {len(names)} classes: "
                                    + ", ".join(f"{name} ({count})" for name, count in zip(names, counts)) + ".")
                         for note in notes:
                             st.warning(f"Note: {note}.")
                     else:
-                        st.caption(f"{sum(1 for path in target.rglob('*') if path.is_file())} pictures unpacked.")
+                        picture_count, notes = picture_summary(str(target), size, channels)
+                        st.caption(f"{picture_count} readable pictures.")
+                        for note in notes:
+                            st.warning(f"Note: {note}.")
                 except ValueError as error:
                     problem = str(error)
         if problem:
@@ -177,8 +187,9 @@ with train_tab:
                                               "offline VGG19 (about 15 s on a CPU each time); lower is better. "
                                               "Compare it across epochs of a run, not with published FIDs.")
             seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_seed")
-        resumable = {card["id"]: RUNS_DIR / card["id"] / "checkpoint.pt" for card in jobs.manager().list_runs(TOOL)
-                     if (RUNS_DIR / card["id"] / "checkpoint.pt").exists()}
+        job_manager = jobs.manager()
+        resumable = {card["id"]: job_manager.run_dir(card["id"]) / "checkpoint.pt" for card in job_manager.list_runs(TOOL)
+                     if (job_manager.run_dir(card["id"]) / "checkpoint.pt").exists()}
         resume = st.selectbox("Resume from", ["(start fresh)", *resumable], key="gan_resume")
         if st.button("Start training", type="primary", key="gan_start", disabled=bool(problem)):
             try:
@@ -190,6 +201,8 @@ with train_tab:
                     resume=str(resumable[resume]) if resume in resumable else "", fid_every=int(fid_every), crops=crops,
                     conditional=conditional, preview_every=int(preview_every), spectral_norm=spectral, r1_gamma=float(r1),
                 )
+                if picture_count is not None:  # the job's own check, before the job
+                    gan.check_batch(picture_count, batch_size)
             except ValueError as error:
                 st.error(str(error))
             else:

@@ -118,7 +118,7 @@ def test_too_few_pictures_and_no_pictures_say_what_is_needed(tmp_path):
         list(gan.train(small_config(random_folder(tmp_path / "few", 5))))
     (tmp_path / "empty").mkdir()
     (tmp_path / "empty" / "notes.txt").write_text("no pictures here")
-    with pytest.raises(ValueError, match="No readable pictures"):
+    with pytest.raises(ValueError, match="No pictures found"):
         list(gan.train(small_config(tmp_path / "empty")))
 
 

@@ -15,11 +15,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 RUNS_DIR = Path(os.environ.get("ATELIER_RUNS", REPO_ROOT / "runs"))
 
 
-def page(title: str, icon: str, blurb: str) -> None:
+def page(title: str, icon: str, blurb: str, *, home: bool = False) -> None:
+    """Every page's set-up: the title, and whose work it shows (``ui.identity``): every page but
+    Home stops here until someone is signed in, where sign-in is configured."""
+    from ui import identity
+
     st.set_page_config(page_title=f"{title} · Atelier", page_icon=icon, layout="wide")
     st.title(f"{icon} {title}")
     if blurb:
         st.caption(blurb)
+    identity.sidebar(require=not home)
 
 
 def _probe_device() -> dict:

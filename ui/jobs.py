@@ -9,6 +9,7 @@ after a page load).
 from __future__ import annotations
 
 import io
+import logging
 import os
 import time
 import zipfile
@@ -21,7 +22,10 @@ import streamlit as st
 from PIL import Image
 
 from core import jobs
+from ui import identity
 from ui.common import RUNS_DIR, device_info, format_seconds
+
+log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 MAX_CHART_POINTS = 1500
@@ -41,17 +45,28 @@ def _manager() -> jobs.JobManager:
     else:  # one heavy job at a time on a CPU; a GPU has room for two
         info = device_info(timeout=120) or {}
         limit = 1 if info.get("device", "cpu") == "cpu" else 2
-    return jobs.manager_from_environment(RUNS_DIR, max_concurrent=limit)
+    return jobs.manager_from_environment(RUNS_DIR, max_concurrent=limit, retention=jobs.Policy.from_environment())
 
 
-def manager() -> jobs.JobManager:
-    """One job manager per server process, shared by every session and tab; on the backend
-    ``ATELIER_JOBS_BACKEND`` names. A bad setting stops the page with the reason."""
+def manager() -> jobs.OwnedJobs:
+    """The job manager (one per server process, shared by every session and tab, on the backend
+    ``ATELIER_JOBS_BACKEND`` names), as this session's owner sees it: their runs only. A bad
+    setting, or a runs folder the server cannot write, stops the page with the reason."""
     try:
-        return _manager()
+        job_manager = _manager()
     except ValueError as error:
         st.error(f"Background jobs are not available: {error}")
         st.stop()
+    except OSError as error:
+        log.error("cannot use the runs folder %s: %s", RUNS_DIR, error)
+        st.error("Background jobs are not available: the server cannot write its runs folder (ATELIER_RUNS). "
+                 "Whoever runs Atelier can find the details in the server log.")
+        st.stop()
+    who = identity.owner()
+    if who is None:
+        st.info("Please sign in (in the sidebar) to see your runs.", icon=":material/lock:")
+        st.stop()
+    return job_manager.for_owner(who)
 
 
 def backend_notice() -> None:
@@ -67,23 +82,39 @@ def current_job(tool: str) -> str | None:
     The id is written back to the URL on every run, because sidebar navigation drops it.
     """
     state_key = f"job:{tool}"
+    job_manager = manager()
     from_url = st.query_params.get("job")
     if from_url and from_url != st.session_state.get(state_key):
-        try:
-            card = manager().snapshot(from_url).card
-        except ValueError:
-            st.warning(f"There is no run called {from_url!r}; it may have been deleted.")
+        try:  # another owner's run gets the very words an unknown id gets
+            card = job_manager.snapshot(from_url).card
+        except ValueError as error:
+            st.warning(f"{error} It may have been deleted.")
             card = {}
         if card.get("tool") == tool:
             st.session_state[state_key] = from_url
+        else:
+            del st.query_params["job"]
     job_id = st.session_state.get(state_key)
+    if job_id:
+        try:
+            job_manager.check(job_id)
+        except ValueError:  # deleted (here, in another tab, or by the retention policy)
+            del st.session_state[state_key]
+            job_id = None
     if job_id:
         st.query_params["job"] = job_id
     return job_id
 
 
-def start(tool: str, target: str, config: dict[str, Any], *, inputs: dict[str, Image.Image], title: str) -> str:
-    job_id = manager().submit(tool, target, config, inputs=inputs, title=title)
+def start(tool: str, target: str, config: dict[str, Any], *, inputs: dict[str, Image.Image],
+          title: str) -> str | None:
+    """Queue a job for this session's owner; a full queue is said in the page (and the job shown
+    before stays). Returns the id of the job the page shows."""
+    try:
+        job_id = manager().submit(tool, target, config, inputs=inputs, title=title)
+    except jobs.QueueFull as error:
+        st.error(str(error), icon=":material/hourglass_top:")
+        return st.session_state.get(f"job:{tool}")
     st.session_state[f"job:{tool}"] = job_id
     st.query_params["job"] = job_id
     return job_id
@@ -171,11 +202,17 @@ def preview_scrubber(snapshot: jobs.JobSnapshot, caption: str = "after step {ste
 
 
 def runs_list(tool: str, *, key: str) -> None:
-    """Earlier runs of this tool (this server's and earlier ones'), to reopen or download."""
-    cards = [card for card in manager().list_runs(tool) if card.get("status") in jobs.TERMINAL]
-    with st.expander(f"Earlier runs ({len(cards)})", expanded=False):
+    """This owner's earlier runs of this tool (this server's and earlier ones'), to reopen,
+    download or delete."""
+    job_manager = manager()
+    cards = [card for card in job_manager.list_runs(tool) if card.get("status") in jobs.TERMINAL]
+    whose = "everyone's, shared" if job_manager.shared else "yours only"
+    with st.expander(f"Earlier runs ({len(cards)}, {whose})", expanded=False):
+        policy = job_manager.manager.retention
+        if policy is not None:
+            st.caption(policy.words())
         if not cards:
-            st.caption("Finished runs are kept in the runs/ folder and listed here.")
+            st.caption("Your finished runs are listed here.")
             return
         table = pd.DataFrame(
             [{
@@ -188,19 +225,40 @@ def runs_list(tool: str, *, key: str) -> None:
         )
         st.dataframe(table, hide_index=True, width="stretch")
         chosen = st.selectbox("Open a run", [card["id"] for card in cards], key=f"{key}-pick")
-        if st.button("Show this run", key=f"{key}-show"):
+        show, delete = st.columns([1, 1])
+        if show.button("Show this run", key=f"{key}-show", width="stretch"):
             st.session_state[f"job:{tool}"] = chosen
             st.query_params["job"] = chosen
             st.rerun()
+        with delete.popover("Delete this run", icon=":material/delete:", width="stretch"):
+            st.caption("Its folder, pictures, inputs and models go for good, and its uploads unless another "
+                       "of your runs uses them.")
+            if st.button("Delete for good", key=f"{key}-delete", type="primary"):
+                _delete(tool, chosen)
 
 
-def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.JobManager) -> None:
+def _delete(tool: str, job_id: str) -> None:
+    try:
+        freed = manager().delete(job_id)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    if st.session_state.get(f"job:{tool}") == job_id:
+        del st.session_state[f"job:{tool}"]
+        st.query_params.pop("job", None)
+    st.toast(f"Deleted {job_id} ({freed / 1e6:.1f} MB).", icon=":material/delete:")
+    st.rerun()
+
+
+def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.OwnedJobs) -> None:
     word = STATUS_WORDS.get(snapshot.status, snapshot.status)
     if snapshot.status == "queued":
         limit = job_manager.max_concurrent
         where = "on this machine" if job_manager.backend.name == "local" else "on the Ray cluster"
-        st.progress(0.0, text=f"Queued: number {snapshot.queue_position} in line "
-                              f"({limit} job{'s' if limit > 1 else ''} run at a time {where}).")
+        yours = f"; {snapshot.owner_running} of yours running" if snapshot.owner_running else ""
+        st.progress(0.0, text=f"Queued: {ordinal(snapshot.queue_position)} in line{yours} ({limit} "
+                              f"job{'s' if limit > 1 else ''} run at a time {where}; turns go round, one person's "
+                              "job at a time).")
     elif snapshot.active:
         text = f"{word}: step {snapshot.step} of {snapshot.total} · {format_seconds(snapshot.elapsed_seconds)} elapsed"
         if snapshot.eta_seconds is not None:
@@ -215,6 +273,11 @@ def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.JobManager) -> No
         st.warning(f"{word} at step {snapshot.step} of {snapshot.total}" + (f": {note}." if note else "."))
     if snapshot.message and snapshot.active:
         st.caption(snapshot.message)
+
+
+def ordinal(number: int) -> str:
+    suffix = "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    return f"{number}{suffix}"
 
 
 def _curves(snapshot: jobs.JobSnapshot, groups: list[list[str]] | None, marker: str | None = None) -> None:

@@ -130,7 +130,8 @@ class GanConfig:
 _WHERE = {
     "models": ("build_generator", "build_discriminator"),
     "data": ("read_idx", "fashion_mnist", "fashion_mnist_labelled", "picture_folder", "class_folders",
-             "distinct_pictures", "load_dataset", "augment_batch", "diff_augment", "extract_pictures_zip"),
+             "distinct_pictures", "load_dataset", "augment_batch", "diff_augment", "extract_pictures_zip",
+             "picture_set", "check_batch"),
     "checkpoints": ("ARCHITECTURE", "save_checkpoint", "export_generator", "load_checkpoint", "checkpoint_config",
                     "check_compatible", "load_generator"),
     "training": ("train", "TrainingWatch", "job"),

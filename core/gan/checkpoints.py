@@ -16,15 +16,18 @@ _DEFAULTS = {"conditional": False, "spectral_norm": False}  # what checkpoints f
 
 
 def save_checkpoint(path: Path, generator, discriminator, optimisers, config: GanConfig, step: int, epoch: int, noise,
-                    average=None):
+                    average=None, epoch_iterations: int = 0):
     """``generator`` is what sampling loads: the weight average where training keeps one, with the
-    trained weights beside it as ``generator_trained`` (what a resumed run continues from)."""
+    trained weights beside it as ``generator_trained`` (what a resumed run continues from).
+    ``epoch`` counts finished epochs; ``epoch_iterations`` the iterations done in the next one
+    (a run stopped mid-epoch)."""
     temporary = Path(path).with_suffix(".tmp")
     extra = {"generator_trained": generator.state_dict()} if average is not None else {}
     torch.save({"generator": (average if average is not None else generator).state_dict(), **extra,
                 "discriminator": discriminator.state_dict(),
                 "optimiser_g": optimisers[0].state_dict(), "optimiser_d": optimisers[1].state_dict(),
-                "config": dataclasses.asdict(config), "step": step, "epoch": epoch, "noise": noise}, temporary)
+                "config": dataclasses.asdict(config), "step": step, "epoch": epoch, "noise": noise,
+                "epoch_iterations": epoch_iterations}, temporary)
     temporary.replace(path)  # never a half-written checkpoint: the last good one stays until this
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import gzip
 import struct
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +131,9 @@ def picture_folder(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, i
             array = np.asarray(cropped.convert("L" if config.channels == 1 else "RGB"))
             kept.append(array[..., None] if config.channels == 1 else array)
     if not kept:
-        raise ValueError(f"No readable pictures in {folder} ({skipped} files could not be read).")
+        raise ValueError("None of the pictures could be read: the files are damaged or not pictures "
+                         f"({skipped} tried)." if skipped else
+                         "No pictures found (PNG, JPEG, WebP, BMP, TIFF or GIF).")
     return np.stack(kept), skipped
 
 
@@ -164,9 +169,56 @@ def _crop_boxes(size: tuple[int, int], count: int, rng: np.random.Generator) -> 
     return boxes
 
 
+def check_batch(count: int, batch_size: int) -> None:
+    """Refuse a set smaller than one batch (the page asks this before Start, the job again)."""
+    if count < batch_size:
+        raise ValueError(
+            f"Only {count} pictures, fewer than one batch of {batch_size}: lower the batch size to at "
+            f"most {count}, add pictures, and consider DiffAugment (color,translation,cutout) for small sets.")
+
+
+def picture_set(folder: str | Path, config: GanConfig) -> tuple[int, list[str]]:
+    """What a picture set gives the training, checked by the very functions the job reads it
+    with (so a page refuses what the job would refuse, in the same words): the number of
+    pictures a run sees per epoch and notes for the page. Raises ValueError."""
+    if config.conditional:
+        pictures, _, _, notes = class_folders(folder, config)
+        count = len(pictures)
+    else:
+        pictures, skipped = picture_folder(folder, config)
+        count, notes = len(pictures), [f"{skipped} unreadable file(s) skipped"] if skipped else []
+    check_batch(min(count, config.limit or count), config.batch_size)
+    return count, notes
+
+
+@contextlib.contextmanager
+def _unpacked(dataset: str, conditional: bool):
+    """A zip of pictures on the command line reads as the folder it unpacks to (through the same
+    safe reader and rules as an upload in the page)."""
+    path = Path(dataset)
+    if path.suffix.lower() != ".zip" or not path.is_file():
+        yield dataset
+        return
+    with tempfile.TemporaryDirectory(prefix="atelier-pictures-") as folder:
+        extract_pictures_zip(path.read_bytes(), Path(folder), keep_classes=conditional)
+        yield folder
+
+
 def load_dataset(config: GanConfig) -> tuple[Any, Any, str, tuple[str, ...]]:
     """(pictures N x C x size x size in [-1, 1] (folders: slightly larger, for random crops),
-    labels (N,) int64 or None, description, class names (conditional) or ())."""
+    labels (N,) int64 or None, description, class names (conditional) or ()). ``config.dataset``
+    is fashion-mnist, abstract-art, a folder of pictures or a zip of them."""
+    if config.dataset not in ("fashion-mnist", "abstract-art") and not Path(config.dataset).exists():
+        raise ValueError(f"The data set {Path(config.dataset).name!r} was not found: give fashion-mnist, "
+                         "abstract-art, a folder of pictures or a zip of them.")
+    with _unpacked(config.dataset, config.conditional) as dataset:
+        tensor, labels, description, names = _load(dataclasses.replace(config, dataset=str(dataset)))
+    if Path(config.dataset).suffix.lower() == ".zip":
+        description = description.replace(Path(dataset).name, Path(config.dataset).name)
+    return tensor, labels, description, names
+
+
+def _load(config: GanConfig) -> tuple[Any, Any, str, tuple[str, ...]]:
     labels, names = None, ()
     if config.dataset == "fashion-mnist":
         pictures, all_labels, class_names = fashion_mnist_labelled(config)
@@ -196,10 +248,7 @@ def load_dataset(config: GanConfig) -> tuple[Any, Any, str, tuple[str, ...]]:
         tensor = torch.from_numpy(pictures).permute(0, 3, 1, 2).float().div(127.5).sub(1)
         description = f"{len(tensor)} pictures from {Path(config.dataset).name}" + (
             f" ({skipped} unreadable files skipped)" if skipped else "")
-    if len(tensor) < config.batch_size:
-        raise ValueError(
-            f"Only {len(tensor)} pictures, fewer than one batch of {config.batch_size}: lower the batch size to at "
-            f"most {len(tensor)}, add pictures, and consider DiffAugment (color,translation,cutout) for small sets.")
+    check_batch(len(tensor), config.batch_size)
     return tensor, labels, description, names
 
 

@@ -45,7 +45,7 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
     # The grid's classes: each row one class (a conditional model's grid shows every class).
     columns = math.ceil(math.sqrt(config.grid))
     grid_labels = (torch.arange(config.grid) // columns % config.class_count) if config.conditional else None
-    step, start_epoch = 0, 0
+    step, start_epoch, start_index = 0, 0, 0
     if config.resume:
         checkpoint = load_checkpoint(config.resume)
         check_compatible(checkpoint, config)
@@ -57,6 +57,8 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
         optimiser_g.load_state_dict(checkpoint["optimiser_g"])
         optimiser_d.load_state_dict(checkpoint["optimiser_d"])
         step, start_epoch, noise = checkpoint["step"], checkpoint["epoch"], checkpoint["noise"]
+        # A run stopped mid-epoch saved how far into that epoch it got; carry on from there.
+        start_index = checkpoint.get("epoch_iterations", 0)
     noise = noise.to(where)
     average = None
     if config.ema:
@@ -69,73 +71,83 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
     watch = TrainingWatch()
     garments = garment_watch(config, where)
     fid_cache: dict[str, np.ndarray] = {}  # the real pictures' features, computed once
-    for epoch in range(start_epoch, config.epochs):
-        order = torch.randperm(len(data))
-        generator.train()
-        for index in range(batches):
-            chosen = order[index * config.batch_size:(index + 1) * config.batch_size]
-            real = augment_batch(data[chosen], config.size)
-            real = real.to(where).contiguous(memory_format=torch.channels_last)
-            z = torch.randn(len(real), config.latent, 1, 1, device=where)
-            real_classes = labels[chosen].to(where) if labels is not None else None
-            fake_classes = torch.randint(0, config.class_count, (len(real),), device=where) if labels is not None else None
-            penalise = config.r1_gamma > 0 and step % R1_EVERY == 0
-            if penalise:
-                real.requires_grad_(True)
-            with autocast:
-                fake = generator(z, fake_classes)
-                # D: real pictures towards 1 (or 1 - smoothing), fakes towards 0.
-                optimiser_d.zero_grad(set_to_none=True)
-                real_logits = discriminator(diff_augment(real, config.diffaugment), real_classes).float()
-                fake_logits = discriminator(diff_augment(fake.detach(), config.diffaugment), fake_classes).float()
-            d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
-                      + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
-            if penalise:  # R1, lazily every R1_EVERY iterations and scaled up to match (StyleGAN2's way)
-                gradient, = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
-                d_loss = d_loss + config.r1_gamma / 2 * R1_EVERY * gradient.pow(2).sum(dim=(1, 2, 3)).mean()
-            d_loss.backward()
-            optimiser_d.step()
-            # G: make D call the fakes real. D's weights are frozen meanwhile: the gradient only has
-            # to flow through D to G, and skipping D's own weight gradients (which the next D step
-            # would discard) saves about a third of D's backward pass.
-            optimiser_g.zero_grad(set_to_none=True)
-            discriminator.requires_grad_(False)
-            with autocast:
-                g_logits = discriminator(diff_augment(fake, config.diffaugment), fake_classes).float()
-            g_loss = F.binary_cross_entropy_with_logits(g_logits, torch.ones_like(g_logits))
-            g_loss.backward()
-            discriminator.requires_grad_(True)
-            optimiser_g.step()
-            if average is not None:
-                update_average(average, generator, min(config.ema, (1 + step) / (10 + step)))
-            step += 1
-            metrics = {"g_loss": g_loss.item(), "d_loss": d_loss.item(),
-                       "d_x": torch.sigmoid(real_logits).mean().item(), "d_g_z": torch.sigmoid(fake_logits).mean().item()}
-            if not all(math.isfinite(value) for value in metrics.values()):
-                raise ValueError(f"The losses became NaN or infinite at step {step} (epoch {epoch + 1}); the last "
-                                 "good checkpoint was kept. Lower the learning rates or try label smoothing.")
-            last = index == batches - 1
-            grid = None
-            if last or step == 1 or (config.preview_every and step % config.preview_every == 0):
-                drawing = average if average is not None else generator.eval()
-                with torch.no_grad():
-                    samples = drawing(noise, grid_labels.to(where) if grid_labels is not None else None).float()
-                generator.train()
-                grid = make_grid(samples, columns=columns)
-                metrics["diversity"] = diversity(samples)
-            if last:
-                epochs_done = epoch + 1
-                judged = average if average is not None else generator
-                if config.fid_every and (epochs_done % config.fid_every == 0 or epochs_done == config.epochs):
-                    metrics["fid"] = training_fid(judged, data, config, fid_cache)
-                if garments is not None:
-                    metrics.update(garments(judged))
-                if checkpoint_path is not None:
-                    save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
-                                    step, epoch + 1, noise.cpu(), average)
-            yield Progress(step=step, total=total, metrics=metrics,  # a resumed run continues the count
-                           preview=grid, result=grid,
-                           message=watch.update(metrics) or f"epoch {epoch + 1} of {config.epochs} · {description}")
+    saved_step, epoch, index = step, start_epoch, start_index - 1
+    try:
+        for epoch in range(start_epoch, config.epochs):
+            order = torch.randperm(len(data))
+            generator.train()
+            for index in range(start_index if epoch == start_epoch else 0, batches):
+                chosen = order[index * config.batch_size:(index + 1) * config.batch_size]
+                real = augment_batch(data[chosen], config.size)
+                real = real.to(where).contiguous(memory_format=torch.channels_last)
+                z = torch.randn(len(real), config.latent, 1, 1, device=where)
+                real_classes = labels[chosen].to(where) if labels is not None else None
+                fake_classes = torch.randint(0, config.class_count, (len(real),), device=where) if labels is not None else None
+                penalise = config.r1_gamma > 0 and step % R1_EVERY == 0
+                if penalise:
+                    real.requires_grad_(True)
+                with autocast:
+                    fake = generator(z, fake_classes)
+                    # D: real pictures towards 1 (or 1 - smoothing), fakes towards 0.
+                    optimiser_d.zero_grad(set_to_none=True)
+                    real_logits = discriminator(diff_augment(real, config.diffaugment), real_classes).float()
+                    fake_logits = discriminator(diff_augment(fake.detach(), config.diffaugment), fake_classes).float()
+                d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
+                          + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+                if penalise:  # R1, lazily every R1_EVERY iterations and scaled up to match (StyleGAN2's way)
+                    gradient, = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+                    d_loss = d_loss + config.r1_gamma / 2 * R1_EVERY * gradient.pow(2).sum(dim=(1, 2, 3)).mean()
+                d_loss.backward()
+                optimiser_d.step()
+                # G: make D call the fakes real. D's weights are frozen meanwhile: the gradient only has
+                # to flow through D to G, and skipping D's own weight gradients (which the next D step
+                # would discard) saves about a third of D's backward pass.
+                optimiser_g.zero_grad(set_to_none=True)
+                discriminator.requires_grad_(False)
+                with autocast:
+                    g_logits = discriminator(diff_augment(fake, config.diffaugment), fake_classes).float()
+                g_loss = F.binary_cross_entropy_with_logits(g_logits, torch.ones_like(g_logits))
+                g_loss.backward()
+                discriminator.requires_grad_(True)
+                optimiser_g.step()
+                if average is not None:
+                    update_average(average, generator, min(config.ema, (1 + step) / (10 + step)))
+                step += 1
+                metrics = {"g_loss": g_loss.item(), "d_loss": d_loss.item(),
+                           "d_x": torch.sigmoid(real_logits).mean().item(), "d_g_z": torch.sigmoid(fake_logits).mean().item()}
+                if not all(math.isfinite(value) for value in metrics.values()):
+                    raise ValueError(f"The losses became NaN or infinite at step {step} (epoch {epoch + 1}); the last "
+                                     "good checkpoint was kept. Lower the learning rates or try label smoothing.")
+                last = index == batches - 1
+                grid = None
+                if last or step == 1 or (config.preview_every and step % config.preview_every == 0):
+                    drawing = average if average is not None else generator.eval()
+                    with torch.no_grad():
+                        samples = drawing(noise, grid_labels.to(where) if grid_labels is not None else None).float()
+                    generator.train()
+                    grid = make_grid(samples, columns=columns)
+                    metrics["diversity"] = diversity(samples)
+                if last:
+                    epochs_done = epoch + 1
+                    judged = average if average is not None else generator
+                    if config.fid_every and (epochs_done % config.fid_every == 0 or epochs_done == config.epochs):
+                        metrics["fid"] = training_fid(judged, data, config, fid_cache)
+                    if garments is not None:
+                        metrics.update(garments(judged))
+                    if checkpoint_path is not None:
+                        save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
+                                        step, epoch + 1, noise.cpu(), average)
+                        saved_step = step
+                yield Progress(step=step, total=total, metrics=metrics,  # a resumed run continues the count
+                               preview=grid, result=grid,
+                               message=watch.update(metrics) or f"epoch {epoch + 1} of {config.epochs} · {description}")
+    except GeneratorExit:
+        # Stopped between two iterations (the worker closes us at a yield, so every weight comes
+        # from a finished step): save where we are, so a stopped run can be resumed and sampled.
+        if checkpoint_path is not None and step > saved_step:
+            save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
+                            step, epoch, noise.cpu(), average, epoch_iterations=index + 1)
+        raise
 
 
 def update_average(average, generator, decay: float) -> None:

@@ -6,7 +6,9 @@ One design, four rooms:
 - ``ray_backend``: a Ray job per run on a cluster, through Ray's Jobs API (imports Ray; only
   loaded when ``ATELIER_JOBS_BACKEND=ray``);
 - ``worker``: the entry point every backend runs, ``python -m core.jobs.worker RUN_DIR``.
-``files`` holds the run-folder reading and writing they share, ``backend`` what a backend offers.
+``files`` holds the run-folder reading and writing they share, ``backend`` what a backend offers,
+``owners`` who a run belongs to, ``uploads`` each owner's upload store, ``retention`` deleting runs
+and the policy that keeps the disk from filling.
 
 Why the disk and not a pipe: a page that reloads, a second tab, a server that restarted, or
 another server sharing the runs folder reads the same files, so reattaching is just reading
@@ -38,11 +40,13 @@ from typing import Any, Mapping
 from core.jobs.backend import BackendError, Poll
 from core.jobs.files import now, read_json, save_image_atomically, write_json
 from core.jobs.local import LocalBackend
-from core.jobs.manager import ACTIVE, TERMINAL, JobManager, JobSnapshot
+from core.jobs.manager import ACTIVE, TERMINAL, JobManager, JobSnapshot, OwnedJobs, QueueFull
+from core.jobs.retention import Policy
 
 BACKENDS = ("local", "ray")
 
-__all__ = ["ACTIVE", "TERMINAL", "BACKENDS", "BackendError", "JobManager", "JobSnapshot", "LocalBackend", "Poll",
+__all__ = ["ACTIVE", "TERMINAL", "BACKENDS", "BackendError", "JobManager", "JobSnapshot", "LocalBackend", "OwnedJobs",
+           "Poll", "Policy", "QueueFull",
            "backend_from_environment", "manager_from_environment", "now", "read_json", "save_image_atomically",
            "write_json"]
 
@@ -73,13 +77,19 @@ def backend_from_environment(environment: Mapping[str, str] | None = None) -> An
 
 
 def manager_from_environment(runs_dir: str | os.PathLike, *, max_concurrent: int | None = None,
-                             environment: Mapping[str, str] | None = None) -> JobManager:
+                             environment: Mapping[str, str] | None = None,
+                             retention: Policy | None = None) -> JobManager:
     """A manager on the configured backend; ``ATELIER_STOP_GRACE`` and ``ATELIER_KILL_AFTER``
     (seconds) set the stop's patience, ``ATELIER_RAY_LOST_AFTER`` how long a cluster may stay
-    unreachable before its running jobs count as interrupted."""
+    unreachable before its running jobs count as interrupted, ``ATELIER_MAX_QUEUED_PER_USER`` how
+    many jobs one owner may have waiting (3). ``retention``: the policy this manager applies."""
     environment = os.environ if environment is None else environment
+    queued = _number(environment, "ATELIER_MAX_QUEUED_PER_USER", 3)
+    if queued < 1 or queued != int(queued):
+        raise ValueError("ATELIER_MAX_QUEUED_PER_USER must be a whole number of at least 1.")
     return JobManager(
         Path(runs_dir), max_concurrent=max_concurrent, backend=backend_from_environment(environment),
+        max_queued_per_owner=int(queued), retention=retention,
         grace_seconds=_number(environment, "ATELIER_STOP_GRACE", 10.0),
         kill_after_seconds=_number(environment, "ATELIER_KILL_AFTER", 3.0),
         lost_after_seconds=_number(environment, "ATELIER_RAY_LOST_AFTER", 60.0),

@@ -12,6 +12,7 @@ relies on nothing else, so this is written down here rather than enforced by a b
     prepare(runs_dir) -> None       checks before the first start; raises BackendError
     start(job_id, run_dir, tool)    starts ``python -m core.jobs.worker RUN_DIR``; raises BackendError
     poll(job_id, card) -> Poll      where the job's process is
+    reap() -> None                  collect the exit of every finished process (no zombies)
     terminate(job_id, card)         the polite stop (SIGTERM): the worker saves its latest result
     kill(job_id, card)              the forced stop, for a worker that ignored the polite one
     collect_logs(job_id, run_dir)   after the end: the job's output into run_dir/log.txt if it is elsewhere

@@ -8,6 +8,7 @@ the server for the GIL.
 
 from __future__ import annotations
 
+import collections
 import os
 import signal
 import socket
@@ -28,6 +29,9 @@ class LocalBackend:
     def __init__(self, python: str = sys.executable):
         self.python = python
         self._popens: dict[str, subprocess.Popen] = {}  # the workers this server started
+        # Exit codes of workers reaped before the manager asked (most end by writing their own
+        # card, and the manager never asks): bounded, so a server running for months stays small.
+        self._exit_codes: collections.OrderedDict[str, int] = collections.OrderedDict()
 
     def ready(self) -> bool:
         return True
@@ -51,7 +55,21 @@ class LocalBackend:
                 cwd=REPO_ROOT, env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             )
 
+    def reap(self) -> None:
+        """Wait for every worker of ours that has exited, so none is left a zombie (a worker that
+        wrote its own ending is never polled again)."""
+        for job_id, popen in list(self._popens.items()):
+            code = popen.poll()
+            if code is not None:
+                del self._popens[job_id]
+                self._exit_codes[job_id] = code
+                while len(self._exit_codes) > 1000:
+                    self._exit_codes.popitem(last=False)
+
     def poll(self, job_id: str, card: dict) -> Poll:
+        if job_id in self._exit_codes:
+            code = self._exit_codes.pop(job_id)
+            return Poll("ended", reason=f"exit code {code}", exit_code=code)
         popen = self._popens.get(job_id)
         if popen is not None:
             code = popen.poll()  # also reaps it, so no zombie is left behind

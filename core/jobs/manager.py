@@ -5,8 +5,12 @@ and stops worker processes; everything else lives here and in the run folder, so
 reloads, a second tab, a restarted server or another server sharing the runs folder (several
 Streamlit replicas behind one load balancer) all read the same state.
 
-The queue is on disk: a queued job is a run card with status "queued", in the order of its
-``queued_at`` time. Starting one takes two steps, both safe across servers and nodes:
+The queue is on disk: a queued job is a run card with status "queued". It is fair between owners
+(``owners``): when a slot frees, the next job is the oldest queued job of the owner with the fewest
+jobs running, and among those the owner whose last job started longest ago (round robin), so
+nobody waits behind another person's second job; each owner may have at most
+``max_queued_per_owner`` jobs waiting. Starting one takes two steps, both safe across servers and
+nodes:
 - a scheduling lock (``flock`` on ``runs/.queue.lock``, which Linux maps onto NFS locks), held
   while a server counts the running jobs and starts the next ones, so the cap holds across
   servers;
@@ -15,6 +19,10 @@ The queue is on disk: a queued job is a run card with status "queued", in the or
 
 Who writes card.json: a manager while the job is queued and after its process has gone; the
 worker while it runs. They never write it at the same time.
+
+Pages never hold a ``JobManager``: they get ``manager.for_owner(owner)``, an ``OwnedJobs`` view
+whose every call that takes a run id answers "There is no run called ..." for another owner's run
+(the same words as for an id that does not exist, so ids cannot be probed).
 """
 
 from __future__ import annotations
@@ -23,6 +31,7 @@ import contextlib
 import dataclasses
 import fcntl
 import json
+import logging
 import os
 import secrets
 import socket
@@ -37,9 +46,24 @@ from core.jobs.backend import BackendError, Poll
 from core.jobs.files import (EventLog, create_exclusively, elapsed, eta, existing, new_job_id, now, read_json,
                              write_json)
 from core.jobs.local import LocalBackend
+from core.jobs.owners import EVERYONE
+from core.jobs.retention import Policy, delete_run, prune
+from core.jobs.uploads import UploadStore
+
+log = logging.getLogger(__name__)
 
 ACTIVE = ("queued", "running", "stopping")
 TERMINAL = ("finished", "stopped", "failed", "interrupted")
+QUEUE_STATE = ".queue-state.json"  # owner -> when their latest job started (the round robin's memory)
+PRUNE_EVERY_SECONDS = 600.0
+
+
+class QueueFull(ValueError):
+    """An owner already has as many jobs waiting as they may."""
+
+
+def no_such_run(job_id: str) -> ValueError:
+    return ValueError(f"There is no run called {job_id!r}.")
 
 
 @dataclasses.dataclass
@@ -55,6 +79,7 @@ class JobSnapshot:
     message: str
     error: str
     queue_position: int  # 1 = next to start; 0 when not queued
+    owner_running: int  # how many of this run's owner's jobs are running (for "1 of yours running")
     elapsed_seconds: float
     eta_seconds: float | None
     preview_path: Path | None
@@ -74,8 +99,10 @@ class JobManager:
     """Starts, watches, queues and stops background jobs; one per server process.
 
     ``max_concurrent`` caps how many jobs run at once across every server sharing the runs
-    folder (the rest wait in the queue, first come first served; by default what the backend
-    says it can run); ``grace_seconds`` is how long a stop request may take before the worker is
+    folder (the rest wait in the fair queue; by default what the backend says it can run);
+    ``max_queued_per_owner`` how many jobs one owner may have waiting (None: no limit; the app
+    sets ``ATELIER_MAX_QUEUED_PER_USER``, 3 by default); ``retention`` the policy the monitor
+    applies every ten minutes (None: none, as for tests and scripts); ``grace_seconds`` is how long a stop request may take before the worker is
     terminated, and ``kill_after_seconds`` how long after that it is killed. ``lost_after_seconds``
     is how long a cluster may stay unreachable before its running jobs are marked interrupted.
     """
@@ -90,6 +117,8 @@ class JobManager:
         lost_after_seconds: float = 60.0,
         poll_interval: float = 0.25,
         backend: Any = None,
+        max_queued_per_owner: int | None = None,
+        retention: Policy | None = None,
     ):
         self.backend = backend if backend is not None else LocalBackend()
         if max_concurrent is None:
@@ -99,6 +128,11 @@ class JobManager:
         self.runs_dir = Path(runs_dir)
         self.runs_dir.mkdir(parents=True, exist_ok=True)
         self.max_concurrent = max_concurrent
+        if max_queued_per_owner is not None and max_queued_per_owner < 1:
+            raise ValueError("max_queued_per_owner must be at least 1 (or None: no limit).")
+        self.max_queued_per_owner = max_queued_per_owner
+        self.retention = retention  # None: this server prunes nothing (tests, scripts)
+        self._pruned_at = float("-inf")
         self.grace_seconds = grace_seconds
         self.kill_after_seconds = kill_after_seconds
         self.lost_after_seconds = lost_after_seconds
@@ -126,10 +160,18 @@ class JobManager:
         *,
         inputs: dict[str, Image.Image] | None = None,
         title: str = "",
+        owner: str = EVERYONE,
+        uploads: list[str] | tuple[str, ...] = (),
     ) -> str:
-        """Queue a job; it starts as soon as a slot is free. Returns the job id."""
+        """Queue a job for ``owner``; it starts as soon as a slot is free (and it is the owner's
+        turn). ``uploads`` names the upload-store entries it uses. Returns the job id; raises
+        QueueFull when the owner already has ``max_queued_per_owner`` jobs waiting."""
         if ":" not in target:
             raise ValueError(f"target must look like 'package.module:function', not {target!r}.")
+        waiting = sum(1 for card in self._queued_cards() if card.get("owner", EVERYONE) == owner)
+        if self.max_queued_per_owner is not None and waiting >= self.max_queued_per_owner:
+            raise QueueFull(f"You already have {waiting} jobs waiting, the most one person may queue at once. "
+                            "Start this one when one of them has started, or stop one.")
         job_id = new_job_id(tool)
         run_dir = self.runs_dir / job_id
         (run_dir / "inputs").mkdir(parents=True)
@@ -149,6 +191,8 @@ class JobManager:
                 "created": now(),
                 "queued_at": time.time(),  # the queue's order (created has only whole seconds)
                 "inputs": sorted(f"inputs/{name}.png" for name in (inputs or {})),
+                "owner": owner,
+                "uploads": sorted(uploads),
             },
         )
         self._schedule()
@@ -174,14 +218,19 @@ class JobManager:
         run_dir = self._run_dir(job_id)
         card = read_json(run_dir / "card.json")
         if card is None:
-            raise ValueError(f"No run with id {job_id!r}.")
+            raise no_such_run(job_id)
         status = card.get("status", "interrupted")
         if status == "running" and (run_dir / "STOP").exists():
             status = "stopping"
-        position = 0
-        if status == "queued":
-            queue = [other["id"] for other in self._queued_cards()]
-            position = queue.index(job_id) + 1 if job_id in queue else 1
+        position, owner_running = 0, 0
+        if status in ("queued", "running", "stopping"):
+            active = self._active_cards()
+            owner = card.get("owner", EVERYONE)
+            owner_running = sum(1 for other in active if other["status"] in ("running", "stopping")
+                                and other.get("owner", EVERYONE) == owner)
+            if status == "queued":
+                queue = [other["id"] for other in self._fair_order(active)]
+                position = queue.index(job_id) + 1 if job_id in queue else 1
         with self._lock:
             log = self._logs.setdefault(job_id, EventLog(run_dir / "events.jsonl"))
             records = log.refresh()
@@ -204,6 +253,7 @@ class JobManager:
             message=message,
             error=card.get("error", ""),
             queue_position=position,
+            owner_running=owner_running,
             elapsed_seconds=elapsed(card),
             eta_seconds=eta(records) if status in ("running", "stopping") else None,
             preview_path=existing(run_dir / "preview.png"),
@@ -211,17 +261,50 @@ class JobManager:
             card=card,
         )
 
-    def list_runs(self, tool: str | None = None) -> list[dict[str, Any]]:
-        """Run cards, newest first; finished runs of earlier server processes included."""
+    def list_runs(self, tool: str | None = None, *, owner: str | None = None) -> list[dict[str, Any]]:
+        """Run cards, newest first; finished runs of earlier server processes included. With
+        ``owner``, only that owner's (``EVERYONE`` sees all)."""
         cards = []
         for card_path in self.runs_dir.glob("*/card.json"):
             card = read_json(card_path)
-            if card and (tool is None or card.get("tool") == tool):
+            if card and (tool is None or card.get("tool") == tool) and _visible(card, owner):
                 cards.append(card)
         return sorted(cards, key=lambda card: card.get("created", ""), reverse=True)
 
     def run_dir(self, job_id: str) -> Path:
         return self._run_dir(job_id)
+
+    def owner_of(self, job_id: str) -> str | None:
+        """The run's owner; None when there is no such run."""
+        card = read_json(self._run_dir(job_id) / "card.json")
+        return card.get("owner", "") if card else None
+
+    def delete(self, job_id: str) -> int:
+        """Remove an ended run, and its uploads where no other run uses them; returns the bytes
+        freed. Raises ValueError for a job still queued or running."""
+        with self._scheduling_lock():
+            freed = delete_run(self.runs_dir, self._run_dir(job_id).name)
+        with self._lock:
+            self._logs.pop(job_id, None)
+        log.info("deleted run %s (%d bytes)", job_id, freed)
+        return freed
+
+    def prune(self) -> None:
+        """Apply the retention policy now (the monitor also does, every ten minutes)."""
+        if self.retention is None:
+            return
+        with self._scheduling_lock():
+            report = prune(self.runs_dir, self.retention)
+        self._pruned_at = time.monotonic()
+        if report.removed or report.orphan_uploads:
+            log.info("retention removed %d runs and %d unused uploads (%d bytes)", len(report.removed),
+                     report.orphan_uploads, report.freed_bytes)
+        if report.over_budget:
+            log.warning("the runs folder holds %d bytes, over the budget of %d, and what is left is in use",
+                        report.kept_bytes, self.retention.max_bytes)
+
+    def for_owner(self, owner: str) -> "OwnedJobs":
+        return OwnedJobs(self, owner)
 
     def previews(self, job_id: str) -> list[tuple[int, Path]]:
         """(step, path) of every preview the job has saved, in step order."""
@@ -268,10 +351,14 @@ class JobManager:
     def _watch(self) -> None:
         while not self._closed.wait(self.poll_interval):
             try:
+                self.backend.reap()
                 self._reap_and_enforce()
                 self._schedule()
                 self._settle()
+                if self.retention is not None and time.monotonic() - self._pruned_at > PRUNE_EVERY_SECONDS:
+                    self.prune()
             except Exception:  # the monitor must outlive any one bad run folder or network fault
+                log.exception("the job monitor hit an error; it carries on")
                 continue
 
     def _active_cards(self) -> list[dict[str, Any]]:
@@ -308,10 +395,14 @@ class JobManager:
                 self._unsettled.discard(job_id)
                 self._ended.add(job_id)
 
-    def _queued_cards(self) -> list[dict[str, Any]]:
-        queued = [card for card in self._active_cards()
+    def _queued_cards(self, active: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
+        queued = [card for card in (self._active_cards() if active is None else active)
                   if card["status"] == "queued" and not (self.runs_dir / card["id"] / "CLAIM").exists()]
         return sorted(queued, key=lambda card: (card.get("queued_at", 0.0), card["id"]))
+
+    def _fair_order(self, active: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The queued jobs in the order they will start, if every started job kept running."""
+        return fair_order(self._queued_cards(active), active, read_json(self.runs_dir / QUEUE_STATE, {}))
 
     @contextlib.contextmanager
     def _scheduling_lock(self):
@@ -326,8 +417,12 @@ class JobManager:
         if self._closed.is_set() or not self.backend.ready():
             return  # a cluster that cannot be reached: queued jobs stay queued
         with self._scheduling_lock():
-            running = sum(1 for card in self._active_cards() if card["status"] in ("running", "stopping"))
-            for card in self._queued_cards():
+            active = self._active_cards()
+            running = sum(1 for card in active if card["status"] in ("running", "stopping"))
+            if running >= self.max_concurrent:
+                return
+            last_started = read_json(self.runs_dir / QUEUE_STATE, {})
+            for card in fair_order(self._queued_cards(active), active, last_started):
                 if running >= self.max_concurrent:
                     break
                 job_id, run_dir = card["id"], self.runs_dir / card["id"]
@@ -345,6 +440,8 @@ class JobManager:
                 self._update_card(job_id, status="running", started=now(), backend=self.backend.name,
                                   server=self.server, keep=("started", "pid", "host") + (("status",) if started else ()))
                 running += 1
+                last_started[card.get("owner", EVERYONE)] = time.time()
+                write_json(self.runs_dir / QUEUE_STATE, last_started)
 
     def _reap_and_enforce(self) -> None:
         for card in self._active_cards():
@@ -423,3 +520,101 @@ class JobManager:
                 if read_json(self._run_dir(card["id"]) / "card.json", {}).get("status") in ACTIVE:
                     self._update_card(card["id"], status="interrupted", ended=card.get("ended") or now(),
                                       note="the server restarted while this job was running")
+
+
+def fair_order(queued: list[dict[str, Any]], active: list[dict[str, Any]],
+               last_started: dict[str, float]) -> list[dict[str, Any]]:
+    """Round robin between owners: repeatedly take the oldest queued job of the owner with the
+    fewest jobs running, breaking ties by whose latest job started longest ago (never started
+    first), then by how long their oldest job has waited. ``queued`` is in arrival order."""
+    running: dict[str, int] = {}
+    for card in active:
+        if card["status"] in ("running", "stopping"):
+            owner = card.get("owner", EVERYONE)
+            running[owner] = running.get(owner, 0) + 1
+    waiting: dict[str, list[dict[str, Any]]] = {}
+    for card in queued:
+        waiting.setdefault(card.get("owner", EVERYONE), []).append(card)
+    started = dict(last_started)
+    order, clock = [], max([time.time(), *started.values()])
+    while waiting:
+        owner = min(waiting, key=lambda name: (running.get(name, 0), started.get(name, float("-inf")),
+                                                waiting[name][0].get("queued_at", 0.0)))
+        order.append(waiting[owner].pop(0))
+        if not waiting[owner]:
+            del waiting[owner]
+        running[owner] = running.get(owner, 0) + 1
+        clock += 1e-3  # a simulated start: later than every real one, in order
+        started[owner] = clock
+    return order
+
+
+def _visible(card: dict[str, Any], owner: str | None) -> bool:
+    return owner is None or owner == EVERYONE or card.get("owner") == owner
+
+
+class OwnedJobs:
+    """One owner's view of the jobs: what every page gets. Each call that takes a run id checks
+    the owner first and answers another owner's id exactly as an unknown one."""
+
+    def __init__(self, manager: JobManager, owner: str):
+        if not owner:
+            raise ValueError("An owner is needed.")
+        self.manager = manager
+        self.owner = owner
+        self.uploads = UploadStore(manager.runs_dir, owner)
+
+    @property
+    def shared(self) -> bool:
+        return self.owner == EVERYONE
+
+    @property
+    def backend(self):
+        return self.manager.backend
+
+    @property
+    def max_concurrent(self) -> int:
+        return self.manager.max_concurrent
+
+    @property
+    def max_queued(self) -> int:
+        return self.manager.max_queued_per_owner
+
+    def describe(self) -> dict[str, Any]:
+        return self.manager.describe()
+
+    def submit(self, tool: str, target: str, config: dict[str, Any], *,
+               inputs: dict[str, Image.Image] | None = None, title: str = "") -> str:
+        return self.manager.submit(tool, target, config, inputs=inputs, title=title, owner=self.owner,
+                                   uploads=self.uploads.names_in(config))
+
+    def check(self, job_id: str) -> str:
+        """The id, if it names a run of this owner; else the ValueError an unknown id gets."""
+        try:
+            owner = self.manager.owner_of(job_id)
+        except ValueError:
+            owner = None
+        if owner is None or not (self.shared or owner == self.owner):
+            raise no_such_run(job_id)
+        return job_id
+
+    def snapshot(self, job_id: str) -> JobSnapshot:
+        return self.manager.snapshot(self.check(job_id))
+
+    def stop(self, job_id: str) -> None:
+        self.manager.stop(self.check(job_id))
+
+    def delete(self, job_id: str) -> int:
+        return self.manager.delete(self.check(job_id))
+
+    def run_dir(self, job_id: str) -> Path:
+        return self.manager.run_dir(self.check(job_id))
+
+    def previews(self, job_id: str) -> list[tuple[int, Path]]:
+        return self.manager.previews(self.check(job_id))
+
+    def wait(self, job_id: str, timeout: float = 60.0) -> JobSnapshot:
+        return self.manager.wait(self.check(job_id), timeout)
+
+    def list_runs(self, tool: str | None = None) -> list[dict[str, Any]]:
+        return self.manager.list_runs(tool, owner=self.owner)

@@ -160,6 +160,9 @@ class RayBackend:
         except (OSError, RuntimeError) as error:
             raise BackendError(f"The Ray cluster at {self.address} refused the job: {_first_line(str(error))}") from None
 
+    def reap(self) -> None:
+        pass  # Ray's supervisors own the job processes; nothing of ours is left to wait for
+
     def poll(self, job_id: str, card: dict) -> Poll:
         client = self._connect()
         if client is None:

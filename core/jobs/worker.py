@@ -12,6 +12,7 @@ import importlib
 import json
 import os
 import platform
+import re
 import signal
 import socket
 import sys
@@ -84,7 +85,7 @@ def run(run_dir: Path) -> str:
     except HardStop:
         status, note = "stopped", "did not stop within the grace period, so it was ended; the latest result was kept"
     except Exception as exception:  # the page gets one readable sentence, the log the traceback
-        status, error = "failed", readable_error(exception)
+        status, error = "failed", without_server_paths(readable_error(exception), run_dir)
         traceback.print_exc()
     finally:
         if events is not None and hasattr(events, "close"):
@@ -117,6 +118,17 @@ def readable_error(exception: BaseException) -> str:
     if isinstance(exception, MemoryError):
         return "The job ran out of memory. Try a smaller image or batch size."
     return f"{type(exception).__name__}: {exception} (details in the run's log.txt)"
+
+
+def without_server_paths(message: str, run_dir: Path) -> str:
+    """The page must never show where the server keeps things (nor, through an upload's folder,
+    whose it is): paths under the runs folder become words, the code's own folder disappears."""
+    run_dir = run_dir.resolve()
+    runs = re.escape(str(run_dir.parent))
+    message = re.sub(runs + r"/uploads/[^\s'\"]+", "your upload", message)
+    message = message.replace(str(run_dir), "this run's folder")
+    message = re.sub(runs + r"/[^\s'\"]*", "the runs folder", message)
+    return message.replace(str(Path(__file__).resolve().parent.parent.parent) + os.sep, "")
 
 
 def library_versions() -> dict[str, str]:

@@ -1,0 +1,139 @@
+"""Whose runs a page shows: the signed-in user, this browser, or everyone (``core.jobs.owners``).
+
+- Sign-in, when ``.streamlit/secrets.toml`` has an ``[auth]`` section (Streamlit's own OpenID
+  Connect sign-in, ``st.login``): the owner is the user's stable subject id; pages other than Home
+  ask to sign in; the sidebar has Sign in / Sign out.
+- Otherwise, per browser: a random id in a signed cookie (set by a line of JavaScript, since
+  Streamlit reads cookies but cannot set one). A reload, a second tab or a restarted server keep it;
+  a forged or edited cookie is refused and the browser gets a new private space (said once).
+- ``ATELIER_SHARED_RUNS=1``: everyone sees every run (a trusted team), and the pages say so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import urllib.request
+
+import streamlit as st
+
+from core.jobs import owners
+from ui.common import RUNS_DIR
+
+log = logging.getLogger(__name__)
+_STATE = "atelier_owner"
+
+
+def mode() -> str:
+    """"signin", "shared" or "browser"."""
+    if sign_in_configured():
+        return "signin"
+    if os.environ.get("ATELIER_SHARED_RUNS", "").strip().lower() in ("1", "true", "yes"):
+        return "shared"
+    return "browser"
+
+
+def sign_in_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except Exception:  # no secrets file at all, or one that does not parse
+        return False
+
+
+def owner() -> str | None:
+    """This session's owner; None while nobody is signed in (sign-in mode)."""
+    current = mode()
+    if current == "shared":
+        return owners.EVERYONE
+    if current == "signin":
+        if not st.user.is_logged_in:
+            return None
+        return owners.signed_in_owner(str(st.user.get("iss") or ""), str(st.user.get("sub") or ""))
+    if _STATE not in st.session_state:
+        st.session_state[_STATE] = _browser_owner()
+    return st.session_state[_STATE]
+
+
+def _browser_owner() -> str:
+    try:
+        secret = owners.cookie_secret(RUNS_DIR)
+    except OSError as error:
+        log.error("cannot read or create the cookie secret in the runs folder: %s", error)
+        st.error("The server cannot write its runs folder, so it cannot keep this browser's work private. "
+                 "Ask whoever runs it to check the ATELIER_RUNS folder (details in the server log).")
+        st.stop()
+    cookie = st.context.cookies.get(owners.COOKIE_NAME)
+    browser_id = owners.verify(cookie, secret)
+    if browser_id is None:
+        if cookie:
+            log.warning("refused a tampered or foreign %s cookie", owners.COOKIE_NAME)
+            st.session_state["atelier_cookie_refused"] = True
+        browser_id = owners.new_browser_id()
+        st.session_state["atelier_set_cookie"] = owners.sign(browser_id, secret)
+    return owners.browser_owner(browser_id)
+
+
+def set_cookie_if_new() -> None:
+    """Write this browser's cookie (once per new space), and say once if an old one was refused."""
+    value = st.session_state.pop("atelier_set_cookie", None)
+    if value:
+        age = owners.COOKIE_DAYS * 86400
+        st.html(f"<script>document.cookie = {json.dumps(f'{owners.COOKIE_NAME}={value}')} + "
+                f"'; Max-Age={age}; Path=/; SameSite=Lax';</script>", unsafe_allow_javascript=True)
+    if st.session_state.pop("atelier_cookie_refused", False):
+        st.warning("This browser's Atelier cookie was not one this server made, so this browser starts a new, "
+                   "empty private space.", icon=":material/cookie_off:")
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def provider_answers(url: str) -> bool:
+    """Whether the sign-in provider's discovery document answers (checked before offering Sign in,
+    so an unreachable provider gets a sentence instead of a failed redirect)."""
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.status == 200
+    except Exception as error:
+        log.warning("the sign-in provider at %s does not answer: %s", url, error)
+        return False
+
+
+def _metadata_url() -> str:
+    auth = st.secrets.get("auth", {})
+    url = auth.get("server_metadata_url", "")
+    if not url:  # a named provider: [auth.<name>]
+        for value in auth.values():
+            if hasattr(value, "get") and value.get("server_metadata_url"):
+                return value["server_metadata_url"]
+    return url
+
+
+def sidebar(require: bool) -> str | None:
+    """The sign-in control and the privacy line in the sidebar; with ``require`` (every page but
+    Home), a page without an owner asks to sign in and stops. Returns the owner."""
+    current = mode()
+    who = owner()
+    with st.sidebar:
+        if current == "signin":
+            if who is None:
+                if provider_answers(_metadata_url()):
+                    st.button("Sign in", key="atelier_sign_in", on_click=st.login, icon=":material/login:",
+                              type="primary")
+                else:
+                    st.error("Sign-in is set up, but the sign-in service does not answer. Try again in a minute.")
+            else:
+                name = st.user.get("name") or st.user.get("email") or "signed in"
+                st.caption(f"Signed in as **{name}**. Your runs, uploads and models are yours alone.")
+                st.button("Sign out", key="atelier_sign_out", on_click=st.logout, icon=":material/logout:")
+        elif current == "shared":
+            st.caption(":orange[:material/group:] Shared runs: everyone using this server sees every run, upload "
+                       "and model (ATELIER_SHARED_RUNS=1).")
+        else:
+            st.caption(":material/lock: Your runs, uploads and models are private to this browser.")
+    if current == "browser":
+        set_cookie_if_new()
+    if require and who is None:
+        st.info("Please sign in (in the sidebar) to use this tool: your runs, photos and models are kept for you "
+                "alone.", icon=":material/lock:")
+        st.stop()
+    return who
