@@ -581,7 +581,9 @@ def run_sketch_train(arguments) -> int:
 def add_gan(tools) -> None:
     train = tools.add_parser("gan-train", help="train a DCGAN on Fashion-MNIST or a folder of pictures",
                              description="Train a DCGAN; the checkpoint is written after every epoch.")
-    train.add_argument("--dataset", default="fashion-mnist", help="fashion-mnist, abstract-art (Debian wallpapers), or a folder of pictures")
+    train.add_argument("--dataset", default="fashion-mnist",
+                       help="fashion-mnist, abstract-art (Debian wallpapers), a folder of pictures or a zip of them "
+                            "(with --conditional: one folder per class)")
     train.add_argument("--epochs", type=int, required=True)
     train.add_argument("--output", required=True, help="checkpoint file to write (e.g. gan.pt)")
     train.add_argument("--classes", type=int, nargs="*", default=[], help="Fashion-MNIST classes to keep (0-9)")

@@ -59,9 +59,9 @@ def healthy(base_url: str) -> bool:
 
 
 @contextlib.contextmanager
-def streamlit_server(tmp_path_factory, **settings):
+def streamlit_server(tmp_path_factory, port: int | None = None, **settings):
     runs = tmp_path_factory.mktemp("browser-runs")
-    port = free_port()
+    port = port or free_port()
     environment = {**os.environ, "ATELIER_RUNS": str(runs), "ATELIER_STOP_GRACE": "5", **settings}
     log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
     process = subprocess.Popen(

@@ -1,0 +1,219 @@
+"""Two people on one server, in two Chromium contexts: per-browser spaces (a signed cookie) and
+signed-in users (a real local OpenID Connect provider, oidc-provider-mock). B can neither list, open
+by link, download from nor stop A's run; A can, and keeps it across a reload."""
+
+import contextlib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.test_browser import CHROMIUM_FLAGS, browser, shot, streamlit_server, wait_for_app, wait_for_step_above  # noqa: F401
+from tests.test_browser import free_port
+
+pytestmark = pytest.mark.browser
+
+
+def new_person(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1400}, accept_downloads=True)
+    # The mock provider's pages link a stylesheet on a CDN; nothing may leave this machine.
+    context.route(re.compile(r"^https?://(?!127\.0\.0\.1)"), lambda route: route.abort())
+    return context, context.new_page()
+
+
+def start_long_demo_job(page, url: str) -> str:
+    page.goto(f"{url}/Job_Lab")
+    wait_for_app(page)
+    steps = page.locator(".st-key-lab_steps").get_by_role("slider")
+    steps.focus()
+    steps.press("End")  # 2000 steps: it runs while the other person looks
+    page.wait_for_function("() => document.body.innerText.includes('2000')")
+    wait_for_app(page)
+    page.locator(".st-key-lab_start button").click()
+    wait_for_step_above(page, 1)
+    return page.url.split("job=")[1].split("&")[0]
+
+
+def earlier_runs(page) -> int:
+    """How many runs the "Earlier runs (N, yours only)" list says it holds."""
+    text = page.get_by_test_id("stExpander").filter(has_text="Earlier runs").first.inner_text()
+    return int(re.search(r"Earlier runs \((\d+), ", text).group(1))
+
+
+def check_the_other_person_sees_nothing(page, url: str, job_id: str, name: str) -> None:
+    page.goto(f"{url}/Job_Lab?job={job_id}")
+    wait_for_app(page)
+    main = page.get_by_test_id("stMain")
+    main.get_by_text(f"There is no run called '{job_id}'").wait_for(timeout=30_000)
+    assert main.get_by_role("button", name="Stop", exact=True).count() == 0
+    assert main.get_by_role("button", name=re.compile("Download|Whole run")).count() == 0
+    assert page.get_by_test_id("stProgress").count() == 0
+    assert earlier_runs(page) == 0
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, name)
+
+
+def stop_keep_and_delete(page, url: str, runs: Path, job_id: str, name: str) -> None:
+    """A: reload keeps the running job; Stop; the run is listed, downloads, and Delete removes it."""
+    page.reload()
+    wait_for_step_above(page, 2)
+    page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text(re.compile(r"Stopped at step \d+ of 2000")).first.wait_for(timeout=30_000)
+    wait_for_app(page)
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Whole run (.zip)").click()
+    assert Path(download.value.path()).stat().st_size > 1000
+    assert earlier_runs(page) == 1
+    shot(page, name)
+    page.get_by_text("Earlier runs").first.click()
+    page.get_by_role("button", name="Delete this run").click()
+    page.get_by_role("button", name="Delete for good").click()
+    page.wait_for_function("() => document.body.innerText.includes('Earlier runs (0,')", timeout=30_000)
+    assert not (runs / job_id).exists()
+
+
+@pytest.fixture(scope="module")
+def shared_server(tmp_path_factory):
+    with streamlit_server(tmp_path_factory, ATELIER_MAX_JOBS="2") as running:
+        yield running
+
+
+def test_two_browsers_keep_apart_and_a_reload_keeps_ones_own(shared_server, browser):
+    url = shared_server["url"]
+    alice, alice_page = new_person(browser)
+    bob, bob_page = new_person(browser)
+    try:
+        job_id = start_long_demo_job(alice_page, url)
+        cookie = [c for c in alice.cookies() if c["name"] == "atelier_space"]
+        assert cookie and cookie[0]["expires"] > time.time() + 300 * 86400  # kept, not per session
+        check_the_other_person_sees_nothing(bob_page, url, job_id, "30-sharing-browser-b")
+        card = json.loads((shared_server["runs"] / job_id / "card.json").read_text())
+        assert card["status"] == "running" and card["owner"].startswith("browser:")
+        assert cookie[0]["value"].split(".")[0] in card["owner"]
+        stop_keep_and_delete(alice_page, url, shared_server["runs"], job_id, "31-sharing-browser-a")
+    finally:
+        alice.close()
+        bob.close()
+
+
+def test_a_forged_cookie_gets_a_new_private_space_said_once(shared_server, browser):
+    context, page = new_person(browser)
+    try:
+        context.add_cookies([{"name": "atelier_space", "value": "0" * 32 + "." + "1" * 64,
+                              "url": shared_server["url"]}])
+        page.goto(f"{shared_server['url']}/Job_Lab")
+        wait_for_app(page)
+        page.get_by_text("was not one this server made").wait_for(timeout=30_000)
+        deadline = time.monotonic() + 15
+        while True:  # the page's script replaces the cookie once it has drawn
+            fresh = [c["value"] for c in context.cookies() if c["name"] == "atelier_space"]
+            if fresh and not fresh[0].startswith("0" * 32):
+                break
+            assert time.monotonic() < deadline, f"the forged cookie was kept: {fresh}"
+            time.sleep(0.2)
+        page.reload()
+        wait_for_app(page)
+        assert page.get_by_text("was not one this server made").count() == 0  # said once
+    finally:
+        context.close()
+
+
+@contextlib.contextmanager
+def oidc_provider():
+    port = free_port()
+    log = tempfile.NamedTemporaryFile("w", prefix="oidc-", suffix=".log", delete=False)
+    process = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port)],
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(url, timeout=1)
+                break
+            except OSError:
+                assert process.poll() is None and time.monotonic() < deadline, "the OIDC provider did not start"
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def secrets_file(folder: Path, app_port: int, metadata_url: str) -> Path:
+    path = folder / "secrets.toml"
+    path.write_text(f'''[auth]
+redirect_uri = "http://127.0.0.1:{app_port}/oauth2callback"
+cookie_secret = "a-test-secret-for-the-sign-in-cookie"
+client_id = "atelier"
+client_secret = "atelier-test-client"
+server_metadata_url = "{metadata_url}"
+''')
+    return path
+
+
+def sign_in(page, url: str, who: str) -> None:
+    page.goto(f"{url}/Job_Lab")
+    wait_for_app(page)
+    page.get_by_text("Please sign in").wait_for(timeout=30_000)
+    shot(page, f"32-sharing-sign-in-{who}")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("input[name=sub]").fill(who)
+    page.get_by_role("button", name="Authorize").click()
+    page.wait_for_url(re.compile(re.escape(url)), timeout=30_000)
+    wait_for_app(page)
+    page.get_by_text(f"Signed in as {who}").wait_for(timeout=30_000)
+
+
+def test_signed_in_users_keep_apart_through_a_real_provider(browser, tmp_path_factory):
+    port = free_port()
+    folder = tmp_path_factory.mktemp("auth")
+    with oidc_provider() as metadata, streamlit_server(
+            tmp_path_factory, port=port, ATELIER_MAX_JOBS="2",
+            STREAMLIT_SECRETS_FILES=str(secrets_file(folder, port, metadata))) as server:
+        url = server["url"]
+        alice, alice_page = new_person(browser)
+        bob, bob_page = new_person(browser)
+        try:
+            sign_in(alice_page, url, "alice")
+            job_id = start_long_demo_job(alice_page, url)
+            sign_in(bob_page, url, "bob")
+            check_the_other_person_sees_nothing(bob_page, url, job_id, "33-sharing-signed-in-b")
+            card = json.loads((server["runs"] / job_id / "card.json").read_text())
+            assert card["owner"].startswith("user:") and "alice" not in json.dumps(card)
+            stop_keep_and_delete(alice_page, url, server["runs"], job_id, "34-sharing-signed-in-a")
+            bob_page.get_by_role("button", name="Sign out").click()
+            bob_page.get_by_role("button", name="End session").click()  # the provider's own sign-out page
+            bob_page.wait_for_url(re.compile(re.escape(url)), timeout=30_000)
+            bob_page.goto(f"{url}/Job_Lab")
+            wait_for_app(bob_page)
+            bob_page.get_by_text("Please sign in").wait_for(timeout=30_000)
+        finally:
+            alice.close()
+            bob.close()
+
+
+def test_an_unreachable_provider_is_said_and_home_still_opens(browser, tmp_path_factory):
+    port, dead = free_port(), free_port()
+    folder = tmp_path_factory.mktemp("auth-dead")
+    secrets = secrets_file(folder, port, f"http://127.0.0.1:{dead}/.well-known/openid-configuration")
+    with streamlit_server(tmp_path_factory, port=port, STREAMLIT_SECRETS_FILES=str(secrets)) as server:
+        context, page = new_person(browser)
+        try:
+            page.goto(server["url"])
+            page.get_by_role("heading", name="Atelier").wait_for(timeout=30_000)
+            page.get_by_text("the sign-in service does not answer").wait_for(timeout=30_000)
+            page.goto(f"{server['url']}/Job_Lab")
+            wait_for_app(page)
+            page.get_by_text("Please sign in").wait_for(timeout=30_000)
+            assert page.get_by_test_id("stException").count() == 0
+            assert page.get_by_role("button", name="Sign in").count() == 0
+            shot(page, "35-sharing-provider-down")
+        finally:
+            context.close()
