@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from core import assets
+from ui import identity
 from ui import jobs as jobs_ui
 from ui.common import device_info, device_probe, page
 
@@ -74,9 +75,13 @@ with left:
             st.rerun()  # stop polling
 
     def jobs_box() -> None:
-        """Where background jobs go: this machine, or a Ray cluster with its CPUs and GPUs."""
-        job_manager = jobs_ui.manager()
+        """Where background jobs go: this machine, or a Ray cluster with its CPUs and GPUs; who
+        sees whose runs, the queue's rules and what the retention policy keeps."""
+        job_manager = jobs_ui.server_manager(stop=False)
+        if job_manager is None:
+            return
         where = job_manager.describe()
+        sharing_box(job_manager)
         at_once = f"{where['max_concurrent']} at a time"
         if where["backend"] == "local":
             st.caption(f"Background jobs run as processes on {where['where']}, {at_once} "
@@ -89,6 +94,14 @@ with left:
             st.markdown(f"**Background jobs go to {where['where']}** (Ray): {where['nodes']} "
                         f"node{'s' if where['nodes'] != 1 else ''}, {where['cpus']:g} CPUs, {gpus} "
                         f"GPU{'s' if gpus != 1 else ''}; {at_once}.")
+
+    def sharing_box(job_manager) -> None:
+        whose = {"signin": "Each signed-in person sees only their own runs, uploads and models.",
+                 "browser": "Each browser sees only its own runs, uploads and models (kept in a private cookie).",
+                 "shared": "Shared runs: everyone using this server sees every run (ATELIER_SHARED_RUNS=1)."}
+        st.caption(f"{whose[identity.mode()]} Up to {job_manager.max_queued_per_owner} jobs of yours can wait at "
+                   "once; when a slot frees, turns go round between people. "
+                   f"{job_manager.retention.words() if job_manager.retention else ''}")
 
     device_box()
 

@@ -70,6 +70,7 @@ system-deps:
 bench: $(APP_STAMP) $(RAY_STAMP) system-deps
 	@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="$(BENCH_PACKAGES)"
 	$(BIN)/python bench/jobs.py
+	$(BIN)/python bench/sharing.py
 	$(BIN)/python bench/ascii.py
 	$(BIN)/python bench/style.py
 	$(BIN)/python bench/gan.py

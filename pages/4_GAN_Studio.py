@@ -214,6 +214,11 @@ with train_tab:
         jobs.preview_scrubber(snapshot, "fixed-noise grid after iteration {step} (preview {index})")
         run_dir = jobs.manager().run_dir(snapshot.id)
         checkpoint, film, movie = run_dir / "checkpoint.pt", run_dir / "progress.gif", run_dir / "progress.mp4"
+        if snapshot.status in ("stopped", "interrupted") and checkpoint.exists():
+            st.caption(f"The checkpoint holds iteration {gan.checkpoint_step(checkpoint)}, the last one finished: pick "
+                       "this run under Resume from to carry on, or sample it in the Generate tab.")
+        elif snapshot.status in ("stopped", "interrupted"):
+            st.caption("No checkpoint: the run ended before its first iteration finished.")
         buttons = st.columns(3)
         if checkpoint.exists() and not snapshot.active:
             buttons[0].download_button("Download checkpoint", data=checkpoint.read_bytes, file_name=f"{snapshot.id}.pt",

@@ -217,3 +217,48 @@ def test_an_unreachable_provider_is_said_and_home_still_opens(browser, tmp_path_
             shot(page, "35-sharing-provider-down")
         finally:
             context.close()
+
+
+def test_a_runs_folder_the_server_cannot_write_is_said_and_home_still_opens(browser, tmp_path_factory):
+    blocker = tmp_path_factory.mktemp("not-a-folder") / "a-file"
+    blocker.write_text("a file where the runs folder should be")
+    with streamlit_server(tmp_path_factory, ATELIER_RUNS=str(blocker / "runs")) as server:
+        context, page = new_person(browser)
+        try:
+            page.goto(server["url"])
+            page.get_by_role("heading", name="Atelier").wait_for(timeout=30_000)
+            page.get_by_text("cannot write its runs folder").first.wait_for(timeout=60_000)
+            page.get_by_text("Weights and data sets").wait_for(timeout=30_000)  # the rest of Home is there
+            page.goto(f"{server['url']}/Job_Lab")
+            wait_for_app(page)
+            page.get_by_text("cannot write its runs folder").first.wait_for(timeout=30_000)
+            body = page.inner_text("body")
+            assert page.get_by_test_id("stException").count() == 0 and str(blocker) not in body
+            shot(page, "36-sharing-runs-unwritable")
+        finally:
+            context.close()
+
+
+def test_a_gan_zip_the_job_would_refuse_is_refused_in_the_page_with_the_jobs_words(shared_server, browser, tmp_path):
+    import zipfile
+
+    archive = tmp_path / "pictures.zip"
+    with zipfile.ZipFile(archive, "w") as writer:
+        for index in range(2):
+            writer.writestr(f"holiday/p{index}.png", b"not a picture, whatever the name says")
+    context, page = new_person(browser)
+    try:
+        page.goto(f"{shared_server['url']}/GAN_Studio")
+        wait_for_app(page)
+        page.locator(".st-key-gan_source").get_by_text("Upload a zip of pictures").click()
+        wait_for_app(page)
+        page.locator(".st-key-gan_zip").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(archive))
+        page.get_by_text("None of the pictures could be read: the files are damaged or not pictures (2 tried).") \
+            .wait_for(timeout=60_000)
+        assert page.locator(".st-key-gan_start button").first.is_disabled()
+        body = page.inner_text("body")
+        assert str(shared_server["runs"]) not in body and "/uploads/" not in body
+        assert page.get_by_test_id("stException").count() == 0
+        shot(page, "37-sharing-gan-zip-refused")
+    finally:
+        context.close()

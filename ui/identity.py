@@ -23,6 +23,8 @@ from ui.common import RUNS_DIR
 
 log = logging.getLogger(__name__)
 _STATE = "atelier_owner"
+UNWRITABLE = ("The server cannot write its runs folder, so the tools cannot run jobs or keep your work private. "
+              "Whoever runs Atelier can find the details in the server log (ATELIER_RUNS).")
 
 
 def mode() -> str:
@@ -50,20 +52,20 @@ def owner() -> str | None:
         if not st.user.is_logged_in:
             return None
         return owners.signed_in_owner(str(st.user.get("iss") or ""), str(st.user.get("sub") or ""))
-    if _STATE not in st.session_state:
+    if not st.session_state.get(_STATE):
         st.session_state[_STATE] = _browser_owner()
     return st.session_state[_STATE]
 
 
-def _browser_owner() -> str:
+def _browser_owner() -> str | None:
+    """None when the server cannot keep the signing key (its runs folder is not writable)."""
     try:
         secret = owners.cookie_secret(RUNS_DIR)
     except OSError as error:
-        log.error("cannot read or create the cookie secret in the runs folder: %s", error)
-        st.error("The server cannot write its runs folder, so it cannot keep this browser's work private. "
-                 "Ask whoever runs it to check the ATELIER_RUNS folder (details in the server log).")
-        st.stop()
+        log.error("cannot read or create the cookie secret in the runs folder %s: %s", RUNS_DIR, error)
+        return None
     cookie = st.context.cookies.get(owners.COOKIE_NAME)
+    cookie = cookie if isinstance(cookie, str) else None  # (AppTest has no real cookies)
     browser_id = owners.verify(cookie, secret)
     if browser_id is None:
         if cookie:
@@ -128,10 +130,15 @@ def sidebar(require: bool) -> str | None:
         elif current == "shared":
             st.caption(":orange[:material/group:] Shared runs: everyone using this server sees every run, upload "
                        "and model (ATELIER_SHARED_RUNS=1).")
+        elif who is None:
+            st.error(UNWRITABLE)
         else:
             st.caption(":material/lock: Your runs, uploads and models are private to this browser.")
     if current == "browser":
         set_cookie_if_new()
+    if require and who is None and current == "browser":
+        st.error(UNWRITABLE)
+        st.stop()
     if require and who is None:
         st.info("Please sign in (in the sidebar) to use this tool: your runs, photos and models are kept for you "
                 "alone.", icon=":material/lock:")

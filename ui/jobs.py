@@ -48,20 +48,28 @@ def _manager() -> jobs.JobManager:
     return jobs.manager_from_environment(RUNS_DIR, max_concurrent=limit, retention=jobs.Policy.from_environment())
 
 
-def manager() -> jobs.OwnedJobs:
-    """The job manager (one per server process, shared by every session and tab, on the backend
-    ``ATELIER_JOBS_BACKEND`` names), as this session's owner sees it: their runs only. A bad
-    setting, or a runs folder the server cannot write, stops the page with the reason."""
+def server_manager(stop: bool = True) -> jobs.JobManager | None:
+    """The server's one job manager (shared by every session and tab, on the backend
+    ``ATELIER_JOBS_BACKEND`` names), for what is not anybody's: where jobs go, the queue's rules,
+    the retention policy. A bad setting, or a runs folder the server cannot write, stops the page
+    with the reason (with ``stop=False``, the page goes on and gets None). Runs are reached only
+    through ``manager()``."""
     try:
-        job_manager = _manager()
+        return _manager()
     except ValueError as error:
         st.error(f"Background jobs are not available: {error}")
-        st.stop()
     except OSError as error:
         log.error("cannot use the runs folder %s: %s", RUNS_DIR, error)
         st.error("Background jobs are not available: the server cannot write its runs folder (ATELIER_RUNS). "
                  "Whoever runs Atelier can find the details in the server log.")
+    if stop:
         st.stop()
+    return None
+
+
+def manager() -> jobs.OwnedJobs:
+    """The job manager as this session's owner sees it: their runs only."""
+    job_manager = server_manager()
     who = identity.owner()
     if who is None:
         st.info("Please sign in (in the sidebar) to see your runs.", icon=":material/lock:")
@@ -71,7 +79,7 @@ def manager() -> jobs.OwnedJobs:
 
 def backend_notice() -> None:
     """A warning while the job backend cannot start jobs (a Ray cluster that does not answer)."""
-    error = manager().backend.error
+    error = server_manager().backend.error
     if error:
         st.warning(error, icon=":material/cloud_off:")
 
@@ -208,7 +216,7 @@ def runs_list(tool: str, *, key: str) -> None:
     cards = [card for card in job_manager.list_runs(tool) if card.get("status") in jobs.TERMINAL]
     whose = "everyone's, shared" if job_manager.shared else "yours only"
     with st.expander(f"Earlier runs ({len(cards)}, {whose})", expanded=False):
-        policy = job_manager.manager.retention
+        policy = server_manager().retention
         if policy is not None:
             st.caption(policy.words())
         if not cards:

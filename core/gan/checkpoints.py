@@ -41,6 +41,14 @@ def export_generator(checkpoint_path: str | Path, output: str | Path, half: bool
                 "epoch": checkpoint.get("epoch", 0)}, output)
 
 
+def checkpoint_step(path: str | Path) -> int:
+    """The iteration a checkpoint was saved at (0 for one that cannot be read)."""
+    try:
+        return int(load_checkpoint(path).get("step", 0))
+    except ValueError:
+        return 0
+
+
 def load_checkpoint(path: str | Path) -> dict:
     """A checkpoint dict (weights_only: a checkpoint cannot run code), or a readable ValueError."""
     try:

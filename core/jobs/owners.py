@@ -82,7 +82,7 @@ def sign(browser_id: str, secret: bytes) -> str:
 
 def verify(cookie: str | None, secret: bytes) -> str | None:
     """The browser id in a cookie we signed; None for a missing, malformed or tampered one."""
-    if not cookie or cookie.count(".") != 1:
+    if not isinstance(cookie, str) or cookie.count(".") != 1:
         return None
     browser_id, _, mac = cookie.partition(".")
     if len(browser_id) != 32 or any(c not in "0123456789abcdef" for c in browser_id):
