@@ -78,13 +78,16 @@ def _browser_owner() -> str | None:
 
 def set_cookie_if_new() -> None:
     """Write this browser's cookie (once per new space), and say once if an old one was refused."""
+    # Both go into slots drawn on every run, so the page below keeps its element positions (a
+    # one-off element at the top would make the next run redraw every widget under it).
+    script_slot, notice_slot = st.sidebar.empty(), st.empty()
     value = st.session_state.pop("atelier_set_cookie", None)
     if value:
         age = owners.COOKIE_DAYS * 86400
-        st.html(f"<script>document.cookie = {json.dumps(f'{owners.COOKIE_NAME}={value}')} + "
-                f"'; Max-Age={age}; Path=/; SameSite=Lax';</script>", unsafe_allow_javascript=True)
+        script_slot.html(f"<script>document.cookie = {json.dumps(f'{owners.COOKIE_NAME}={value}')} + "
+                         f"'; Max-Age={age}; Path=/; SameSite=Lax';</script>", unsafe_allow_javascript=True)
     if st.session_state.pop("atelier_cookie_refused", False):
-        st.warning("This browser's Atelier cookie was not one this server made, so this browser starts a new, "
+        notice_slot.warning("This browser's Atelier cookie was not one this server made, so this browser starts a new, "
                    "empty private space.", icon=":material/cookie_off:")
 
 

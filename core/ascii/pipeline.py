@@ -5,7 +5,7 @@ prepared (``tone``), each cell matched to its nearest glyph (``features``). ``co
 runs it over the frames of an animated GIF with one polarity, one reading (photo or line art)
 and one tone curve for all of them, levelled by the histogram of every frame together: a
 curve per frame would re-level each frame on its own, and the text would flicker as bright
-things come and go. Nothing is refused that a user can see as a picture: a picture with fewer
+things come and go. ``convert_clip`` does the same for a video too long to hold, in two passes. Nothing is refused that a user can see as a picture: a picture with fewer
 pixels than the text has samples is enlarged first, and a flat one becomes its flat tone; both
 say so in ``AsciiResult.notes``.
 """
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 from PIL import Image
@@ -91,15 +91,87 @@ def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConf
     if not frames:
         raise ValueError("There are no frames to convert.")
     font = font or load_font(config.font)
-    characters = usable_characters(config, font)
     sources = [pixels(frame) for frame in frames]
     greys = [tone.grey(source) for source in sources]
-    height, width = greys[0].shape
-    rows = grid_size(width, height, config.columns, font)
+    reading = _reading(greys, config, font, previous_polarity, keep=True)
+    inks = reading.prepared or [None] * len(sources)
+    return [_convert_one(source, grey, reading, config, ink) for source, grey, ink in zip(sources, greys, inks)]
+
+
+def convert_clip(frames: Callable[[], Iterable[np.ndarray]], config: AsciiConfig,
+                 font: Font | None = None) -> Iterator[AsciiResult]:
+    """``convert_frames`` for a clip too long to hold in memory: ``frames()`` is called twice, for
+    two passes over the same frames; the first gathers the histograms that fix the one grid,
+    polarity, reading and tone curve, the second converts frame by frame."""
+    convert_one = clip_converter(frames(), config, font)
+    for frame in frames():
+        yield convert_one(frame)
+
+
+def clip_converter(frames: Iterable[np.ndarray], config: AsciiConfig,
+                   font: Font | None = None) -> Callable[[np.ndarray], AsciiResult]:
+    """One pass over a clip's frames fixes its grid, polarity, reading and tone curve; the
+    function returned converts any frame of that clip under them."""
+    font = font or load_font(config.font)
+    reading = _reading((tone.grey(pixels(frame)) for frame in frames), config, font, None, keep=False)
+
+    def convert_one(frame: np.ndarray) -> AsciiResult:
+        source = pixels(frame)
+        return _convert_one(source, tone.grey(source), reading, config, None)
+
+    return convert_one
+
+
+@dataclasses.dataclass
+class _Reading:
+    """What every frame of one animation or clip shares: grid, glyphs, polarity, reading, tone."""
+
+    characters: str
+    font: Font
+    rows: int
+    grid: tuple[int, int]
+    size: tuple[int, int]
+    drawing: str
+    glyphs: np.ndarray
+    coverage: np.ndarray
+    polarity: str
+    reason: str
+    curve: np.ndarray
+    contrast: bool  # local contrast on (a photo, not one flat ground with a few details)
+    notes: tuple[str, ...]
+    flat_note: str | None  # one grey level in every frame: what the text became
+    prepared: list[np.ndarray] | None  # the frames' inks, when they were kept from the pass
+
+
+def _reading(greys: Iterable[np.ndarray], config: AsciiConfig, font: Font, previous_polarity: str | None, *,
+             keep: bool) -> _Reading:
+    """One pass over the frames' grey pictures: every histogram the tone choices need. With
+    ``keep`` (frames in memory), the sampled pictures are kept so that no frame is sampled twice."""
+    characters = usable_characters(config, font)
     grid = cell_grid(font)
-    size = (config.columns * grid[1], rows * grid[0])
-    counts = sum(tone.histogram(grey) for grey in greys)
-    line_art = tone.is_line_art(counts, greys[0]) if config.drawing == "auto" else config.drawing == "line-art"
+    counts = sampled_counts = contrasted_counts = None
+    first = None
+    kept_sampled, kept_contrasted = [], []
+    for grey in greys:
+        if first is None:
+            first = grey
+            height, width = grey.shape
+            rows = grid_size(width, height, config.columns, font)
+            size = (config.columns * grid[1], rows * grid[0])
+        sampled = tone.resample(grey, size)
+        contrasted = tone.local_contrast(sampled, config.local_contrast) if config.local_contrast > 0 else sampled
+        histograms = tone.histogram(grey), tone.histogram(sampled), tone.histogram(contrasted)
+        if counts is None:
+            counts, sampled_counts, contrasted_counts = histograms
+        else:
+            counts, sampled_counts, contrasted_counts = (total + new for total, new in
+                                                         zip((counts, sampled_counts, contrasted_counts), histograms))
+        if keep:
+            kept_sampled.append(sampled)
+            kept_contrasted.append(contrasted)
+    if first is None:
+        raise ValueError("There are no frames to convert.")
+    line_art = tone.is_line_art(counts, first) if config.drawing == "auto" else config.drawing == "line-art"
     drawing = "line-art" if line_art else "photo"
     glyphs, coverage = glyph_table(font, characters, drawing == "photo")
     polarity, reason = tone.choose_polarity(counts, config, float(coverage.max()), previous_polarity)
@@ -108,40 +180,51 @@ def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConf
         notes.append(f"The picture is {width}x{height} pixels, fewer than the {size[0]}x{size[1]} samples "
                      f"{config.columns} columns need, so it was enlarged first: the text holds no more "
                      "detail than the picture has.")
+    contrast = drawing == "photo" and config.local_contrast > 0 and not tone.is_flat_ground(sampled_counts)
+    prepared = None
     if drawing == "photo":  # levelled as the text will show it: after sampling and local contrast
-        sampled = [tone.resample(grey, size) for grey in greys]
-        sampled_counts = sum(tone.histogram(picture) for picture in sampled)
-        if config.local_contrast > 0 and not tone.is_flat_ground(sampled_counts):
-            sampled = [tone.local_contrast(picture, config.local_contrast) for picture in sampled]
-            sampled_counts = sum(tone.histogram(picture) for picture in sampled)
-        curve = tone.tone_curve(sampled_counts, config, polarity)
-        inks = [curve[picture] for picture in sampled]
+        curve = tone.tone_curve(contrasted_counts if contrast else sampled_counts, config, polarity)
+        if keep:
+            prepared = [curve[picture] for picture in (kept_contrasted if contrast else kept_sampled)]
     else:
         # Line art takes its tone curve on the full-size strokes, then is sampled: sampling
         # first would dilute a thin black stroke to grey, and the curve would then move it.
         curve = np.round(tone.tone_curve(counts, config, polarity) * 255).astype(np.uint8)
-        inks = [tone.resample(curve[grey], size).astype(np.float32) / 255 for grey in greys]
-    results = []
-    for source, ink in zip(sources, inks):
-        cells = cell_pixels(ink, rows, config.columns, grid)
-        if config.method == "ramp":
-            gaps = np.abs(cells.mean(axis=1)[:, None] - coverage[None, :] / max(coverage.max(), 1e-6))
-            index, distance = gaps.argmin(axis=1), gaps.min(axis=1)
-        elif config.p == 2:
-            index, distance = nearest_from_samples(cells, grid, glyphs, float(config.edge_weight))
-        else:
-            index, distance = nearest(describe_samples(cells, grid), glyphs, float(config.p), float(config.edge_weight))
-        index = index.reshape(rows, config.columns)
-        results.append(AsciiResult(_lines(characters, index), index,
-                                   distance.reshape(rows, config.columns).astype(np.float32), characters, font,
-                                   config, drawing, polarity, reason, tuple(notes), source))
     used = np.flatnonzero(counts)
+    flat_note = None
     if used[0] == used[-1]:  # one grey level in every frame: say what the text became
-        glyph = characters[int(results[0].indices.flat[0])]
+        flat_note = f"The picture is one flat tone (grey {used[0]} of 255)"
+    return _Reading(characters, font, rows, grid, size, drawing, glyphs, coverage, polarity, reason, curve, contrast,
+                    tuple(notes), flat_note, prepared)
+
+
+def _convert_one(source: np.ndarray, grey: np.ndarray, reading: _Reading, config: AsciiConfig,
+                 ink: np.ndarray | None) -> AsciiResult:
+    """One frame matched glyph by glyph under the shared reading (``ink``: its prepared ink map,
+    when the reading pass kept it)."""
+    if ink is None and reading.drawing == "photo":
+        sampled = tone.resample(grey, reading.size)
+        ink = reading.curve[tone.local_contrast(sampled, config.local_contrast) if reading.contrast else sampled]
+    elif ink is None:
+        ink = tone.resample(reading.curve[grey], reading.size).astype(np.float32) / 255
+    rows, grid, glyphs, coverage = reading.rows, reading.grid, reading.glyphs, reading.coverage
+    cells = cell_pixels(ink, rows, config.columns, grid)
+    if config.method == "ramp":
+        gaps = np.abs(cells.mean(axis=1)[:, None] - coverage[None, :] / max(coverage.max(), 1e-6))
+        index, distance = gaps.argmin(axis=1), gaps.min(axis=1)
+    elif config.p == 2:
+        index, distance = nearest_from_samples(cells, grid, glyphs, float(config.edge_weight))
+    else:
+        index, distance = nearest(describe_samples(cells, grid), glyphs, float(config.p), float(config.edge_weight))
+    index = index.reshape(rows, config.columns)
+    notes = reading.notes
+    if reading.flat_note:
+        glyph = reading.characters[int(index.flat[0])]
         drawn = "a blank page" if glyph == " " else f"'{glyph}' in every cell"
-        for result in results:
-            result.notes += (f"The picture is one flat tone (grey {used[0]} of 255), so the text is {drawn}.",)
-    return results
+        notes += (f"{reading.flat_note}, so the text is {drawn}.",)
+    return AsciiResult(_lines(reading.characters, index), index,
+                       distance.reshape(rows, config.columns).astype(np.float32), reading.characters, reading.font,
+                       config, reading.drawing, reading.polarity, reading.reason, notes, source)
 
 
 def usable_characters(config: AsciiConfig, font: Font) -> str:
