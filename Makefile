@@ -75,6 +75,7 @@ bench: $(APP_STAMP) $(RAY_STAMP) system-deps
 	$(BIN)/python bench/style.py
 	$(BIN)/python bench/gan.py
 	$(BIN)/python bench/sketch.py
+	$(BIN)/python bench/video.py
 	$(BIN)/python bench/keras_backends.py
 	$(BIN)/python bench/gpu.py bench/results/gpu-quick --quick  # the full check needs a GPU: bench/gpu.py OUT_DIR
 

@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_style(tools)
     add_sketch(tools)
     add_gan(tools)
+    add_video(tools)
     add_demo(tools)
     add_device(tools)
     add_assets(tools)
@@ -61,24 +62,34 @@ def build_parser() -> argparse.ArgumentParser:
 # --- ascii -----------------------------------------------------------------------------
 
 def add_ascii(tools) -> None:
-    from core.ascii import (ANIMATION_FORMATS, CHARSET_NAMES, DRAWINGS, EXPORT_FORMATS, FRAME_CHOICES, METHODS,
-                            POLARITIES)
+    from core.ascii import ANIMATION_FORMATS, EXPORT_FORMATS, FRAME_CHOICES
 
     command = tools.add_parser(
         "ascii", help="structure-aware image to ASCII art (txt, html, ansi, png, svg; animated gif)",
         description="Convert each IMAGE to ASCII art; writes DIR/<name>.<format> for every format.",
     )
     command.add_argument("images", nargs="+", metavar="IMAGE")
+    command.add_argument("--format", default="txt",
+                         help=f"comma-separated: {','.join(EXPORT_FORMATS)}; with --frames all: "
+                              f"{','.join(ANIMATION_FORMATS)} (gif animated, png a strip of frames, html plays them)")
+    command.add_argument("--output-dir", required=True)
+    add_ascii_settings(command)
+    command.add_argument("--frames", default="first", choices=FRAME_CHOICES,
+                         help="an animated GIF/PNG/WebP: its first frame (default) or all of them, "
+                              "with one tone curve for every frame")
+    command.set_defaults(handler=run_ascii)
+
+
+def add_ascii_settings(command) -> None:
+    """The conversion's settings, shared by ``ascii`` and ``ascii-video``."""
+    from core.ascii import CHARSET_NAMES, DRAWINGS, METHODS, POLARITIES
+
     command.add_argument("--columns", type=int, required=True, help="characters per line")
     command.add_argument("--p", type=float, default=2.0, help="Minkowski order of the glyph distance (> 0)")
     command.add_argument("--charset", default="ascii", choices=CHARSET_NAMES)
     command.add_argument("--custom-charset", default="", help="the characters, with --charset custom")
     command.add_argument("--include", default="", help="extra characters to allow")
     command.add_argument("--exclude", default="", help="characters never to use")
-    command.add_argument("--format", default="txt",
-                         help=f"comma-separated: {','.join(EXPORT_FORMATS)}; with --frames all: "
-                              f"{','.join(ANIMATION_FORMATS)} (gif animated, png a strip of frames, html plays them)")
-    command.add_argument("--output-dir", required=True)
     command.add_argument("--font", default="", help="a monospace TTF/OTF (default DejaVu Sans Mono)")
     command.add_argument("--font-size", type=int, default=14)
     command.add_argument("--contrast", type=float, default=1.5, help=">1 pushes tones away from mid-grey")
@@ -96,10 +107,22 @@ def add_ascii(tools) -> None:
                          help="keep the picture's own levels (default: stretch its 2nd-98th percentiles)")
     command.add_argument("--drawing", default="auto", choices=DRAWINGS,
                          help="photo: black = the densest glyph; line-art: a stroke matches a stroke")
-    command.add_argument("--frames", default="first", choices=FRAME_CHOICES,
-                         help="an animated GIF/PNG/WebP: its first frame (default) or all of them, "
-                              "with one tone curve for every frame")
-    command.set_defaults(handler=run_ascii)
+
+
+def ascii_config(arguments):
+    import core.ascii as ascii_art
+
+    if arguments.invert and arguments.polarity == "paper":
+        raise ValueError("--invert means --polarity screen; it cannot go with --polarity paper.")
+    return ascii_art.AsciiConfig(
+        columns=arguments.columns, p=arguments.p, charset=arguments.charset,
+        custom_charset=arguments.custom_charset, include=arguments.include, exclude=arguments.exclude,
+        font=arguments.font, font_size=arguments.font_size, contrast=arguments.contrast,
+        gamma=arguments.gamma, edge_weight=arguments.edge_weight,
+        polarity="screen" if arguments.invert else arguments.polarity,
+        colour_mode="colour" if arguments.colour else "mono", method=arguments.method,
+        local_contrast=arguments.local_contrast, auto_levels=not arguments.no_auto_levels, drawing=arguments.drawing,
+    )
 
 
 def run_ascii(arguments) -> int:
@@ -112,17 +135,7 @@ def run_ascii(arguments) -> int:
     if unknown or not formats:
         raise ValueError(f"Unknown format(s) {', '.join(unknown) or '(none)'}; "
                          f"choose from {','.join(allowed)}.")
-    if arguments.invert and arguments.polarity == "paper":
-        raise ValueError("--invert means --polarity screen; it cannot go with --polarity paper.")
-    config = ascii_art.AsciiConfig(
-        columns=arguments.columns, p=arguments.p, charset=arguments.charset,
-        custom_charset=arguments.custom_charset, include=arguments.include, exclude=arguments.exclude,
-        font=arguments.font, font_size=arguments.font_size, contrast=arguments.contrast,
-        gamma=arguments.gamma, edge_weight=arguments.edge_weight,
-        polarity="screen" if arguments.invert else arguments.polarity,
-        colour_mode="colour" if arguments.colour else "mono", method=arguments.method,
-        local_contrast=arguments.local_contrast, auto_levels=not arguments.no_auto_levels, drawing=arguments.drawing,
-    )
+    config = ascii_config(arguments)
     font = ascii_art.load_font(config.font)
     output_dir = Path(arguments.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -809,6 +822,108 @@ def drive(events: Iterator[Progress], output: Path, metrics_json: str | None) ->
             print(f"saved {output}", file=sys.stderr)
         if metrics_json:
             Path(metrics_json).write_text(json.dumps({"steps": records}, indent=1))
+    return status
+
+
+# --- video: ascii-video, sketch-video, style-video ----------------------------------------
+
+def add_video(tools) -> None:
+    from core import videos
+    from core.sketch.video import SketchVideoConfig
+    from core.style.video import StyleVideoConfig
+
+    def clip_command(name: str, help: str):
+        command = tools.add_parser(name, help=help)
+        command.add_argument("clip", metavar="CLIP", help=f"a video: {', '.join(videos.SUFFIXES)}")
+        command.add_argument("--output", required=True, help="the result, an H.264 MP4 with the clip's sound")
+        command.add_argument("--max-seconds", type=float, default=videos.MAX_SECONDS,
+                             help=f"use at most this much of the clip (at most {videos.MAX_SECONDS:g} s)")
+        return command
+
+    command = clip_command("ascii-video", "a video clip as ASCII art (an MP4 of the text, and a playing HTML page)")
+    command.add_argument("--html", default="", help="also write the frames as a page of text that plays")
+    add_ascii_settings(command)
+    command.set_defaults(handler=run_ascii_video)
+
+    defaults = SketchVideoConfig()
+    command = clip_command("sketch-video", "a video clip drawn in pencil by the sketch network, frame by frame")
+    command.add_argument("--model", default=defaults.model, help="256, 512 (the shipped models) or a .keras file")
+    command.add_argument("--working-side", type=int, default=defaults.working_side, help="the frames' longer side, px")
+    command.add_argument("--darkness", type=float, default=defaults.darkness)
+    command.add_argument("--line-weight", type=int, default=defaults.line_weight)
+    command.set_defaults(handler=run_sketch_video)
+
+    defaults = StyleVideoConfig()
+    command = clip_command("style-video", "a video clip in a painting's style (the instant network, made steady "
+                                          "along the clip's motion)")
+    command.add_argument("style", metavar="STYLE", help="the painting")
+    command.add_argument("--strength", type=float, default=defaults.strength,
+                         help="0 keeps the clip's own look, 1 takes the painting's (default)")
+    command.add_argument("--steadiness", type=float, default=defaults.steadiness,
+                         help="how much of the previous frame, carried along the motion, each frame keeps "
+                              "(0 = every frame on its own: it flickers)")
+    command.add_argument("--side", type=int, default=defaults.side, help="the frames' longer side, px")
+    command.set_defaults(handler=run_style_video)
+
+
+def run_ascii_video(arguments) -> int:
+    from core.ascii import video
+
+    config = ascii_config(arguments)
+    return drive_video(lambda output: video.ascii_clip(arguments.clip, output, config, html_output=arguments.html or None,
+                                                       max_seconds=arguments.max_seconds),
+                       arguments, video.clip_plan(arguments.clip, config, arguments.max_seconds))
+
+
+def run_sketch_video(arguments) -> int:
+    from core.sketch import video
+
+    config = video.SketchVideoConfig(model=arguments.model, working_side=arguments.working_side,
+                                     darkness=arguments.darkness, line_weight=arguments.line_weight,
+                                     max_seconds=arguments.max_seconds)
+    return drive_video(lambda output: video.sketch_clip(arguments.clip, output, config), arguments,
+                       video.clip_plan(arguments.clip, config))
+
+
+def run_style_video(arguments) -> int:
+    from core import images
+    from core.style import video
+
+    config = video.StyleVideoConfig(strength=arguments.strength, steadiness=arguments.steadiness,
+                                    side=arguments.side, max_seconds=arguments.max_seconds)
+    video_plan = video.clip_plan(arguments.clip, config)  # the clip is checked first, then the painting
+    painting = images.load_image(arguments.style)
+    return drive_video(lambda output: video.style_clip(arguments.clip, painting, output, config), arguments,
+                       video_plan)
+
+
+def drive_video(make_events, arguments, video_plan) -> int:
+    """The clip's plan and limits first, then a progress line with the time left now and then;
+    Ctrl-C keeps the frames made so far (and their sound)."""
+    output = Path(arguments.output)
+    if output.suffix.lower() != ".mp4":
+        raise ValueError("--output must end in .mp4 (H.264, which every browser plays).")
+    print(f"{Path(arguments.clip).name}: {video_plan.info.describe()}; making {video_plan.frames} frames at "
+          f"{video_plan.width}x{video_plan.height}", file=sys.stderr)
+    for note in video_plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    events = make_events(output)
+    started, last_print, status, event = time.time(), 0.0, 0, None
+    try:
+        for event in events:
+            if time.time() - last_print > 2.0 or event.step == event.total:
+                rate = event.step / max(time.time() - started, 1e-6)
+                left = (event.total - event.step) / rate if rate else 0
+                print(f"frame {event.step}/{event.total}  {rate:.1f} frames/s  about {left:.0f} s left", file=sys.stderr)
+                last_print = time.time()
+    except KeyboardInterrupt:
+        status = EXIT_INTERRUPTED
+        print("interrupted: keeping the frames made so far", file=sys.stderr)
+    finally:
+        events.close()
+    if event is not None:
+        print(f"saved {output} ({event.step} frames)", file=sys.stderr)
     return status
 
 

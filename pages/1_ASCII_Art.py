@@ -1,9 +1,10 @@
 """ASCII Art: structure-aware glyph matching, re-rendered live on every slider move; animated
-GIFs frame by frame; the webcam live."""
+GIFs frame by frame; the webcam live; video clips as background jobs."""
 
 import dataclasses
 import html
 import time
+from pathlib import Path
 
 import altair as alt
 import numpy as np
@@ -13,6 +14,7 @@ from PIL import Image
 
 import core.ascii as ascii_art
 from core import images
+from ui import jobs, video
 from ui.common import page
 from ui.inputs import image_input, uploaded_bytes
 from ui.live import live_video
@@ -21,6 +23,7 @@ CHARSET_LABELS = {"ascii": "Printable ASCII (95)", "ramp": "Classic ramp  .:-=+*
                   "symbols": "Symbols only", "custom": "Custom…"}
 P_VALUES = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 8.0]
 POLARITY_LABELS = {"auto": "Auto", "paper": "Dark on light", "screen": "Light on dark"}
+VIDEO_TOOL = "ascii-video"
 LIVE_PREVIEW_SIZE = 7  # px per glyph in the live video: 100 columns come back about 420 px wide
 WORKING_SIDE = 2048  # larger pictures are downscaled first: more pixels than this change nothing
 
@@ -39,6 +42,13 @@ def animation_frames(data: bytes) -> tuple[list[np.ndarray], list[int], list[str
 @st.cache_resource(max_entries=4, show_spinner=False)
 def uploaded_font(data: bytes) -> ascii_art.Font:
     return ascii_art.load_font(data)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def ascii_clip_plan(path: str, settings: dict):
+    from core.ascii import video as ascii_video
+
+    return ascii_video.clip_plan(path, ascii_art.AsciiConfig(**settings))
 
 
 def heatmap(result: ascii_art.AsciiResult) -> np.ndarray:
@@ -98,7 +108,8 @@ with controls:
         exclude = st.text_input("Never use", "", key="ascii_exclude")
 
 head = output.container()  # the picture and its text, above the tabs (filled after the live tab)
-text_tab, quality_tab, export_tab, live_tab = output.tabs(["Text", "Match quality", "Export", "Live camera"])
+text_tab, quality_tab, export_tab, live_tab, video_tab = output.tabs(
+    ["Text", "Match quality", "Export", "Live camera", "Video file"])
 
 with live_tab:  # first, so that a picture the page cannot convert leaves the camera working
     st.caption("Your webcam, converted continuously at the settings on the left (columns, polarity, charset, "
@@ -121,6 +132,36 @@ with live_tab:  # first, so that a picture the page cannot convert leaves the ca
             return ascii_art.render(result, LIVE_PREVIEW_SIZE), result.text
 
         live_video("ascii_live", sketch_frame, show_text=True)
+
+with video_tab:  # before the picture's own work too: a clip needs no picture
+    st.caption("A clip converted frame by frame at the settings on the left, with one tone curve for the whole "
+               "clip (nothing flickers): a video of the text in the font, with the clip's sound, and a page of "
+               "text that plays.")
+    clip = video.clip_input("ascii_video")
+    video_job = jobs.current_job(VIDEO_TOOL)
+    if clip is not None:
+        try:
+            font_path = str(jobs.manager().uploads.file(font_file.getvalue(), Path(font_file.name).suffix.lower())) \
+                if font_file is not None else ""
+            video_config = ascii_art.AsciiConfig(
+                columns=columns, p=p, charset=charset, custom_charset=custom, include=include, exclude=exclude,
+                font=font_path, font_size=font_size, contrast=contrast, gamma=gamma, edge_weight=edge_weight,
+                polarity=polarity, colour_mode=colour, auto_levels=auto_levels, local_contrast=local_contrast,
+                drawing=drawing)
+            plan = ascii_clip_plan(str(clip.path), dataclasses.asdict(video_config))
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            frame_font = ascii_art.load_font(video_config.font or None)
+
+            def one_frame(frame, config=video_config, font=frame_font):
+                return ascii_art.render(ascii_art.convert(frame, config, font))
+
+            video_job = video.start_panel(
+                VIDEO_TOOL, "core.ascii.video:job", clip, plan,
+                {"clip": str(clip.path), "ascii": dataclasses.asdict(video_config)}, frame_cost=one_frame,
+                title=f"{clip.name}, {columns} columns") or video_job
+    video.result_panel(VIDEO_TOOL, video_job, extra_downloads={"result.html": ("Playing page (HTML)", "text/html")})
 
 with head:
     if picture is None:

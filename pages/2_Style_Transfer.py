@@ -1,5 +1,6 @@
 """Style Transfer: an instant preview on every move, then Gatys et al. through the ImageNet VGG19
-as a background job (one photo, a batch, regions with their own styles, or a big tiled picture)."""
+as a background job (one photo, a batch, regions with their own styles, or a big tiled picture);
+the webcam live and video clips through the instant network."""
 
 import dataclasses
 import hashlib
@@ -12,12 +13,14 @@ from PIL import Image
 
 from core import images, style
 from core.style import pictures, tiles
-from ui import jobs
+from ui import jobs, video
 from ui.common import device_info, format_seconds, page
 from ui.compare import before_after
 from ui.inputs import image_input
+from ui.live import live_video
 
 TOOL = "style"
+VIDEO_TOOL = "style-video"
 WEIGHT_SCALE = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
 TV_SCALE = [0.0, 0.001, 0.01, 0.1, 1.0, 10.0]
 INIT_WORDS = {"content": "the photo", "instant": "the instant preview", "noise": "noise", "style": "the painting"}
@@ -293,3 +296,99 @@ if job_id:
     st.subheader("Optimisation")
     jobs.job_view(job_id, curves=[["total"], ["style"], ["content"], ["content_distance"], ["tv"]], extra=result_panel)
 jobs.runs_list(TOOL, key="style-runs")
+
+
+def instant_strength(slider: float) -> float:
+    """The page's strength slider for the instant network (as for the preview above)."""
+    return min(1.0, slider / 0.75)
+
+
+def live_tab() -> None:
+    """The webcam in the chosen painting's style, by the instant network at the frame's own size
+    (the painting's style vector computed once), with the strength slider applied live."""
+    if painting is None:
+        st.info("Pick a painting above (the style) to paint your camera with it.")
+        return
+    controls, shown = st.columns([1, 2], gap="large")
+    with controls:
+        side = st.select_slider("Working size (longer side, px)", [192, 256, 320, 384, 512], value=256,
+                                key="style_live_side", help="Smaller is faster: bench/video.py measures 256 and 384.")
+        steady = st.toggle("Steady strokes", key="style_live_steady",
+                           help="Carries the last painted frame along the camera's motion and blends it in, as the "
+                                "video files do: less flicker, a few frames per second fewer.")
+        st.caption(f"Strength {strength:g} (the slider above) and the painting above apply live.")
+    painting_vector = style_vector(_png(painting))
+    instant_module = _instant_module()
+    # The camera's own style vector (for strengths below 1): taken from its first frame once.
+    state = st.session_state.setdefault("style_live_state", {})
+    if steady and "stabiliser" not in state:
+        from core.style import temporal
+
+        state["stabiliser"] = temporal.Stabiliser()
+    elif not steady:
+        state.pop("stabiliser", None)
+
+    def paint(frame: np.ndarray, vector=painting_vector, share=instant_strength(strength), working=side):
+        small = np.asarray(images.fit_within(Image.fromarray(frame), working))
+        if "own" not in state:
+            state["own"] = instant_module.style_vector(Image.fromarray(small))
+        painted = instant_module.stylise_frame(small, instant_module.blend_vectors(vector, state["own"], share))
+        stabiliser = state.get("stabiliser")
+        return (stabiliser(small, painted) if stabiliser is not None else painted), None
+
+    with shown:
+        live_video("style_live", paint, height=360)
+
+
+def video_tab() -> None:
+    """A clip in the chosen painting's style, frame by frame as a job, steadied along its motion."""
+    from core.style import video as style_video
+
+    st.caption("The instant network paints every frame of a clip in the painting above, at the strength above; "
+               "each frame then keeps part of the previous one, carried along the clip's motion, wherever that "
+               "motion can be trusted (Ruder et al. 2016), so the strokes do not flicker. The sound is kept.")
+    if painting is None:
+        st.info("Pick a painting above (the style) first.")
+        return
+    clip = video.clip_input("style_video")
+    video_job = jobs.current_job(VIDEO_TOOL)
+    if clip is not None:
+        left, right = st.columns(2)
+        side = left.select_slider("Frame size (longer side, px)", [256, 320, 384, 480, 640, 720, 960, 1280],
+                                  value=480, key="style_video_side", help="Larger is sharper and slower.")
+        steadiness = right.slider("Steadiness", 0.0, 0.9, style_video.DEFAULT_STEADINESS, step=0.05,
+                                  key="style_video_steadiness",
+                                  help="How much of the previous frame, carried along the motion, each frame keeps. "
+                                       "0 paints every frame on its own (it flickers); high values trail a little.")
+        try:
+            config = style_video.StyleVideoConfig(clip=str(clip.path), strength=instant_strength(strength),
+                                                  steadiness=steadiness, side=side)
+            plan = style_video.clip_plan(clip.path, config)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            from core.style import temporal
+
+            vector = style_vector(_png(painting))
+            instant_module = _instant_module()
+
+            def one_frame(frame: np.ndarray) -> np.ndarray:
+                # As the job does: the painting's vector blended with the clip's own (its first frame).
+                own = instant_module.style_vector(Image.fromarray(frame))
+                painted = instant_module.stylise_frame(frame, instant_module.blend_vectors(vector, own, config.strength))
+                stabiliser = temporal.Stabiliser(steadiness)
+                stabiliser(frame, painted)
+                return stabiliser(frame, painted)  # the second call pays for the two optical flows
+
+            video_job = video.start_panel(VIDEO_TOOL, "core.style.video:job", clip, plan, dataclasses.asdict(config),
+                                          frame_cost=one_frame, inputs={"style": images.fit_within(painting, 1024)},
+                                          title=f"{clip.name} at {side} px, steadiness {steadiness:g}") or video_job
+    video.result_panel(VIDEO_TOOL, video_job)
+
+
+st.divider()
+live_section, video_section = st.tabs(["Live camera", "Video file"])
+with live_section:
+    live_tab()
+with video_section:
+    video_tab()

@@ -13,12 +13,13 @@ import streamlit as st
 
 from core import images, sketch
 from core.sketch import pencil
-from ui import jobs
+from ui import jobs, video
 from ui.common import page
 from ui.inputs import image_input
 from ui.live import live_video
 
 TOOL = "sketch"
+VIDEO_TOOL = "sketch-video"
 LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 BUILTIN = "Built-in pairs (offline photos + the slow pencil drawing)"
 ARCHITECTURE_LABELS = {"unet": "U-Net (skip connections)", "plain": "Plain autoencoder (the design)"}
@@ -284,10 +285,49 @@ def live_tab() -> None:
         live_video("sketch_live", sketch_frame, height=360)
 
 
-sketch_section, train_section, live_section = st.tabs(["Sketch", "Train", "Live camera"])
+def video_tab() -> None:
+    """A clip drawn frame by frame by the chosen network, as a job (TensorFlow in the job's process)."""
+    from core.sketch import video as sketch_video
+
+    st.caption("Every frame of a clip drawn by the network, with the darkness and line sliders, as a background "
+               "job; the result plays here with the clip's sound.")
+    models = available_models()
+    if not models:
+        st.warning("No model yet: the shipped ones are missing from weights/. Train one in the Train tab.")
+        return
+    clip = video.clip_input("sketch_video")
+    video_job = jobs.current_job(VIDEO_TOOL)
+    if clip is not None:
+        left, middle, right = st.columns(3)
+        choice = left.selectbox("Model", list(models), key="sketch_video_model")
+        side = left.select_slider("Frame size (longer side, px)", [256, 320, 384, 512, 640, 720, 960, 1280],
+                                  value=512, key="sketch_video_side")
+        darkness = middle.slider("Darkness", 0.5, 3.0, 1.0, step=0.1, key="sketch_video_darkness")
+        line_weight = right.slider("Line weight", 0, 3, 0, key="sketch_video_line")
+        try:
+            config = sketch_video.SketchVideoConfig(clip=str(clip.path), model=str(models[choice]), working_side=side,
+                                                    darkness=darkness, line_weight=line_weight)
+            plan = sketch_video.clip_plan(clip.path, config)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            service = sketch_service()
+
+            def one_frame(frame: np.ndarray) -> np.ndarray:
+                drawn = service.sketch(frame, config.model, working_side=side)["sketch"]
+                return sketch.adjust(drawn, darkness, line_weight)
+
+            video_job = video.start_panel(VIDEO_TOOL, "core.sketch.video:job", clip, plan, dataclasses.asdict(config),
+                                          frame_cost=one_frame, title=f"{clip.name} at {side} px") or video_job
+    video.result_panel(VIDEO_TOOL, video_job)
+
+
+sketch_section, train_section, live_section, video_section = st.tabs(["Sketch", "Train", "Live camera", "Video file"])
 with sketch_section:
     sketch_tab()
 with train_section:
     train_tab()
 with live_section:
     live_tab()
+with video_section:
+    video_tab()

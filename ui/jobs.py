@@ -135,11 +135,13 @@ def job_view(
     result_name: str = "result.png",
     extra: Callable[[jobs.JobSnapshot], None] | None = None,
     marker: str | None = None,
+    unit: str = "step",
 ) -> jobs.JobSnapshot:
     """Draw one job: Stop (while active), then a live panel of progress, preview and curves.
 
     ``marker`` names a metric whose latest value is a step to mark on the curves with a
-    vertical rule (the best epoch that early stopping keeps, say).
+    vertical rule (the best epoch that early stopping keeps, say); ``unit`` what a step is
+    called in the status line ("frame" for a video).
     """
     job_manager = manager()
     snapshot = job_manager.snapshot(job_id)
@@ -158,7 +160,7 @@ def job_view(
         current = job_manager.snapshot(job_id)
         if was_active and not current.active:
             st.rerun()  # a full run draws the ended job once, turns polling off, adds downloads
-        _status_line(current, job_manager)
+        _status_line(current, job_manager, unit)
         left, right = st.columns([1, 1])
         with left:
             picture = current.preview_path if current.active else (current.result_path or current.preview_path)
@@ -258,7 +260,7 @@ def _delete(tool: str, job_id: str) -> None:
     st.rerun()
 
 
-def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.OwnedJobs) -> None:
+def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.OwnedJobs, unit: str = "step") -> None:
     word = STATUS_WORDS.get(snapshot.status, snapshot.status)
     if snapshot.status == "queued":
         limit = job_manager.max_concurrent
@@ -268,17 +270,17 @@ def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.OwnedJobs) -> Non
                               f"job{'s' if limit > 1 else ''} run at a time {where}; turns go round, one person's "
                               "job at a time).")
     elif snapshot.active:
-        text = f"{word}: step {snapshot.step} of {snapshot.total} · {format_seconds(snapshot.elapsed_seconds)} elapsed"
+        text = f"{word}: {unit} {snapshot.step} of {snapshot.total} · {format_seconds(snapshot.elapsed_seconds)} elapsed"
         if snapshot.eta_seconds is not None:
             text += f" · about {format_seconds(snapshot.eta_seconds)} left"
         st.progress(snapshot.fraction, text=text)
     elif snapshot.status == "finished":
-        st.success(f"Finished {snapshot.step} steps in {format_seconds(snapshot.elapsed_seconds)}.")
+        st.success(f"Finished {snapshot.step} {unit}s in {format_seconds(snapshot.elapsed_seconds)}.")
     elif snapshot.status == "failed":
         st.error(f"The job failed: {snapshot.error}")
     else:
         note = snapshot.card.get("note", "")
-        st.warning(f"{word} at step {snapshot.step} of {snapshot.total}" + (f": {note}." if note else "."))
+        st.warning(f"{word} at {unit} {snapshot.step} of {snapshot.total}" + (f": {note}." if note else "."))
     if snapshot.message and snapshot.active:
         st.caption(snapshot.message)
 

@@ -1,5 +1,8 @@
 """A video clip as a pencil drawing: the sketch network on every frame (in the job's process,
-which may load TensorFlow), the darkness and line sliders applied, the clip's sound kept."""
+which may load TensorFlow), the darkness and line sliders applied, the clip's sound kept.
+
+Light at the top (the command line builds its parser from ``SketchVideoConfig``); Keras, OpenCV
+and SciPy load when a clip is drawn."""
 
 from __future__ import annotations
 
@@ -11,8 +14,6 @@ import numpy as np
 
 from core import configs, videos
 from core.progress import Progress
-from core.sketch.backend import resolve_model_path
-from core.sketch.filters import adjust
 
 OUTPUT_NAME = "result.mp4"
 
@@ -44,6 +45,8 @@ def clip_plan(clip: str | Path, config: SketchVideoConfig) -> videos.VideoPlan:
 def sketch_clip(clip: str | Path, output: str | Path, config: SketchVideoConfig) -> Iterator[Progress]:
     video_plan = clip_plan(clip, config)  # a bad clip is refused before Keras loads
     from core.sketch import inference, model
+    from core.sketch.backend import resolve_model_path
+    from core.sketch.filters import adjust
 
     network = model.load_model(resolve_model_path(config.model))
 

@@ -1,6 +1,9 @@
 """A video clip in a painting's style: the instant network on every frame, made steady over time
 (``temporal``: the previous stylised frame carried along the clip's optical flow and blended in
-where the flow is trusted), with the clip's sound kept."""
+where the flow is trusted), with the clip's sound kept.
+
+Light at the top (the command line builds its parser from ``StyleVideoConfig``); onnxruntime and
+OpenCV load when a clip is painted."""
 
 from __future__ import annotations
 
@@ -13,17 +16,17 @@ from PIL import Image
 
 from core import configs, videos
 from core.progress import Progress
-from core.style import instant, temporal
 
 OUTPUT_NAME = "result.mp4"
 PAINTING_INPUT = "inputs/style.png"
+DEFAULT_STEADINESS = 0.7  # the flicker it leaves against per-frame: bench/results/video.txt
 
 
 @dataclasses.dataclass
 class StyleVideoConfig:
     clip: str = ""  # the clip's path
     strength: float = 1.0  # of the way from the clip's own style to the painting's (0-1)
-    steadiness: float = temporal.DEFAULT_STEADINESS  # 0 = every frame stylised on its own (flickers)
+    steadiness: float = DEFAULT_STEADINESS  # 0 = every frame stylised on its own (flickers)
     side: int = 480  # the frames' longer side, px
     max_seconds: float = videos.MAX_SECONDS
 
@@ -47,6 +50,8 @@ def style_clip(clip: str | Path, painting: Image.Image, output: str | Path,
     """Stylise ``clip`` into ``output``. The painting's style vector is computed once; below full
     strength it is blended with the clip's own, taken from its first frame, so the blend holds
     still for the whole clip."""
+    from core.style import instant, temporal
+
     video_plan = clip_plan(clip, config)
     vector = instant.style_vector(painting)
     if config.strength < 1.0:
