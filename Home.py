@@ -69,7 +69,7 @@ with left:
         for warning in info.get("warnings", []):
             st.caption(f":orange[:material/warning:] {warning}")
         if info.get("error"):
-            st.warning("The device check failed, so jobs assume the CPU. See the server log.")
+            st.warning("The device check failed, so jobs assume the CPU. See the server log (atelier.log in the runs folder).")
         jobs_box()
         if not probe_was_done:
             st.rerun()  # stop polling

@@ -216,3 +216,34 @@ def test_a_cluster_that_goes_away_mid_run_marks_the_run_interrupted_and_keeps_it
         assert snapshot.result_path is not None and snapshot.step >= 3
     finally:
         manager.close()
+
+
+@pytest.mark.parametrize("backend_name", ["local", "ray"])
+def test_the_fair_queue_takes_turns_between_owners_on_either_backend_and_across_servers(backend_name, tmp_path,
+                                                                                         request):
+    """Three owners, two servers, one slot: A queues three jobs first, then B and C one each; after
+    A's first, B's and C's start before A's second."""
+    if backend_name == "ray":
+        address = request.getfixturevalue("ray_address")
+        backends = [ray_backend(address), ray_backend(address)]
+    else:
+        backends = [jobs.LocalBackend(), jobs.LocalBackend()]
+    runs = tmp_path / "runs"
+    servers = [jobs.JobManager(runs, backend=backend, max_concurrent=1, poll_interval=0.05) for backend in backends]
+    try:
+        alice, bob, carol = (servers[0].for_owner("user:a"), servers[1].for_owner("user:b"),
+                             servers[0].for_owner("user:c"))
+        first = alice.submit("test", "tests.job_targets:timed", {"steps": 2, "delay": 0.3})
+        wait_for(lambda: alice.snapshot(first).status == "running", what="A's first job to start")
+        later = [alice.submit("test", "tests.job_targets:timed", {"steps": 1}) for _ in range(2)]
+        others = [bob.submit("test", "tests.job_targets:timed", {"steps": 1}),
+                  carol.submit("test", "tests.job_targets:timed", {"steps": 1})]
+        assert bob.snapshot(others[0]).queue_position == 1 and alice.snapshot(later[0]).queue_position == 3
+        everything = [first, *later, *others]
+        for job_id in everything:
+            assert servers[0].wait(job_id, timeout=120).status == "finished"
+        started = sorted(everything, key=lambda job_id: float((runs / job_id / "spans.txt").read_text().split()[0]))
+        assert started == [first, *others, *later], [servers[0].owner_of(job_id) for job_id in started]
+    finally:
+        for server in servers:
+            server.close(stop_jobs=True)

@@ -223,3 +223,22 @@ def test_the_runs_command_lists_deletes_and_prunes(tmp_path):
     dry = cli("prune", "--dry-run")
     assert "would remove ancient" in dry.stdout and (runs / "ancient").exists()
     assert cli("prune").returncode == 0 and not (runs / "ancient").exists() and (runs / "busy").exists()
+
+
+def test_the_server_log_gets_what_the_job_monitor_survives(tmp_path):
+    from core import logs
+
+    path = logs.configure(tmp_path / "runs")
+
+    class FaultyBackend(jobs.LocalBackend):
+        def reap(self):
+            raise RuntimeError("the disk went away for a moment")
+
+    manager = jobs.JobManager(tmp_path / "runs", backend=FaultyBackend(), poll_interval=0.05)
+    try:
+        time.sleep(0.5)
+    finally:
+        manager.close()
+    text = path.read_text()
+    assert "the job monitor hit an error" in text and "the disk went away for a moment" in text
+    assert "Traceback" in text  # with its traceback, never swallowed

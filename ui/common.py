@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -16,10 +17,13 @@ RUNS_DIR = Path(os.environ.get("ATELIER_RUNS", REPO_ROOT / "runs"))
 
 
 def page(title: str, icon: str, blurb: str, *, home: bool = False) -> None:
-    """Every page's set-up: the title, and whose work it shows (``ui.identity``): every page but
-    Home stops here until someone is signed in, where sign-in is configured."""
+    """Every page's set-up: the server log (once per process), the title, and whose work it shows
+    (``ui.identity``): every page but Home stops here until someone is signed in, where sign-in is
+    configured."""
+    from core import logs
     from ui import identity
 
+    logs.configure(RUNS_DIR)
     st.set_page_config(page_title=f"{title} · Atelier", page_icon=icon, layout="wide")
     st.title(f"{icon} {title}")
     if blurb:
@@ -34,6 +38,8 @@ def _probe_device() -> dict:
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     if completed.returncode != 0:
+        logging.getLogger(__name__).error("the device probe (python -m core device) failed:\n%s",
+                                          completed.stderr[-2000:])
         return {"device": "cpu", "name": "unknown (the probe failed)", "error": completed.stderr[-500:]}
     return json.loads(completed.stdout)
 

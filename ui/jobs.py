@@ -61,7 +61,7 @@ def server_manager(stop: bool = True) -> jobs.JobManager | None:
     except OSError as error:
         log.error("cannot use the runs folder %s: %s", RUNS_DIR, error)
         st.error("Background jobs are not available: the server cannot write its runs folder (ATELIER_RUNS). "
-                 "Whoever runs Atelier can find the details in the server log.")
+                 "Whoever runs Atelier can find the details in the server log (atelier.log).")
     if stop:
         st.stop()
     return None

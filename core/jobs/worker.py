@@ -146,4 +146,7 @@ def _image(array: np.ndarray) -> Image.Image:
 
 
 if __name__ == "__main__":
+    from core import logs
+
+    logs.configure()  # to this process's output, which is the run's log.txt
     sys.exit(0 if run(Path(sys.argv[1])) in ("finished", "stopped") else 1)

@@ -66,7 +66,7 @@ class SketchService:
             if line:
                 return json.loads(line)
             self._process = None  # it died: start a fresh one and try once more
-        raise ValueError("The sketch process stopped unexpectedly; see the server log.")
+        raise ValueError("The sketch process stopped unexpectedly; see the server log (atelier.log in the runs folder).")
 
     def _ensure_started(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
