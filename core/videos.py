@@ -82,12 +82,15 @@ def probe(path: str | Path) -> VideoInfo:
         if not container.streams.video:
             raise ValueError(f"{path.name} holds no video (no picture track).")
         stream = container.streams.video[0]
-        codec = stream.codec_context.name if stream.codec_context else "unknown"
+        if stream.codec_context is None:  # FFmpeg does not know the codec at all (an unknown FourCC)
+            raise ValueError(f"{path.name} uses a video codec FFmpeg does not know, so it cannot be decoded here; "
+                             "convert it to H.264 MP4 or VP9 WebM first.")
+        codec = stream.codec_context.name
         try:
             frame = next(container.decode(stream), None)
         except av.FFmpegError as error:
-            raise ValueError(f"{path.name} uses the {codec} codec, which this FFmpeg cannot decode ({error}).") \
-                from None
+            raise ValueError(f"{path.name} uses the {codec} codec, which this FFmpeg cannot decode "
+                             f"({error.strerror or error}); convert it to H.264 MP4 or VP9 WebM first.") from None
         if frame is None:
             raise ValueError(f"{path.name} holds no frames.")
         rotation = int(round((frame.rotation or 0) / 90.0)) * 90 % 360

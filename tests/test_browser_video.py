@@ -62,3 +62,17 @@ def test_a_clip_through_style_transfer_plays_in_the_page(server, page, clip):
 
 def test_a_clip_through_photo_to_sketch_plays_in_the_page(server, page, clip):
     play_a_clip(page, server["url"], "Photo_to_Sketch", "sketch_video", clip, "sketch")
+
+
+def test_a_file_that_is_not_a_video_gets_a_sentence_in_the_page(server, page, tmp_path):
+    fake = tmp_path / "holiday.mp4"
+    fake.write_text("these are my holiday notes, not a film")
+    page.goto(f"{server['url']}/Photo_to_Sketch")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Video file").click()
+    panel = page.get_by_role("tabpanel", name="Video file")
+    panel.locator(".st-key-sketch_video_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(fake))
+    panel.get_by_text("holiday.mp4 is not a video we can read").wait_for(timeout=60_000)
+    assert panel.get_by_role("button", name="Start the video").count() == 0
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "42-video-not-a-video")

@@ -94,6 +94,21 @@ def test_bad_files_get_a_sentence(tmp_path):
         stream.width, stream.height = 64, 48
     with pytest.raises(ValueError, match="no frames|not a video"):
         videos.probe(empty)
+    # A codec FFmpeg has no decoder for: an AVI whose FourCC was changed to one nobody uses.
+    avi = tmp_path / "clip.avi"
+    with av.open(str(avi), "w") as container:
+        stream = container.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for index in range(3):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.full((48, 64, 3), 60 * index, np.uint8),
+                                                                   format="rgb24")):
+                container.mux(packet)
+        for packet in stream.encode():
+            container.mux(packet)
+    unknown = tmp_path / "strange.avi"
+    unknown.write_bytes(avi.read_bytes().replace(b"FMP4", b"ZQZQ"))
+    with pytest.raises(ValueError, match="strange.avi uses a video codec FFmpeg does not know.*H.264"):
+        videos.probe(unknown)
 
 
 def test_the_temporal_step_lowers_the_warping_error_and_leaves_a_still_clip_alone(clips):
@@ -128,7 +143,7 @@ def test_an_ascii_clip_has_one_tone_for_every_frame_and_plays_as_html(clips, tmp
         == [result.text for result in whole]
 
 
-def test_the_style_and_sketch_video_jobs_run_on_a_two_second_clip(clips, tmp_path):
+def test_each_tools_video_job_runs_on_a_two_second_clip(clips, tmp_path):
     from core import jobs
     from PIL import Image
 
@@ -137,6 +152,10 @@ def test_the_style_and_sketch_video_jobs_run_on_a_two_second_clip(clips, tmp_pat
         style_id = manager.submit("style", "core.style.video:job", {"clip": str(clips["pan"]), "side": 160},
                                   inputs={"style": images.load_sample("Starry Night")})
         sketch_id = manager.submit("sketch", "core.sketch.video:job", {"clip": str(clips["pan"]), "working_side": 160})
+        ascii_id = manager.submit("ascii", "core.ascii.video:job", {"clip": str(clips["pan"]), "ascii": {"columns": 30}})
+        assert manager.wait(ascii_id, timeout=240).status == "finished"
+        assert videos.probe(manager.run_dir(ascii_id) / "result.mp4").audio_codec == "aac"
+        assert (manager.run_dir(ascii_id) / "result.html").stat().st_size > 1000
         for job_id in (style_id, sketch_id):
             snapshot = manager.wait(job_id, timeout=240)
             assert snapshot.status == "finished", snapshot.error
