@@ -13,12 +13,16 @@ RAY_DASHBOARD_PORT ?= 8265
 RAY_ADDRESS ?= http://127.0.0.1:$(RAY_DASHBOARD_PORT)
 # What the browser tests and the offline defaults need from Debian (skipped where present).
 DEBIAN_PACKAGES := chromium dataset-fashion-mnist opencv-doc fonts-dejavu-core
+# The tools' built-in data (GAN Studio's Fashion-MNIST and abstract art, Style Transfer's default painting and the
+# sample photos and clips): `make run` installs them where it can, and otherwise says what is missing.
+DATA_PACKAGES := dataset-fashion-mnist opencv-doc gnome-backgrounds plasma-workspace-wallpapers
+APT_GET ?= apt-get
 # What the benches add: the peers bench/ascii.py runs beside ours.
 BENCH_PACKAGES := chafa jp2a
 
-.PHONY: run run-ray ray-up ray-down test test-fast bench system-deps thumbnails clean clean-runs
+.PHONY: run run-ray ray-up ray-down test test-fast bench system-deps data thumbnails clean clean-runs
 
-run: $(APP_STAMP)
+run: $(APP_STAMP) data
 	$(BIN)/python -m streamlit run Home.py --server.address $(HOST) --server.port $(PORT)
 
 test: $(TEST_STAMP) $(RAY_STAMP) system-deps
@@ -66,6 +70,20 @@ system-deps:
 	  elif [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  elif command -v sudo >/dev/null; then sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	  else echo "Please install:$$missing"; fi; fi
+
+# Never fails: the app works without these packages and each page says what it is missing.
+data:
+	@missing=""; for package in $(DATA_PACKAGES); do \
+	  dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	if [ -n "$$missing" ]; then \
+	  if ! command -v $(APT_GET) >/dev/null; then installer=""; \
+	  elif [ "$$(id -u)" = 0 ]; then installer="$(APT_GET)"; \
+	  elif command -v sudo >/dev/null; then installer="sudo $(APT_GET)"; \
+	  else installer=""; fi; \
+	  echo "Installing the tools' built-in data:$$missing"; \
+	  if [ -z "$$installer" ] || ! { $$installer update -qq && DEBIAN_FRONTEND=noninteractive $$installer install -y -qq $$missing; }; then \
+	    echo "Note: could not install$$missing (install them as root for Fashion-MNIST, abstract art, the default painting and sample clips); the app runs without them and each page says what is missing."; \
+	  fi; fi
 
 bench: $(APP_STAMP) $(RAY_STAMP) system-deps
 	@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="$(BENCH_PACKAGES)"
