@@ -20,10 +20,11 @@ TOOLS = [
      "character cell is matched to the glyph whose strokes fit it best, in a real monospace font."),
     ("style", "pages/2_Style_Transfer.py", "Style Transfer", ":material/palette:",
      "Repaints a photo in the style of a painting (Gatys et al.), by optimising the image through "
-     "an ImageNet VGG19 that ships with the app and works offline."),
+     "an ImageNet VGG19 that ships with the app and works offline; instantly for previews, your "
+     "camera and video clips."),
     ("sketch", "pages/3_Photo_to_Sketch.py", "Photo to Sketch", ":material/draw:",
-     "A convolutional autoencoder (Keras) turns photos into pencil sketches; use the shipped 256 "
-     "and 512 px models or train your own on your pairs."),
+     "A small Keras U-Net that learned a slow classical pencil drawing makes it in one pass: sketch "
+     "photos, your camera or a video with the shipped 256 and 512 px models, or train your own."),
     ("gan", "pages/4_GAN_Studio.py", "GAN Studio", ":material/blur_on:",
      "Train a DCGAN on Fashion-MNIST or a folder of abstract art and watch it learn, epoch by "
      "epoch; then sample and interpolate."),

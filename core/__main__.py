@@ -2,9 +2,9 @@ import os
 import sys
 
 if sys.argv[1:2] == ["ascii"]:
-    # The ascii command converts a batch one image per core, in threads; BLAS's own thread pool
-    # would then fight those threads (measured: 24 photos in 1.05 s with it, 0.67 s without).
-    # It must be set before NumPy loads.
+    # The ascii command converts a batch one image per core, in forked processes; BLAS's own
+    # thread pool would then fight them for the cores (bench/ascii.py times the batch). It must
+    # be set before NumPy loads.
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
 

@@ -97,7 +97,8 @@ def add_ascii_settings(command) -> None:
     command.add_argument("--edge-weight", type=float, default=1.0)
     command.add_argument("--polarity", default="auto", choices=POLARITIES,
                          help="paper: dark ink on light; screen: light glyphs on dark (a terminal); "
-                              "auto (default): screen when most of the picture is dark")
+                              "auto (default): the one whose brightness matches the picture better (a mostly "
+                              "dark picture is drawn light on dark)")
     command.add_argument("--invert", action="store_true", help="the same as --polarity screen")
     command.add_argument("--colour", action="store_true", help="each glyph in its cell's colour")
     command.add_argument("--method", default="structure", choices=METHODS)

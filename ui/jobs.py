@@ -97,11 +97,10 @@ def current_job(tool: str) -> str | None:
             card = job_manager.snapshot(from_url).card
         except ValueError as error:
             st.warning(f"{error} It may have been deleted.")
-            card = {}
-        if card.get("tool") == tool:
-            st.session_state[state_key] = from_url
-        else:
             del st.query_params["job"]
+            card = {}
+        if card.get("tool") == tool:  # (a run of the page's other panel, its video say, is left to it)
+            st.session_state[state_key] = from_url
     job_id = st.session_state.get(state_key)
     if job_id:
         try:

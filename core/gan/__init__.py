@@ -12,7 +12,9 @@ loss is BCE-with-logits (the paper's sigmoid + BCE, computed stably); one-sided 
 cutout applied to real and fake pictures before D) help on small folders of images.
 
 ``train`` is a generator of progress events: per iteration the G and D losses, D(x) and D(G(z));
-once per epoch a grid from a fixed noise batch (the preview and the result) and a checkpoint.
+a grid from a fixed noise batch (the preview and the result) at the first iteration, every
+``preview_every`` iterations and at each epoch's end; a checkpoint at each epoch's end and when
+it is stopped between two iterations.
 """
 
 from __future__ import annotations

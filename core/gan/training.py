@@ -25,7 +25,9 @@ R1_EVERY = 4  # iterations between R1 penalties
 
 
 def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Progress]:
-    """Train, yielding one event per iteration; a grid and a checkpoint once per epoch."""
+    """Train, yielding one event per iteration; a grid at the start, every ``preview_every``
+    iterations and at each epoch's end; a checkpoint at each epoch's end, and on a stop between
+    two iterations."""
     from core.style import resolve_precision
 
     where = device.torch_device(config.device)
@@ -206,7 +208,8 @@ class TrainingWatch:
 
 
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
-    """Job target: train, checkpointing to ``run_dir/checkpoint.pt`` once per epoch, and the
+    """Job target: train, checkpointing to ``run_dir/checkpoint.pt`` at each epoch's end (and on
+    Stop), and the
     film of the fixed-noise grid (``progress.gif``, and ``progress.mp4`` at the end) as it goes."""
     from core.gan.sampling import ProgressFilm
 

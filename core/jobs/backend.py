@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 
 # The tools whose work runs on a GPU when the cluster has one (torch, or Keras on torch).
-GPU_TOOLS = frozenset({"style", "gan", "sketch", "demo"})
+GPU_TOOLS = frozenset({"style", "gan", "sketch", "sketch-video", "demo"})
 
 
 class BackendError(Exception):

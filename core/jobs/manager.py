@@ -102,9 +102,10 @@ class JobManager:
     folder (the rest wait in the fair queue; by default what the backend says it can run);
     ``max_queued_per_owner`` how many jobs one owner may have waiting (None: no limit; the app
     sets ``ATELIER_MAX_QUEUED_PER_USER``, 3 by default); ``retention`` the policy the monitor
-    applies every ten minutes (None: none, as for tests and scripts); ``grace_seconds`` is how long a stop request may take before the worker is
-    terminated, and ``kill_after_seconds`` how long after that it is killed. ``lost_after_seconds``
-    is how long a cluster may stay unreachable before its running jobs are marked interrupted.
+    applies every ten minutes (None: none, as for tests and scripts); ``grace_seconds`` is how
+    long a stop request may take before the worker is terminated, and ``kill_after_seconds`` how
+    long after that it is killed. ``lost_after_seconds`` is how long a cluster may stay
+    unreachable before its running jobs are marked interrupted.
     """
 
     def __init__(
@@ -575,13 +576,6 @@ class OwnedJobs:
     @property
     def max_concurrent(self) -> int:
         return self.manager.max_concurrent
-
-    @property
-    def max_queued(self) -> int:
-        return self.manager.max_queued_per_owner
-
-    def describe(self) -> dict[str, Any]:
-        return self.manager.describe()
 
     def submit(self, tool: str, target: str, config: dict[str, Any], *,
                inputs: dict[str, Image.Image] | None = None, title: str = "") -> str:
