@@ -107,11 +107,24 @@ with left:
     device_box()
 
 with right:
-    st.subheader("Weights and data sets")
-    for asset in assets.find_assets():
-        if asset.found:
-            st.markdown(f":green[:material/check_circle:] **{asset.name}** ({asset.used_by}): `{asset.path}`")
+    st.subheader("What is installed")
+    found = assets.find_assets()
+    by_tool: dict[str, list] = {}
+    for asset in found:
+        by_tool.setdefault(asset.used_by, []).append(asset)
+    for tool, items in by_tool.items():
+        missing = [asset.name for asset in items if not asset.found and asset.required]
+        ready = [asset.name for asset in items if asset.found]
+        if missing:
+            st.markdown(f":orange[:material/warning:] **{tool}**: missing {', '.join(missing)}; the page says what "
+                        "still works. Whoever runs Atelier can install it (details below).")
         else:
-            mark = ":orange[:material/warning:]" if asset.required else ":gray[:material/remove_circle_outline:]"
-            extra = "" if asset.required else " (optional)"
-            st.markdown(f"{mark} **{asset.name}** ({asset.used_by}){extra}: not found. {asset.how_to_get}")
+            st.markdown(f":green[:material/check_circle:] **{tool}**: ready ({', '.join(ready)}).")
+    with st.expander("Technical details: where each file is, and how to get a missing one"):
+        for asset in found:
+            if asset.found:
+                st.markdown(f":green[:material/check_circle:] **{asset.name}** ({asset.used_by}): `{asset.path}`")
+            else:
+                mark = ":orange[:material/warning:]" if asset.required else ":gray[:material/remove_circle_outline:]"
+                extra = "" if asset.required else " (optional)"
+                st.markdown(f"{mark} **{asset.name}** ({asset.used_by}){extra}: not found. {asset.how_to_get}")

@@ -25,6 +25,7 @@ P_VALUES = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 8.0]
 POLARITY_LABELS = {"auto": "Auto", "paper": "Dark on light", "screen": "Light on dark"}
 VIDEO_TOOL = "ascii-video"
 LIVE_PREVIEW_SIZE = 7  # px per glyph in the live video: 100 columns come back about 420 px wide
+TEXT_ADVANCE = 0.61  # em per monospace glyph, a little over DejaVu Sans Mono's 0.602: the Text tab fits its column
 WORKING_SIDE = 2048  # larger pictures are downscaled first: more pixels than this change nothing
 
 
@@ -49,6 +50,23 @@ def ascii_clip_plan(path: str, settings: dict):
     from core.ascii import video as ascii_video
 
     return ascii_video.clip_plan(path, ascii_art.AsciiConfig(**settings))
+
+
+def coloured_text(result: ascii_art.AsciiResult) -> str:
+    """The text as HTML: plain in mono mode, each run of one colour in a span in colour mode."""
+    if result.config.colour_mode != "colour":
+        return html.escape(result.text)
+    colours = result.colours
+    rows = []
+    for line, row in zip(result.lines, colours):
+        spans, start = [], 0
+        for index in range(1, len(line) + 1):
+            if index == len(line) or (row[index] // 16 != row[start] // 16).any():
+                red, green, blue = (int(value) for value in row[start])
+                spans.append(f'<span style="color:rgb({red},{green},{blue})">{html.escape(line[start:index])}</span>')
+                start = index
+        rows.append("".join(spans))
+    return "\n".join(rows)
 
 
 def heatmap(result: ascii_art.AsciiResult) -> np.ndarray:
@@ -212,10 +230,13 @@ with head:
     d.metric("Glyphs", f"{len(result.usage())} of {len(result.characters)}")
 
 with text_tab:
-    # Drawn in its polarity: light-on-dark text shown dark on light would read as its negative.
+    # Drawn in its polarity (light-on-dark text shown dark on light would read as its negative) and,
+    # in colour mode, in its colours; the font size follows the column's width (container query
+    # units), so every line fits whatever the columns and the window.
     paper, ink = ("#000", "#fff") if result.screen else ("#fff", "#000")
-    st.html(f'<pre style="background:{paper};color:{ink};font-size:{max(4, min(12, 1100 // columns))}px;'
-            f'line-height:1.17;padding:10px;margin:0;overflow-x:auto">{html.escape(result.text)}</pre>')
+    st.html(f'<div style="container-type:inline-size;width:100%"><pre style="background:{paper};color:{ink};'
+            f'font-family:monospace;font-size:min(14px, calc((100cqi - 20px) / {columns * TEXT_ADVANCE:.2f}));'
+            f'line-height:1.17;padding:10px;margin:0;overflow:hidden">{coloured_text(result)}</pre></div>')
     with st.expander("Plain text, to copy"):
         st.code(result.text, language=None)
 with quality_tab:

@@ -240,6 +240,7 @@ def train_tab() -> None:
         snapshot = jobs.job_view(
             job_id, curves=[["train_mae", "val_mae"]], result_name="best-epoch.png", marker="best_epoch",
             extra=lambda current: jobs.preview_scrubber(current, "photo | target | prediction after epoch {step}"),
+            unit="epoch",
         )
         final = snapshot.card.get("final_metrics") or {}
         if not snapshot.active and "best_val_mae" in final:

@@ -45,7 +45,8 @@ with right:
         target = picture.copy()
         target.thumbnail((512, 512))  # the job downscales further; no need to store a huge input
         job_id = jobs.start(TOOL, "core.demo:job", dataclasses.asdict(config), inputs={"image": target},
-                            title=f"Repaint ({backend}, {steps} steps)")
+                            title=f"Repaint in {'PyTorch' if backend == 'torch' else 'TensorFlow'} · {steps} steps · "
+                                  f"{size} px · learning rate {learning_rate:g} · {frequencies} Fourier features")
 
 if job_id:
     st.divider()

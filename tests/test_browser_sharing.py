@@ -228,7 +228,7 @@ def test_a_runs_folder_the_server_cannot_write_is_said_and_home_still_opens(brow
             page.goto(server["url"])
             page.get_by_role("heading", name="Atelier").wait_for(timeout=30_000)
             page.get_by_text("cannot write its runs folder").first.wait_for(timeout=60_000)
-            page.get_by_text("Weights and data sets").wait_for(timeout=30_000)  # the rest of Home is there
+            page.get_by_text("What is installed").wait_for(timeout=30_000)  # the rest of Home is there
             page.goto(f"{server['url']}/Job_Lab")
             wait_for_app(page)
             page.get_by_text("cannot write its runs folder").first.wait_for(timeout=30_000)

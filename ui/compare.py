@@ -24,17 +24,20 @@ def _data_url(picture: Image.Image | np.ndarray) -> str:
 
 
 def before_after(before, after, *, labels: tuple[str, str] = ("Photo", "Result"), width: int = 640, key: str = "") -> None:
-    """``before`` and ``after`` (PIL or HxWx3 uint8) one over the other, split by a slider."""
+    """``before`` and ``after`` (PIL or HxWx3 uint8) one over the other, split by a slider, at most
+    ``width`` px wide and never wider than the column."""
     after_image = Image.fromarray(after) if isinstance(after, np.ndarray) else after
     before_image = Image.fromarray(before) if isinstance(before, np.ndarray) else before
     before_image = before_image.convert("RGB").resize(after_image.size)
     shown_width = min(width, after_image.width * 4)
-    height = round(shown_width * after_image.height / after_image.width)
     element = f"cmp{abs(hash(key)) % 10**8}"
     left, right = (html.escape(text) for text in labels)
+    # As wide as the column allows, up to ``width``, in the picture's proportions: a fixed width
+    # wider than a narrow column cut the right-hand label off.
     st.iframe(f"""
-<div id="{element}" style="position:relative;width:{shown_width}px;height:{height}px;user-select:none;
-     font-family:sans-serif;font-size:12px">
+<style>body {{ margin: 0; }}</style>
+<div id="{element}" style="position:relative;width:100%;max-width:{shown_width}px;
+     aspect-ratio:{after_image.width}/{after_image.height};user-select:none;font-family:sans-serif;font-size:12px">
   <img src="{_data_url(after_image)}" style="position:absolute;inset:0;width:100%;height:100%">
   <img id="{element}-before" src="{_data_url(before_image)}"
        style="position:absolute;inset:0;width:100%;height:100%;clip-path:inset(0 50% 0 0)">
@@ -46,4 +49,4 @@ def before_after(before, after, *, labels: tuple[str, str] = ("Photo", "Result")
          style="position:absolute;left:0;bottom:4px;width:100%;margin:0"
          oninput="document.getElementById('{element}-before').style.clipPath='inset(0 '+(100-this.value)+'% 0 0)';
                   document.getElementById('{element}-bar').style.left=this.value+'%'">
-</div>""", height=height + 8, width=shown_width + 8)
+</div>""", width="stretch", height="content")

@@ -261,6 +261,8 @@ def _delete(tool: str, job_id: str) -> None:
 
 def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.OwnedJobs, unit: str = "step") -> None:
     word = STATUS_WORDS.get(snapshot.status, snapshot.status)
+    if snapshot.card.get("title"):  # what this run is: its settings in a line
+        st.caption(snapshot.card["title"])
     if snapshot.status == "queued":
         limit = job_manager.max_concurrent
         where = "on this machine" if job_manager.backend.name == "local" else "on the Ray cluster"
@@ -268,6 +270,9 @@ def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.OwnedJobs, unit: 
         st.progress(0.0, text=f"Queued: {ordinal(snapshot.queue_position)} in line{yours} ({limit} "
                               f"job{'s' if limit > 1 else ''} run at a time {where}; turns go round, one person's "
                               "job at a time).")
+    elif snapshot.active and not snapshot.total:  # no event yet: the job's process is loading
+        st.progress(0.0, text=f"Starting: loading the libraries and the data · "
+                              f"{format_seconds(snapshot.elapsed_seconds)} elapsed")
     elif snapshot.active:
         text = f"{word}: {unit} {snapshot.step} of {snapshot.total} · {format_seconds(snapshot.elapsed_seconds)} elapsed"
         if snapshot.eta_seconds is not None:
