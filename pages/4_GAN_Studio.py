@@ -126,11 +126,13 @@ with train_tab:
             found = gan.distinct_pictures(assets.abstract_art_files())
             size, channels, dataset, crops = 64, 3, "abstract-art", 60
             if found:
-                st.caption(f"{len(found)} abstract wallpapers from Debian's gnome-backgrounds and "
-                           f"plasma-workspace-wallpapers, {crops} random crops of each, 64x64 RGB. A small set: "
-                           "DiffAugment (under Model and tricks) helps.")
+                st.caption(f"{len(found)} abstract pictures from Debian's desktop artwork (propaganda-debian's "
+                           "painterly tiles, gnome-backgrounds, plasma-workspace-wallpapers, ukui-wallpapers, "
+                           f"lomiri-wallpapers), {crops} random crops of each, 64x64 RGB. A small set: DiffAugment "
+                           "(under Model and tricks) helps.")
             else:
-                problem = "No wallpapers here: sudo apt-get install plasma-workspace-wallpapers gnome-backgrounds."
+                problem = ("No abstract art is installed here; whoever runs Atelier can add it with make run as root "
+                           "(Debian's propaganda-debian, gnome-backgrounds, plasma-workspace-wallpapers).")
         else:
             size, channels = 64, 3
             upload = st.file_uploader("Zip of pictures" + (" (one folder per class)" if conditional else ""),

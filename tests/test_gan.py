@@ -247,3 +247,19 @@ def test_memorisation_check_finds_a_copied_training_picture():
     copies = torch.from_numpy(np.array(pictures[[7, 42]])).float().div(127.5).sub(1).unsqueeze(1)
     nearest = gan.nearest_training(copies, pictures, count=2)
     assert nearest[:, 0].tolist() == [7, 42]
+
+
+def test_the_abstract_art_set_is_readable_distinct_and_renders_the_vector_designs():
+    from core import assets, images
+
+    pictures = gan.distinct_pictures(assets.abstract_art_files())
+    assert len(pictures) >= 60  # the 30 of before, propaganda-debian, ukui, lomiri and the GNOME SVGs
+    digests = [__import__("hashlib").sha256(path.read_bytes()).hexdigest() for path in pictures]
+    assert len(set(digests)) == len(digests)  # no byte-identical pair (propaganda ships one tile twice)
+    assert sum(path.name.startswith("Demonsashimi") for path in pictures) == 1
+    rendered = [path for path in pictures if path.parent.name == "rendered-wallpapers"]
+    assert {path.stem.rsplit("-", 1)[0] for path in rendered} == set(assets.ABSTRACT_GNOME_SVG)
+    for path in pictures:
+        picture = images.load_image(path, min_side=8, draft_size=(256, 256))
+        assert min(picture.size) >= 256
+    assert not any(name in str(path) for path in pictures for name in ("calla", "goldfish", "desktop-base", "xfce"))

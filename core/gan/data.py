@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gzip
+import hashlib
 import struct
 import tempfile
 from pathlib import Path
@@ -107,8 +108,8 @@ def picture_folder(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, i
     if str(folder) == "abstract-art":
         paths = distinct_pictures(assets.abstract_art_files())
         if not paths:
-            raise ValueError("No abstract-art wallpapers here: sudo apt-get install plasma-workspace-wallpapers "
-                             "gnome-backgrounds.")
+            raise ValueError("No abstract-art wallpapers here: sudo apt-get install propaganda-debian gnome-backgrounds "
+                             "plasma-workspace-wallpapers ukui-wallpapers lomiri-wallpapers-20.04 librsvg2-bin.")
     else:
         paths = distinct_pictures(sorted(p for p in Path(folder).rglob("*")
                                          if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()))
@@ -140,7 +141,8 @@ def picture_folder(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, i
 def distinct_pictures(paths: list[Path]) -> list[Path]:
     """KDE wallpaper packages hold one picture at a dozen resolutions
     (``Name/contents/images/1920x1080.jpg``, ...) plus a screenshot: keep only the largest file
-    of each such folder, so a picture is not counted a dozen times."""
+    of each such folder, so a picture is not counted a dozen times; and byte-identical files
+    (propaganda-debian ships one tile under two names) count once."""
     chosen: dict[Path, Path] = {}
     others = []
     for path in paths:
@@ -150,7 +152,18 @@ def distinct_pictures(paths: list[Path]) -> list[Path]:
                 chosen[path.parent] = path
         elif not (path.parent.name == "contents" and path.stem == "screenshot"):
             others.append(path)
-    return sorted(others + list(chosen.values()))
+    by_size: dict[int, list[Path]] = {}
+    for path in sorted(others + list(chosen.values())):
+        by_size.setdefault(path.stat().st_size, []).append(path)
+    kept = []
+    for group in by_size.values():  # only files of equal size can be equal: hash just those
+        digests = set()
+        for path in group:
+            digest = hashlib.sha256(path.read_bytes()).hexdigest() if len(group) > 1 else ""
+            if digest not in digests:
+                digests.add(digest)
+                kept.append(path)
+    return sorted(kept)
 
 
 def _crop_boxes(size: tuple[int, int], count: int, rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
