@@ -71,9 +71,18 @@ def stop_keep_and_delete(page, url: str, runs: Path, job_id: str, name: str) -> 
     assert Path(download.value.path()).stat().st_size > 1000
     assert earlier_runs(page) == 1
     shot(page, name)
+    wait_for_app(page)
     page.get_by_text("Earlier runs").first.click()
-    page.get_by_role("button", name="Delete this run").click()
-    page.get_by_role("button", name="Delete for good").click()
+    confirm = page.get_by_role("button", name="Delete for good")
+    for _ in range(3):  # a rerun that lands just after the click closes the popover: open it again
+        wait_for_app(page)
+        page.get_by_role("button", name="Delete this run").click()
+        try:
+            confirm.wait_for(timeout=10_000)
+            break
+        except Exception:
+            continue
+    confirm.click()
     page.wait_for_function("() => document.body.innerText.includes('Earlier runs (0,')", timeout=30_000)
     assert not (runs / job_id).exists()
 
@@ -245,7 +254,7 @@ def test_a_gan_zip_the_job_would_refuse_is_refused_in_the_page_with_the_jobs_wor
     archive = tmp_path / "pictures.zip"
     with zipfile.ZipFile(archive, "w") as writer:
         for index in range(2):
-            writer.writestr(f"holiday/p{index}.png", b"not a picture, whatever the name says")
+            writer.writestr(f"holiday/p{index}.png", f"not a picture {index}, whatever the name says".encode())
     context, page = new_person(browser)
     try:
         page.goto(f"{shared_server['url']}/GAN_Studio")

@@ -135,7 +135,7 @@ def test_a_zip_the_job_would_refuse_is_refused_by_the_pages_check_in_the_same_wo
     broken = tmp_path / "broken"
     broken.mkdir()
     for index in range(3):
-        (broken / f"p{index}.png").write_bytes(b"not a picture at all")
+        (broken / f"p{index}.png").write_bytes(f"not a picture at all ({index})".encode())
     unpacked = tmp_path / "unpacked"
     gan.extract_pictures_zip(zip_of(broken, tmp_path / "broken.zip").read_bytes(), unpacked)  # names look right
     config = small_config(unpacked)

@@ -5,6 +5,7 @@ sound). The tool gives the frame function's cost (timed on one frame here) and t
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -68,10 +69,17 @@ def start_panel(tool: str, target: str, clip: Clip, plan: videos.VideoPlan, conf
     """The limits and notes, the time it will take (one frame timed here), and Start."""
     for note in plan.notes:
         st.info(note, icon=":material/info:")
-    frame = first_frame(str(clip.path), clip.path.stat().st_mtime, plan.width, plan.height)
-    started = time.perf_counter()
-    preview = frame_cost(frame)
-    seconds = JOB_START_SECONDS + plan.frames * (time.perf_counter() - started) * 1.15
+    # Timed once per clip and settings (a page rerun for another widget does not time it again).
+    key = (tool, str(clip.path), plan.width, plan.height, json.dumps(config, sort_keys=True, default=str))
+    timings = st.session_state.setdefault("video_frame_timings", {})
+    if key not in timings:
+        frame = first_frame(str(clip.path), clip.path.stat().st_mtime, plan.width, plan.height)
+        started = time.perf_counter()
+        preview = frame_cost(frame)
+        timings.clear()  # only the latest settings matter
+        timings[key] = (time.perf_counter() - started, preview)
+    per_frame, preview = timings[key]
+    seconds = JOB_START_SECONDS + plan.frames * per_frame * 1.15
     st.caption(f"{plan.frames} frames at {plan.width}x{plan.height}, {plan.fps:.3g} per second · about "
                f"{format_seconds(seconds)} on this machine (one frame timed here)"
                + (", with the sound kept." if clip.info.audio_codec else "."))
