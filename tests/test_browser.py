@@ -259,15 +259,17 @@ def test_ascii_upload_move_columns_and_download_text(server, page, tmp_path):
     page.locator(".st-key-ascii_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
     page.get_by_text("x 100 characters").wait_for(timeout=30_000)
     slider = page.locator(".st-key-ascii_columns").get_by_role("slider")
-    for _ in range(3):  # a rerun mid-way can take the focus away from the slider: press what is left
+    for _ in range(30):  # one press a rerun, read back each time: a rerun can steal the focus or overshoot
         wait_for_app(page)
         value = int(page.locator(".st-key-ascii_columns [data-testid='stSliderThumbValue']").inner_text())
-        if value >= 120:
+        if value == 120:
             break
         slider.focus()
-        for _ in range((120 - value) // 2):
-            slider.press("ArrowRight")  # 100 -> 120 columns (step 2)
-        wait_for_app(page)
+        slider.press("ArrowRight" if value < 120 else "ArrowLeft")  # 100 -> 120 columns (step 2)
+        page.wait_for_function("([selector, before]) => document.querySelector(selector)?.innerText !== before",
+                               arg=[".st-key-ascii_columns [data-testid='stSliderThumbValue']", str(value)],
+                               timeout=10_000)
+    wait_for_app(page)
     page.get_by_text("x 120 characters").wait_for(timeout=30_000)
     wait_for_app(page)
     assert page.get_by_test_id("stException").count() == 0

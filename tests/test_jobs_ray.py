@@ -113,15 +113,20 @@ def test_a_restarted_server_reattaches_a_running_ray_job_by_its_id(ray_address, 
         second.close(stop_jobs=True)
 
 
-@pytest.mark.parametrize("backend_name", ["local", "ray"])
-def test_two_servers_on_one_runs_folder_never_start_a_job_twice_nor_exceed_the_cap(backend_name, tmp_path, request):
+def two_servers(backend_name: str, runs, request, poll_interval: float) -> list:
+    """Two job managers (as two server replicas) on one runs folder and one slot, on either backend."""
     if backend_name == "ray":
         address = request.getfixturevalue("ray_address")
         backends = [ray_backend(address), ray_backend(address)]
     else:
         backends = [jobs.LocalBackend(), jobs.LocalBackend()]
+    return [jobs.JobManager(runs, backend=backend, max_concurrent=1, poll_interval=poll_interval) for backend in backends]
+
+
+@pytest.mark.parametrize("backend_name", ["local", "ray"])
+def test_two_servers_on_one_runs_folder_never_start_a_job_twice_nor_exceed_the_cap(backend_name, tmp_path, request):
     runs = tmp_path / "runs"
-    servers = [jobs.JobManager(runs, backend=backend, max_concurrent=1, poll_interval=0.02) for backend in backends]
+    servers = two_servers(backend_name, runs, request, poll_interval=0.02)
     try:
         submitted = []
 
@@ -223,13 +228,8 @@ def test_the_fair_queue_takes_turns_between_owners_on_either_backend_and_across_
                                                                                          request):
     """Three owners, two servers, one slot: A queues three jobs first, then B and C one each; after
     A's first, B's and C's start before A's second."""
-    if backend_name == "ray":
-        address = request.getfixturevalue("ray_address")
-        backends = [ray_backend(address), ray_backend(address)]
-    else:
-        backends = [jobs.LocalBackend(), jobs.LocalBackend()]
     runs = tmp_path / "runs"
-    servers = [jobs.JobManager(runs, backend=backend, max_concurrent=1, poll_interval=0.05) for backend in backends]
+    servers = two_servers(backend_name, runs, request, poll_interval=0.05)
     try:
         alice, bob, carol = (servers[0].for_owner("user:a"), servers[1].for_owner("user:b"),
                              servers[0].for_owner("user:c"))
