@@ -241,11 +241,12 @@ with settings:
             job_id = jobs.start(TOOL, target, parameters, inputs=inputs,
                                 title=f"{what}{steps} {optimizer} steps at {size} px, strength {strength:g}")
 
+painting_png = _png(painting) if painting is not None else None  # once a run: three panels use it
 if content is not None and painting is not None:
     st.divider()
     st.subheader("Instant preview")
     try:
-        preview, seconds = instant_preview(_png(content), _png(painting), PREVIEW_SIDE,
+        preview, seconds = instant_preview(_png(content), painting_png, PREVIEW_SIDE,
                                            min(1.0, strength / 0.75))
     except ValueError as error:
         st.error(str(error))
@@ -317,7 +318,7 @@ def live_tab() -> None:
                            help="Carries the last painted frame along the camera's motion and blends it in, as the "
                                 "video files do: less flicker, a few frames per second fewer.")
         st.caption(f"Strength {strength:g} (the slider above) and the painting above apply live.")
-    painting_vector = style_vector(_png(painting))
+    painting_vector = style_vector(painting_png)
     instant_module = _instant_module()
     # The camera's own style vector (for strengths below 1): taken from its first frame once.
     state = st.session_state.setdefault("style_live_state", {})
@@ -369,7 +370,7 @@ def video_tab() -> None:
         else:
             from core.style import temporal
 
-            vector = style_vector(_png(painting))
+            vector = style_vector(painting_png)
             instant_module = _instant_module()
 
             def one_frame(frame: np.ndarray) -> np.ndarray:
