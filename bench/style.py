@@ -137,7 +137,7 @@ def against_pastiche(content, arguments) -> None:
         theirs = wall([pastiche, "--content", str(content_path), "--styles", images.STARRY_NIGHT, "--output",
                        str(keep / "pastiche-20-steps.png"), "--size", "256", "--num-steps", "20", "--device", "cpu",
                        "--no-verbose"]) if Path(pastiche).exists() else float("nan")
-    print(f"\n20 L-BFGS steps at 256 px, whole command (start-up included):")
+    print("\n20 L-BFGS steps at 256 px, whole command (start-up included):")
     print(f"{'python -m core style':<28} {ours:7.1f} s")
     print(f"{'pastiche':<28} {theirs:7.1f} s")
     print(f"{'ratio ours / pastiche':<28} {ours / theirs:7.2f}")

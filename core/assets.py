@@ -159,6 +159,11 @@ ABSTRACT_LOMIRI = ("Painting-Colors_by__herobrine7gamer.jpg",)  # lomiri-wallpap
 # gnome-backgrounds' vector designs, which the raster list above misses: rendered with rsvg-convert.
 ABSTRACT_GNOME_SVG = ("blobs-d", "blobs-l", "drool-d", "drool-l", "dune-d", "dune-l", "field-d", "oceans")
 SVG_RENDER_WIDTH = 1024
+# Whole pictures kept out of training, so a generator is judged on art it never saw (VGG-FID
+# against their crops, `python -m core gan-eval`): about one in seven, from every source, and both
+# colourings of a GNOME design so that no variant of a held-out picture is trained on.
+ABSTRACT_HELD_OUT = ("Cluster", "Opal", "truchet-d", "truchet-l", "dune-d", "dune-l", "rhythm", "Hans-Ponders-5",
+                     "Sleep-Deprivation-5", "Wrestling-Dog-1")
 # Checked one by one: these plasma wallpapers are photographs (Photo to Sketch trains on them).
 # Grey, a close-up of a facade, counts as both: a photo, and an abstract pattern.
 PHOTOGRAPHIC_PLASMA = ("BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow", "FallenLeaf", "Grey",
@@ -174,9 +179,23 @@ def wallpaper_dirs() -> list[Path]:
     return [Path(folder) for folder in WALLPAPER_DIRS if Path(folder).is_dir()]
 
 
-def abstract_art_files() -> list[Path]:
+def abstract_picture_name(path: Path) -> str:
+    """The name a wallpaper is listed under: KDE's folder name, a rendered SVG's or a file's stem."""
+    if path.parent.parent.name == "contents":
+        return path.parent.parent.parent.name
+    if path.parent.name == "rendered-wallpapers":
+        return path.stem.rsplit("-", 1)[0]
+    return path.stem
+
+
+def abstract_art_files(held_out: bool = False) -> list[Path]:
     """The curated abstract wallpapers that are installed (every resolution of each; callers keep
-    one), the GNOME vector designs rendered to PNG once (when ``rsvg-convert`` is installed)."""
+    one), the GNOME vector designs rendered to PNG once (when ``rsvg-convert`` is installed):
+    the training pictures, or with ``held_out`` those kept for evaluation."""
+    return [path for path in _abstract_art_files() if (abstract_picture_name(path) in ABSTRACT_HELD_OUT) == held_out]
+
+
+def _abstract_art_files() -> list[Path]:
     found = []
     gnome, plasma = Path(WALLPAPER_DIRS[1]), Path(WALLPAPER_DIRS[0])
     for name in ABSTRACT_GNOME:

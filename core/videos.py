@@ -266,7 +266,6 @@ def synthetic_clip(path: str | Path, *, kind: str = "pan", seconds: float = 2.0,
     tone, ``rotation`` stores the pictures turned with rotation metadata (as phones do),
     ``variable_rate`` spaces the frames unevenly (1, 2, 1, 2, ... ticks)."""
     import av
-    from PIL import Image
 
     from core import images
 

@@ -3,7 +3,6 @@ as a background job (one photo, a batch, regions with their own styles, or a big
 the webcam live and video clips through the instant network."""
 
 import dataclasses
-import hashlib
 import io
 import time
 

@@ -7,7 +7,6 @@ in torch or in TensorFlow, so it also checks that both work in this app.
 
 import dataclasses
 
-import numpy as np
 import streamlit as st
 
 from core import demo

@@ -10,7 +10,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,13 +17,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+from tests.helpers import free_port  # noqa: E402
+
 RAY = Path(sys.executable).with_name("ray")
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

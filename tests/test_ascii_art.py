@@ -2,7 +2,6 @@
 
 import dataclasses
 import io
-import json
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -15,6 +14,7 @@ from PIL import Image
 
 import core.ascii as ascii_art
 from core import images
+from tests.helpers import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 FONT = ascii_art.load_font(None)
@@ -378,16 +378,11 @@ def test_fonts_are_checked(tmp_path):
     assert ascii_art.load_font(bold.read_bytes()).name.startswith("DejaVu Sans Mono")
 
 
-def run_cli(*arguments):
-    return subprocess.run([sys.executable, "-m", "core", "ascii", *arguments], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
-
-
 def test_cli_writes_one_file_per_image_and_format_without_torch(tmp_path):
     first, second = tmp_path / "one.png", tmp_path / "two.jpg"
     images.load_sample("Coffee").save(first)
     images.load_sample("Rocket").save(second)
-    completed = run_cli(str(first), str(second), "--columns", "50", "--format", "txt,png,svg,html,ansi",
+    completed = run_cli("ascii", str(first), str(second), "--columns", "50", "--format", "txt,png,svg,html,ansi",
                         "--output-dir", str(tmp_path / "out"))
     assert completed.returncode == 0, completed.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
@@ -405,13 +400,13 @@ def test_cli_writes_one_file_per_image_and_format_without_torch(tmp_path):
 def test_cli_bad_input_exits_non_zero_with_the_reason(tmp_path):
     junk = tmp_path / "junk.png"
     junk.write_bytes(b"nope")
-    completed = run_cli(str(junk), "--columns", "40", "--output-dir", str(tmp_path))
+    completed = run_cli("ascii", str(junk), "--columns", "40", "--output-dir", str(tmp_path))
     assert completed.returncode == 2 and "not an image" in completed.stderr and "Traceback" not in completed.stderr
     good = tmp_path / "good.png"
     images.load_sample("Coffee").save(good)
     for arguments, words in [(["--p", "0"], "p must be greater"), (["--charset", "custom"], "No characters"),
                              (["--format", "pdf"], "Unknown format"), (["--font", str(junk)], "not a TrueType")]:
-        completed = run_cli(str(good), "--columns", "40", "--output-dir", str(tmp_path), *arguments)
+        completed = run_cli("ascii", str(good), "--columns", "40", "--output-dir", str(tmp_path), *arguments)
         assert completed.returncode == 2 and words in completed.stderr, (arguments, completed.stderr)
 
 
@@ -425,7 +420,7 @@ def test_cli_batch_keeps_going_past_a_bad_image(tmp_path):
         else:
             images.load_sample(sample).save(path)
         names.append(str(path))
-    completed = run_cli(*names, "--columns", "30", "--output-dir", str(tmp_path / "out"))
+    completed = run_cli("ascii", *names, "--columns", "30", "--output-dir", str(tmp_path / "out"))
     assert completed.returncode == 2 and "picture2.png" in completed.stderr and "not an image" in completed.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["picture0.txt", "picture1.txt", "picture3.txt"]
 
@@ -479,7 +474,7 @@ def test_cli_says_when_it_cannot_write_and_keeps_going(tmp_path):
     images.load_sample("Coffee").save(first)
     images.load_sample("Rocket").save(second)
     (tmp_path / "out" / "first.txt").mkdir(parents=True)  # a folder where the text should go
-    completed = run_cli(str(first), str(second), "--columns", "30", "--output-dir", str(tmp_path / "out"))
+    completed = run_cli("ascii", str(first), str(second), "--columns", "30", "--output-dir", str(tmp_path / "out"))
     assert completed.returncode == 2 and "could not write" in completed.stderr and "Traceback" not in completed.stderr
     assert (tmp_path / "out" / "second.txt").is_file()
 
@@ -490,19 +485,19 @@ def test_cli_converts_small_flat_and_animated_pictures(tmp_path):
     Image.new("RGB", (64, 48), (40, 40, 40)).save(flat)
     frames = [np.roll(np.tile(np.arange(80, dtype=np.uint8) * 3, (60, 1)), shift, axis=1) for shift in (0, 20, 40)]
     animated.write_bytes(gif_bytes(frames, [40, 50, 60]))
-    completed = run_cli(str(tiny), str(flat), "--columns", "100", "--output-dir", str(tmp_path / "still"))
+    completed = run_cli("ascii", str(tiny), str(flat), "--columns", "100", "--output-dir", str(tmp_path / "still"))
     assert completed.returncode == 0, completed.stderr
     assert "tiny.png: The picture is 40x30 pixels" in completed.stderr and "enlarged" in completed.stderr
     assert "flat.png" in completed.stderr and "flat tone" in completed.stderr
     assert len((tmp_path / "still" / "tiny.txt").read_text().splitlines()[0]) == 100
-    completed = run_cli(str(animated), "--columns", "30", "--frames", "all", "--format", "gif,html,txt,svg",
+    completed = run_cli("ascii", str(animated), "--columns", "30", "--frames", "all", "--format", "gif,html,txt,svg",
                         "--polarity", "screen", "--output-dir", str(tmp_path / "all"))
     assert completed.returncode == 0, completed.stderr
     assert Image.open(tmp_path / "all" / "moving.gif").n_frames == 3
     assert (tmp_path / "all" / "moving.html").read_text().count('<pre class="frame"') == 3
     assert "svg holds the first frame only" in completed.stderr
-    completed = run_cli(str(animated), "--columns", "30", "--output-dir", str(tmp_path / "first"))
+    completed = run_cli("ascii", str(animated), "--columns", "30", "--output-dir", str(tmp_path / "first"))
     assert completed.returncode == 0 and "\f" not in (tmp_path / "first" / "moving.txt").read_text()
-    completed = run_cli(str(animated), "--columns", "30", "--invert", "--polarity", "paper",
+    completed = run_cli("ascii", str(animated), "--columns", "30", "--invert", "--polarity", "paper",
                         "--output-dir", str(tmp_path / "x"))
     assert completed.returncode == 2 and "--invert" in completed.stderr

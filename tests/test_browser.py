@@ -10,7 +10,6 @@ import io
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -43,11 +44,6 @@ def record(name: str, value) -> None:
     data[name] = value
     path.write_text(json.dumps(data, indent=2))
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def healthy(base_url: str) -> bool:
@@ -373,6 +369,40 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
     page.get_by_text("spherical interpolation").wait_for(timeout=60_000)
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "13-gan-generate")
+
+
+def test_gan_trains_the_small_set_model_on_abstract_art(server, page):
+    page.goto(f"{server['url']}/GAN_Studio")
+    wait_for_app(page)
+    page.locator(".st-key-gan_source").get_by_text("Abstract art").click()
+    wait_for_app(page)
+    # Picture sets default to the small-set model, with its own settings.
+    model = page.locator(".st-key-gan_architecture_2")
+    assert model.get_by_role("radio", name="FastGAN (for small sets)").is_checked()
+    page.get_by_text("Model and tricks").click()
+    assert page.locator(".st-key-gan_ada_fastgan").get_by_role("checkbox").is_checked()
+    for key, press in [("gan_ngf_fast", "Home"), ("gan_limit", "Home")]:
+        slider = page.locator(f".st-key-{key}").get_by_role("slider")
+        slider.focus()
+        slider.press(press)  # generator width 8, 1,000 pictures an epoch
+        wait_for_app(page)
+    page.locator(".st-key-gan_start button").click()
+    page.get_by_text("Live preview").first.wait_for(timeout=120_000)
+    job_id = page.url.split("job=")[1].split("&")[0]
+    card = json.loads((server["runs"] / job_id / "card.json").read_text())
+    assert (card["parameters"]["architecture"], card["parameters"]["ada_target"], card["parameters"]["ngf"]) == \
+        ("fastgan", 0.6, 8)
+    events = server["runs"] / job_id / "events.jsonl"
+    deadline = time.monotonic() + 120
+    while '"reconstruction"' not in (events.read_text() if events.exists() else "") or \
+            len(list((server["runs"] / job_id / "previews").glob("*.png"))) < 1:
+        assert time.monotonic() < deadline, "no FastGAN iteration was reported"
+        time.sleep(0.5)
+    page.get_by_text(re.compile(r"FastGAN \(for small sets\), 5 epochs")).first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    shot(page, "11b-gan-small-set-running")
+    page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
+    page.get_by_text(re.compile(r"Stopped at step \d+")).first.wait_for(timeout=60_000)
 
 
 def test_gan_generate_tab_samples_a_chosen_class(server, page):

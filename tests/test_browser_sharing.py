@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.test_browser import CHROMIUM_FLAGS, browser, shot, streamlit_server, wait_for_app, wait_for_step_above  # noqa: F401
-from tests.test_browser import free_port
+from tests.helpers import free_port
 
 pytestmark = pytest.mark.browser
 

@@ -252,8 +252,15 @@ def test_memorisation_check_finds_a_copied_training_picture():
 def test_the_abstract_art_set_is_readable_distinct_and_renders_the_vector_designs():
     from core import assets, images
 
-    pictures = gan.distinct_pictures(assets.abstract_art_files())
+    training = gan.distinct_pictures(assets.abstract_art_files())
+    held_out = gan.distinct_pictures(assets.abstract_art_files(held_out=True))
+    pictures = sorted(training + held_out)
     assert len(pictures) >= 60  # the 30 of before, propaganda-debian, ukui, lomiri and the GNOME SVGs
+    # Whole pictures are held out for evaluation, every colouring of a design with it.
+    assert len(held_out) == len(assets.ABSTRACT_HELD_OUT) and not set(training) & set(held_out)
+    assert {assets.abstract_picture_name(path) for path in held_out} == set(assets.ABSTRACT_HELD_OUT)
+    assert not {assets.abstract_picture_name(path).rsplit("-", 1)[0] for path in training} & {
+        name.rsplit("-", 1)[0] for name in ("truchet-d", "dune-l")}
     digests = [__import__("hashlib").sha256(path.read_bytes()).hexdigest() for path in pictures]
     assert len(set(digests)) == len(digests)  # no byte-identical pair (propaganda ships one tile twice)
     assert sum(path.name.startswith("Demonsashimi") for path in pictures) == 1

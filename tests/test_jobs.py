@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from core import jobs
+from tests.helpers import wait_until
 
 
 @pytest.fixture
@@ -18,10 +19,7 @@ def manager(tmp_path):
 
 
 def wait_for_step(manager, job_id, step, timeout=30):
-    deadline = time.monotonic() + timeout
-    while manager.snapshot(job_id).step < step:
-        assert time.monotonic() < deadline, f"job never reached step {step}"
-        time.sleep(0.05)
+    wait_until(lambda: manager.snapshot(job_id).step >= step, timeout, f"the job to reach step {step}")
 
 
 def test_events_arrive_in_order_and_the_card_is_complete(manager):

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from core import jobs
-from tests.ray_head import free_port
+from tests.helpers import free_port, wait_until
 
 
 def ray_backend(address, **options):
@@ -32,13 +32,6 @@ def log_of(manager, job_id) -> str:
     return path.read_text() if path.exists() else ""
 
 
-def wait_for(condition, timeout=60, what="the condition"):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.05)
-
-
 def test_a_job_on_ray_runs_to_the_end_with_its_events_in_order(manager):
     job_id = manager.submit("test", "tests.job_targets:count", {"steps": 6, "seed": 3},
                             inputs={"image": Image.new("RGB", (8, 8), "red")})
@@ -52,18 +45,18 @@ def test_a_job_on_ray_runs_to_the_end_with_its_events_in_order(manager):
     from ray.job_submission import JobSubmissionClient
 
     client = JobSubmissionClient(manager.backend.address)
-    wait_for(lambda: client.get_job_status(job_id) == "SUCCEEDED", 30, "Ray to see the job end")  # id = run id
+    wait_until(lambda: client.get_job_status(job_id) == "SUCCEEDED", 30, "Ray to see the job end")  # id = run id
     info = client.get_job_info(job_id)
     assert "core.jobs.worker" in info.entrypoint and info.metadata["atelier_tool"] == "test"
     assert "runs/" + job_id in info.entrypoint.replace("'", "")
-    wait_for(lambda: "Ray job's output" in log_of(manager, job_id), 30,
+    wait_until(lambda: "Ray job's output" in log_of(manager, job_id), 30,
              "the Ray job's output in log.txt")
     assert manager.describe()["cpus"] == 2 and manager.describe()["backend"] == "ray"
 
 
 def test_stop_on_ray_keeps_the_latest_result(manager):
     job_id = manager.submit("test", "tests.job_targets:count", {"steps": 10_000, "delay": 0.02})
-    wait_for(lambda: manager.snapshot(job_id).step >= 5, what="step 5")
+    wait_until(lambda: manager.snapshot(job_id).step >= 5, what="step 5")
     manager.stop(job_id)
     snapshot = manager.wait(job_id, timeout=20)
     assert snapshot.status == "stopped" and "latest result" in snapshot.card["note"]
@@ -74,7 +67,7 @@ def test_stop_on_ray_keeps_the_latest_result(manager):
 
 def test_a_job_deaf_to_sigterm_is_killed_by_ray_within_the_grace_period_and_a_few_seconds(manager):
     job_id = manager.submit("test", "tests.job_targets:deaf", {"sleep": 300})
-    wait_for(lambda: (manager.run_dir(job_id) / "sleeping").exists(), what="the job to block")
+    wait_until(lambda: (manager.run_dir(job_id) / "sleeping").exists(), what="the job to block")
     asked = time.monotonic()
     manager.stop(job_id)
     snapshot = manager.wait(job_id, timeout=30)
@@ -90,23 +83,23 @@ def test_a_crashing_job_on_ray_is_reported_failed_with_its_reason(manager):
     assert snapshot.status == "failed"
     assert "exit code 7" in snapshot.error, snapshot.error
     assert "\n" not in snapshot.error  # one line for the page; the rest is in log.txt
-    wait_for(lambda: "Ray job's output" in log_of(manager, snapshot.id), 30, "logs")
+    wait_until(lambda: "Ray job's output" in log_of(manager, snapshot.id), 30, "logs")
     failing = manager.wait(manager.submit("test", "tests.job_targets:failing", {}), timeout=60)
     assert failing.status == "failed" and failing.error == "The picture is too dark to work with."
-    wait_for(lambda: "Traceback" in log_of(manager, failing.id), 30, "the traceback")
+    wait_until(lambda: "Traceback" in log_of(manager, failing.id), 30, "the traceback")
 
 
 def test_a_restarted_server_reattaches_a_running_ray_job_by_its_id(ray_address, tmp_path):
     runs = tmp_path / "runs"
     first = jobs.JobManager(runs, backend=ray_backend(ray_address), grace_seconds=1.0, poll_interval=0.1)
     job_id = first.submit("test", "tests.job_targets:count", {"steps": 10_000, "delay": 0.02})
-    wait_for(lambda: first.snapshot(job_id).step >= 3, what="step 3")
+    wait_until(lambda: first.snapshot(job_id).step >= 3, what="step 3")
     first.close()  # the server goes away; the Ray job does not
     second = jobs.JobManager(runs, backend=ray_backend(ray_address), grace_seconds=1.0, poll_interval=0.1)
     try:
         step = second.snapshot(job_id).step
         assert second.snapshot(job_id).status == "running"
-        wait_for(lambda: second.snapshot(job_id).step > step + 5, what="the job to go on")
+        wait_until(lambda: second.snapshot(job_id).step > step + 5, what="the job to go on")
         second.stop(job_id)
         assert second.wait(job_id, timeout=20).status == "stopped"
     finally:
@@ -213,7 +206,7 @@ def test_a_cluster_that_goes_away_mid_run_marks_the_run_interrupted_and_keeps_it
         manager = jobs.JobManager(tmp_path / "runs", backend=ray_backend(address), lost_after_seconds=2.0,
                                   poll_interval=0.1)
         job_id = manager.submit("test", "tests.job_targets:count", {"steps": 10_000, "delay": 0.05})
-        wait_for(lambda: manager.snapshot(job_id).step >= 3 and manager.snapshot(job_id).result_path, 60, "step 3")
+        wait_until(lambda: manager.snapshot(job_id).step >= 3 and manager.snapshot(job_id).result_path, 60, "step 3")
     try:
         snapshot = manager.wait(job_id, timeout=60)
         assert snapshot.status == "interrupted", snapshot.card  # by the cluster, not failed by the tool
@@ -234,7 +227,7 @@ def test_the_fair_queue_takes_turns_between_owners_on_either_backend_and_across_
         alice, bob, carol = (servers[0].for_owner("user:a"), servers[1].for_owner("user:b"),
                              servers[0].for_owner("user:c"))
         first = alice.submit("test", "tests.job_targets:timed", {"steps": 2, "delay": 0.3})
-        wait_for(lambda: alice.snapshot(first).status == "running", what="A's first job to start")
+        wait_until(lambda: alice.snapshot(first).status == "running", what="A's first job to start")
         later = [alice.submit("test", "tests.job_targets:timed", {"steps": 1}) for _ in range(2)]
         others = [bob.submit("test", "tests.job_targets:timed", {"steps": 1}),
                   carol.submit("test", "tests.job_targets:timed", {"steps": 1})]

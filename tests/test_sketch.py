@@ -9,7 +9,6 @@ crashing beside torch.
 import io
 import json
 import math
-import os
 import subprocess
 import sys
 import time
@@ -22,6 +21,7 @@ from PIL import Image
 
 from core import sketch
 from core.sketch import pencil, photos
+from tests.helpers import run_cli
 
 
 class Lazy:
@@ -448,12 +448,6 @@ def test_the_sketch_service_answers_survives_errors_and_restarts(saved_model):
         assert service.sketch(photo(7, 40), saved_model, working_side=40)["sketch"].shape == (40, 40)
     finally:
         service.close()
-
-
-def run_cli(*arguments, timeout=300):
-    environment = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "core", *arguments], cwd=REPO, capture_output=True, text=True,
-                          timeout=timeout, env=environment)
 
 
 def test_cli_sketch_and_train(tmp_path, saved_model):

@@ -6,6 +6,7 @@ import torch
 from PIL import Image
 
 from core import assets, style, images
+from tests.helpers import run_cli
 
 CONTENT = images.fit_within(images.load_sample("Cat (Chelsea)"), 96)
 STYLE = images.fit_within(images.load_sample("Coffee"), 96)
@@ -145,22 +146,13 @@ def test_torchvision_weights_are_used_from_the_cache_when_present(tmp_path, monk
         style.load_vgg19("conv2_1", weights="torchvision")
 
 
-def run_cli(*arguments):
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    return subprocess.run([sys.executable, "-m", "core", "style", *arguments], cwd=Path(__file__).resolve().parent.parent,
-                          capture_output=True, text=True, timeout=300)
-
-
 def test_cli_writes_the_picture_and_per_step_metrics(tmp_path):
     import json
 
     content, painting = tmp_path / "c.png", tmp_path / "s.jpg"
     CONTENT.save(content)
     STYLE.save(painting)
-    completed = run_cli(str(content), str(painting), "--size", "48", "--steps", "3", "--output", str(tmp_path / "o.png"),
+    completed = run_cli("style", str(content), str(painting), "--size", "48", "--steps", "3", "--output", str(tmp_path / "o.png"),
                         "--metrics-json", str(tmp_path / "m.json"), "--seed", "3")
     assert completed.returncode == 0, completed.stderr
     assert Image.open(tmp_path / "o.png").size == (48, 32)
@@ -178,6 +170,6 @@ def test_cli_bad_input_exits_2_with_the_reason(tmp_path):
                              ([str(content), str(content), "--steps", "0"], "steps must be at least 1"),
                              ([str(content), str(content), "--size", "9000"], "cap"),
                              ([str(content), str(content), "--style-weight", "0"], "style weights are zero")]:
-        completed = run_cli(*arguments, "--output", str(tmp_path / "o.png"))
+        completed = run_cli("style", *arguments, "--output", str(tmp_path / "o.png"))
         assert completed.returncode == 2 and words in completed.stderr, (arguments, completed.stderr)
         assert "Traceback" not in completed.stderr

@@ -1,8 +1,6 @@
 """Style Transfer beyond the plain loop: the instant network and the instant start, the strength
 default, frames, regional style with masked Gram matrices, tiles for big pictures, batches."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +9,7 @@ from PIL import Image
 
 from core import images, style
 from core.style import instant, pictures, tiles
+from tests.helpers import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -165,11 +164,6 @@ def test_a_tiled_size_the_device_cannot_hold_is_refused_before_it_starts(monkeyp
         list(style.stylise(content, [painting], style.StyleConfig(size=4096, steps=2, tiled=True)))
     with pytest.raises(ValueError, match="tiled mode"):
         list(style.stylise(content, [painting], style.StyleConfig(size=4096, steps=2)))
-
-
-def run_cli(*arguments, timeout=300):
-    return subprocess.run([sys.executable, "-m", "core", *map(str, arguments)], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout)
 
 
 def test_cli_instant_and_a_batch_folder_that_keeps_going_past_a_bad_file(tmp_path):

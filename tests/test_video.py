@@ -1,7 +1,6 @@
 """Video files: reading (limits, rotation, variable rate, bad files), writing (frames, duration and
 sound kept), the temporal step, and each tool's video job on a two-second clip."""
 
-import json
 import subprocess
 import sys
 from pathlib import Path

@@ -24,6 +24,15 @@ import importlib
 
 FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                    "Ankle boot")
+# The two model families: the paper's DCGAN, and the light FastGAN for small picture sets.
+ARCHITECTURES = ("dcgan", "fastgan")
+ARCHITECTURE_NAMES = {"dcgan": "DCGAN (the paper's)", "fastgan": "FastGAN (for small sets)"}
+# What the small-set model starts from, in the page and on the command line (``--small-set``):
+# batch 16 (a few dozen pictures still give many distinct batches), the paper's Adam settings,
+# all three DiffAugment policies under ADA's control, the EMA generator for samples.
+SMALL_SET_DEFAULTS = {"architecture": "fastgan", "size": 64, "ngf": 16, "ndf": 32, "batch_size": 16,
+                      "g_learning_rate": 2e-4, "d_learning_rate": 2e-4, "diffaugment": "color,translation,cutout",
+                      "ada_target": 0.6}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 
 
@@ -69,6 +78,14 @@ class GanConfig:
     # metrics and every sample: it averages out the last iterations' oscillation, so samples are
     # cleaner for no extra training. Its decay warms up as (1 + t) / (10 + t). 0 = off.
     ema: float = 0.999
+    # The networks: "dcgan" (the paper's, above) or "fastgan", the small-set model (fastgan.py:
+    # skip-layer excitation in G, a self-reconstructing D, hinge loss; 64 or 128 px, no classes).
+    architecture: str = "dcgan"
+    # Adaptive augmentation (ADA, Karras et al. 2020): DiffAugment's policies are applied to each
+    # picture D sees with a probability p, raised while D is too sure of the real pictures (the
+    # share of positive logits on reals above this target) and lowered otherwise. 0 = off (every
+    # policy always applied, as DiffAugment does); 0.6 is the paper's target.
+    ada_target: float = 0.0
 
     def __post_init__(self) -> None:
         if self.size < 16 or self.size > 128 or self.size & (self.size - 1):
@@ -96,6 +113,14 @@ class GanConfig:
             raise ValueError("preview_every and r1_gamma cannot be negative.")
         if not 0 <= self.ema < 1:
             raise ValueError("ema must be 0 (off) or a decay below 1, such as 0.999.")
+        if self.architecture not in ARCHITECTURES:
+            raise ValueError(f"architecture must be one of {', '.join(ARCHITECTURES)}.")
+        if self.architecture == "fastgan" and self.size not in (64, 128):
+            raise ValueError("The small-set model (fastgan) draws 64 or 128 px pictures.")
+        if self.architecture == "fastgan" and self.conditional:
+            raise ValueError("The small-set model (fastgan) has no classes: use the DCGAN for a conditional run.")
+        if not 0 <= self.ada_target < 1:
+            raise ValueError("ada_target must be 0 (off) or a share below 1, such as 0.6.")
         if self.conditional and self.class_names and len(self.class_names) < 2:
             raise ValueError("A conditional GAN needs at least two classes.")
 
@@ -123,6 +148,7 @@ class GanConfig:
 # The heavy parts, one file per concern, loaded on first use (pages import this package for the
 # settings without loading torch):
 #   models       the generator and discriminator (unconditional and class-conditional)
+#   fastgan      the small-set model (FastGAN: skip-layer excitation, a self-reconstructing D)
 #   data         Fashion-MNIST, picture folders and class folders, augmentation
 #   checkpoints  saving, exporting, loading and checking checkpoints
 #   training     the training loop and its job target
@@ -131,9 +157,10 @@ class GanConfig:
 #   classifier   the small garment classifier that the Fashion-MNIST metrics use
 _WHERE = {
     "models": ("build_generator", "build_discriminator"),
+    "fastgan": ("FastGenerator", "FastDiscriminator"),
     "data": ("read_idx", "fashion_mnist", "fashion_mnist_labelled", "picture_folder", "class_folders",
              "distinct_pictures", "load_dataset", "augment_batch", "diff_augment", "extract_pictures_zip",
-             "picture_set", "check_batch"),
+             "picture_set", "check_batch", "AdaptiveAugment"),
     "checkpoints": ("ARCHITECTURE", "save_checkpoint", "export_generator", "load_checkpoint", "checkpoint_step",
                     "checkpoint_config",
                     "check_compatible", "load_generator"),

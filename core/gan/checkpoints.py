@@ -11,23 +11,25 @@ from core import configs
 from core.gan import GanConfig
 from core.gan.models import build_generator
 
-ARCHITECTURE = ("size", "channels", "latent", "ngf", "ndf", "conditional", "spectral_norm")
-_DEFAULTS = {"conditional": False, "spectral_norm": False}  # what checkpoints from before these settings were
+ARCHITECTURE = ("architecture", "size", "channels", "latent", "ngf", "ndf", "conditional", "spectral_norm")
+_DEFAULTS = {"conditional": False, "spectral_norm": False, "architecture": "dcgan"}  # what checkpoints from before these settings were
 
 
 def save_checkpoint(path: Path, generator, discriminator, optimisers, config: GanConfig, step: int, epoch: int, noise,
-                    average=None, epoch_iterations: int = 0):
+                    average=None, epoch_iterations: int = 0, adaptive=None):
     """``generator`` is what sampling loads: the weight average where training keeps one, with the
     trained weights beside it as ``generator_trained`` (what a resumed run continues from).
     ``epoch`` counts finished epochs; ``epoch_iterations`` the iterations done in the next one
-    (a run stopped mid-epoch)."""
+    (a run stopped mid-epoch); ``adaptive`` ADA's controller, whose probability a resumed run
+    carries on from."""
     temporary = Path(path).with_suffix(".tmp")
     extra = {"generator_trained": generator.state_dict()} if average is not None else {}
     torch.save({"generator": (average if average is not None else generator).state_dict(), **extra,
                 "discriminator": discriminator.state_dict(),
                 "optimiser_g": optimisers[0].state_dict(), "optimiser_d": optimisers[1].state_dict(),
                 "config": dataclasses.asdict(config), "step": step, "epoch": epoch, "noise": noise,
-                "epoch_iterations": epoch_iterations}, temporary)
+                "epoch_iterations": epoch_iterations,
+                "ada_probability": adaptive.probability if adaptive is not None else 0.0}, temporary)
     temporary.replace(path)  # never a half-written checkpoint: the last good one stays until this
 
 

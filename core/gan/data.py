@@ -19,6 +19,11 @@ from core import assets, images
 from core.gan import FASHION_CLASSES, IMAGE_SUFFIXES, GanConfig
 
 
+# Data sets by name; "abstract-art-held-out" holds the pictures kept out of "abstract-art" to judge
+# a generator on (core/assets.py, ABSTRACT_HELD_OUT).
+BUILT_IN = ("fashion-mnist", "abstract-art", "abstract-art-held-out")
+
+
 def read_idx(path: str | Path) -> np.ndarray:
     """An IDX file (the MNIST format), gzipped or not, as a NumPy array."""
     opener = gzip.open if str(path).endswith(".gz") else open
@@ -105,8 +110,8 @@ def picture_folder(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, i
     wallpapers), centre-cropped square (or ``config.crops`` random squares) and resized a little
     above ``size`` (random crops of that come later); returns (N, side, side, channels) uint8 and
     how many files were skipped as unreadable."""
-    if str(folder) == "abstract-art":
-        paths = distinct_pictures(assets.abstract_art_files())
+    if str(folder) in ("abstract-art", "abstract-art-held-out"):
+        paths = distinct_pictures(assets.abstract_art_files(held_out=str(folder) == "abstract-art-held-out"))
         if not paths:
             raise ValueError("No abstract-art wallpapers here: sudo apt-get install propaganda-debian gnome-backgrounds "
                              "plasma-workspace-wallpapers ukui-wallpapers lomiri-wallpapers-20.04 librsvg2-bin.")
@@ -221,7 +226,7 @@ def load_dataset(config: GanConfig) -> tuple[Any, Any, str, tuple[str, ...]]:
     """(pictures N x C x size x size in [-1, 1] (folders: slightly larger, for random crops),
     labels (N,) int64 or None, description, class names (conditional) or ()). ``config.dataset``
     is fashion-mnist, abstract-art, a folder of pictures or a zip of them."""
-    if config.dataset not in ("fashion-mnist", "abstract-art") and not Path(config.dataset).exists():
+    if config.dataset not in BUILT_IN and not Path(config.dataset).exists():
         raise ValueError(f"The data set {Path(config.dataset).name!r} was not found: give fashion-mnist, "
                          "abstract-art, a folder of pictures or a zip of them.")
     with _unpacked(config.dataset, config.conditional) as dataset:
@@ -274,27 +279,64 @@ def augment_batch(batch, size: int):
     return torch.where(flip[:, None, None, None], batch.flip(-1), batch)
 
 
-def diff_augment(batch, policy: str):
-    """DiffAugment: differentiable colour, translation and cutout, the same kinds for real and fake."""
+def diff_augment(batch, policy: str, probability: float = 1.0):
+    """DiffAugment: differentiable colour, translation and cutout, the same kinds for real and
+    fake. With ``probability`` < 1 (ADA) each picture gets each kind with that chance."""
     for name in [p for p in policy.split(",") if p]:
+        if probability <= 0:
+            break
         n = batch.shape[0]
         if name == "color":
-            batch = batch + (torch.rand(n, 1, 1, 1, device=batch.device) - 0.5)
-            mean = batch.mean(dim=1, keepdim=True)
-            batch = (batch - mean) * (torch.rand(n, 1, 1, 1, device=batch.device) * 2) + mean
-            mean = batch.mean(dim=[1, 2, 3], keepdim=True)
-            batch = (batch - mean) * (torch.rand(n, 1, 1, 1, device=batch.device) + 0.5) + mean
+            changed = batch + (torch.rand(n, 1, 1, 1, device=batch.device) - 0.5)
+            mean = changed.mean(dim=1, keepdim=True)
+            changed = (changed - mean) * (torch.rand(n, 1, 1, 1, device=batch.device) * 2) + mean
+            mean = changed.mean(dim=[1, 2, 3], keepdim=True)
+            changed = (changed - mean) * (torch.rand(n, 1, 1, 1, device=batch.device) + 0.5) + mean
         elif name == "translation":
             shift = batch.shape[-1] // 8
             dx, dy = np.random.randint(-shift, shift + 1, 2)
-            batch = torch.roll(batch, shifts=(int(dy), int(dx)), dims=(2, 3))
-        elif name == "cutout":
+            changed = torch.roll(batch, shifts=(int(dy), int(dx)), dims=(2, 3))
+        else:  # cutout
             side = batch.shape[-1] // 2
             y, x = np.random.randint(0, batch.shape[-1] - side + 1, 2)
             mask = torch.ones_like(batch)
             mask[:, :, y:y + side, x:x + side] = 0
-            batch = batch * mask
+            changed = batch * mask
+        if probability < 1:
+            chosen = torch.rand(n, 1, 1, 1, device=batch.device) < probability
+            changed = torch.where(chosen, changed, batch)
+        batch = changed
     return batch
+
+
+class AdaptiveAugment:
+    """ADA's controller (Karras et al. 2020): ``probability`` rises while D is too sure of the real
+    pictures and falls when it is not.
+
+    The overfitting signal is r = E[sign(D(real))], the share of real pictures D scores as real
+    minus the share it scores as fake; every ``interval`` iterations p moves by
+    sign(r - target) * (pictures seen since) / ``speed`` and stays in [0, 1]. The paper's speed is
+    500,000 pictures from 0 to 1, for runs of tens of millions; a CPU run sees about 100,000, so
+    the default speed is 50,000: p can reach 1 within the first half of such a run."""
+
+    def __init__(self, target: float = 0.6, speed: int = 50_000, interval: int = 4, probability: float = 0.0):
+        self.target, self.speed, self.interval, self.probability = target, speed, interval, probability
+        self.signs, self.pictures, self.calls = 0.0, 0, 0
+
+    def observe(self, real_logits) -> None:
+        """Note D's logits on this batch of (augmented) real pictures."""
+        logits = real_logits.detach().float().flatten(1).mean(dim=1)
+        self.signs += float(torch.sign(logits).sum())
+        self.pictures += len(logits)
+        self.calls += 1
+        if self.calls % self.interval == 0:
+            overfitting = self.signs / max(self.pictures, 1)
+            step = self.pictures / self.speed
+            self.probability = float(min(1.0, max(0.0, self.probability + (step if overfitting > self.target else -step))))
+            self.signs, self.pictures = 0.0, 0
+
+    def state_dict(self) -> dict:
+        return {"probability": self.probability}
 
 
 def extract_pictures_zip(data: bytes, folder: Path, max_files: int = 20_000, keep_classes: bool = False) -> int:

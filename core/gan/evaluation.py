@@ -163,16 +163,24 @@ def garment_metrics(generator, config: GanConfig, model, reference: dict, count:
 
 # --- folders of pictures (abstract art): diversity and memorisation ------------------------------
 
-def picture_report(generator, config: GanConfig, count: int = 64, seed: int = 0) -> dict[str, float]:
+def picture_report(generator, config: GanConfig, count: int = 64, seed: int = 0,
+                   fid_count: int = 500) -> dict[str, float]:
     """For a generator of a picture folder (or abstract-art): how varied its samples are against
-    real training pictures, and whether any sample copies one.
+    real training pictures, whether any sample copies one, and (abstract-art) how close they are
+    to art it never saw.
 
     diversity_ratio: the mean pairwise distance of ``count`` samples over that of ``count`` real
     training crops (1.0: as varied as the data; a collapsed generator that repeats one pattern
     scores far lower). nearest_ratio: the smallest distance from a sample to its nearest training
     picture, over the median of the same for ``count`` fresh crops of the same wallpapers (new
     crop boxes, seed + 1): under 0.5 would mean a sample sits closer to a training picture than
-    real crops of those very pictures do, a copy. Distances are per pixel, in [-1, 1] units."""
+    real crops of those very pictures do, a copy. Distances are per pixel, in [-1, 1] units.
+
+    fid_held_out (abstract-art only): VGG-FID (``vgg_features``) of ``fid_count`` samples against
+    ``fid_count`` crops of the held-out pictures (core/assets.py, ABSTRACT_HELD_OUT), and its
+    floor, the same distance for ``fid_count`` real training crops: what a generator that drew
+    the training set perfectly would score. Their ratio is the figure to read (1 = as close as
+    the training pictures themselves)."""
     import dataclasses
 
     from core.gan.data import augment_batch, load_dataset
@@ -192,7 +200,45 @@ def picture_report(generator, config: GanConfig, count: int = 64, seed: int = 0)
         return torch.cdist(pictures.flatten(1), flat_training).min(dim=1).values / scale
 
     sample_nearest, fresh_nearest = nearest(samples), nearest(fresh)
-    return {"diversity_samples": diversity(samples), "diversity_real": diversity(real),
-            "diversity_ratio": diversity(samples) / max(diversity(real), 1e-9),
-            "nearest_min": float(sample_nearest.min()), "nearest_fresh_median": float(fresh_nearest.median()),
-            "nearest_ratio": float(sample_nearest.min() / fresh_nearest.median().clamp_min(1e-9))}
+    found = {"diversity_samples": diversity(samples), "diversity_real": diversity(real),
+             "diversity_ratio": diversity(samples) / max(diversity(real), 1e-9),
+             "nearest_min": float(sample_nearest.min()), "nearest_fresh_median": float(fresh_nearest.median()),
+             "nearest_ratio": float(sample_nearest.min() / fresh_nearest.median().clamp_min(1e-9))}
+    if config.dataset == "abstract-art":
+        found.update(held_out_fid(generator, config, training, fid_count, seed))
+    return found
+
+
+def held_out_fid(generator, config: GanConfig, training, count: int = 500, seed: int = 0) -> dict[str, float]:
+    """VGG-FID of samples against crops of the held-out abstract pictures, and the floor of real
+    training crops against the same (see ``picture_report``)."""
+    import dataclasses
+
+    from core.gan.data import augment_batch, load_dataset
+
+    crops = max(config.crops, math.ceil(count / max(1, len(assets.ABSTRACT_HELD_OUT))))
+    held_out, _, _, _ = load_dataset(dataclasses.replace(config, dataset="abstract-art-held-out", crops=crops,
+                                                         seed=seed + 2, batch_size=1, limit=0))
+    rng = torch.Generator().manual_seed(seed)
+    held_out = augment_batch(held_out[torch.randperm(len(held_out), generator=rng)[:count]], config.size)
+    real = augment_batch(training[torch.randperm(len(training), generator=rng)[:count]], config.size)
+    reference = vgg_features(held_out)
+    generated = vgg_features(sample(generator, config, count, seed + 3).float().clamp(-1, 1))
+    distance, floor = frechet_distance(generated, reference), frechet_distance(vgg_features(real), reference)
+    return {"fid_held_out": distance, "fid_held_out_floor": floor, "fid_held_out_ratio": distance / max(floor, 1e-9),
+            "fid_pictures": min(count, len(held_out), len(real))}
+
+
+def nearest_crops_grid(generator, config: GanConfig, count: int = 8, neighbours: int = 3, seed: int = 0) -> np.ndarray:
+    """A picture for the eye's memorisation check of a folder generator: one row per sample, the
+    sample then its ``neighbours`` nearest training crops (pixels, at the training size)."""
+    from core.gan.data import augment_batch, load_dataset
+    from core.gan.sampling import make_grid
+
+    training, _, _, _ = load_dataset(config)
+    torch.manual_seed(seed)
+    crops = augment_batch(training, config.size)
+    samples = sample(generator, config, count, seed).float().clamp(-1, 1)
+    indices = torch.cdist(samples.flatten(1), crops.flatten(1)).topk(neighbours, largest=False).indices
+    rows = [torch.cat([samples[row:row + 1], crops[indices[row]]]) for row in range(count)]
+    return make_grid(torch.cat(rows), columns=neighbours + 1)

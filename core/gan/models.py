@@ -91,12 +91,20 @@ class UnconditionalDiscriminator(nn.Sequential):
 
 
 def build_generator(config: GanConfig):
+    if config.architecture == "fastgan":
+        from core.gan.fastgan import FastGenerator
+
+        return _initialised(FastGenerator(config))
     if config.conditional:
         return _initialised(ConditionalGenerator(config))
     return _initialised(UnconditionalGenerator(*_generator_layers(config, config.latent)))
 
 
 def build_discriminator(config: GanConfig):
+    if config.architecture == "fastgan":
+        from core.gan.fastgan import FastDiscriminator
+
+        return _initialised(FastDiscriminator(config))
     if config.conditional:
         return _initialised(ProjectionDiscriminator(config))
     layers, width = _discriminator_trunk(config)

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from core import configs, device
 from core.gan import GanConfig
 from core.gan.checkpoints import check_compatible, load_checkpoint, save_checkpoint
-from core.gan.data import augment_batch, diff_augment, load_dataset
+from core.gan.data import AdaptiveAugment, augment_batch, diff_augment, load_dataset
 from core.gan.evaluation import training_fid
 from core.gan.models import build_discriminator, build_generator
 from core.gan.sampling import diversity, make_grid
@@ -48,6 +48,8 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
     columns = math.ceil(math.sqrt(config.grid))
     grid_labels = (torch.arange(config.grid) // columns % config.class_count) if config.conditional else None
     step, start_epoch, start_index = 0, 0, 0
+    fastgan = config.architecture == "fastgan"
+    adaptive = AdaptiveAugment(config.ada_target) if config.ada_target else None
     if config.resume:
         checkpoint = load_checkpoint(config.resume)
         check_compatible(checkpoint, config)
@@ -61,6 +63,8 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
         step, start_epoch, noise = checkpoint["step"], checkpoint["epoch"], checkpoint["noise"]
         # A run stopped mid-epoch saved how far into that epoch it got; carry on from there.
         start_index = checkpoint.get("epoch_iterations", 0)
+        if adaptive is not None:
+            adaptive.probability = float(checkpoint.get("ada_probability", 0.0))
     noise = noise.to(where)
     average = None
     if config.ema:
@@ -88,14 +92,24 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
                 penalise = config.r1_gamma > 0 and step % R1_EVERY == 0
                 if penalise:
                     real.requires_grad_(True)
+                chance = adaptive.probability if adaptive is not None else 1.0
+                reconstruction = None
                 with autocast:
                     fake = generator(z, fake_classes)
                     # D: real pictures towards 1 (or 1 - smoothing), fakes towards 0.
                     optimiser_d.zero_grad(set_to_none=True)
-                    real_logits = discriminator(diff_augment(real, config.diffaugment), real_classes).float()
-                    fake_logits = discriminator(diff_augment(fake.detach(), config.diffaugment), fake_classes).float()
-                d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
-                          + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+                    seen = diff_augment(real, config.diffaugment, chance)
+                    if fastgan:  # D also redraws the real pictures from its own features
+                        real_logits, reconstruction = discriminator.reconstruction_loss(seen)
+                    else:
+                        real_logits = discriminator(seen, real_classes)
+                    real_logits = real_logits.float()
+                    fake_logits = discriminator(diff_augment(fake.detach(), config.diffaugment, chance), fake_classes).float()
+                if fastgan:  # the paper's hinge loss on D's map of logits
+                    d_loss = F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean() + reconstruction.float()
+                else:
+                    d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
+                              + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
                 if penalise:  # R1, lazily every R1_EVERY iterations and scaled up to match (StyleGAN2's way)
                     gradient, = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
                     d_loss = d_loss + config.r1_gamma / 2 * R1_EVERY * gradient.pow(2).sum(dim=(1, 2, 3)).mean()
@@ -107,8 +121,9 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
                 optimiser_g.zero_grad(set_to_none=True)
                 discriminator.requires_grad_(False)
                 with autocast:
-                    g_logits = discriminator(diff_augment(fake, config.diffaugment), fake_classes).float()
-                g_loss = F.binary_cross_entropy_with_logits(g_logits, torch.ones_like(g_logits))
+                    g_logits = discriminator(diff_augment(fake, config.diffaugment, chance), fake_classes).float()
+                g_loss = -g_logits.mean() if fastgan else F.binary_cross_entropy_with_logits(g_logits,
+                                                                                             torch.ones_like(g_logits))
                 g_loss.backward()
                 discriminator.requires_grad_(True)
                 optimiser_g.step()
@@ -117,6 +132,11 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
                 step += 1
                 metrics = {"g_loss": g_loss.item(), "d_loss": d_loss.item(),
                            "d_x": torch.sigmoid(real_logits).mean().item(), "d_g_z": torch.sigmoid(fake_logits).mean().item()}
+                if reconstruction is not None:
+                    metrics["reconstruction"] = reconstruction.item()
+                if adaptive is not None:
+                    metrics["augment_probability"] = adaptive.probability  # the p this iteration used
+                    adaptive.observe(real_logits)
                 if not all(math.isfinite(value) for value in metrics.values()):
                     raise ValueError(f"The losses became NaN or infinite at step {step} (epoch {epoch + 1}); the last "
                                      "good checkpoint was kept. Lower the learning rates or try label smoothing.")
@@ -138,7 +158,7 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
                         metrics.update(garments(judged))
                     if checkpoint_path is not None:
                         save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
-                                        step, epoch + 1, noise.cpu(), average)
+                                        step, epoch + 1, noise.cpu(), average, adaptive=adaptive)
                         saved_step = step
                 yield Progress(step=step, total=total, metrics=metrics,  # a resumed run continues the count
                                preview=grid, result=grid,
@@ -148,7 +168,7 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
         # from a finished step): save where we are, so a stopped run can be resumed and sampled.
         if checkpoint_path is not None and step > saved_step:
             save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
-                            step, epoch, noise.cpu(), average, epoch_iterations=index + 1)
+                            step, epoch, noise.cpu(), average, epoch_iterations=index + 1, adaptive=adaptive)
         raise
 
 

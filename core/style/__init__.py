@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -419,6 +418,7 @@ def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig
         # The image itself stays in the default layout: L-BFGS flattens its gradient with view().
         image = image.detach().contiguous().requires_grad_(True)
         if config.optimizer == "lbfgs":
+            device.skip_dynamo_import()
             optimiser = torch.optim.LBFGS([image], lr=1.0, max_iter=1, history_size=50)
         else:
             optimiser = torch.optim.Adam([image], lr=config.learning_rate)

