@@ -37,7 +37,7 @@ import torch
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from core import images, style  # noqa: E402
+from core import device, images, style, vgg  # noqa: E402
 from core.style import pictures  # noqa: E402
 
 
@@ -54,7 +54,7 @@ def floor_seconds(shape: tuple[int, int], strict: bool, repeats: int, dtype=torc
     import torchvision
 
     if strict:
-        network, _ = style.load_vgg19("conv5_1")
+        network, _ = vgg.load_vgg19("conv5_1")
         network = network.to(memory_format=torch.channels_last)
     else:
         network = torchvision.models.vgg19(weights=None).features[:30]  # through relu5_1
@@ -88,7 +88,7 @@ def main() -> None:
     sections = set(arguments.sections.split(","))
     content, painting = images.load_sample("Cat (Chelsea)"), images.load_sample("Starry Night")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device cpu")
-    auto = style.resolve_precision("auto", torch.device("cpu"))
+    auto = device.resolve_precision("auto", torch.device("cpu"))
     print(f"precision 'auto' here: {auto}")
     if "floor" in sections:
         floors(content, painting, arguments, auto)

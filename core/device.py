@@ -45,9 +45,6 @@ def detect() -> dict[str, Any]:
         info["name"] = "Apple GPU (Metal)"
     else:
         info["name"] = f"CPU, {os.cpu_count()} cores"
-    from core.sketch import keras_backend  # the sketch jobs' framework follows the device too
-
-    info["keras_backend"] = keras_backend(cuda_available=lambda: chosen.type == "cuda")
     info["warnings"] = version_warnings()
     return info
 
@@ -124,3 +121,18 @@ def skip_dynamo_import() -> None:
         original = getattr(getattr(torch.optim.Optimizer, name, None), "__wrapped__", None)
         if callable(original) and not hasattr(original, "__dynamo_disable"):
             setattr(original, "__dynamo_disable", original)
+
+
+def resolve_precision(precision: str, where):
+    """torch dtype for 'auto', 'float32' or 'bfloat16' on this device."""
+    import torch
+
+    if precision == "float32":
+        return torch.float32
+    if precision == "bfloat16":
+        return torch.bfloat16
+    if where.type == "cuda":
+        return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float32
+    if where.type == "cpu" and torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported():
+        return torch.bfloat16
+    return torch.float32

