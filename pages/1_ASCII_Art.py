@@ -14,6 +14,7 @@ from PIL import Image
 
 import core.ascii as ascii_art
 from core import images
+from core import jobs as core_jobs
 from ui import jobs, video
 from ui.common import page
 from ui.inputs import image_input, uploaded_bytes
@@ -179,7 +180,8 @@ with video_tab:  # before the picture's own work too: a clip needs no picture
                 VIDEO_TOOL, "core.ascii.video:job", clip, plan,
                 {"clip": str(clip.path), "ascii": dataclasses.asdict(video_config)}, frame_cost=one_frame,
                 title=f"{clip.name}, {columns} columns") or video_job
-    video.result_panel(VIDEO_TOOL, video_job, extra_downloads={"result.html": ("Playing page (HTML)", "text/html")})
+    video.result_panel(VIDEO_TOOL, video_job, extra_downloads={
+        core_jobs.RunFolder.PAGE: ("Playing page (HTML)", "text/html")})
 
 with head:
     if picture is None:

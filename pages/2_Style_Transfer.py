@@ -223,18 +223,12 @@ with settings:
         except ValueError as error:
             st.error(str(error))
         else:
-            chosen = {"style0": painting, "style1": second}
-            if not batch:
-                chosen["content"] = content
-            # Inputs are kept with the run; 4096 px is more than any run here can use.
-            inputs = {name: images.fit_within(picture, 4096) for name, picture in chosen.items() if picture is not None}
-            if mask is not None and region_styles:
-                inputs["mask"] = mask
-            parameters = dataclasses.asdict(config)
+            given = style.StyleInputs(styles=[picture for picture in (painting, second) if picture is not None],
+                                      content=None if batch else content,
+                                      mask=mask if mask is not None and region_styles else None, batch=list(batch))
+            inputs, parameters = given.pictures(), dataclasses.asdict(config)
             if batch:
-                inputs.update({f"content_{index:03d}": images.fit_within(picture, 4096)
-                               for index, (_, picture) in enumerate(batch)})
-                parameters["batch_names"] = [name for name, _ in batch]
+                parameters["batch_names"] = given.batch_names()
             target = "core.style:batch_job" if batch else "core.style:job"
             what = f"{len(batch)} photos, " if batch else ""
             job_id = jobs.start(TOOL, target, parameters, inputs=inputs,
@@ -272,7 +266,7 @@ def result_panel(snapshot) -> None:
     if distance is None and snapshot.history:
         distance = snapshot.history[-1].get("content_distance")
     if snapshot.result_path is not None and not snapshot.active:
-        photo = jobs.manager().run_dir(snapshot.id) / "inputs" / "content.png"
+        photo = jobs.manager().folder(snapshot.id).input("content")
         left, right = st.columns([3, 2])
         with left:
             if photo.exists():
@@ -285,7 +279,7 @@ def result_panel(snapshot) -> None:
                                f"In calibration the subject stayed recognisable up to {style.CONTENT_DISTANCE_BOUND}.")
                 st.caption("The subject should still read." if kept else
                            "Past the calibrated bound: the subject may be lost. Lower the strength.")
-            results = sorted((jobs.manager().run_dir(snapshot.id) / "results").glob("*.png"))
+            results = jobs.manager().folder(snapshot.id).finished_results()
             if results:
                 st.caption(f"{len(results)} photo{'s' if len(results) > 1 else ''} finished: "
                            + ", ".join(path.name for path in results))

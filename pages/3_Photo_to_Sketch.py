@@ -70,17 +70,18 @@ def uploaded_pairs(data: bytes, config: sketch.SketchConfig):
     return report, sketch.augmentation_preview(preview_pairs, config)
 
 
-def available_models() -> dict[str, Path]:
-    """Shipped models and the best weights of training runs (finished or stopped)."""
-    found = {f"Shipped {size} px": sketch.shipped_model_path(size) for size in sketch.SIZES
+def available_models() -> dict[str, tuple[Path, int]]:
+    """Shipped models and the best weights of training runs (finished or stopped): label ->
+    (the model file, the picture size it learned at)."""
+    found = {f"Shipped {size} px": (sketch.shipped_model_path(size), size) for size in sketch.SIZES
              if sketch.shipped_model_path(size).exists()}
     job_manager = jobs.manager()  # this person's runs only
     for card in job_manager.list_runs(TOOL):
-        path = job_manager.run_dir(card["id"]) / "model.keras"
+        path = job_manager.folder(card["id"]).model
         if path.exists():
             mae = (card.get("final_metrics") or {}).get("best_val_mae")
             found[f"Trained: {card['id']} ({card.get('status', '?')}"
-                  + (f", val MAE {mae:.3f})" if mae is not None else ")")] = path
+                  + (f", val MAE {mae:.3f})" if mae is not None else ")")] = (path, int(card.get("parameters", {}).get("size", 256)))
     return found
 
 
@@ -95,8 +96,7 @@ def sketch_tab() -> None:
         choice = st.selectbox("Model", list(models), key="sketch_model",
                               help="The shipped models (U-Nets) learned the slow pencil drawing of Lu, Xu and Jia "
                                    "(2012) on 53 offline photos; weights/README.md has their scores.")
-        model_path = models[choice]
-        size = 512 if "512" in choice else 256
+        model_path, size = models[choice]
         sides = [256, 512, 768, 1024, 1536, 2048]
         working_side = st.select_slider(
             "Working size (longer side, px)", sides, value=512, key="sketch_side",
@@ -184,7 +184,7 @@ def train_tab() -> None:
                                      help="Each level halves the picture (the design: 3).")
             flip = st.checkbox("Random flips", value=True, key="sketch_flip")
             rotate = st.slider("Random rotation up to (degrees)", 0, 30, 10, key="sketch_rotate")
-            starts = {"(random weights)": ""} | {name: str(path) for name, path in available_models().items()}
+            starts = {"(random weights)": ""} | {name: str(path) for name, (path, _) in available_models().items()}
             start_from = st.selectbox("Start from", list(starts), key="sketch_init",
                                       help="Fine-tuning a shipped model needs far fewer epochs.")
             seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="sketch_seed")
@@ -247,7 +247,7 @@ def train_tab() -> None:
             st.info(f"Kept epoch {final['best_epoch']:.0f} (the best on held-out pairs): MAE {final['best_val_mae']:.4f}, "
                     f"SSIM {final['best_val_ssim']:.3f}, PSNR {final['best_val_psnr']:.2f} dB. For scale: a blank page "
                     f"scores MAE {final['white_page_mae']:.4f}, the mean training sketch {final['mean_sketch_mae']:.4f}.")
-        model = jobs.manager().run_dir(job_id) / "model.keras"
+        model = jobs.manager().folder(job_id).model
         if model.exists() and not snapshot.active:
             st.download_button("Download the model (.keras)", data=model.read_bytes, file_name=f"{job_id}.keras",
                                key="sketch_model_download", on_click="ignore")
@@ -275,7 +275,7 @@ def live_tab() -> None:
                                 "smaller is faster (the bench's target is 10 frames per second at 256 px).")
         darkness = st.slider("Darkness", 0.5, 3.0, 1.0, step=0.1, key="sketch_live_darkness")
         line_weight = st.slider("Line weight", 0, 3, 0, key="sketch_live_line")
-    model_path = str(models[choice])
+    model_path = str(models[choice][0])
     service = sketch_service()
 
     def sketch_frame(frame: np.ndarray, path=model_path, working_side=side, dark=darkness, lines=line_weight):
@@ -306,7 +306,7 @@ def video_tab() -> None:
         darkness = middle.slider("Darkness", 0.5, 3.0, 1.0, step=0.1, key="sketch_video_darkness")
         line_weight = right.slider("Line weight", 0, 3, 0, key="sketch_video_line")
         try:
-            config = sketch_video.SketchVideoConfig(clip=str(clip.path), model=str(models[choice]), working_side=side,
+            config = sketch_video.SketchVideoConfig(clip=str(clip.path), model=str(models[choice][0]), working_side=side,
                                                     darkness=darkness, line_weight=line_weight)
             plan = sketch_video.clip_plan(clip.path, config)
         except ValueError as error:

@@ -33,7 +33,7 @@ def generators() -> dict[str, Path]:
     found = {f"Shipped: {path.stem}": path for path in shipped}
     job_manager = jobs.manager()  # this person's runs only
     for card in job_manager.list_runs(TOOL):
-        checkpoint = job_manager.run_dir(card["id"]) / "checkpoint.pt"
+        checkpoint = job_manager.folder(card["id"]).checkpoint
         if checkpoint.exists():
             found[f"Trained: {card['id']} ({card.get('status')})"] = checkpoint
     return found
@@ -217,8 +217,8 @@ with train_tab:
                                               "Compare it across epochs of a run, not with published FIDs.")
             seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_seed")
         job_manager = jobs.manager()
-        resumable = {card["id"]: job_manager.run_dir(card["id"]) / "checkpoint.pt" for card in job_manager.list_runs(TOOL)
-                     if (job_manager.run_dir(card["id"]) / "checkpoint.pt").exists()}
+        resumable = {card["id"]: job_manager.folder(card["id"]).checkpoint for card in job_manager.list_runs(TOOL)
+                     if job_manager.folder(card["id"]).checkpoint.exists()}
         resume = st.selectbox("Resume from", ["(start fresh)", *resumable], key="gan_resume")
         if st.button("Start training", type="primary", key="gan_start", disabled=bool(problem)):
             try:
@@ -242,8 +242,8 @@ with train_tab:
         """Inside the live panel (so they appear while the job runs): the grids' scrubber, then
         the downloads: the film as it stands, and at the end the MP4 and the checkpoint."""
         jobs.preview_scrubber(snapshot, "fixed-noise grid after iteration {step} (preview {index})")
-        run_dir = jobs.manager().run_dir(snapshot.id)
-        checkpoint, film, movie = run_dir / "checkpoint.pt", run_dir / "progress.gif", run_dir / "progress.mp4"
+        folder = jobs.manager().folder(snapshot.id)
+        checkpoint, film, movie = folder.checkpoint, folder.film, folder.movie
         if snapshot.status in ("stopped", "interrupted") and checkpoint.exists():
             st.caption(f"The checkpoint holds iteration {gan.checkpoint_step(checkpoint)}, the last one finished: pick "
                        "this run under Resume from to carry on, or sample it in the Generate tab.")

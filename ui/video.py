@@ -92,11 +92,11 @@ def start_panel(tool: str, target: str, clip: Clip, plan: videos.VideoPlan, conf
 
 def result_panel(tool: str, job_id: str | None, *, extra_downloads: dict[str, tuple[str, str]] | None = None) -> None:
     """The job's progress (frame n of N, time left), then the video playing, and its downloads.
-    ``extra_downloads``: run-folder file name -> (button label, mime type)."""
+    ``extra_downloads``: a run-folder file name (``RunFolder.PAGE``, ...) -> (button label, mime type)."""
     if job_id:
         snapshot = jobs.job_view(job_id, curves=[["frames_per_second"]], result_name="last-frame.png", unit="frame")
-        folder = jobs.manager().run_dir(job_id)
-        movie = folder / "result.mp4"
+        folder = jobs.manager().folder(job_id)
+        movie = folder.video
         if not snapshot.active and movie.exists() and movie.stat().st_size:
             st.video(str(movie))
             buttons = st.columns(1 + len(extra_downloads or {}))

@@ -21,7 +21,6 @@ from core.ascii.pipeline import clip_converter
 from core.ascii.rendering import render
 from core.progress import Progress
 
-OUTPUT_NAME, HTML_NAME = "result.mp4", "result.html"
 
 
 def clip_plan(clip: str | Path, config: AsciiConfig, max_seconds: float = videos.MAX_SECONDS) -> videos.VideoPlan:
@@ -66,5 +65,8 @@ class AsciiVideoJob:
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     """Job target ``core.ascii.video:job``: ``result.mp4`` and ``result.html`` in the run folder."""
     settings = configs.from_dict(AsciiVideoJob, config)
-    yield from ascii_clip(settings.clip, run_dir / OUTPUT_NAME, configs.from_dict(AsciiConfig, settings.ascii),
-                          html_output=run_dir / HTML_NAME, max_seconds=settings.max_seconds)
+    from core.jobs.runfolder import RunFolder
+
+    folder = RunFolder(run_dir)
+    yield from ascii_clip(settings.clip, folder.video, configs.from_dict(AsciiConfig, settings.ascii),
+                          html_output=folder.page, max_seconds=settings.max_seconds)

@@ -226,15 +226,16 @@ class TrainingWatch:
 
 
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
-    """Job target: train, checkpointing to ``run_dir/checkpoint.pt`` at each epoch's end (and on
-    Stop), and the
-    film of the fixed-noise grid (``progress.gif``, and ``progress.mp4`` at the end) as it goes."""
+    """Job target: train, checkpointing at each epoch's end (and on Stop), and the film of the
+    fixed-noise grid (a GIF as it goes, an MP4 at the end): ``RunFolder.checkpoint``, ``.film``
+    and ``.movie``."""
     from core.gan.sampling import ProgressFilm
+    from core.jobs.runfolder import RunFolder
 
-    settings = configs.from_dict(GanConfig, config)
-    film = ProgressFilm(run_dir / "progress.gif", run_dir / "progress.mp4")
+    settings, folder = configs.from_dict(GanConfig, config), RunFolder(run_dir)
+    film = ProgressFilm(folder.film, folder.movie)
     try:
-        for event in train(settings, run_dir / "checkpoint.pt"):
+        for event in train(settings, folder.checkpoint):
             if event.preview is not None:
                 film.add(event.preview, event.step)
                 if film.thinned and "film" not in event.message:

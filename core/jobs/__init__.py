@@ -7,7 +7,7 @@ One design, four rooms:
   loaded when ``ATELIER_JOBS_BACKEND=ray``);
 - ``worker``: the entry point every backend runs, ``python -m core.jobs.worker RUN_DIR``.
 ``files`` holds the run-folder reading and writing they share, ``backend`` what a backend offers,
-``owners`` who a run belongs to, ``uploads`` each owner's upload store, ``retention`` deleting runs
+``runfolder`` every file name of a run (what a page may read), ``owners`` who a run belongs to, ``uploads`` each owner's upload store, ``retention`` deleting runs
 and the policy that keeps the disk from filling.
 
 Why the disk and not a pipe: a page that reloads, a second tab, a server that restarted, or
@@ -42,10 +42,12 @@ from core.jobs.files import now, read_json, save_image_atomically, write_json
 from core.jobs.local import LocalBackend
 from core.jobs.manager import ACTIVE, TERMINAL, JobManager, JobSnapshot, OwnedJobs, QueueFull
 from core.jobs.retention import Policy
+from core.jobs.runfolder import RunFolder
 
 BACKENDS = ("local", "ray")
 
 __all__ = ["ACTIVE", "TERMINAL", "BACKENDS", "BackendError", "JobManager", "JobSnapshot", "LocalBackend", "OwnedJobs",
+           "RunFolder",
            "Poll", "Policy", "QueueFull",
            "backend_from_environment", "manager_from_environment", "now", "read_json", "save_image_atomically",
            "write_json"]

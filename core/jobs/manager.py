@@ -48,6 +48,7 @@ from core.jobs.files import (EventLog, create_exclusively, elapsed, eta, existin
 from core.jobs.local import LocalBackend
 from core.jobs.owners import EVERYONE
 from core.jobs.retention import Policy, delete_run, prune
+from core.jobs.runfolder import RunFolder
 from core.jobs.uploads import UploadStore
 
 log = logging.getLogger(__name__)
@@ -274,6 +275,10 @@ class JobManager:
 
     def run_dir(self, job_id: str) -> Path:
         return self._run_dir(job_id)
+
+    def folder(self, job_id: str) -> RunFolder:
+        """The run's folder, its files by what they are (core/jobs/runfolder.py)."""
+        return RunFolder(self._run_dir(job_id))
 
     def owner_of(self, job_id: str) -> str | None:
         """The run's owner; None when there is no such run."""
@@ -603,6 +608,9 @@ class OwnedJobs:
 
     def run_dir(self, job_id: str) -> Path:
         return self.manager.run_dir(self.check(job_id))
+
+    def folder(self, job_id: str) -> RunFolder:
+        return self.manager.folder(self.check(job_id))
 
     def previews(self, job_id: str) -> list[tuple[int, Path]]:
         return self.manager.previews(self.check(job_id))

@@ -184,6 +184,8 @@ def _progress_callback(config, pairs, output, events, stop, state, batches_per_e
 
 
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
-    """Job target: train, keeping the best model at ``run_dir/model.keras``."""
+    """Job target: train, keeping the best model in the run folder (``RunFolder.model``)."""
+    from core.jobs.runfolder import RunFolder
+
     settings = configs.from_dict(SketchConfig, config)
-    yield from train(settings, run_dir / "model.keras")
+    yield from train(settings, RunFolder(run_dir).model)

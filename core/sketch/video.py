@@ -15,7 +15,6 @@ import numpy as np
 from core import configs, videos
 from core.progress import Progress
 
-OUTPUT_NAME = "result.mp4"
 
 
 @dataclasses.dataclass
@@ -61,4 +60,6 @@ def sketch_clip(clip: str | Path, output: str | Path, config: SketchVideoConfig)
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     """Job target ``core.sketch.video:job``."""
     settings = configs.from_dict(SketchVideoConfig, config)
-    yield from sketch_clip(settings.clip, run_dir / OUTPUT_NAME, settings)
+    from core.jobs.runfolder import RunFolder
+
+    yield from sketch_clip(settings.clip, RunFolder(run_dir).video, settings)

@@ -10,7 +10,8 @@ The package, one file per concern:
     optimise    the optimisation loop (``stylise``)
     canvas      pictures to 0-255 tensors and back, sizes, colour kept
     tiled       big pictures refined in moving tiles (the layout is tiles.py, light)
-    job         the job targets and the run folder they read
+    job         what a run starts from (``StyleInputs``, written by the page, read by the job)
+                and the job targets
     instant     the feed-forward network (onnxruntime), any picture size
     pictures    frames trimmed off paintings, masks read into regions (light)
     temporal    optical flow and the steadiness of clips
@@ -32,5 +33,5 @@ __getattr__, __dir__ = lazy_attributes(__name__, {
     "optimise": ("stylise",),
     "canvas": ("fit_size", "to_tensor", "to_array", "luminance_transfer"),
     "tiled": ("check_tiled",),
-    "job": ("job", "batch_job"),
+    "job": ("job", "batch_job", "StyleInputs"),
 }, globals())

@@ -17,8 +17,6 @@ from PIL import Image
 from core import configs, videos
 from core.progress import Progress
 
-OUTPUT_NAME = "result.mp4"
-PAINTING_INPUT = "inputs/style.png"
 DEFAULT_STEADINESS = 0.7  # the flicker it leaves against per-frame: bench/results/video.txt
 
 
@@ -68,6 +66,10 @@ def style_clip(clip: str | Path, painting: Image.Image, output: str | Path,
 
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     """Job target ``core.style.video:job``: the painting is the run's ``inputs/style.png``."""
-    settings = configs.from_dict(StyleVideoConfig, config)
-    painting = Image.open(run_dir / PAINTING_INPUT).convert("RGB")
-    yield from style_clip(settings.clip, painting, run_dir / OUTPUT_NAME, settings)
+    from core.jobs.runfolder import RunFolder
+
+    settings, folder = configs.from_dict(StyleVideoConfig, config), RunFolder(run_dir)
+    painting = folder.read_input("style")
+    if painting is None:
+        raise ValueError("The run has no painting (inputs/style.png).")
+    yield from style_clip(settings.clip, painting.convert("RGB"), folder.video, settings)
