@@ -22,7 +22,7 @@ APT_GET ?= apt-get
 # What the benches add: the peers bench/ascii.py runs beside ours.
 BENCH_PACKAGES := chafa jp2a
 
-.PHONY: run run-ray ray-up ray-down test test-fast bench system-deps data thumbnails clean clean-runs
+.PHONY: run run-ray ray-up ray-down test test-fast test-quick bench system-deps data thumbnails clean clean-runs
 
 run: $(APP_STAMP) data
 	$(BIN)/python -m streamlit run Home.py --server.address $(HOST) --server.port $(PORT)
@@ -32,6 +32,9 @@ test: $(TEST_STAMP) $(RAY_STAMP) system-deps
 
 test-fast: $(TEST_STAMP) $(RAY_STAMP)  ## everything but the real-browser tests
 	$(BIN)/python -m pytest -m "not browser"
+
+test-quick: $(TEST_STAMP)  ## the unit tests only: no browser, no training, no Ray (about two minutes)
+	$(BIN)/python -m pytest -m "not browser and not slow"
 
 # The app with its jobs on a Ray cluster (by default the local head of `make ray-up`).
 run-ray: $(RAY_STAMP)

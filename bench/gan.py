@@ -11,6 +11,16 @@ seconds a whole Fashion-MNIST epoch (60,000 pictures) would take. The conditiona
 embedding into G, projection discriminator) is timed the same way, against the same plain
 unconditional loop. Preview grids and the per-epoch metrics are off in these timings (they cost
 one generator pass every 75 iterations and a few seconds per epoch).
+
+    python bench/gan.py --small-set [--iterations 20] [--curve METRICS.json]
+
+The small-set model (FastGAN, core/gan/fastgan.py) beside the DCGAN at 64 and 128 px on the
+abstract-art pictures, batch 16, DiffAugment on both (ADA on FastGAN, as its defaults):
+seconds per iteration. With --curve, the in-training VGG-FID of a ``gan-train --fid-every``
+run's metrics JSON against its wall time (the shipped abstract-art generator's run is
+bench/results/gan-abstract-art-train.json), beside the floor (500 real training crops against
+500 others): what an hour of training buys. The curve is also drawn to
+bench/results/gan-small-set-curve.png.
 """
 
 from __future__ import annotations
@@ -60,12 +70,65 @@ def our_seconds(config: gan.GanConfig, iterations: int) -> float:
     return stamps[-1] - stamps[1]
 
 
+def small_set(iterations: int, curve: str | None) -> None:
+    """Seconds per iteration of FastGAN and the DCGAN on abstract art, and the FID curve."""
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; abstract art, batch 16, "
+          f"{iterations} timed iterations after 2\n")
+    print(f"{'size':>5} {'model':<44} {'s/iteration':>12} {'iterations/hour':>16}")
+    for size in (64, 128):
+        for name, settings in (("DCGAN, width 32, DiffAugment", dict(ngf=32, ndf=32, diffaugment="color,translation,cutout")),
+                               ("FastGAN (small-set defaults, ADA)", dict(gan.SMALL_SET_DEFAULTS))):
+            config = gan.GanConfig(**{**settings, "dataset": "abstract-art", "size": size, "channels": 3, "crops": 1,
+                                      "batch_size": 16, "epochs": 50, "preview_every": 0})
+            seconds = our_seconds(config, iterations) / iterations
+            print(f"{size:>5} {name:<44} {seconds:12.3f} {3600 / seconds:16.0f}")
+    if not curve:
+        return
+    import json
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from core.gan import evaluation
+    from core.gan.data import augment_batch, load_dataset
+
+    records = json.loads(Path(curve).read_text())["steps"]
+    points = [(row["step"], row["time"], row["metrics"]["fid"]) for row in records if "fid" in row.get("metrics", {})]
+    config = gan.GanConfig(dataset="abstract-art", size=64, channels=3, crops=100, seed=1)
+    data, _, _, _ = load_dataset(config)
+    order = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))
+    floor = evaluation.frechet_distance(evaluation.vgg_features(augment_batch(data[order[:500]], 64)),
+                                        evaluation.vgg_features(augment_batch(data[order[500:1000]], 64)))
+    print(f"\nin-training VGG-FID (500 samples against 500 training crops) of {curve}; floor {floor:.3g}")
+    print(f"{'iteration':>9} {'minutes':>8} {'FID':>10} {'x floor':>8}")
+    for step, seconds, value in points:
+        print(f"{step:>9} {seconds / 60:8.1f} {value:10.3g} {value / floor:8.1f}")
+    figure, axis = plt.subplots(figsize=(6, 3.5), dpi=120)
+    axis.plot([seconds / 60 for _, seconds, _ in points], [value / floor for _, _, value in points], marker="o")
+    axis.axhline(1.0, color="grey", linestyle="--", label="real crops against real crops")
+    axis.set_xlabel("minutes of training (one CPU core)")
+    axis.set_ylabel("VGG-FID / floor")
+    axis.set_title("FastGAN on abstract art: what training time buys")
+    axis.legend()
+    figure.tight_layout()
+    target = Path(__file__).resolve().parent / "results" / "gan-small-set-curve.png"
+    figure.savefig(target)
+    print(f"drawn to {target.relative_to(Path(__file__).resolve().parent.parent)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--iterations", type=int, default=40)
     parser.add_argument("--widths", default="64,32")
     parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--small-set", action="store_true", help="FastGAN beside the DCGAN on abstract art")
+    parser.add_argument("--curve", help="with --small-set: a gan-train metrics JSON with FID to draw")
     arguments = parser.parse_args()
+    if arguments.small_set:
+        small_set(arguments.iterations, arguments.curve)
+        return
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; batch {arguments.batch}, 32x32 grey, "
           f"{arguments.iterations} timed iterations")
     print(f"\n{'ngf=ndf':>7} {'loop':<47} {'pictures/s':>11} {'s per epoch':>12} {'speed-up':>9}")

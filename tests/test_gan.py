@@ -168,6 +168,7 @@ def test_a_run_stopped_mid_epoch_leaves_a_checkpoint_that_resumes_and_samples(tm
     assert gan.load_checkpoint(checkpoint)["epoch"] == 2
 
 
+@pytest.mark.slow
 def test_cli_trains_on_a_zip_of_pictures(tmp_path):
     archive = zip_of(random_folder(tmp_path / "pics", 16), tmp_path / "pictures.zip")
     completed = subprocess.run([sys.executable, "-m", "core", "gan-train", "--dataset", str(archive), "--epochs", "1",
@@ -214,6 +215,7 @@ def test_slerp_keeps_the_ends_and_the_norm():
     assert abs(float(middle.norm()) - (float(a.norm()) + float(b.norm())) / 2) < 0.2 * float(a.norm())
 
 
+@pytest.mark.slow
 def test_cli_trains_and_samples(tmp_path):
     folder = random_folder(tmp_path / "pics", 16)
     checkpoint = tmp_path / "g.pt"

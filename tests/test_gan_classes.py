@@ -147,6 +147,7 @@ def test_the_shipped_generators_metrics_come_out(garment_model):
     assert "agreement" not in found
 
 
+@pytest.mark.slow
 def test_cli_samples_a_chosen_class_and_writes_a_progress_gif(tmp_path):
     folder = class_folder(tmp_path / "pictures", {"dark": 16, "light": 16})
     completed = subprocess.run([sys.executable, "-m", "core", "gan-train", "--dataset", str(folder), "--conditional",

@@ -114,6 +114,7 @@ def picture_folder(folder: Path, count: int = 8) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_training_on_a_tiny_set_raises_the_augmentation_probability_and_checkpoints(tmp_path):
     folder = picture_folder(tmp_path / "pictures")
     config = tiny(dataset=str(folder), batch_size=8, epochs=24, grid=4, preview_every=0)
@@ -132,6 +133,7 @@ def test_training_on_a_tiny_set_raises_the_augmentation_probability_and_checkpoi
                                      epochs=25, resume=str(tmp_path / "small.pt"))))
 
 
+@pytest.mark.slow
 def test_cli_small_set_flag_uses_its_defaults_and_a_given_flag_wins(tmp_path):
     folder = picture_folder(tmp_path / "pictures")
     output = tmp_path / "cli.pt"

@@ -13,6 +13,8 @@ from core import jobs
 from tests.helpers import free_port, wait_until
 
 
+pytestmark = pytest.mark.slow  # every test here runs jobs on a real Ray head
+
 def ray_backend(address, **options):
     from core.jobs.ray_backend import RayBackend
 

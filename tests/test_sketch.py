@@ -390,6 +390,7 @@ def test_early_stopping_keeps_the_best_epoch(tmp_path):
     assert "Stopped early" in final.message
 
 
+@pytest.mark.slow
 def test_stopping_mid_training_returns_quickly_and_keeps_the_best_weights(tmp_path):
     config = sketch.SketchConfig(epochs=50, batch_size=2, rotate=0.0)
     events = training.train(config, tmp_path / "model.keras", tiny_pairs(count=8))
@@ -410,6 +411,7 @@ def test_a_diverging_loss_stops_with_a_clear_message(tmp_path):
         list(training.train(sketch.SketchConfig(epochs=3, batch_size=8, rotate=0.0), tmp_path / "m.keras", pairs))
 
 
+@pytest.mark.slow
 def test_a_training_job_through_the_job_runner(tmp_path):
     from core import jobs
 
@@ -450,6 +452,7 @@ def test_the_sketch_service_answers_survives_errors_and_restarts(saved_model):
         service.close()
 
 
+@pytest.mark.slow
 def test_cli_sketch_and_train(tmp_path, saved_model):
     (tmp_path / "photo.png").write_bytes(png(photo(8, 120)))
     result = run_cli("sketch", str(tmp_path / "photo.png"), "--output", str(tmp_path / "out.png"),

@@ -147,6 +147,7 @@ def test_torchvision_weights_are_used_from_the_cache_when_present(tmp_path, monk
         load_vgg19("conv2_1", weights="torchvision")
 
 
+@pytest.mark.slow
 def test_cli_writes_the_picture_and_per_step_metrics(tmp_path):
     import json
 

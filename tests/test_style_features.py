@@ -167,6 +167,7 @@ def test_a_tiled_size_the_device_cannot_hold_is_refused_before_it_starts(monkeyp
         list(style.stylise(content, [painting], style.StyleConfig(size=4096, steps=2)))
 
 
+@pytest.mark.slow
 def test_cli_instant_and_a_batch_folder_that_keeps_going_past_a_bad_file(tmp_path):
     painting = tmp_path / "painting.png"
     images.load_sample("Starry Night").save(painting)

@@ -142,6 +142,7 @@ def test_an_ascii_clip_has_one_tone_for_every_frame_and_plays_as_html(clips, tmp
         == [result.text for result in whole]
 
 
+@pytest.mark.slow
 def test_each_tools_video_job_runs_on_a_two_second_clip(clips, tmp_path):
     from core import jobs
     from PIL import Image
@@ -169,6 +170,7 @@ def test_each_tools_video_job_runs_on_a_two_second_clip(clips, tmp_path):
         manager.close(stop_jobs=True)
 
 
+@pytest.mark.slow
 def test_the_video_commands_make_a_video_and_refuse_a_bad_clip(clips, tmp_path):
     output = tmp_path / "ascii.mp4"
     completed = subprocess.run([sys.executable, "-m", "core", "ascii-video", str(clips["shapes"]), "--columns", "30",
