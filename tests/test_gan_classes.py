@@ -165,3 +165,17 @@ def test_cli_samples_a_chosen_class_and_writes_a_progress_gif(tmp_path):
                                 "--class", "purple", "--output", str(tmp_path / "x.png")],
                                cwd=REPO, capture_output=True, text=True, timeout=300)
     assert completed.returncode == 2 and "no class 'purple'" in completed.stderr
+
+
+def test_agreement_by_class_comes_with_the_classifiers_own_accuracy_on_real_garments(garment_model):
+    """gan-eval prints each class's agreement beside the classifier's accuracy on real pictures of
+    that class: Shirt, which it confuses most on real pictures, cannot be judged by one bar."""
+    model, _ = garment_model
+    generator, config = gan.load_generator(REPO / "weights" / "gan-fashion-mnist-conditional.pt")
+    reference = evaluation.garment_reference(model, count=300)
+    found = evaluation.garment_metrics(generator, config, model, reference, count=1000, by_class=True)
+    ceiling = classifier.accuracy_by_class(model, gan.FASHION_CLASSES)
+    assert list(found["agreement_by_class"]) == list(gan.FASHION_CLASSES) == list(ceiling)
+    assert found["agreement"] == pytest.approx(np.mean(list(found["agreement_by_class"].values())), abs=1e-3)
+    assert min(ceiling.values()) > 0.6 and ceiling["Shirt"] == min(ceiling.values())  # the hardest class
+    assert min(found["agreement_by_class"].values()) > 0.5  # every class drawn recognisably

@@ -168,12 +168,15 @@ def run_gan_eval(arguments) -> int:
     if config.dataset == "fashion-mnist":
         model, info = classifier.load()
         reference = evaluation.garment_reference(model, count=arguments.n)
-        found = evaluation.garment_metrics(generator, config, model, reference, count=arguments.n, seed=arguments.seed)
+        found = evaluation.garment_metrics(generator, config, model, reference, count=arguments.n, seed=arguments.seed,
+                                           by_class=True)
         pictures = gan.sample(generator, config, arguments.n, arguments.seed)
         _, logits = classifier.features(model, pictures[:, :1])
         shares = np.bincount(logits.argmax(axis=1), minlength=10) / arguments.n
         found["coverage"] = {name: round(float(share), 4) for name, share in zip(gan.FASHION_CLASSES, shares)}
         found["classifier_test_accuracy"] = info.get("test_accuracy")
+        if "agreement_by_class" in found:
+            found["classifier_accuracy_by_class"] = classifier.accuracy_by_class(model, tuple(found["agreement_by_class"]))
         found["ratio_to_floor"] = found["garment_distance"] / found["garment_floor"]
     else:
         found = evaluation.picture_report(generator, config, seed=arguments.seed)

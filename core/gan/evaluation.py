@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from core import assets, device
-from core.gan import GanConfig
+from core.gan import FASHION_CLASSES, GanConfig
 from core.gan.data import augment_batch, read_idx
 from core.gan.sampling import sample
 
@@ -139,9 +139,10 @@ _REFERENCES: dict = {}
 
 
 def garment_metrics(generator, config: GanConfig, model, reference: dict, count: int = GARMENT_COUNT,
-                    where=None, seed: int = 0) -> dict[str, float]:
+                    where=None, seed: int = 0, by_class: bool = False) -> dict[str, float]:
     """garment_distance, garment_floor, coverage_min and coverage_max (shares of samples in the
-    rarest and commonest class), and agreement for a conditional generator."""
+    rarest and commonest class), and agreement for a conditional generator (with ``by_class``
+    also ``agreement_by_class``: for each class, how often the classifier names it)."""
     from core.gan import classifier
 
     where = where or next(generator.parameters()).device
@@ -158,6 +159,10 @@ def garment_metrics(generator, config: GanConfig, model, reference: dict, count:
              "coverage_min": float(shares.min()), "coverage_max": float(shares.max())}
     if config.conditional and config.class_count == 10:
         found["agreement"] = float((predicted == labels.numpy()).mean())
+        if by_class:
+            found["agreement_by_class"] = {
+                name: round(float((predicted[labels.numpy() == index] == index).mean()), 4)
+                for index, name in enumerate(config.class_names or FASHION_CLASSES)}
     return found
 
 
