@@ -33,3 +33,65 @@ def _coerce(hint: Any, value: Any) -> Any:
     if origin is tuple and isinstance(value, list):
         return tuple(value)
     return value
+
+
+# --- each parameter declared once ------------------------------------------------------------
+#
+# A config field made with ``setting`` carries what the command line and the page need to offer
+# it: help, a label, a range or a list of values, choices, and (where the command line's flag is
+# not the field's name) the flag. ``add_arguments`` derives argparse options from it and
+# ``ui/settings.py`` derives the page's widgets, so a default, a range or a help text is written
+# in one place.
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    name: str
+    default: Any
+    kind: type
+    help: str = ""
+    label: str = ""
+    low: float | None = None  # a slider's range
+    high: float | None = None
+    step: float | None = None
+    options: tuple = ()  # a select slider's values
+    choices: tuple = ()  # the only values allowed (a radio, a menu, argparse choices)
+    flag: str = ""  # the command line's flag where it is not --field-name
+
+
+def setting(default: Any, help: str = "", *, label: str = "", low: float | None = None, high: float | None = None,
+            step: float | None = None, options: tuple = (), choices: tuple = (), flag: str = ""):
+    """A dataclass field with its help, label, range or values, and command-line flag."""
+    return dataclasses.field(default=default, metadata={"spec": dict(
+        help=help, label=label, low=low, high=high, step=step, options=tuple(options), choices=tuple(choices),
+        flag=flag)})
+
+
+def spec(config_class: type, name: str) -> Spec:
+    """What ``setting`` declared for ``name`` (a plain field gets its default and type only)."""
+    fields = {field.name: field for field in dataclasses.fields(config_class)}
+    if name not in fields:
+        raise ValueError(f"{config_class.__name__} has no setting {name!r}.")
+    field = fields[name]
+    kind = typing.get_type_hints(config_class)[name]
+    declared = dict(field.metadata.get("spec", {}))
+    declared["label"] = declared.get("label") or name.replace("_", " ").capitalize()
+    return Spec(name=name, default=field.default, kind=kind, **declared)
+
+
+def add_arguments(parser, config_class: type, names: list[str], *, default: Any = dataclasses.MISSING,
+                  helps: dict[str, str] | None = None) -> None:
+    """Add an option per setting in ``names``: ``--field-name`` (or its declared flag), its type,
+    choices and help, the dataclass default (or ``default`` for every one of them: None where the
+    command resolves it later). A bool that defaults to False is a switch."""
+    for name in names:
+        found = spec(config_class, name)
+        flag = found.flag or "--" + name.replace("_", "-")
+        text = (helps or {}).get(name, found.help) or None
+        value = found.default if default is dataclasses.MISSING else default
+        if found.kind is bool:
+            if found.default is not False:
+                raise ValueError(f"{name}: only a setting that defaults to False can be a switch.")
+            parser.add_argument(flag, dest=name, action="store_true", help=text)
+            continue
+        parser.add_argument(flag, dest=name, type=found.kind, default=value, help=text,
+                            choices=list(found.choices) or None)

@@ -10,11 +10,12 @@ import streamlit as st
 from PIL import Image
 
 from core import assets, gan
-from ui import jobs
+from core.configs import spec
+from ui import jobs, settings
 from ui.common import page
 
 TOOL = "gan"
-LEARNING_RATES = [5e-5, 1e-4, 2e-4, 5e-4, 1e-3]
+Config = gan.GanConfig
 
 
 @st.cache_resource(show_spinner=False)
@@ -109,10 +110,9 @@ with train_tab:
     with data_column:
         source = st.radio("Data", ["Fashion-MNIST", "Abstract art (Debian wallpapers)", "Upload a zip of pictures"],
                           key="gan_source")
-        conditional = st.toggle("By class (conditional GAN)", key="gan_conditional",
-                                disabled=source.startswith("Abstract"),
-                                help="G and D are told each picture's class, so you can ask for a class later. "
-                                     "Fashion-MNIST's ten garments, or a zip with one folder per class.")
+        conditional = settings.widget(Config, "conditional", key="gan_conditional", disabled=source.startswith("Abstract"),
+                                      help="G and D are told each picture's class, so you can ask for a class later. "
+                                           "Fashion-MNIST's ten garments, or a zip with one folder per class.")
         conditional = conditional and not source.startswith("Abstract")
         dataset, classes, size, channels, problem, crops = "fashion-mnist", (), 32, 1, "", 1
         picture_count = None  # an upload's readable pictures, checked against the batch size at Start
@@ -164,58 +164,48 @@ with train_tab:
         if problem:
             st.warning(problem)
     with settings_column:
-        pictures = source != "Fashion-MNIST"
         # FastGAN is offered for picture sets (and is their default); Fashion-MNIST keeps the
         # paper's DCGAN. A class-conditional run needs the DCGAN.
-        models = ["fastgan", "dcgan"] if pictures and not conditional else ["dcgan"]
-        architecture = st.radio("Model", models, format_func=gan.ARCHITECTURE_NAMES.get,
-                                key=f"gan_architecture_{len(models)}",
-                                horizontal=True, help="FastGAN: skip-layer excitation and a discriminator that must "
-                                "redraw its input, with adaptive augmentation; it holds up on a few dozen pictures "
-                                "where the DCGAN collapses onto one motif, at about 4x the time per iteration.")
+        models = ("fastgan", "dcgan") if source != "Fashion-MNIST" and not conditional else ("dcgan",)
+        architecture = settings.widget(
+            Config, "architecture", key=f"gan_architecture_{len(models)}", options=models, value=models[0],
+            format_func=gan.ARCHITECTURE_NAMES.get, horizontal=True,
+            help="FastGAN: skip-layer excitation and a discriminator that must redraw its input, with adaptive "
+                 "augmentation; it holds up on a few dozen pictures where the DCGAN collapses onto one motif, at "
+                 "several times the time per iteration (bench/results/gan-small-set.txt).")
         fast = architecture == "fastgan"
-        # Each model keeps its own widget state, so switching shows that model's defaults.
-        defaults = gan.SMALL_SET_DEFAULTS if fast else {"batch_size": 128, "ngf": 64, "ndf": 64, "diffaugment": ""}
-        epochs = st.slider("Epochs", 1, 50, 5, key="gan_epochs")
-        batch_size = st.select_slider("Batch size", [8, 16, 32, 64, 128, 256], value=defaults["batch_size"],
-                                      key=f"gan_batch_{architecture}")
-        g_lr = st.select_slider("Generator learning rate", LEARNING_RATES, value=2e-4, key="gan_glr")
-        d_lr = st.select_slider("Discriminator learning rate", LEARNING_RATES, value=2e-4, key="gan_dlr")
+        # Each model keeps its own widget state (its key), so switching shows that model's defaults.
+        small = gan.SMALL_SET_DEFAULTS if fast else {}
+        epochs = settings.widget(Config, "epochs", key="gan_epochs")
+        batch_size = settings.widget(Config, "batch_size", key=f"gan_batch_{architecture}", value=small.get("batch_size"))
+        g_lr = settings.widget(Config, "g_learning_rate", key="gan_glr")
+        d_lr = settings.widget(Config, "d_learning_rate", key="gan_dlr")
         with st.expander("Model and tricks"):
-            latent = st.select_slider("Latent size", [16, 32, 64, 100, 128], value=100, key="gan_latent")
+            latent = settings.widget(Config, "latent", key="gan_latent")
             if fast:
-                g_width = st.select_slider("Generator width", [8, 16, 24, 32], value=defaults["ngf"], key="gan_ngf_fast",
-                                           help="Channels at the finest level (x16 at 4x4). 16 keeps a 64 px "
-                                                "iteration under half a second on 2 CPU cores.")
-                d_width = st.select_slider("Discriminator width", [16, 32, 48, 64], value=defaults["ndf"],
-                                           key="gan_ndf_fast")
+                g_width = settings.widget(Config, "ngf", key="gan_ngf_fast", value=small["ngf"], options=(8, 16, 24, 32),
+                                          help="Channels at the finest level (x16 at 4x4). 16 keeps a 64 px iteration "
+                                               "under half a second on 2 CPU cores.")
+                d_width = settings.widget(Config, "ndf", key="gan_ndf_fast", value=small["ndf"])
             else:
-                g_width = d_width = st.select_slider("Width (ngf = ndf)", [16, 32, 48, 64], value=64, key="gan_width",
-                                                     help="Smaller trains faster on a CPU; 64 is the paper's.")
-            smoothing = 0.0 if fast else st.slider("Label smoothing", 0.0, 0.3, 0.0, step=0.05, key="gan_smoothing")
+                g_width = d_width = settings.widget(Config, "ngf", key="gan_width", label="Width (ngf = ndf)",
+                                                    options=(16, 32, 48, 64),
+                                                    help="Smaller trains faster on a CPU; 64 is the paper's.")
+            smoothing = 0.0 if fast else settings.widget(Config, "label_smoothing", key="gan_smoothing")
             policy = st.multiselect("DiffAugment", ["color", "translation", "cutout"],
-                                    default=[p for p in defaults["diffaugment"].split(",") if p],
-                                    key=f"gan_diffaugment_{architecture}",
-                                    help="Helps on small sets of pictures (a few hundred).")
+                                    default=[name for name in small.get("diffaugment", "").split(",") if name],
+                                    key=f"gan_diffaugment_{architecture}", help=spec(Config, "diffaugment").help)
             adaptive = st.toggle("Adaptive augmentation (ADA)", value=fast, key=f"gan_ada_{architecture}",
                                  disabled=not policy,
                                  help="Apply DiffAugment with a probability that rises while D memorises the real "
                                       "pictures and falls when it does not (Karras et al. 2020, target 0.6).")
-            limit = st.select_slider("Pictures per epoch", [1000, 5000, 20000, "all"], value="all", key="gan_limit",
-                                     help="Fewer for a quick look: epochs finish sooner, samples come out rougher.")
-            preview_every = st.select_slider("Preview grid every N iterations", [0, 10, 25, 50, 75, 150, 300],
-                                             value=75, key="gan_preview_every",
-                                             help="75 is about every 15 s at the defaults on a 2-core CPU; 0 = only "
-                                                  "at epoch ends. Every grid is a frame of the run's film.")
-            spectral = not fast and st.toggle("Spectral norm in D", key="gan_spectral",
-                                         help="Against collapse on small sets (Miyato et al. 2018).")
-            r1 = st.select_slider("R1 penalty (gamma)", [0.0, 0.1, 1.0, 10.0], value=0.0, key="gan_r1",
-                                  help="Penalises D's gradient on real pictures (Mescheder et al. 2018); 0 = off.")
-            fid_every = st.select_slider("VGG-FID every N epochs", [0, 1, 2, 5, 10], value=0, key="gan_fid_every",
-                                         help="0 = off. 500 generated against 500 training pictures through the "
-                                              "offline VGG19 (about 15 s on a CPU each time); lower is better. "
-                                              "Compare it across epochs of a run, not with published FIDs.")
-            seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_seed")
+            limit = settings.widget(Config, "limit", key="gan_limit",
+                                    format_func=lambda count: "all" if count == 0 else f"{count:,}")
+            preview_every = settings.widget(Config, "preview_every", key="gan_preview_every")
+            spectral = not fast and settings.widget(Config, "spectral_norm", key="gan_spectral")
+            r1 = settings.widget(Config, "r1_gamma", key="gan_r1")
+            fid_every = settings.widget(Config, "fid_every", key="gan_fid_every")
+            seed = settings.widget(Config, "seed", key="gan_seed", min_value=0, max_value=2**31 - 1)
         job_manager = jobs.manager()
         resumable = {card["id"]: job_manager.folder(card["id"]).checkpoint for card in job_manager.list_runs(TOOL)
                      if job_manager.folder(card["id"]).checkpoint.exists()}
@@ -224,10 +214,9 @@ with train_tab:
             try:
                 config = gan.GanConfig(
                     dataset=dataset, classes=classes, size=size, channels=channels, latent=latent, ngf=g_width,
-                    ndf=d_width, epochs=epochs, architecture=architecture,
-                    ada_target=0.6 if adaptive and policy else 0.0, batch_size=batch_size, g_learning_rate=g_lr, d_learning_rate=d_lr,
-                    label_smoothing=smoothing, diffaugment=",".join(policy), seed=int(seed),
-                    limit=0 if limit == "all" else int(limit),
+                    ndf=d_width, epochs=epochs, architecture=architecture, ada_target=0.6 if adaptive and policy else 0.0,
+                    batch_size=batch_size, g_learning_rate=g_lr, d_learning_rate=d_lr, label_smoothing=smoothing,
+                    diffaugment=",".join(policy), seed=int(seed), limit=int(limit),
                     resume=str(resumable[resume]) if resume in resumable else "", fid_every=int(fid_every), crops=crops,
                     conditional=conditional, preview_every=int(preview_every), spectral_norm=spectral, r1_gamma=float(r1),
                 )

@@ -46,3 +46,25 @@ def test_job_lab_runs_a_demo_job_to_the_end():
     else:
         pytest.fail("the demo job did not finish: " + str([e.value for e in app.exception]))
     assert not app.exception
+
+
+def test_gan_studio_offers_each_setting_as_declared_and_the_small_set_model_for_pictures():
+    """The GAN page's widgets come from GanConfig's declarations: their defaults and ranges are
+    the config's, and a picture set switches to FastGAN with its own defaults."""
+    from core import gan
+    from core.configs import spec
+
+    app = AppTest.from_file(str(REPO / "Home.py"), default_timeout=60).run()
+    app.switch_page("pages/4_GAN_Studio.py").run()
+    epochs = app.slider(key="gan_epochs")
+    assert (epochs.value, epochs.min, epochs.max) == (spec(gan.GanConfig, "epochs").default, 1, 50)
+    assert app.select_slider(key="gan_batch_dcgan").value == gan.GanConfig().batch_size
+    assert list(app.select_slider(key="gan_r1").options) == [str(value) for value in spec(gan.GanConfig, "r1_gamma").options]
+    assert app.radio(key="gan_architecture_1").options == ["DCGAN (the paper's)"]  # Fashion-MNIST: the DCGAN only
+    app.radio(key="gan_source").set_value("Abstract art (Debian wallpapers)").run()
+    assert app.radio(key="gan_architecture_2").value == "fastgan"
+    assert app.select_slider(key="gan_batch_fastgan").value == gan.SMALL_SET_DEFAULTS["batch_size"]
+    assert app.select_slider(key="gan_ngf_fast").value == gan.SMALL_SET_DEFAULTS["ngf"]
+    assert app.toggle(key="gan_ada_fastgan").value is True
+    assert app.multiselect(key="gan_diffaugment_fastgan").value == ["color", "translation", "cutout"]
+    assert not app.exception

@@ -2,58 +2,47 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 import time
 from pathlib import Path
 
 from core.cli.events import consume, drive
+from core.configs import add_arguments, spec
+from core.gan import SMALL_SET_DEFAULTS, GanConfig
+
+GAN_SETTINGS = {field.name for field in dataclasses.fields(GanConfig)}
 
 
 def add(tools) -> None:
-    train = tools.add_parser("gan-train", help="train a DCGAN on Fashion-MNIST or a folder of pictures",
-                             description="Train a DCGAN; the checkpoint is written after every epoch.")
-    train.add_argument("--dataset", default="fashion-mnist",
-                       help="fashion-mnist, abstract-art (Debian wallpapers), a folder of pictures or a zip of them "
-                            "(with --conditional: one folder per class)")
-    train.add_argument("--epochs", type=int, required=True)
+    train = tools.add_parser("gan-train", help="train a DCGAN on Fashion-MNIST or a folder of pictures (FastGAN for "
+                                               "small sets)",
+                             description="Train a DCGAN, or with --small-set a FastGAN for a small set of pictures; "
+                                         "the checkpoint is written after every epoch.")
+    # Every model setting comes from GanConfig's declarations (help, choices, default, flag).
+    add_arguments(train, GanConfig, ["dataset"])
+    train.add_argument("--epochs", type=int, required=True, help=spec(GanConfig, "epochs").help)
     train.add_argument("--output", required=True, help="checkpoint file to write (e.g. gan.pt)")
-    train.add_argument("--classes", type=int, nargs="*", default=[], help="Fashion-MNIST classes to keep (0-9)")
-    train.add_argument("--size", type=int, help="picture side (default 32 for Fashion-MNIST, 64 for folders)")
-    train.add_argument("--channels", type=int, choices=[1, 3], help="default 1 for Fashion-MNIST, 3 for folders")
-    train.add_argument("--latent", type=int, default=100)
-    # These default to the DCGAN's settings (64, 64, 128, 2e-4, 2e-4, none), or to the small-set
-    # model's with --small-set (gan.SMALL_SET_DEFAULTS); a flag given always wins.
-    train.add_argument("--ngf", type=int, help="generator width (default 64; 32 with --small-set)")
-    train.add_argument("--ndf", type=int, help="discriminator width (default 64; 32 with --small-set)")
-    train.add_argument("--batch-size", type=int, help="default 128; 16 with --small-set")
-    train.add_argument("--g-learning-rate", type=float)
-    train.add_argument("--d-learning-rate", type=float)
-    train.add_argument("--label-smoothing", type=float, default=0.0)
-    train.add_argument("--diffaugment", help="comma list of color, translation, cutout (all three with --small-set)")
-    train.add_argument("--architecture", choices=["dcgan", "fastgan"],
-                       help="dcgan (the paper's, the default) or fastgan (the small-set model; 64 or 128 px)")
-    train.add_argument("--ada-target", type=float,
-                       help="adaptive augmentation: apply DiffAugment with a probability steered so that D calls "
-                            "this share of real pictures real (0.6 is the paper's; 0 = off, the default; 0.6 with "
-                            "--small-set)")
+    train.add_argument("--classes", type=int, nargs="*", default=[], help=spec(GanConfig, "classes").help)
+    # These default to None and are resolved by gan_train_config: the DCGAN's defaults, the
+    # folder defaults (64 px, RGB), or with --small-set gan.SMALL_SET_DEFAULTS; a flag given wins.
+    with_small_set = {name: f"{spec(GanConfig, name).help} (default {spec(GanConfig, name).default!r}; "
+                            f"{SMALL_SET_DEFAULTS[name]!r} with --small-set)" for name in SMALL_SET_DEFAULTS}
+    add_arguments(train, GanConfig, ["size", "channels"], default=None)
+    add_arguments(train, GanConfig, ["latent"])
+    add_arguments(train, GanConfig, ["ngf", "ndf", "batch_size", "g_learning_rate", "d_learning_rate"], default=None,
+                  helps=with_small_set)
+    add_arguments(train, GanConfig, ["label_smoothing"])
+    add_arguments(train, GanConfig, ["diffaugment", "architecture", "ada_target"], default=None, helps=with_small_set)
     train.add_argument("--small-set", action="store_true",
-                       help="the small-set model with its defaults (FastGAN, 64 px, widths 16 and 32, batch 16, DiffAugment "
-                            "under ADA): for a folder of a few dozen to a few thousand pictures")
-    train.add_argument("--limit", type=int, default=0, help="use at most this many pictures")
-    train.add_argument("--resume", default="", help="continue from this checkpoint")
-    train.add_argument("--seed", type=int, default=0)
-    train.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], default="auto")
-    train.add_argument("--crops", type=int, default=1, help="random crops per picture of a folder (1 = centre)")
-    train.add_argument("--fid-every", type=int, default=0, help="VGG-FID every N epochs and after the last (0 = off)")
-    train.add_argument("--fid-count", type=int, default=500, help="pictures per set for that FID")
-    train.add_argument("--conditional", action="store_true",
-                       help="class-conditional (Fashion-MNIST's classes, or a folder with one sub-folder per class)")
-    train.add_argument("--preview-every", type=int, default=75, help="iterations between preview grids (0 = epoch ends)")
+                       help="the small-set model with its defaults (FastGAN, 64 px, widths 16 and 32, batch 16, "
+                            "DiffAugment under ADA): for a folder of a few dozen to a few thousand pictures")
+    add_arguments(train, GanConfig, ["limit", "resume", "seed", "device", "crops", "fid_every", "fid_count",
+                                     "conditional", "preview_every"])
     train.add_argument("--progress-gif", help="write the film of the fixed-noise grid here (GIF; an MP4 beside it "
                        "where OpenCV can write one)")
-    train.add_argument("--r1", type=float, default=0.0, help="R1 penalty weight gamma (0 = off)")
-    train.add_argument("--spectral-norm", action="store_true", help="spectral normalisation in the discriminator")
+    add_arguments(train, GanConfig, ["r1_gamma", "spectral_norm"])
     train.add_argument("--grid-output", help="also save the last epoch's sample grid here (PNG)")
     train.add_argument("--metrics-json", help="write per-iteration losses and wall times here")
     train.set_defaults(handler=run_gan_train)
@@ -100,17 +89,10 @@ def gan_train_config(arguments):
     defaults = {"size": 64 if folder else 32, "channels": 3 if folder else 1}
     if arguments.small_set:
         defaults.update(gan.SMALL_SET_DEFAULTS)
-    given = {name: getattr(arguments, name) for name in ("size", "channels", "ngf", "ndf", "batch_size", "g_learning_rate",
-                                                        "d_learning_rate", "diffaugment", "architecture", "ada_target")
-             if getattr(arguments, name) is not None}
-    chosen = {**defaults, **given}  # anything else: GanConfig's own default
-    return gan.GanConfig(
-        dataset=arguments.dataset, classes=tuple(arguments.classes), latent=arguments.latent, epochs=arguments.epochs,
-        label_smoothing=arguments.label_smoothing, limit=arguments.limit, **chosen,
-        seed=arguments.seed, device=arguments.device, resume=arguments.resume, fid_every=arguments.fid_every,
-        fid_count=arguments.fid_count, crops=arguments.crops, conditional=arguments.conditional,
-        preview_every=arguments.preview_every, r1_gamma=arguments.r1, spectral_norm=arguments.spectral_norm,
-    )
+    chosen = {name: value for name, value in vars(arguments).items()
+              if name in GAN_SETTINGS and value is not None}  # a flag given wins; else the defaults above
+    chosen["classes"] = tuple(arguments.classes)
+    return gan.GanConfig(**{**defaults, **chosen})
 
 
 def run_gan_train(arguments) -> int:
