@@ -13,14 +13,15 @@ import streamlit as st
 
 from core import images, sketch
 from core.sketch import pencil
-from ui import jobs, video
+from core.configs import spec
+from ui import jobs, settings, video
 from ui.common import page
 from ui.inputs import image_input
 from ui.live import live_video
 
 TOOL = "sketch"
+Config = sketch.SketchConfig
 VIDEO_TOOL = "sketch-video"
-LEARNING_RATES = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 BUILTIN = "Built-in pairs (offline photos + the slow pencil drawing)"
 ARCHITECTURE_LABELS = {"unet": "U-Net (skip connections)", "plain": "Plain autoencoder (the design)"}
 STYLE_LABELS = {"pencil": "Pencil drawing (slow, Lu et al. 2012)", "dodge-and-burn": "Dodge-and-burn (quick filter)",
@@ -157,42 +158,40 @@ def train_tab() -> None:
     data_column, settings_column = st.columns([1, 1], gap="large")
     problem, data, style = "", "", "pencil"
     with settings_column:
-        size = st.radio("Model size", [256, 512], horizontal=True, key="sketch_train_size",
-                        help="On a 2-core CPU an epoch of 320 crops takes about 15 s at 256 px with the U-Net and "
+        size = settings.widget(Config, "size", horizontal=True, key="sketch_train_size",
+                               help="On a 2-core CPU an epoch of 320 crops takes about 15 s at 256 px with the U-Net and "
                              "four times that at 512 px. Starting from a shipped model (under More) needs far "
                              "fewer epochs.")
-        architecture = st.radio("Architecture", list(ARCHITECTURE_LABELS), format_func=ARCHITECTURE_LABELS.get,
-                                horizontal=True, key="sketch_architecture",
-                                help="U-Net: each decoder level also sees the encoder's features at its size, so "
+        architecture = settings.widget(Config, "architecture", format_func=ARCHITECTURE_LABELS.get,
+                                       horizontal=True, key="sketch_architecture",
+                                       help="U-Net: each decoder level also sees the encoder's features at its size, so "
                                      "strokes land on the edges; the shipped models are U-Nets. Plain: the design's "
                                      "autoencoder, everything through the bottleneck.")
-        perceptual_weight = st.slider("Perceptual loss weight (0 = MAE alone)", 0.0, 3.0, 0.0, step=0.25,
-                                      key="sketch_perceptual",
-                                      help="Adds the distance between VGG19 features (relu1_2, relu2_2, the same "
+        perceptual_weight = settings.widget(Config, "perceptual", key="sketch_perceptual",
+                                            help="Adds the distance between VGG19 features (relu1_2, relu2_2, the same "
                                            "offline weights as Style Transfer) of the drawing and the target to "
                                            "the pixel MAE: sharper strokes for about twice the training time.")
-        epochs = st.slider("Epochs (at most; early stopping may end sooner)", 1, 100, 30, key="sketch_epochs")
-        patience = st.slider("Patience (epochs without improvement)", 1, 20, 5, key="sketch_patience")
-        batch_size = st.select_slider("Batch size", [4, 8, 16, 32, 64], value=16, key="sketch_batch")
-        learning_rate = st.select_slider("Learning rate (Adam)", LEARNING_RATES, value=1e-3, key="sketch_lr")
+        epochs = settings.widget(Config, "epochs", key="sketch_epochs")
+        patience = settings.widget(Config, "patience", key="sketch_patience")
+        batch_size = settings.widget(Config, "batch_size", key="sketch_batch")
+        learning_rate = settings.widget(Config, "learning_rate", key="sketch_lr")
         with st.expander("More"):
-            pair_count = st.select_slider("Crops to train on", [32, 64, 160, 320, 640], value=320, key="sketch_pairs")
-            width = st.select_slider("Filters at the first level", [8, 12, 16, 24, 32, 64], value=16,
-                                     key="sketch_width", help="Doubled at each level down. The design's plain "
-                                     "autoencoder has 64; wider is slower to train and to draw.")
-            depth = st.select_slider("Levels down", [2, 3, 4, 5], value=4, key="sketch_depth",
-                                     help="Each level halves the picture (the design: 3).")
+            pair_count = settings.widget(Config, "pairs", key="sketch_pairs")
+            width = settings.widget(Config, "width", key="sketch_width",
+                                    help="Doubled at each level down. The design's plain autoencoder has 64; wider "
+                                         "is slower to train and to draw.")
+            depth = settings.widget(Config, "depth", key="sketch_depth")
             flip = st.checkbox("Random flips", value=True, key="sketch_flip")
-            rotate = st.slider("Random rotation up to (degrees)", 0, 30, 10, key="sketch_rotate")
+            rotate = settings.widget(Config, "rotate", key="sketch_rotate")
             starts = {"(random weights)": ""} | {name: str(path) for name, (path, _) in available_models().items()}
             start_from = st.selectbox("Start from", list(starts), key="sketch_init",
                                       help="Fine-tuning a shipped model needs far fewer epochs.")
-            seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="sketch_seed")
+            seed = settings.widget(Config, "seed", key="sketch_seed", min_value=0, max_value=2**31 - 1)
     with data_column:
         source = st.radio("Pairs", [BUILTIN, UPLOAD], key="sketch_source")
         if source == BUILTIN:
-            style = st.selectbox("What draws the targets", sketch.STYLES, format_func=STYLE_LABELS.get,
-                                 key="sketch_style")
+            style = st.selectbox(spec(Config, "style").label, sketch.STYLES, format_func=STYLE_LABELS.get,
+                                 key="sketch_style", help=spec(Config, "style").help)
             st.caption("No real photo/sketch pairs can be downloaded here, so the targets are drawn from 53 offline "
                        "photos (scikit-image, scikit-learn, matplotlib, OpenCV samples, KDE's photographic "
                        "wallpapers; portraits cut twice as often) by the slow pencil drawing, or a quick filter. "

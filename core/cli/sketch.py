@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 
 from core.cli.events import Recorder, consume
+from core.configs import add_arguments, spec
+from core.sketch.config import SketchConfig
 from core.cli.video import clip_command, run_clip
 
 
 def add(tools) -> None:
-    from core.sketch.config import ARCHITECTURES, STYLES  # plain settings; no framework
+    from core.sketch.config import STYLES  # plain settings; no framework
 
     command = tools.add_parser("sketch", help="turn a photo into a pencil drawing with a trained network",
                                description="Sketch PHOTO with a shipped model (256 or 512) or a trained one.")
@@ -30,29 +32,17 @@ def add(tools) -> None:
                              description="Train on the built-in pairs (offline photos + the slow pencil drawing) or on "
                                          "a zip of photos/ and sketches/ (or A/ and B/) with matching names. The "
                                          "best weights are written whenever the validation MAE improves.")
-    train.add_argument("--data", default="", help="zip of pairs (default: the built-in pairs)")
-    train.add_argument("--size", type=int, choices=[256, 512], default=256)
-    train.add_argument("--epochs", type=int, required=True)
+    # Every training setting comes from SketchConfig's declarations (help, choices, default).
+    add_arguments(train, SketchConfig, ["data", "size"])
+    train.add_argument("--epochs", type=int, required=True, help=spec(SketchConfig, "epochs").help)
     train.add_argument("--output-weights", required=True, help=".keras (model) or .weights.h5 (weights) to write")
     train.add_argument("--metrics-json", help="write per-epoch and final metrics here")
-    train.add_argument("--batch-size", type=int, default=16)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
-    train.add_argument("--patience", type=int, default=5)
-    train.add_argument("--validation-split", type=float, default=0.15)
-    train.add_argument("--pairs", type=int, default=320, help="crops cut from the photos or uploaded pairs")
-    train.add_argument("--style", choices=list(STYLES), default="pencil",
-                       help="what draws the built-in targets: the slow pencil drawing (default) or a quick filter")
-    train.add_argument("--architecture", choices=list(ARCHITECTURES), default="unet",
-                       help="unet (skip connections, default) or plain (the design's autoencoder)")
-    train.add_argument("--width", type=int, default=16, help="filters of the first level, doubled per level")
-    train.add_argument("--depth", type=int, default=4, help="levels down (each halves the picture)")
-    train.add_argument("--perceptual", type=float, default=0.0,
-                       help="weight of the VGG19 feature loss added to MAE (default 0: MAE alone)")
-    train.add_argument("--no-flip", action="store_true")
-    train.add_argument("--rotate", type=float, default=10.0, help="largest random rotation, degrees")
-    train.add_argument("--init", default="", help="start from these weights (e.g. the 256 model for 512)")
+    add_arguments(train, SketchConfig, ["batch_size", "learning_rate", "patience", "validation_split", "pairs", "style",
+                                        "architecture", "width", "depth", "perceptual"])
+    train.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
+    add_arguments(train, SketchConfig, ["rotate", "init"])
     train.add_argument("--strip-output", help="also save the best epoch's photo | target | prediction strip")
-    train.add_argument("--seed", type=int, default=0)
+    add_arguments(train, SketchConfig, ["seed"])
     train.set_defaults(handler=run_sketch_train)
     evaluate = tools.add_parser("sketch-eval", help="score a sketch model on the held-out built-in pairs",
                                 description="MAE, SSIM and PSNR against the drawing the model learned, on the "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
+from core.configs import setting
+
 SIZES = (256, 512)
 STYLES = ("pencil", "dodge-and-burn", "xdog")
 ARCHITECTURES = ("unet", "plain")
@@ -18,23 +20,38 @@ FOLDER_NAMES = (("photos", "sketches"), ("a", "b"))
 
 @dataclasses.dataclass
 class SketchConfig:
-    size: int = 256  # training crop side in pixels: 256 or 512
-    architecture: str = "unet"  # "unet" (skip connections from each encoder level) or "plain" (the design's autoencoder)
-    width: int = 16  # filters of the first level, doubled at each level down (the design's plain model: 64)
-    depth: int = 4  # levels down, each halving the picture (the design: 3; sides must be multiples of 2**depth)
-    perceptual: float = 0.0  # weight of the VGG19 feature loss added to MAE; 0 trains on MAE alone, as the design
-    epochs: int = 30  # upper bound; early stopping usually ends sooner
-    batch_size: int = 16
-    learning_rate: float = 1e-3  # Adam, as in the design
-    patience: int = 5  # epochs without a better validation MAE before training stops
-    validation_split: float = 0.15  # share of source photos (or uploaded pairs) held out, never cropped into training
-    flip: bool = True  # random horizontal flips, same for photo and sketch
-    rotate: float = 10.0  # random rotations up to this many degrees, same for photo and sketch
-    data: str = ""  # "" for the built-in pairs, else a zip of photos/ + sketches/ (or A/ + B/)
-    style: str = "pencil"  # what draws the built-in targets: the slow pencil drawing, or a quick filter
-    pairs: int = 320  # crops made from the built-in photos (or from the uploaded pairs)
-    init: str = ""  # start from these weights (.keras or .weights.h5), e.g. the 256 model for a 512 one
-    seed: int = 0
+    """Every training setting, each declared once (``core.configs.setting``): sketch-train's options
+    and the Train tab's widgets are derived from here."""
+
+    size: int = setting(256, "training crop side in pixels", label="Model size", choices=SIZES)
+    architecture: str = setting("unet", "unet (skip connections from each encoder level, default) or plain (the "
+                                "design's autoencoder)", choices=ARCHITECTURES)
+    width: int = setting(16, "filters of the first level, doubled per level (the design's plain model: 64)",
+                         label="Filters at the first level", options=(8, 12, 16, 24, 32, 64))
+    depth: int = setting(4, "levels down, each halving the picture (the design: 3)", label="Levels down",
+                         options=(2, 3, 4, 5))
+    perceptual: float = setting(0.0, "weight of the VGG19 feature loss added to MAE (default 0: MAE alone)",
+                                label="Perceptual loss weight (0 = MAE alone)", low=0.0, high=3.0, step=0.25)
+    epochs: int = setting(30, "the most epochs to train; early stopping usually ends sooner",
+                          label="Epochs (at most; early stopping may end sooner)", low=1, high=100)
+    batch_size: int = setting(16, "pairs per step", options=(4, 8, 16, 32, 64))
+    learning_rate: float = setting(1e-3, "Adam's learning rate, as in the design", label="Learning rate (Adam)",
+                                   options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2))
+    patience: int = setting(5, "epochs without a better validation MAE before training stops",
+                            label="Patience (epochs without improvement)", low=1, high=20)
+    validation_split: float = setting(0.15, "share of source photos (or uploaded pairs) held out, never cropped "
+                                      "into training")
+    flip: bool = True  # random horizontal flips, same for photo and sketch (the command line's --no-flip)
+    rotate: float = setting(10.0, "largest random rotation, degrees (the same for photo and sketch)",
+                            label="Random rotation up to (degrees)", low=0, high=30, step=1.0)
+    data: str = setting("", "zip of pairs: photos/ and sketches/ (or A/ and B/) with matching names (default: the "
+                        "built-in pairs)")
+    style: str = setting("pencil", "what draws the built-in targets: the slow pencil drawing (default) or a quick "
+                         "filter", label="What draws the targets", choices=STYLES)
+    pairs: int = setting(320, "crops cut from the photos or uploaded pairs", label="Crops to train on",
+                         options=(32, 64, 160, 320, 640))
+    init: str = setting("", "start from these weights (.keras or .weights.h5), e.g. the 256 model for 512")
+    seed: int = setting(0, "the random seed (crops, flips, weights)")
 
     def __post_init__(self) -> None:
         if self.size not in SIZES:
