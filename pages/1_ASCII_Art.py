@@ -15,14 +15,16 @@ from PIL import Image
 import core.ascii as ascii_art
 from core import images
 from core import jobs as core_jobs
-from ui import jobs, video
+from core.configs import spec
+from ui import jobs, settings, video
 from ui.common import page
 from ui.inputs import image_input, uploaded_bytes
 from ui.live import live_video
 
+Config = ascii_art.AsciiConfig
+
 CHARSET_LABELS = {"ascii": "Printable ASCII (95)", "ramp": "Classic ramp  .:-=+*#%@", "letters": "Letters only",
                   "symbols": "Symbols only", "custom": "Custom…"}
-P_VALUES = [0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 8.0]
 POLARITY_LABELS = {"auto": "Auto", "paper": "Dark on light", "screen": "Light on dark"}
 VIDEO_TOOL = "ascii-video"
 LIVE_PREVIEW_SIZE = 7  # px per glyph in the live video: 100 columns come back about 420 px wide
@@ -85,46 +87,42 @@ page("ASCII Art", ":material/text_fields:",
 controls, output = st.columns([1, 2], gap="large")
 with controls:
     picture = image_input("Picture", key="ascii", default_sample="Astronaut", show=False)
-    defaults = ascii_art.AsciiConfig()
-    columns = st.slider("Columns", 20, ascii_art.MAX_COLUMNS, defaults.columns, step=2, key="ascii_columns")
-    p = st.select_slider("Minkowski order p", P_VALUES, value=defaults.p, key="ascii_p",
-                         help="1 = city-block distance, 2 = Euclidean; larger p judges a glyph by its worst mismatch.")
-    edge_weight = st.slider("Edge weight", 0.0, 3.0, defaults.edge_weight, step=0.1, key="ascii_edge",
-                            help="How much the direction of strokes counts against tone. 0 = tone only.")
-    contrast = st.slider("Contrast", 0.2, 3.0, defaults.contrast, step=0.1, key="ascii_contrast",
-                         help=">1 pushes tones away from the picture's middle tone (its median grey): text has "
-                              "little tonal range to spend.")
-    gamma = st.slider("Gamma", 0.2, 3.0, 1.0, step=0.1, key="ascii_gamma",
-                      help=">1 darkens mid-tones; on a screen it dims them, so a night sky's dim ground turns blank.")
-    local_contrast = st.slider("Local contrast", 0.0, 8.0, defaults.local_contrast, step=0.5, key="ascii_local",
-                               help="How far contrast may be raised within each region of a photo (CLAHE clip "
-                                    "limit). Glyphs can grey a cell by about a third at most, so spending that range "
-                                    "on local detail keeps faces and edges readable. 0 = off.")
-    auto_levels = st.toggle("Auto levels", value=defaults.auto_levels, key="ascii_levels",
+    columns = settings.widget(Config, "columns", key="ascii_columns")
+    p = settings.widget(Config, "p", key="ascii_p")
+    edge_weight = settings.widget(Config, "edge_weight", key="ascii_edge")
+    contrast = settings.widget(Config, "contrast", key="ascii_contrast")
+    gamma = settings.widget(Config, "gamma", key="ascii_gamma")
+    local_contrast = settings.widget(Config, "local_contrast", key="ascii_local",
+                                     help="How far contrast may be raised within each region of a photo (CLAHE clip "
+                                          "limit). Glyphs can grey a cell by about a third at most, so spending that "
+                                          "range on local detail keeps faces and edges readable. 0 = off.")
+    auto_levels = st.toggle("Auto levels", value=Config().auto_levels, key="ascii_levels",
                             help="Stretch the picture's 2nd-98th percentiles to white and black first.")
-    drawing = st.radio("Picture kind", ascii_art.DRAWINGS, horizontal=True, key="ascii_drawing",
-                       format_func={"auto": "Auto", "photo": "Photo", "line-art": "Line art"}.get,
-                       help="Photo: black is the densest glyph. Line art (drawings, logos, text): a stroke "
-                            "matches a stroke. Auto tells them apart by how many mid-tones the picture has and "
-                            "whether its fills are flat (a drawing) or grainy (a photo, a night sky).")
-    charset = st.selectbox("Characters", list(CHARSET_LABELS), format_func=CHARSET_LABELS.get, key="ascii_charset")
-    custom = st.text_input("Your characters", " .:oO@", key="ascii_custom") if charset == "custom" else ""
-    colour = st.radio("Colour", ["mono", "colour"], horizontal=True, key="ascii_colour",
-                      format_func={"mono": "Mono", "colour": "Colour"}.get)
-    polarity = st.radio("Polarity", ascii_art.POLARITIES, horizontal=True, key="ascii_polarity",
-                        format_func=POLARITY_LABELS.get,
-                        help="Dark ink on light paper, or light glyphs on a dark ground as in a terminal. Text can "
-                             "only shade the top third of the grey scale on paper, the bottom third on a screen: "
-                             "auto picks the one whose brightness matches the picture better, so a mostly dark "
-                             "picture (a night sky, a black notebook) is drawn light on dark.")
+    drawing = settings.widget(Config, "drawing", horizontal=True, key="ascii_drawing",
+                              format_func={"auto": "Auto", "photo": "Photo", "line-art": "Line art"}.get,
+                              help="Photo: black is the densest glyph. Line art (drawings, logos, text): a stroke "
+                                   "matches a stroke. Auto tells them apart by how many mid-tones the picture has "
+                                   "and whether its fills are flat (a drawing) or grainy (a photo, a night sky).")
+    charset = st.selectbox(spec(Config, "charset").label, list(CHARSET_LABELS), format_func=CHARSET_LABELS.get,
+                           key="ascii_charset")
+    custom = st.text_input(spec(Config, "custom_charset").label, " .:oO@", key="ascii_custom") \
+        if charset == "custom" else ""
+    colour = settings.widget(Config, "colour_mode", horizontal=True, key="ascii_colour",
+                             format_func={"mono": "Mono", "colour": "Colour"}.get)
+    polarity = settings.widget(Config, "polarity", horizontal=True, key="ascii_polarity",
+                               format_func=POLARITY_LABELS.get,
+                               help="Dark ink on light paper, or light glyphs on a dark ground as in a terminal. "
+                                    "Text can only shade the top third of the grey scale on paper, the bottom third "
+                                    "on a screen: auto picks the one whose brightness matches the picture better, so "
+                                    "a mostly dark picture (a night sky, a black notebook) is drawn light on dark.")
     baseline = st.toggle("Brightness-ramp baseline", key="ascii_baseline",
                          help="Compare with the classic method: each cell takes the glyph whose ink matches its darkness.")
     with st.expander("Font and glyphs"):
         font_file = st.file_uploader("Monospace font (TTF/OTF)", type=["ttf", "otf"], key="ascii_font",
                                      help="Default: DejaVu Sans Mono.")
-        font_size = st.slider("Font size for exports (px)", 6, 32, defaults.font_size, key="ascii_font_size")
-        include = st.text_input("Also allow", "", key="ascii_include")
-        exclude = st.text_input("Never use", "", key="ascii_exclude")
+        font_size = settings.widget(Config, "font_size", key="ascii_font_size")
+        include = st.text_input(spec(Config, "include").label, "", key="ascii_include")
+        exclude = st.text_input(spec(Config, "exclude").label, "", key="ascii_exclude")
 
 head = output.container()  # the picture and its text, above the tabs (filled after the live tab)
 text_tab, quality_tab, export_tab, live_tab, video_tab = output.tabs(

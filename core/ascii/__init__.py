@@ -41,6 +41,7 @@ from __future__ import annotations
 import dataclasses
 import string
 
+from core.configs import setting
 from core.lazy import lazy_attributes
 
 CHARSETS = {
@@ -64,28 +65,45 @@ MAX_COLUMNS = 400
 
 @dataclasses.dataclass
 class AsciiConfig:
-    columns: int = 100  # characters per line; the number of lines follows from the font's cell shape
-    p: float = 2.0  # Minkowski order of the glyph distance: 1 city-block, 2 Euclidean, large ~ max
-    charset: str = "ascii"  # ascii | ramp | letters | symbols | custom
-    custom_charset: str = ""  # the characters to use when charset is "custom"
-    include: str = ""  # extra characters to allow on top of the charset
-    exclude: str = ""  # characters never to use
-    font: str = ""  # path to a monospace TTF/OTF; "" = DejaVu Sans Mono (ships with matplotlib)
-    font_size: int = 14  # px; the size of rendered exports (png, svg, html, gif)
+    """Every conversion setting, each declared once (``core.configs.setting``): the ascii and
+    ascii-video options and the page's widgets derive from here."""
+
+    columns: int = setting(100, "characters per line; the number of lines follows from the font's cell shape",
+                           low=20, high=MAX_COLUMNS, step=2)
+    p: float = setting(2.0, "Minkowski order of the glyph distance (> 0): 1 city-block, 2 Euclidean; larger p judges "
+                       "a glyph by its worst mismatch", label="Minkowski order p",
+                       options=(0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 8.0))
+    charset: str = setting("ascii", "ascii, ramp, letters, symbols or custom", label="Characters",
+                           choices=CHARSET_NAMES)
+    custom_charset: str = setting("", "the characters, with --charset custom", label="Your characters")
+    include: str = setting("", "extra characters to allow", label="Also allow")
+    exclude: str = setting("", "characters never to use", label="Never use")
+    font: str = setting("", "a monospace TTF/OTF (default DejaVu Sans Mono, which ships with matplotlib)")
+    font_size: int = setting(14, "px; the size of rendered exports (png, svg, html, gif)",
+                             label="Font size for exports (px)", low=6, high=32)
     # >1 pushes tones away from mid-grey, <1 flattens them. 1.5 because text has so little tonal
     # range (a glyph greys its cell by about a third at most): on the bench photos 1.3-1.7 all raised
-    # SSIM at cell scale over 1.0 (0.528 against 0.506 at 80 columns) and gave visibly crisper text.
-    contrast: float = 1.5
-    gamma: float = 1.0  # >1 darkens mid-tones, <1 lightens them
-    auto_levels: bool = True  # stretch the picture's 2nd-98th percentiles to white-black first
-    local_contrast: float = 3.0  # CLAHE clip limit: how far local contrast may be raised; 0 = off
-    edge_weight: float = 1.0  # how much stroke direction counts against tone; 0 = a tone-only match
+    # SSIM at cell scale over 1.0 (bench/results/ascii.txt) and gave visibly crisper text.
+    contrast: float = setting(1.5, ">1 pushes tones away from the picture's middle tone (its median grey): text has "
+                              "little tonal range to spend", low=0.2, high=3.0, step=0.1)
+    gamma: float = setting(1.0, ">1 darkens mid-tones; on a screen it dims them, so a night sky's dim ground turns "
+                           "blank", low=0.2, high=3.0, step=0.1)
+    auto_levels: bool = True  # stretch the picture's 2nd-98th percentiles to white-black first (--no-auto-levels)
+    local_contrast: float = setting(3.0, "CLAHE clip limit for photos: how far local contrast may rise within each "
+                                    "region (0 = off)", low=0.0, high=8.0, step=0.5)
+    edge_weight: float = setting(1.0, "how much the direction of strokes counts against tone; 0 = tone only",
+                                 low=0.0, high=3.0, step=0.1)
     # auto: screen where light glyphs on a dark ground match the picture's brightness better than dark
     # ink on paper (a night sky, a black notebook), paper otherwise; tone.choose_polarity states the rule
-    polarity: str = "auto"
-    colour_mode: str = "mono"  # mono | colour (each glyph in its cell's mean colour)
-    method: str = "structure"  # structure (glyph matching) | ramp (the brightness-ramp baseline)
-    drawing: str = "auto"  # photo (black = the densest glyph) | line-art (a stroke is a stroke) | auto
+    polarity: str = setting("auto", "paper: dark ink on light; screen: light glyphs on dark (a terminal); auto "
+                            "(default): the one whose brightness matches the picture better (a mostly dark picture "
+                            "is drawn light on dark)", choices=POLARITIES)
+    colour_mode: str = setting("mono", "mono, or colour: each glyph in its cell's mean colour", label="Colour",
+                               choices=COLOUR_MODES)
+    method: str = setting("structure", "structure (glyph matching) or ramp (the brightness-ramp baseline)",
+                          choices=METHODS)
+    drawing: str = setting("auto", "photo: black = the densest glyph; line-art: a stroke matches a stroke; auto "
+                           "tells them apart", label="Picture kind", choices=DRAWINGS)
 
     def __post_init__(self) -> None:
         if not 1 <= self.columns <= MAX_COLUMNS:

@@ -31,33 +31,20 @@ def add(tools) -> None:
 
 
 def add_ascii_settings(command) -> None:
-    """The conversion's settings, shared by ``ascii`` and ``ascii-video``."""
-    from core.ascii import CHARSET_NAMES, DRAWINGS, METHODS, POLARITIES
+    """The conversion's settings, shared by ``ascii`` and ``ascii-video``, from AsciiConfig's
+    declarations (help, choices, defaults)."""
+    from core.ascii import AsciiConfig
+    from core.configs import add_arguments, spec
 
-    command.add_argument("--columns", type=int, required=True, help="characters per line")
-    command.add_argument("--p", type=float, default=2.0, help="Minkowski order of the glyph distance (> 0)")
-    command.add_argument("--charset", default="ascii", choices=CHARSET_NAMES)
-    command.add_argument("--custom-charset", default="", help="the characters, with --charset custom")
-    command.add_argument("--include", default="", help="extra characters to allow")
-    command.add_argument("--exclude", default="", help="characters never to use")
-    command.add_argument("--font", default="", help="a monospace TTF/OTF (default DejaVu Sans Mono)")
-    command.add_argument("--font-size", type=int, default=14)
-    command.add_argument("--contrast", type=float, default=1.5, help=">1 pushes tones away from mid-grey")
-    command.add_argument("--gamma", type=float, default=1.0)
-    command.add_argument("--edge-weight", type=float, default=1.0)
-    command.add_argument("--polarity", default="auto", choices=POLARITIES,
-                         help="paper: dark ink on light; screen: light glyphs on dark (a terminal); "
-                              "auto (default): the one whose brightness matches the picture better (a mostly "
-                              "dark picture is drawn light on dark)")
+    command.add_argument("--columns", type=int, required=True, help=spec(AsciiConfig, "columns").help)
+    add_arguments(command, AsciiConfig, ["p", "charset", "custom_charset", "include", "exclude", "font", "font_size",
+                                         "contrast", "gamma", "edge_weight", "polarity"])
     command.add_argument("--invert", action="store_true", help="the same as --polarity screen")
     command.add_argument("--colour", action="store_true", help="each glyph in its cell's colour")
-    command.add_argument("--method", default="structure", choices=METHODS)
-    command.add_argument("--local-contrast", type=float, default=3.0,
-                         help="CLAHE clip limit for photos: how far local contrast may rise (0 = off)")
+    add_arguments(command, AsciiConfig, ["method", "local_contrast"])
     command.add_argument("--no-auto-levels", action="store_true",
                          help="keep the picture's own levels (default: stretch its 2nd-98th percentiles)")
-    command.add_argument("--drawing", default="auto", choices=DRAWINGS,
-                         help="photo: black = the densest glyph; line-art: a stroke matches a stroke")
+    add_arguments(command, AsciiConfig, ["drawing"])
 
 
 def ascii_config(arguments):
