@@ -192,7 +192,8 @@ _WHERE = {
     "training": ("train", "TrainingWatch", "job"),
     "sampling": ("diversity", "make_grid", "sample", "slerp", "interpolate", "ProgressFilm", "class_rows", "labels_for"),
     "evaluation": ("FID_LAYER", "FID_SIZE", "FID_COUNT", "vgg_features", "frechet_distance", "fid", "training_fid",
-                   "nearest_training", "garment_metrics", "garment_reference", "picture_report"),
+                   "nearest_training", "nearest_training_rows", "nearest_crops_grid", "garment_metrics",
+                   "garment_reference", "picture_report", "held_out_fid"),
 }
 _NAMES = {name: module for module, names in _WHERE.items() for name in names}
 

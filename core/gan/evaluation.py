@@ -107,6 +107,21 @@ def nearest_training(samples, training: np.ndarray, count: int = 3) -> np.ndarra
     return distances.topk(count, largest=False).indices.numpy()
 
 
+def nearest_training_rows(generator, config: GanConfig, training: np.ndarray, count: int = 6, neighbours: int = 3,
+                          seed: int = 0) -> list[np.ndarray]:
+    """The memorisation check by eye: for ``count`` samples, a strip of the sample and its
+    ``neighbours`` nearest training pictures (grey training pictures at the sample's size)."""
+    from core.gan.sampling import make_grid
+
+    probes = sample(generator, config, count, seed)  # a conditional one cycles through its classes
+    rows = []
+    for row, indices in enumerate(nearest_training(probes, training, count=neighbours)):
+        found = torch.from_numpy(np.array(training[indices])).float().div(127.5).sub(1).unsqueeze(1)
+        found = torch.nn.functional.interpolate(found, size=probes.shape[-2:], mode="bilinear")
+        rows.append(make_grid(torch.cat([probes[row:row + 1, :1], found]), columns=neighbours + 1))
+    return rows
+
+
 # --- the garment classifier's view (Fashion-MNIST) ---------------------------------------------
 #
 # Protocol (README, "GAN Studio: how it is judged"): the shipped garment classifier
