@@ -23,6 +23,17 @@ from ui.live import live_video
 
 Config = ascii_art.AsciiConfig
 
+
+def animation_downloads(results, durations, gif: bytes) -> None:
+    """A row of downloads for a converted animation: the GIF made already, the rest on click."""
+    animated = {"gif": ("image/gif", "animated GIF"), "html": ("text/html", "playing HTML"),
+                "png": ("image/png", "PNG strip"), "txt": ("text/plain", "text frames")}
+    for button, (format, (mime, label)) in zip(st.columns(len(animated)), animated.items()):
+        button.download_button(
+            label, file_name=f"ascii-animation.{format}", mime=mime, key=f"ascii_animation_{format}",
+            data=gif if format == "gif" else (lambda format=format: ascii_art.export_frames(results, format, durations)),
+            on_click="ignore", width="stretch")
+
 CHARSET_LABELS = {"ascii": "Printable ASCII (95)", "ramp": "Classic ramp  .:-=+*#%@", "letters": "Letters only",
                   "symbols": "Symbols only", "custom": "Custom…"}
 POLARITY_LABELS = {"auto": "Auto", "paper": "Dark on light", "screen": "Light on dark"}
@@ -273,11 +284,4 @@ with export_tab:
             else:
                 st.image(gif, caption=f"{len(results)} frames in {time.perf_counter() - started:.1f} s",
                          width="stretch")
-                animated = {"gif": ("image/gif", "animated GIF"), "html": ("text/html", "playing HTML"),
-                            "png": ("image/png", "PNG strip"), "txt": ("text/plain", "text frames")}
-                buttons = st.columns(len(animated))
-                for button, (format, (mime, label)) in zip(buttons, animated.items()):
-                    button.download_button(
-                        label, file_name=f"ascii-animation.{format}", mime=mime, key=f"ascii_animation_{format}",
-                        data=gif if format == "gif" else (lambda format=format: ascii_art.export_frames(
-                            results, format, durations)), on_click="ignore", width="stretch")
+                animation_downloads(results, durations, gif)

@@ -4,6 +4,7 @@ the webcam live and video clips through the instant network."""
 
 import dataclasses
 import io
+import logging
 import time
 
 import numpy as np
@@ -20,6 +21,86 @@ from ui.live import live_video
 
 TOOL = "style"
 Config = style.StyleConfig
+
+
+def trimmed(picture, trim: bool, show: bool = False):
+    """The painting with its frame trimmed off (when asked), shown with what was cut; None, and
+    the reason in the page, for one that cannot be used."""
+    if picture is None:
+        return None
+    try:
+        note = ""
+        if trim:
+            picture, widths = pictures.trim_frame(picture)
+            note = pictures.describe_trim(widths)
+    except ValueError as error:
+        st.error(str(error))
+        return None
+    if show:
+        st.image(picture, caption=f"{picture.width}x{picture.height}" + (f" · {note}" if note else ""), width="stretch")
+    return picture
+
+
+def painted_mask(content):
+    """The regions painted with the red and blue brushes over the photo, or None."""
+    brush = st.radio("Brush", list(pictures.REGION_COLOURS), horizontal=True, key="style_brush")
+    width = 300  # fits the settings column; the mask is scaled to the photo afterwards
+    height = max(16, round(width * content.height / content.width))
+    try:
+        from streamlit_drawable_canvas import st_canvas
+
+        red, green, blue = pictures.REGION_COLOURS[brush]
+        drawn = st_canvas(stroke_width=28, stroke_color=f"rgb({red},{green},{blue})",
+                          background_image=content.resize((width, height)), height=height, width=width,
+                          drawing_mode="freedraw", return_image_data=True, key="style_canvas")
+    except Exception as error:  # the component missing or failing must not take the page down
+        logging.getLogger(__name__).warning("the mask canvas failed", exc_info=True)
+        st.warning(f"The painting canvas is not available here ({type(error).__name__}); upload a mask.")
+        return None
+    data = drawn.image_data
+    return Image.fromarray(data.astype(np.uint8), mode="RGBA") if data is not None and data[..., 3].any() else None
+
+
+def uploaded_mask():
+    upload = st.file_uploader("Mask picture", type=["png", "jpg", "jpeg", "webp", "bmp"], key="style_mask_upload")
+    if upload is None:
+        return None
+    try:
+        mask = Image.open(io.BytesIO(upload.getvalue()))
+        mask.load()
+        return mask
+    except OSError:
+        st.error("That mask is not a picture that can be read.")
+        return None
+
+
+def regional_style(content, two_styles: bool) -> tuple[tuple[str, ...], object]:
+    """A mask (painted or uploaded) and what each of its regions gets: (region styles, mask)."""
+    st.caption("Paint the regions on the photo (red and blue brushes), or upload a mask (red and blue regions, or "
+               "black and white). Each region gets its own style through masked Gram matrices (Gatys et al. 2017), "
+               "not a paste of two results.")
+    how = st.radio("Mask", ["Paint it", "Upload it"], horizontal=True, key="style_mask_source")
+    mask = painted_mask(content) if how == "Paint it" else uploaded_mask()
+    if mask is None:
+        st.caption("No mask yet: the whole photo gets one style.")
+        return (), None
+    labels, notes = pictures.regions_from_mask(mask, content.size)
+    for note in notes if how == "Upload it" else []:  # a painted mask is scaled by design
+        st.caption(f"Note: {note}.")
+    options = ["0", "1", "keep"] if two_styles else ["0", "keep"]
+    words = {"0": "the style picture", "1": "the second style", "keep": "keep the photo"}
+    chosen = []
+    for label, name in enumerate(["Unpainted (or black)", "Red (or white)", "Blue"]):
+        cover = float((labels == label).mean())
+        if cover == 0 and label > 0:
+            chosen.append("0")
+            continue
+        chosen.append(st.selectbox(f"{name}: {cover:.0%} of the photo", options, format_func=words.get,
+                                   index=options.index("keep") if label == 0 and cover < 1 else 0,
+                                   key=f"style_region_{label}"))
+    if len(set(labels.ravel().tolist())) < 2:
+        st.info("The mask has one region only, so the whole photo gets one style.")
+    return tuple(chosen), mask
 VIDEO_TOOL = "style-video"
 INIT_WORDS = {"content": "the photo", "instant": "the instant preview", "noise": "noise", "style": "the painting"}
 PREVIEW_SIDE = 512  # the instant preview's longer side
@@ -74,27 +155,11 @@ with pictures_column:
         trim = st.toggle("Trim the painting's frame", value=True, key="style_trim",
                          help="Dark or light bands along the edges (a frame, a mount, a scan margin) would "
                               "come back as bars in the result.")
-        if painting is not None:
-            try:
-                if trim:
-                    painting, widths = pictures.trim_frame(painting)
-                    note = pictures.describe_trim(widths)
-                else:
-                    note = ""
-                st.image(painting, caption=f"{painting.width}x{painting.height}" + (f" · {note}" if note else ""),
-                         width="stretch")
-            except ValueError as error:
-                st.error(str(error))
-                painting = None
+        painting = trimmed(painting, trim, show=True)
     with st.expander("Blend a second style"):
         second = image_input("Second style", key="style_second", default_sample="Coffee", min_side=16) \
             if st.toggle("Use a second style", key="style_use_second") else None
-        if second is not None and trim:
-            try:
-                second = pictures.trim_frame(second)[0]
-            except ValueError as error:
-                st.error(str(error))
-                second = None
+        second = trimmed(second, trim)
         share = st.slider("Share of the second style", 0.0, 1.0, 0.5, key="style_share") if second else 0.0
 
 with settings_column:
@@ -132,56 +197,7 @@ with settings_column:
     region_styles, mask = (), None
     with st.expander("Regional style (a mask)"):
         if st.toggle("Give regions of the photo their own style", key="style_regions") and content is not None:
-            st.caption("Paint the regions on the photo (red and blue brushes), or upload a mask (red and blue "
-                       "regions, or black and white). Each region gets its own style through masked Gram "
-                       "matrices (Gatys et al. 2017), not a paste of two results.")
-            how = st.radio("Mask", ["Paint it", "Upload it"], horizontal=True, key="style_mask_source")
-            if how == "Paint it":
-                brush = st.radio("Brush", list(pictures.REGION_COLOURS), horizontal=True, key="style_brush")
-                width = 300  # fits the settings column; the mask is scaled to the photo afterwards
-                height = max(16, round(width * content.height / content.width))
-                try:
-                    from streamlit_drawable_canvas import st_canvas
-
-                    red, green, blue = pictures.REGION_COLOURS[brush]
-                    drawn = st_canvas(stroke_width=28, stroke_color=f"rgb({red},{green},{blue})",
-                                      background_image=content.resize((width, height)), height=height, width=width,
-                                      drawing_mode="freedraw", return_image_data=True, key="style_canvas")
-                    data = drawn.image_data
-                    if data is not None and data[..., 3].any():
-                        mask = Image.fromarray(data.astype(np.uint8), mode="RGBA")
-                except Exception as error:  # the component missing or failing must not take the page down
-                    st.warning(f"The painting canvas is not available here ({type(error).__name__}); upload a mask.")
-            else:
-                upload = st.file_uploader("Mask picture", type=["png", "jpg", "jpeg", "webp", "bmp"],
-                                          key="style_mask_upload")
-                if upload is not None:
-                    try:
-                        mask = Image.open(io.BytesIO(upload.getvalue()))
-                        mask.load()
-                    except OSError:
-                        st.error("That mask is not a picture that can be read.")
-            if mask is not None:
-                labels, notes = pictures.regions_from_mask(mask, content.size)
-                for note in notes if how == "Upload it" else []:  # a painted mask is scaled by design
-                    st.caption(f"Note: {note}.")
-                options = ["0", "1", "keep"] if second is not None else ["0", "keep"]
-                words = {"0": "the style picture", "1": "the second style", "keep": "keep the photo"}
-                names = ["Unpainted (or black)", "Red (or white)", "Blue"]
-                chosen = []
-                for label, name in enumerate(names):
-                    cover = float((labels == label).mean())
-                    if cover == 0 and label > 0:
-                        chosen.append("0")
-                        continue
-                    chosen.append(st.selectbox(f"{name}: {cover:.0%} of the photo", options, format_func=words.get,
-                                               index=options.index("keep") if label == 0 and len(options) and cover < 1 else 0,
-                                               key=f"style_region_{label}"))
-                region_styles = tuple(chosen)
-                if len(set(labels.ravel().tolist())) < 2:
-                    st.info("The mask has one region only, so the whole photo gets one style.")
-            else:
-                st.caption("No mask yet: the whole photo gets one style.")
+            region_styles, mask = regional_style(content, two_styles=second is not None)
 
     batch = []
     with st.expander("Several photos as one job"):

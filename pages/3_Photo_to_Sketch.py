@@ -153,6 +153,24 @@ def sketch_tab() -> None:
         columns[2].image(dodge, caption="Dodge-and-burn", width="stretch")
 
 
+def upload_pairs(flip: bool, rotate: float) -> tuple[str, str, object]:
+    """The uploaded zip of pairs, checked: (the stored zip the job reads, or ""; what is wrong, or "";
+    a preview of augmented pairs)."""
+    upload = st.file_uploader("Zip with photos/ and sketches/ (or A/ and B/), same file names", type=["zip"],
+                              key="sketch_zip")
+    if upload is None:
+        return "", "Upload a zip of pairs to train on.", None
+    content = upload.getvalue()
+    try:
+        report, preview = uploaded_pairs(content, sketch.SketchConfig(flip=flip, rotate=rotate))
+    except ValueError as error:
+        return "", str(error), None
+    (st.success if report.usable else st.error)("\n\n".join(report.lines()))
+    if not report.usable:
+        return "", "Fix the zip and upload it again.", preview
+    return str(jobs.manager().uploads.file(content, ".zip")), "", preview
+
+
 def train_tab() -> None:
     job_id = jobs.current_job(TOOL)
     data_column, settings_column = st.columns([1, 1], gap="large")
@@ -197,22 +215,7 @@ def train_tab() -> None:
                        "wallpapers; portraits cut twice as often) by the slow pencil drawing, or a quick filter. "
                        "Whole photos are held out for validation.")
         else:
-            upload = st.file_uploader("Zip with photos/ and sketches/ (or A/ and B/), same file names",
-                                      type=["zip"], key="sketch_zip")
-            if upload is None:
-                problem = "Upload a zip of pairs to train on."
-            else:
-                content = upload.getvalue()
-                try:
-                    report, preview = uploaded_pairs(content, sketch.SketchConfig(flip=flip, rotate=float(rotate)))
-                except ValueError as error:
-                    problem = str(error)
-                else:
-                    (st.success if report.usable else st.error)("\n\n".join(report.lines()))
-                    if report.usable:
-                        data = str(jobs.manager().uploads.file(content, ".zip"))
-                    else:
-                        problem = "Fix the zip and upload it again."
+            data, problem, preview = upload_pairs(flip, float(rotate))
         try:
             config = sketch.SketchConfig(
                 size=size, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, patience=patience,
@@ -221,13 +224,10 @@ def train_tab() -> None:
             )
         except ValueError as error:
             problem, config = str(error), None
-        if config is not None and source == BUILTIN:
-            with st.expander("Preview: pairs with the augmentation applied"):
-                st.image(builtin_preview(style, flip, float(rotate)), width="stretch",
-                         caption="Each row: a pair as cut, then three augmented versions (photo, sketch).")
-        elif config is not None and data:
-            with st.expander("Preview: pairs with the augmentation applied"):
-                st.image(preview, caption="Each row: a pair as cut, then three augmented versions.", width="stretch")
+        if config is not None and (source == BUILTIN or data):
+            shown = builtin_preview(style, flip, float(rotate)) if source == BUILTIN else preview
+            st.expander("Preview: pairs with the augmentation applied").image(
+                shown, width="stretch", caption="Each row: a pair as cut, then three augmented versions (photo, sketch).")
         if problem:
             st.warning(problem)
     if st.button("Start training", type="primary", key="sketch_start", disabled=bool(problem)):
