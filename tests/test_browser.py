@@ -380,7 +380,7 @@ def test_gan_trains_the_small_set_model_on_abstract_art(server, page):
     model = page.locator(".st-key-gan_architecture_2")
     assert model.get_by_role("radio", name="FastGAN (for small sets)").is_checked()
     page.get_by_text("Model and tricks").click()
-    assert page.locator(".st-key-gan_ada_fastgan").get_by_role("checkbox").is_checked()
+    assert page.locator(".st-key-gan_ada_fastgan").locator("input").is_checked()
     for key, press in [("gan_ngf_fast", "Home"), ("gan_limit", "Home")]:
         slider = page.locator(f".st-key-{key}").get_by_role("slider")
         slider.focus()
