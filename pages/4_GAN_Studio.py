@@ -45,7 +45,10 @@ def data_column() -> Data:
                                             format_func=lambda label: gan.FASHION_CLASSES[label]))
         st.caption("32x32 grey pictures of garments; 60,000 for all classes, 6,000 per class.")
         return data
-    data.size, data.channels = 64, 3
+    data.channels = 3
+    data.size = st.radio("Picture size (px)", [64, 128], horizontal=True, key="gan_size",
+                         help="128 px shows four times the detail and costs about twice the time per iteration "
+                                     "(bench/results/gan-small-set.txt).")
     if abstract:
         data.dataset, data.crops = "abstract-art", 60
         found = gan.distinct_pictures(assets.abstract_art_files())
@@ -56,7 +59,7 @@ def data_column() -> Data:
         st.caption(f"{len(found)} abstract pictures from Debian's desktop artwork (propaganda-debian's painterly "
                    "tiles, gnome-backgrounds, plasma-workspace-wallpapers, ukui-wallpapers, lomiri-wallpapers; "
                    f"{len(assets.ABSTRACT_HELD_OUT)} more are kept out to judge generators on), {data.crops} random "
-                   "crops of each, 64x64 RGB: a small set, for the small-set model.")
+                   f"crops of each, at {data.size} px in RGB: a small set, for the small-set model.")
         return data
     upload = st.file_uploader("Zip of pictures" + (" (one folder per class)" if data.conditional else ""),
                               type=["zip"], key="gan_zip")

@@ -405,6 +405,21 @@ def test_gan_trains_the_small_set_model_on_abstract_art(server, page):
     page.get_by_text(re.compile(r"Stopped at step \d+")).first.wait_for(timeout=60_000)
 
 
+def test_gan_generate_tab_samples_the_shipped_abstract_art_generator(server, page):
+    page.goto(f"{server['url']}/GAN_Studio")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Generate").click()
+    page.get_by_text("spherical interpolation").wait_for(timeout=60_000)
+    wait_for_app(page)
+    page.locator(".st-key-gan_generator").click()
+    page.get_by_role("option", name="Shipped: gan-abstract-art").click()
+    wait_for_app(page)
+    page.get_by_text(re.compile(r"^64 samples, seed 0")).wait_for(timeout=60_000)
+    assert page.get_by_test_id("stException").count() == 0
+    page.get_by_text(re.compile(r"^64 samples, seed 0")).scroll_into_view_if_needed()
+    shot(page, "16b-gan-generate-abstract-art")
+
+
 def test_gan_generate_tab_samples_a_chosen_class(server, page):
     page.goto(f"{server['url']}/GAN_Studio")
     wait_for_app(page)

@@ -233,6 +233,7 @@ def test_cli_trains_and_samples(tmp_path):
     assert completed.returncode == 2 and "not a GAN Studio checkpoint" in completed.stderr
 
 
+@pytest.mark.slow
 def test_fid_of_a_set_against_itself_is_about_zero_and_grows_with_noise():
     rng = np.random.default_rng(0)
     pictures = gan.fashion_mnist(gan.GanConfig())[rng.permutation(60000)[:300]]

@@ -14,6 +14,7 @@ from core import device, sketch
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_the_gpu_device_check_runs_at_toy_sizes_on_the_cpu(tmp_path):
     # Without the KERAS_BACKEND that a sketch test run earlier in this process may have set (Keras
     # reads it from the environment, and children inherit it): the GPU path picks its own.
@@ -56,6 +57,7 @@ def run_backend(backend: str, **values) -> str:
     return completed.stdout.strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 def test_a_model_saved_under_tensorflow_predicts_the_same_under_torch(tmp_path):
     import numpy as np
 

@@ -438,6 +438,7 @@ def saved_model(tmp_path_factory):
     return sketch_model.save_model(sketch_model.build_model(256), tmp_path_factory.mktemp("model") / "tiny.keras")
 
 
+@pytest.mark.slow
 def test_the_sketch_service_answers_survives_errors_and_restarts(saved_model):
     service = sketch.SketchService(timeout=120)
     try:

@@ -52,6 +52,7 @@ def test_strength_maps_to_the_style_weight_and_back():
 
 
 @pytest.mark.parametrize("content_name", ["Cat (Chelsea)", "Grace Hopper"])
+@pytest.mark.slow
 def test_the_default_strength_keeps_the_content_distance_within_the_bound(content_name):
     """The calibration setting itself (256 px, 200 L-BFGS steps, Starry Night without its frame)."""
     painting = pictures.trim_frame(images.load_sample("Starry Night"))[0]
@@ -147,6 +148,7 @@ def test_tiles_cover_every_pixel_once_and_move_every_step():
         assert (cover == 1).all()
 
 
+@pytest.mark.slow
 def test_the_tiled_mode_refines_a_picture_past_one_tile_without_a_seam(monkeypatch):
     monkeypatch.setitem(tiles.TILE, "cpu", 48)
     content, painting = small("Coffee", 160), pictures.trim_frame(images.load_sample("Starry Night"))[0]

@@ -29,7 +29,7 @@ class GanConfig:
     dataset: str = setting("fashion-mnist", "fashion-mnist, abstract-art (Debian wallpapers), a folder of pictures "
                            "or a zip of them (with --conditional: one folder per class)")
     classes: tuple[int, ...] = setting((), "Fashion-MNIST classes to keep (0-9); empty = all")
-    size: int = setting(32, "picture side (default 32 for Fashion-MNIST, 64 for folders)")
+    size: int = setting(32, "picture side (default 32 for Fashion-MNIST, 64 for folders)", options=(16, 32, 64, 128))
     channels: int = setting(1, "default 1 for Fashion-MNIST, 3 for folders", choices=(1, 3))
     latent: int = setting(100, "length of the noise vector z", label="Latent size", options=(16, 32, 64, 100, 128))
     ngf: int = setting(64, "generator width: channels of its last hidden layer (FastGAN: of its finest level)",
@@ -68,8 +68,9 @@ class GanConfig:
                                 "sub-folder per class)", label="By class (conditional GAN)")
     class_names: tuple[str, ...] = ()  # filled in by training: the classes, in label order
     # A preview grid of the fixed noise every this many iterations (and at the first one and
-    # every epoch's end): about every 15 s at the defaults on a 2-core CPU (0.2 s an iteration),
-    # so the first grid shows at once and training is watched from the first minute. 0 = epoch ends.
+    # every epoch's end): several times a minute at the defaults on a 2-core CPU (bench/results/gan.txt
+    # has the iteration times), so the first grid shows at once and training is watched from the first
+    # minute. 0 = epoch ends.
     preview_every: int = setting(75, "iterations between preview grids (0 = epoch ends); every grid is a frame of "
                                  "the run's film", label="Preview grid every N iterations",
                                  options=(0, 10, 25, 50, 75, 150, 300))

