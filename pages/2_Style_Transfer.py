@@ -3,17 +3,15 @@ as a background job (one photo, a batch, regions with their own styles, or a big
 the webcam live and video clips through the instant network."""
 
 import dataclasses
-import io
-import logging
-import time
 
 import numpy as np
 import streamlit as st
 from PIL import Image
 
 from core import images, style
-from core.style import pictures, tiles
+from core.style import tiles
 from ui import jobs, settings, video
+from ui import style as style_ui
 from ui.common import device_info, format_seconds, page
 from ui.compare import before_after
 from ui.inputs import image_input
@@ -23,84 +21,6 @@ TOOL = "style"
 Config = style.StyleConfig
 
 
-def trimmed(picture, trim: bool, show: bool = False):
-    """The painting with its frame trimmed off (when asked), shown with what was cut; None, and
-    the reason in the page, for one that cannot be used."""
-    if picture is None:
-        return None
-    try:
-        note = ""
-        if trim:
-            picture, widths = pictures.trim_frame(picture)
-            note = pictures.describe_trim(widths)
-    except ValueError as error:
-        st.error(str(error))
-        return None
-    if show:
-        st.image(picture, caption=f"{picture.width}x{picture.height}" + (f" · {note}" if note else ""), width="stretch")
-    return picture
-
-
-def painted_mask(content):
-    """The regions painted with the red and blue brushes over the photo, or None."""
-    brush = st.radio("Brush", list(pictures.REGION_COLOURS), horizontal=True, key="style_brush")
-    width = 300  # fits the settings column; the mask is scaled to the photo afterwards
-    height = max(16, round(width * content.height / content.width))
-    try:
-        from streamlit_drawable_canvas import st_canvas
-
-        red, green, blue = pictures.REGION_COLOURS[brush]
-        drawn = st_canvas(stroke_width=28, stroke_color=f"rgb({red},{green},{blue})",
-                          background_image=content.resize((width, height)), height=height, width=width,
-                          drawing_mode="freedraw", return_image_data=True, key="style_canvas")
-    except Exception as error:  # the component missing or failing must not take the page down
-        logging.getLogger(__name__).warning("the mask canvas failed", exc_info=True)
-        st.warning(f"The painting canvas is not available here ({type(error).__name__}); upload a mask.")
-        return None
-    data = drawn.image_data
-    return Image.fromarray(data.astype(np.uint8), mode="RGBA") if data is not None and data[..., 3].any() else None
-
-
-def uploaded_mask():
-    upload = st.file_uploader("Mask picture", type=["png", "jpg", "jpeg", "webp", "bmp"], key="style_mask_upload")
-    if upload is None:
-        return None
-    try:
-        mask = Image.open(io.BytesIO(upload.getvalue()))
-        mask.load()
-        return mask
-    except OSError:
-        st.error("That mask is not a picture that can be read.")
-        return None
-
-
-def regional_style(content, two_styles: bool) -> tuple[tuple[str, ...], object]:
-    """A mask (painted or uploaded) and what each of its regions gets: (region styles, mask)."""
-    st.caption("Paint the regions on the photo (red and blue brushes), or upload a mask (red and blue regions, or "
-               "black and white). Each region gets its own style through masked Gram matrices (Gatys et al. 2017), "
-               "not a paste of two results.")
-    how = st.radio("Mask", ["Paint it", "Upload it"], horizontal=True, key="style_mask_source")
-    mask = painted_mask(content) if how == "Paint it" else uploaded_mask()
-    if mask is None:
-        st.caption("No mask yet: the whole photo gets one style.")
-        return (), None
-    labels, notes = pictures.regions_from_mask(mask, content.size)
-    for note in notes if how == "Upload it" else []:  # a painted mask is scaled by design
-        st.caption(f"Note: {note}.")
-    options = ["0", "1", "keep"] if two_styles else ["0", "keep"]
-    words = {"0": "the style picture", "1": "the second style", "keep": "keep the photo"}
-    chosen = []
-    for label, name in enumerate(["Unpainted (or black)", "Red (or white)", "Blue"]):
-        cover = float((labels == label).mean())
-        if cover == 0 and label > 0:
-            chosen.append("0")
-            continue
-        chosen.append(st.selectbox(f"{name}: {cover:.0%} of the photo", options, format_func=words.get,
-                                   index=options.index("keep") if label == 0 and cover < 1 else 0,
-                                   key=f"style_region_{label}"))
-    if len(set(labels.ravel().tolist())) < 2:
-        st.info("The mask has one region only, so the whole photo gets one style.")
-    return tuple(chosen), mask
 VIDEO_TOOL = "style-video"
 INIT_WORDS = {"content": "the photo", "instant": "the instant preview", "noise": "noise", "style": "the painting"}
 PREVIEW_SIDE = 512  # the instant preview's longer side
@@ -108,35 +28,6 @@ PREVIEW_SIDE = 512  # the instant preview's longer side
 page("Style Transfer", ":material/palette:",
      "Repaint a photo in the style of a painting. A feed-forward network shows a preview at once; the "
      "optimisation (Gatys, Ecker and Bethge, 2016) then repaints it properly through an ImageNet VGG19.")
-
-
-@st.cache_resource(show_spinner=False)
-def _instant_module():
-    from core.style import instant  # onnxruntime: light, and it shares nothing with torch or TensorFlow
-
-    return instant
-
-
-def _png(picture: Image.Image) -> bytes:
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def style_vector(picture_png: bytes) -> np.ndarray:
-    return _instant_module().style_vector(Image.open(io.BytesIO(picture_png)))
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def instant_preview(content_png: bytes, style_png: bytes, side: int, strength: float) -> tuple[np.ndarray, float]:
-    """The preview and the seconds it took (the two style vectors come from their own cache, so
-    a slider move costs one pass of the transformer)."""
-    painting_vector, own_vector = style_vector(style_png), style_vector(content_png)
-    started = time.perf_counter()
-    picture = _instant_module().stylise(Image.open(io.BytesIO(content_png)), None, side, strength,
-                                        vector=painting_vector, own_vector=own_vector)
-    return picture, time.perf_counter() - started
 
 
 job_id = jobs.current_job(TOOL)
@@ -155,11 +46,11 @@ with pictures_column:
         trim = st.toggle("Trim the painting's frame", value=True, key="style_trim",
                          help="Dark or light bands along the edges (a frame, a mount, a scan margin) would "
                               "come back as bars in the result.")
-        painting = trimmed(painting, trim, show=True)
+        painting = style_ui.trimmed(painting, trim, show=True)
     with st.expander("Blend a second style"):
         second = image_input("Second style", key="style_second", default_sample="Coffee", min_side=16) \
             if st.toggle("Use a second style", key="style_use_second") else None
-        second = trimmed(second, trim)
+        second = style_ui.trimmed(second, trim)
         share = st.slider("Share of the second style", 0.0, 1.0, 0.5, key="style_share") if second else 0.0
 
 with settings_column:
@@ -197,7 +88,7 @@ with settings_column:
     region_styles, mask = (), None
     with st.expander("Regional style (a mask)"):
         if st.toggle("Give regions of the photo their own style", key="style_regions") and content is not None:
-            region_styles, mask = regional_style(content, two_styles=second is not None)
+            region_styles, mask = style_ui.regional_style(content, two_styles=second is not None)
 
     batch = []
     with st.expander("Several photos as one job"):
@@ -246,12 +137,12 @@ with settings_column:
             job_id = jobs.start(TOOL, target, parameters, inputs=inputs,
                                 title=f"{what}{steps} {optimizer} steps at {size} px, strength {strength:g}")
 
-painting_png = _png(painting) if painting is not None else None  # once a run: three panels use it
+painting_png = style_ui.png(painting) if painting is not None else None  # once a run: three panels use it
 if content is not None and painting is not None:
     st.divider()
     st.subheader("Instant preview")
     try:
-        preview, seconds = instant_preview(_png(content), painting_png, PREVIEW_SIDE,
+        preview, seconds = style_ui.instant_preview(style_ui.png(content), painting_png, PREVIEW_SIDE,
                                            min(1.0, strength / 0.75))
     except ValueError as error:
         st.error(str(error))
@@ -268,45 +159,11 @@ if content is not None and painting is not None:
                        "there and needs fewer steps.")
 
 
-def result_panel(snapshot) -> None:
-    """Inside the live panel: the previews so far, then the result against the photo."""
-    strip = jobs.manager().previews(snapshot.id)
-    if len(strip) > 1:
-        st.caption("Previews so far" if snapshot.active else "Previews")
-        jobs.preview_strip(snapshot.id)
-    distance = (snapshot.card.get("final_metrics") or {}).get("content_distance")
-    if distance is None and snapshot.history:
-        distance = snapshot.history[-1].get("content_distance")
-    if snapshot.result_path is not None and not snapshot.active:
-        photo = jobs.manager().folder(snapshot.id).input("content")
-        left, right = st.columns([3, 2])
-        with left:
-            if photo.exists():
-                before_after(Image.open(photo), Image.open(snapshot.result_path), width=560, key=snapshot.id)
-        with right:
-            if distance is not None:
-                kept = distance <= style.CONTENT_DISTANCE_BOUND
-                st.metric("Content distance", f"{distance:.2f}",
-                          help="How far VGG sees the result's layout from the photo's (conv4_2; 0 = the photo). "
-                               f"In calibration the subject stayed recognisable up to {style.CONTENT_DISTANCE_BOUND}.")
-                st.caption("The subject should still read." if kept else
-                           "Past the calibrated bound: the subject may be lost. Lower the strength.")
-            results = jobs.manager().folder(snapshot.id).finished_results()
-            if results:
-                st.caption(f"{len(results)} photo{'s' if len(results) > 1 else ''} finished: "
-                           + ", ".join(path.name for path in results))
-
-
 if job_id:
     st.divider()
     st.subheader("Optimisation")
-    jobs.job_view(job_id, curves=[["total"], ["style"], ["content"], ["content_distance"], ["tv"]], extra=result_panel)
+    jobs.job_view(job_id, curves=[["total"], ["style"], ["content"], ["content_distance"], ["tv"]], extra=style_ui.result_panel)
 jobs.runs_list(TOOL, key="style-runs")
-
-
-def instant_strength(slider: float) -> float:
-    """The page's strength slider for the instant network (as for the preview above)."""
-    return min(1.0, slider / 0.75)
 
 
 def live_tab() -> None:
@@ -323,8 +180,8 @@ def live_tab() -> None:
                            help="Carries the last painted frame along the camera's motion and blends it in, as the "
                                 "video files do: less flicker, a few frames per second fewer.")
         st.caption(f"Strength {strength:g} (the slider above) and the painting above apply live.")
-    painting_vector = style_vector(painting_png)
-    instant_module = _instant_module()
+    painting_vector = style_ui.style_vector(painting_png)
+    instant_module = style_ui.instant_module()
     # The camera's own style vector (for strengths below 1): taken from its first frame once.
     state = st.session_state.setdefault("style_live_state", {})
     if steady and "stabiliser" not in state:
@@ -334,7 +191,7 @@ def live_tab() -> None:
     elif not steady:
         state.pop("stabiliser", None)
 
-    def paint(frame: np.ndarray, vector=painting_vector, share=instant_strength(strength), working=side):
+    def paint(frame: np.ndarray, vector=painting_vector, share=style_ui.instant_strength(strength), working=side):
         small = np.asarray(images.fit_within(Image.fromarray(frame), working))
         if "own" not in state:
             state["own"] = instant_module.style_vector(Image.fromarray(small))
@@ -367,7 +224,7 @@ def video_tab() -> None:
                                   help="How much of the previous frame, carried along the motion, each frame keeps. "
                                        "0 paints every frame on its own (it flickers); high values trail a little.")
         try:
-            config = style_video.StyleVideoConfig(clip=str(clip.path), strength=instant_strength(strength),
+            config = style_video.StyleVideoConfig(clip=str(clip.path), strength=style_ui.instant_strength(strength),
                                                   steadiness=steadiness, side=side)
             plan = style_video.clip_plan(clip.path, config)
         except ValueError as error:
@@ -375,8 +232,8 @@ def video_tab() -> None:
         else:
             from core.style import temporal
 
-            vector = style_vector(painting_png)
-            instant_module = _instant_module()
+            vector = style_ui.style_vector(painting_png)
+            instant_module = style_ui.instant_module()
 
             def one_frame(frame: np.ndarray) -> np.ndarray:
                 # As the job does: the painting's vector blended with the clip's own (its first frame).
