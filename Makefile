@@ -33,7 +33,7 @@ test: $(TEST_STAMP) $(RAY_STAMP) system-deps
 test-fast: $(TEST_STAMP) $(RAY_STAMP)  ## everything but the real-browser tests
 	$(BIN)/python -m pytest -m "not browser"
 
-test-quick: $(TEST_STAMP)  ## the unit tests only: no browser, no training, no Ray (about two minutes)
+test-quick: $(TEST_STAMP)  ## the unit tests only: no browser, no training, no child-process CLI, no Ray
 	$(BIN)/python -m pytest -m "not browser and not slow"
 
 # The app with its jobs on a Ray cluster (by default the local head of `make ray-up`).
