@@ -1,4 +1,5 @@
-"""GAN Studio: DCGAN (Radford, Metz and Chintala, 2016) on Fashion-MNIST or a folder of pictures.
+"""GAN Studio: DCGAN (Radford, Metz and Chintala, 2016) on Fashion-MNIST or a folder of pictures,
+and FastGAN (Liu et al. 2021) for small picture sets.
 
 One generator/discriminator pair parameterised by picture size (32 or 64, any power of two from
 16) and channels (1 or 3): the generator is ConvTranspose2d + BatchNorm2d + ReLU up to a tanh
@@ -11,7 +12,12 @@ loss is BCE-with-logits (the paper's sigmoid + BCE, computed stably); one-sided 
 (Salimans et al. 2016) and DiffAugment (Zhao et al. 2020: the same random colour/translation/
 cutout applied to real and fake pictures before D) help on small folders of images.
 
-``train`` is a generator of progress events: per iteration the G and D losses, D(x) and D(G(z));
+For small picture sets the other model, FastGAN (fastgan.py: skip-layer excitation, a
+discriminator that must redraw its input, the hinge loss), with DiffAugment under an adaptive
+probability (ADA, data.AdaptiveAugment); ``architecture`` picks it.
+
+``train`` is a generator of progress events: per iteration the G and D losses, D(x) and D(G(z))
+(and FastGAN's reconstruction loss, ADA's probability);
 a grid from a fixed noise batch (the preview and the result) at the first iteration, every
 ``preview_every`` iterations and at each epoch's end; a checkpoint at each epoch's end and when
 it is stopped between two iterations.
