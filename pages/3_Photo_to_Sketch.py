@@ -6,7 +6,6 @@ TensorFlow never loads in this (the server's) process: sketches come from a chil
 """
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import streamlit as st
@@ -15,6 +14,7 @@ from core import images, sketch
 from core.sketch import pencil
 from core.configs import spec
 from ui import jobs, settings, video
+from ui import sketch as sketch_ui
 from ui.common import page
 from ui.inputs import image_input
 from ui.live import live_video
@@ -29,65 +29,8 @@ STYLE_LABELS = {"pencil": "Pencil drawing (slow, Lu et al. 2012)", "dodge-and-bu
 UPLOAD = "Upload a zip of pairs"
 
 
-@st.cache_resource(show_spinner=False)
-def sketch_service() -> sketch.SketchService:
-    return sketch.SketchService()
-
-
-@st.cache_data(max_entries=24, show_spinner=False)
-def model_sketch(photo: np.ndarray, model_path: str, modified: float, working_side: int) -> dict:
-    """The model's raw sketch (sliders apply after it, so moving them costs no inference)."""
-    return sketch_service().sketch(photo, model_path, working_side=working_side)
-
-
-@st.cache_data(max_entries=24, show_spinner=False)
-def classical_sketches(photo: np.ndarray, working_side: int) -> tuple[np.ndarray, np.ndarray]:
-    resized = sketch.resize_to_side(photo, working_side)
-    return sketch.opencv_pencil(resized), sketch.dodge_and_burn(resized)
-
-
-@st.cache_data(max_entries=12, show_spinner=False)
-def slow_pencil(photo: np.ndarray, working_side: int) -> tuple[np.ndarray, float, str]:
-    """Lu, Xu and Jia's pencil drawing (core/sketch/pencil.py): the method the shipped models
-    learned. Up to seconds per picture, so it is cached."""
-    drawing, times, note = pencil.draw(sketch.resize_to_side(photo, working_side))
-    return drawing, times.total, note
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def builtin_preview(style: str, flip: bool, rotate: float) -> np.ndarray:
-    """Augmented examples of the built-in pairs, before training."""
-    config = sketch.SketchConfig(style=style, flip=flip, rotate=rotate, pairs=16)
-    return sketch.augmentation_preview(sketch.builtin_pairs(config), config)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def uploaded_pairs(data: bytes, config: sketch.SketchConfig):
-    """(report, augmentation preview or None) for an uploaded zip."""
-    report, found = sketch.check_pairs_zip(data)
-    if report.problems:
-        return report, None
-    preview_pairs, _ = sketch.zip_pairs(data, dataclasses.replace(config, pairs=max(16, len(found)), size=256))
-    return report, sketch.augmentation_preview(preview_pairs, config)
-
-
-def available_models() -> dict[str, tuple[Path, int]]:
-    """Shipped models and the best weights of training runs (finished or stopped): label ->
-    (the model file, the picture size it learned at)."""
-    found = {f"Shipped {size} px": (sketch.shipped_model_path(size), size) for size in sketch.SIZES
-             if sketch.shipped_model_path(size).exists()}
-    job_manager = jobs.manager()  # this person's runs only
-    for card in job_manager.list_runs(TOOL):
-        path = job_manager.folder(card["id"]).model
-        if path.exists():
-            mae = (card.get("final_metrics") or {}).get("best_val_mae")
-            found[f"Trained: {card['id']} ({card.get('status', '?')}"
-                  + (f", val MAE {mae:.3f})" if mae is not None else ")")] = (path, int(card.get("parameters", {}).get("size", 256)))
-    return found
-
-
 def sketch_tab() -> None:
-    models = available_models()
+    models = sketch_ui.available_models()
     controls, result = st.columns([1, 2], gap="large")
     with controls:
         photo = image_input("Photo", "sketch_photo", default_sample="Grace Hopper", show=False, min_side=16)
@@ -114,7 +57,7 @@ def sketch_tab() -> None:
     with result:
         try:
             with st.spinner("Sketching… (the first sketch also starts TensorFlow, a few seconds)"):
-                answer = model_sketch(array, str(model_path), model_path.stat().st_mtime, working_side)
+                answer = sketch_ui.model_sketch(array, str(model_path), model_path.stat().st_mtime, working_side)
         except ValueError as error:
             st.error(str(error))
             return
@@ -136,7 +79,7 @@ def sketch_tab() -> None:
             capped = (f" at {slow_side} px: the slow method's cap, as its time grows with the area"
                       if slow_side < working_side else "")
             with slow_column, st.spinner(f"Drawing with strokes and hatching{capped}…"):
-                drawing, seconds, note = slow_pencil(array, slow_side)
+                drawing, seconds, note = sketch_ui.slow_pencil(array, slow_side)
             ratio = seconds / max(answer["seconds"], 1e-6)
             slow_column.image(drawing, width="stretch",
                               caption=f"Pencil drawing (Lu et al. 2012), the method the network learned: "
@@ -146,29 +89,11 @@ def sketch_tab() -> None:
         st.download_button("Download sketch (PNG)", data=images.to_png_bytes(drawn), file_name="sketch.png",
                            mime="image/png", key="sketch_download", on_click="ignore", type="primary")
         st.markdown("**Beside quick classical filters** (same working size)")
-        opencv_drawing, dodge = classical_sketches(array, working_side)
+        opencv_drawing, dodge = sketch_ui.classical_sketches(array, working_side)
         columns = st.columns(3)
         columns[0].image(photo, caption="Photo", width="stretch")
         columns[1].image(opencv_drawing, caption="OpenCV pencilSketch", width="stretch")
         columns[2].image(dodge, caption="Dodge-and-burn", width="stretch")
-
-
-def upload_pairs(flip: bool, rotate: float) -> tuple[str, str, object]:
-    """The uploaded zip of pairs, checked: (the stored zip the job reads, or ""; what is wrong, or "";
-    a preview of augmented pairs)."""
-    upload = st.file_uploader("Zip with photos/ and sketches/ (or A/ and B/), same file names", type=["zip"],
-                              key="sketch_zip")
-    if upload is None:
-        return "", "Upload a zip of pairs to train on.", None
-    content = upload.getvalue()
-    try:
-        report, preview = uploaded_pairs(content, sketch.SketchConfig(flip=flip, rotate=rotate))
-    except ValueError as error:
-        return "", str(error), None
-    (st.success if report.usable else st.error)("\n\n".join(report.lines()))
-    if not report.usable:
-        return "", "Fix the zip and upload it again.", preview
-    return str(jobs.manager().uploads.file(content, ".zip")), "", preview
 
 
 def train_tab() -> None:
@@ -201,7 +126,7 @@ def train_tab() -> None:
             depth = settings.widget(Config, "depth", key="sketch_depth")
             flip = st.checkbox("Random flips", value=True, key="sketch_flip")
             rotate = settings.widget(Config, "rotate", key="sketch_rotate")
-            starts = {"(random weights)": ""} | {name: str(path) for name, (path, _) in available_models().items()}
+            starts = {"(random weights)": ""} | {name: str(path) for name, (path, _) in sketch_ui.available_models().items()}
             start_from = st.selectbox("Start from", list(starts), key="sketch_init",
                                       help="Fine-tuning a shipped model needs far fewer epochs.")
             seed = settings.widget(Config, "seed", key="sketch_seed", min_value=0, max_value=2**31 - 1)
@@ -215,7 +140,7 @@ def train_tab() -> None:
                        "wallpapers; portraits cut twice as often) by the slow pencil drawing, or a quick filter. "
                        "Whole photos are held out for validation.")
         else:
-            data, problem, preview = upload_pairs(flip, float(rotate))
+            data, problem, preview = sketch_ui.upload_pairs(flip, float(rotate))
         try:
             config = sketch.SketchConfig(
                 size=size, epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, patience=patience,
@@ -225,7 +150,7 @@ def train_tab() -> None:
         except ValueError as error:
             problem, config = str(error), None
         if config is not None and (source == BUILTIN or data):
-            shown = builtin_preview(style, flip, float(rotate)) if source == BUILTIN else preview
+            shown = sketch_ui.builtin_preview(style, flip, float(rotate)) if source == BUILTIN else preview
             st.expander("Preview: pairs with the augmentation applied").image(
                 shown, width="stretch", caption="Each row: a pair as cut, then three augmented versions (photo, sketch).")
         if problem:
@@ -262,7 +187,7 @@ page("Photo to Sketch", ":material/draw:",
 def live_tab() -> None:
     """The webcam sketched continuously by the chosen model in the sketch service's process
     (TensorFlow never enters the server), with the darkness and line sliders applied live."""
-    models = available_models()
+    models = sketch_ui.available_models()
     if not models:
         st.warning("No model yet: the shipped ones are missing from weights/. Train one in the Train tab.")
         return
@@ -275,7 +200,7 @@ def live_tab() -> None:
         darkness = st.slider("Darkness", 0.5, 3.0, 1.0, step=0.1, key="sketch_live_darkness")
         line_weight = st.slider("Line weight", 0, 3, 0, key="sketch_live_line")
     model_path = str(models[choice][0])
-    service = sketch_service()
+    service = sketch_ui.sketch_service()
 
     def sketch_frame(frame: np.ndarray, path=model_path, working_side=side, dark=darkness, lines=line_weight):
         drawn = sketch.adjust(service.sketch(frame, path, working_side=working_side)["sketch"], dark, lines)
@@ -291,7 +216,7 @@ def video_tab() -> None:
 
     st.caption("Every frame of a clip drawn by the network, with the darkness and line sliders, as a background "
                "job; the result plays here with the clip's sound.")
-    models = available_models()
+    models = sketch_ui.available_models()
     if not models:
         st.warning("No model yet: the shipped ones are missing from weights/. Train one in the Train tab.")
         return
@@ -311,7 +236,7 @@ def video_tab() -> None:
         except ValueError as error:
             st.error(str(error))
         else:
-            service = sketch_service()
+            service = sketch_ui.sketch_service()
 
             def one_frame(frame: np.ndarray) -> np.ndarray:
                 drawn = service.sketch(frame, config.model, working_side=side)["sketch"]
