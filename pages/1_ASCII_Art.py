@@ -2,7 +2,6 @@
 GIFs frame by frame; the webcam live; video clips as background jobs."""
 
 import dataclasses
-import html
 import time
 from pathlib import Path
 
@@ -10,12 +9,12 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
-from PIL import Image
 
 import core.ascii as ascii_art
 from core import images
 from core import jobs as core_jobs
 from core.configs import spec
+from ui import ascii as ascii_ui
 from ui import jobs, settings, video
 from ui.common import page
 from ui.inputs import image_input, uploaded_bytes
@@ -24,72 +23,12 @@ from ui.live import live_video
 Config = ascii_art.AsciiConfig
 
 
-def animation_downloads(results, durations, gif: bytes) -> None:
-    """A row of downloads for a converted animation: the GIF made already, the rest on click."""
-    animated = {"gif": ("image/gif", "animated GIF"), "html": ("text/html", "playing HTML"),
-                "png": ("image/png", "PNG strip"), "txt": ("text/plain", "text frames")}
-    for button, (format, (mime, label)) in zip(st.columns(len(animated)), animated.items()):
-        button.download_button(
-            label, file_name=f"ascii-animation.{format}", mime=mime, key=f"ascii_animation_{format}",
-            data=gif if format == "gif" else (lambda format=format: ascii_art.export_frames(results, format, durations)),
-            on_click="ignore", width="stretch")
-
 CHARSET_LABELS = {"ascii": "Printable ASCII (95)", "ramp": "Classic ramp  .:-=+*#%@", "letters": "Letters only",
                   "symbols": "Symbols only", "custom": "Custom…"}
 POLARITY_LABELS = {"auto": "Auto", "paper": "Dark on light", "screen": "Light on dark"}
 VIDEO_TOOL = "ascii-video"
 LIVE_PREVIEW_SIZE = 7  # px per glyph in the live video: 100 columns come back about 420 px wide
 TEXT_ADVANCE = 0.61  # em per monospace glyph, a little over DejaVu Sans Mono's 0.602: the Text tab fits its column
-WORKING_SIDE = 2048  # larger pictures are downscaled first: more pixels than this change nothing
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def working_copy(picture: Image.Image) -> np.ndarray:
-    return np.asarray(images.fit_within(picture, WORKING_SIDE))
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def animation_frames(data: bytes) -> tuple[list[np.ndarray], list[int], list[str]]:
-    frames, durations, notes = images.load_frames(data)
-    return [np.asarray(images.fit_within(frame, WORKING_SIDE)) for frame in frames], durations, notes
-
-
-@st.cache_resource(max_entries=4, show_spinner=False)
-def uploaded_font(data: bytes) -> ascii_art.Font:
-    return ascii_art.load_font(data)
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def ascii_clip_plan(path: str, settings: dict):
-    from core.ascii import video as ascii_video
-
-    return ascii_video.clip_plan(path, ascii_art.AsciiConfig(**settings))
-
-
-def coloured_text(result: ascii_art.AsciiResult) -> str:
-    """The text as HTML: plain in mono mode, each run of one colour in a span in colour mode."""
-    if result.config.colour_mode != "colour":
-        return html.escape(result.text)
-    colours = result.colours
-    rows = []
-    for line, row in zip(result.lines, colours):
-        spans, start = [], 0
-        for index in range(1, len(line) + 1):
-            if index == len(line) or (row[index] // 16 != row[start] // 16).any():
-                red, green, blue = (int(value) for value in row[start])
-                spans.append(f'<span style="color:rgb({red},{green},{blue})">{html.escape(line[start:index])}</span>')
-                start = index
-        rows.append("".join(spans))
-    return "\n".join(rows)
-
-
-def heatmap(result: ascii_art.AsciiResult) -> np.ndarray:
-    """Per-cell match distance as a picture (dark = the glyph fits its cell well)."""
-    from matplotlib import colormaps
-
-    distances = result.distances / max(float(result.distances.max()), 1e-6)
-    colours = (colormaps["magma"](distances)[..., :3] * 255).astype(np.uint8)
-    return np.repeat(np.repeat(colours, 6, axis=0), 3, axis=1)
 
 
 page("ASCII Art", ":material/text_fields:",
@@ -143,7 +82,7 @@ with live_tab:  # first, so that a picture the page cannot convert leaves the ca
     st.caption("Your webcam, converted continuously at the settings on the left (columns, polarity, charset, "
                "contrast...): the video shows the text drawn in the font, and the text itself is below it.")
     try:
-        live_font = uploaded_font(font_file.getvalue()) if font_file is not None else ascii_art.load_font(None)
+        live_font = ascii_ui.uploaded_font(font_file.getvalue()) if font_file is not None else ascii_art.load_font(None)
         live_config = ascii_art.AsciiConfig(
             columns=columns, p=p, charset=charset, custom_charset=custom, include=include, exclude=exclude,
             contrast=contrast, gamma=gamma, edge_weight=edge_weight, polarity=polarity, colour_mode=colour,
@@ -176,7 +115,7 @@ with video_tab:  # before the picture's own work too: a clip needs no picture
                 font=font_path, font_size=font_size, contrast=contrast, gamma=gamma, edge_weight=edge_weight,
                 polarity=polarity, colour_mode=colour, auto_levels=auto_levels, local_contrast=local_contrast,
                 drawing=drawing)
-            plan = ascii_clip_plan(str(clip.path), dataclasses.asdict(video_config))
+            plan = ascii_ui.ascii_clip_plan(str(clip.path), dataclasses.asdict(video_config))
         except ValueError as error:
             st.error(str(error))
         else:
@@ -197,14 +136,14 @@ with head:
         st.info("Pick a picture to begin.")
         st.stop()
     try:
-        font = uploaded_font(font_file.getvalue()) if font_file is not None else ascii_art.load_font(None)
+        font = ascii_ui.uploaded_font(font_file.getvalue()) if font_file is not None else ascii_art.load_font(None)
         config = ascii_art.AsciiConfig(
             columns=columns, p=p, charset=charset, custom_charset=custom, include=include, exclude=exclude,
             font_size=font_size, contrast=contrast, gamma=gamma, edge_weight=edge_weight, polarity=polarity,
             colour_mode=colour, method="ramp" if baseline else "structure", auto_levels=auto_levels,
             local_contrast=local_contrast, drawing=drawing,
         )
-        source = working_copy(picture)
+        source = ascii_ui.working_copy(picture)
         started = time.perf_counter()
         result = ascii_art.convert(source, config, font)
         # The preview is drawn about 1000 px wide whatever the columns; exports use font_size.
@@ -247,12 +186,12 @@ with text_tab:
     paper, ink = ("#000", "#fff") if result.screen else ("#fff", "#000")
     st.html(f'<div style="container-type:inline-size;width:100%"><pre style="background:{paper};color:{ink};'
             f'font-family:monospace;font-size:min(14px, calc((100cqi - 20px) / {columns * TEXT_ADVANCE:.2f}));'
-            f'line-height:1.17;padding:10px;margin:0;overflow:hidden">{coloured_text(result)}</pre></div>')
+            f'line-height:1.17;padding:10px;margin:0;overflow:hidden">{ascii_ui.coloured_text(result)}</pre></div>')
     with st.expander("Plain text, to copy"):
         st.code(result.text, language=None)
 with quality_tab:
     heat, usage = st.columns(2)
-    heat.image(heatmap(result), caption="Match distance per cell (dark = good fit)", width="stretch")
+    heat.image(ascii_ui.heatmap(result), caption="Match distance per cell (dark = good fit)", width="stretch")
     counts = pd.DataFrame(list(result.usage().items())[:40], columns=["glyph", "cells"])
     counts["glyph"] = counts["glyph"].map(lambda g: "␠" if g == " " else g)
     usage.altair_chart(
@@ -268,7 +207,7 @@ with export_tab:
                                on_click="ignore", width="stretch")
     upload = uploaded_bytes("ascii")
     if upload is not None and images.frame_count(upload) > 1:
-        frames, durations, frame_notes = animation_frames(upload)
+        frames, durations, frame_notes = ascii_ui.animation_frames(upload)
         st.subheader(f"Animation: {len(frames)} frames")
         st.caption("Every frame converted with one polarity and one tone curve for all of them, so the text "
                    "does not flicker as bright things come and go.")
@@ -284,4 +223,4 @@ with export_tab:
             else:
                 st.image(gif, caption=f"{len(results)} frames in {time.perf_counter() - started:.1f} s",
                          width="stretch")
-                animation_downloads(results, durations, gif)
+                ascii_ui.animation_downloads(results, durations, gif)
