@@ -17,9 +17,11 @@ one generator pass every 75 iterations and a few seconds per epoch).
 The small-set model (FastGAN, core/gan/fastgan.py) beside the DCGAN at 64 and 128 px on the
 abstract-art pictures, batch 16, DiffAugment on both (ADA on FastGAN, as its defaults):
 seconds per iteration. With --curve, the in-training VGG-FID of a ``gan-train --fid-every``
-run's metrics JSON against its wall time (the shipped abstract-art generator's run is
-bench/results/gan-abstract-art-train.json), beside the floor (500 real training crops against
-500 others): what an hour of training buys. The curve is also drawn to
+run (its metrics JSON; the shipped abstract-art generator's is
+bench/results/gan-abstract-art-train.json) against training time, beside the floor (500 real
+training crops against 500 others): what an hour of training buys. The time is the run's
+iterations at the seconds per iteration measured above on this machine (at 64 px), not the
+run's own wall clock, which other work on the machine stretched. The curve is also drawn to
 bench/results/gan-small-set-curve.png.
 """
 
@@ -75,12 +77,14 @@ def small_set(iterations: int, curve: str | None) -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; abstract art, batch 16, "
           f"{iterations} timed iterations after 2\n")
     print(f"{'size':>5} {'model':<44} {'s/iteration':>12} {'iterations/hour':>16}")
+    measured = {}
     for size in (64, 128):
         for name, settings in (("DCGAN, width 32, DiffAugment", dict(ngf=32, ndf=32, diffaugment="color,translation,cutout")),
                                ("FastGAN (small-set defaults, ADA)", dict(gan.SMALL_SET_DEFAULTS))):
             config = gan.GanConfig(**{**settings, "dataset": "abstract-art", "size": size, "channels": 3, "crops": 1,
                                       "batch_size": 16, "epochs": 50, "preview_every": 0})
             seconds = our_seconds(config, iterations) / iterations
+            measured[(size, config.architecture)] = seconds
             print(f"{size:>5} {name:<44} {seconds:12.3f} {3600 / seconds:16.0f}")
     if not curve:
         return
@@ -95,20 +99,23 @@ def small_set(iterations: int, curve: str | None) -> None:
     from core.gan.data import augment_batch, load_dataset
 
     records = json.loads(Path(curve).read_text())["steps"]
-    points = [(row["step"], row["time"], row["metrics"]["fid"]) for row in records if "fid" in row.get("metrics", {})]
+    per_iteration = measured[(64, "fastgan")]
+    points = [(row["step"], row["step"] * per_iteration, row["metrics"]["fid"]) for row in records
+              if "fid" in row.get("metrics", {})]
     config = gan.GanConfig(dataset="abstract-art", size=64, channels=3, crops=100, seed=1)
     data, _, _, _ = load_dataset(config)
     order = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))
     floor = evaluation.frechet_distance(evaluation.vgg_features(augment_batch(data[order[:500]], 64)),
                                         evaluation.vgg_features(augment_batch(data[order[500:1000]], 64)))
-    print(f"\nin-training VGG-FID (500 samples against 500 training crops) of {curve}; floor {floor:.3g}")
+    print(f"\nin-training VGG-FID (500 samples against 500 training crops) of {curve}; floor {floor:.3g}; "
+          f"minutes at {per_iteration:.3f} s an iteration")
     print(f"{'iteration':>9} {'minutes':>8} {'FID':>10} {'x floor':>8}")
     for step, seconds, value in points:
         print(f"{step:>9} {seconds / 60:8.1f} {value:10.3g} {value / floor:8.1f}")
     figure, axis = plt.subplots(figsize=(6, 3.5), dpi=120)
     axis.plot([seconds / 60 for _, seconds, _ in points], [value / floor for _, _, value in points], marker="o")
     axis.axhline(1.0, color="grey", linestyle="--", label="real crops against real crops")
-    axis.set_xlabel("minutes of training (one CPU core)")
+    axis.set_xlabel(f"minutes of training on this machine ({torch.get_num_threads()} threads)")
     axis.set_ylabel("VGG-FID / floor")
     axis.set_title("FastGAN on abstract art: what training time buys")
     axis.legend()
