@@ -51,12 +51,12 @@ def data_column() -> Data:
                                      "(bench/results/gan-small-set.txt).")
     if abstract:
         data.dataset, data.crops = "abstract-art", 60
-        found = gan.distinct_pictures(assets.abstract_art_files())
+        found = gan_ui.abstract_art_count()
         if not found:
             data.problem = ("No abstract art is installed here; whoever runs Atelier can add it with make run as root "
                             "(Debian's propaganda-debian, gnome-backgrounds, plasma-workspace-wallpapers).")
             return data
-        st.caption(f"{len(found)} abstract pictures from Debian's desktop artwork (propaganda-debian's painterly "
+        st.caption(f"{found} abstract pictures from Debian's desktop artwork (propaganda-debian's painterly "
                    "tiles, gnome-backgrounds, plasma-workspace-wallpapers, ukui-wallpapers, lomiri-wallpapers; "
                    f"{len(assets.ABSTRACT_HELD_OUT)} more are kept out to judge generators on), {data.crops} random "
                    f"crops of each, at {data.size} px in RGB: a small set, for the small-set model.")

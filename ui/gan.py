@@ -27,6 +27,12 @@ def generator_for(path: str, modified: float):
     return gan.load_generator(path)
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def abstract_art_count() -> int:
+    """How many distinct abstract pictures are installed (hashing files: once, not every rerun)."""
+    return len(gan.distinct_pictures(assets.abstract_art_files()))
+
+
 def generators() -> dict[str, Path]:
     """Shipped generators (weights/) and the checkpoints of this person's training runs."""
     shipped = sorted(assets.WEIGHTS_DIR.glob("gan-*.pt"), key=lambda path: "fashion" not in path.stem)

@@ -161,9 +161,10 @@ def run_gan_eval(arguments) -> int:
             found["classifier_accuracy_by_class"] = classifier.accuracy_by_class(model, tuple(found["agreement_by_class"]))
         found["ratio_to_floor"] = found["garment_distance"] / found["garment_floor"]
     else:
-        found = evaluation.picture_report(generator, config, seed=arguments.seed)
+        training, _, _, _ = gan.load_dataset(config)  # read once for both
+        found = evaluation.picture_report(generator, config, seed=arguments.seed, training=training)
         if arguments.nearest_grid:
-            grid = evaluation.nearest_crops_grid(generator, config, seed=arguments.seed)
+            grid = evaluation.nearest_crops_grid(generator, config, seed=arguments.seed, training=training)
             Path(arguments.nearest_grid).write_bytes(images.to_png_bytes(grid))
     print(json.dumps(found, indent=1))
     return 0

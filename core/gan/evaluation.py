@@ -184,7 +184,7 @@ def garment_metrics(generator, config: GanConfig, model, reference: dict, count:
 # --- folders of pictures (abstract art): diversity and memorisation ------------------------------
 
 def picture_report(generator, config: GanConfig, count: int = 64, seed: int = 0,
-                   fid_count: int = 500) -> dict[str, float]:
+                   fid_count: int = 500, training=None) -> dict[str, float]:
     """For a generator of a picture folder (or abstract-art): how varied its samples are against
     real training pictures, whether any sample copies one, and (abstract-art) how close they are
     to art it never saw.
@@ -206,7 +206,8 @@ def picture_report(generator, config: GanConfig, count: int = 64, seed: int = 0,
     from core.gan.data import augment_batch, load_dataset
     from core.gan.sampling import diversity
 
-    training, _, _, _ = load_dataset(config)
+    if training is None:
+        training, _, _, _ = load_dataset(config)
     torch.manual_seed(seed)
     chosen = torch.randperm(len(training))[:count]
     real = augment_batch(training[chosen], config.size)
@@ -249,13 +250,15 @@ def held_out_fid(generator, config: GanConfig, training, count: int = 500, seed:
             "fid_pictures": min(count, len(held_out), len(real))}
 
 
-def nearest_crops_grid(generator, config: GanConfig, count: int = 8, neighbours: int = 3, seed: int = 0) -> np.ndarray:
+def nearest_crops_grid(generator, config: GanConfig, count: int = 8, neighbours: int = 3, seed: int = 0,
+                       training=None) -> np.ndarray:
     """A picture for the eye's memorisation check of a folder generator: one row per sample, the
     sample then its ``neighbours`` nearest training crops (pixels, at the training size)."""
     from core.gan.data import augment_batch, load_dataset
     from core.gan.sampling import make_grid
 
-    training, _, _, _ = load_dataset(config)
+    if training is None:  # the caller may pass the pictures it has loaded already
+        training, _, _, _ = load_dataset(config)
     torch.manual_seed(seed)
     crops = augment_batch(training, config.size)
     samples = sample(generator, config, count, seed).float().clamp(-1, 1)
