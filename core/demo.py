@@ -50,6 +50,19 @@ class DemoConfig:
             raise ValueError("preview_every must be at least 1.")
 
 
+# What a run costs, said before Start (core/jobs/estimates.py): work in steps at 64 px (the cost
+# grows with the pixels); the slow motion asked for counts with the start. First guesses for 2 CPU cores.
+FIRST_GUESS_SECONDS_PER_STEP = 0.01
+START_SECONDS = {"torch": 6.0, "tensorflow": 12.0}  # the framework loading in the job's process
+
+
+def plan(config: DemoConfig):
+    from core.jobs.estimates import Plan
+
+    return Plan(work=config.steps * (config.size / 64) ** 2, kind=f"{config.backend}-{config.hidden}-{config.frequencies}",
+                start_seconds=START_SECONDS[config.backend] + config.steps * config.step_delay)
+
+
 def paint(image: np.ndarray, config: DemoConfig) -> Iterator[Progress]:
     """Fit the network to ``image`` (HxWx3 uint8); yields one event per step."""
     target = np.asarray(image, dtype=np.float32) / 255.0

@@ -15,7 +15,7 @@ from core import images
 from core import jobs as core_jobs
 from core.configs import spec
 from ui import ascii as ascii_ui
-from ui import jobs, settings, video
+from ui import files, jobs, settings, video
 from ui.common import page
 from ui.inputs import image_input, uploaded_bytes
 from ui.live import live_video
@@ -159,10 +159,10 @@ with head:
     score, other_score = ascii_art.similarity(result, source), ascii_art.similarity(other, source)
     cell_score, other_cell = ascii_art.cell_similarity(result, source), ascii_art.cell_similarity(other, source)
     left, right = st.columns(2)
-    left.image(source, caption=f"Source, {picture.width}x{picture.height}", width="stretch")
+    left.image(files.data_url(source), caption=f"Source, {picture.width}x{picture.height}", width="stretch")
     kind = "line art" if result.drawing == "line-art" else "a photo"
     drawn = "light on dark" if result.screen else "dark on light"
-    right.image(rendered, caption=f"{result.rows} x {columns} characters in {font.name}; read as {kind}; "
+    right.image(files.data_url(rendered), caption=f"{result.rows} x {columns} characters in {font.name}; read as {kind}; "
                                   f"drawn {drawn}", width="stretch")
     if polarity == "auto":
         st.caption(f"Auto polarity chose **{drawn}**: {result.polarity_reason}.")
@@ -191,7 +191,7 @@ with text_tab:
         st.code(result.text, language=None)
 with quality_tab:
     heat, usage = st.columns(2)
-    heat.image(ascii_ui.heatmap(result), caption="Match distance per cell (dark = good fit)", width="stretch")
+    heat.image(files.data_url(ascii_ui.heatmap(result)), caption="Match distance per cell (dark = good fit)", width="stretch")
     counts = pd.DataFrame(list(result.usage().items())[:40], columns=["glyph", "cells"])
     counts["glyph"] = counts["glyph"].map(lambda g: "␠" if g == " " else g)
     usage.altair_chart(
@@ -202,9 +202,8 @@ with export_tab:
     formats = {"txt": "text/plain", "html": "text/html", "ansi": "text/plain", "png": "image/png", "svg": "image/svg+xml"}
     buttons = st.columns(len(formats))
     for button, (format, mime) in zip(buttons, formats.items()):
-        button.download_button(f".{format}", data=lambda format=format: ascii_art.export(result, format),
-                               file_name=f"ascii-art.{format}", mime=mime, key=f"ascii_download_{format}",
-                               on_click="ignore", width="stretch")
+        files.download_inline(f".{format}", ascii_ui.exported(result, format), f"ascii-art.{format}", mime,
+                              key=f"ascii_download_{format}", target=button)
     upload = uploaded_bytes("ascii")
     if upload is not None and images.frame_count(upload) > 1:
         frames, durations, frame_notes = ascii_ui.animation_frames(upload)
@@ -221,6 +220,6 @@ with export_tab:
             except ValueError as error:
                 st.error(str(error))
             else:
-                st.image(gif, caption=f"{len(results)} frames in {time.perf_counter() - started:.1f} s",
+                st.image(files.data_url(gif), caption=f"{len(results)} frames in {time.perf_counter() - started:.1f} s",
                          width="stretch")
                 ascii_ui.animation_downloads(results, durations, gif)

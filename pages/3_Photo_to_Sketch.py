@@ -11,11 +11,12 @@ import numpy as np
 import streamlit as st
 
 from core import images, sketch
+from core.sketch import config as sketch_config
 from core.sketch import pencil
 from core.configs import spec
-from ui import jobs, settings, video
+from ui import files, jobs, settings, video
 from ui import sketch as sketch_ui
-from ui.common import page
+from ui.common import device_info, page
 from ui.inputs import image_input
 from ui.live import live_video
 
@@ -72,7 +73,7 @@ def sketch_tab() -> None:
                                    "drawing's histogram, and a pencil texture fitted to that tone by a sparse linear "
                                    f"solve. Seconds per picture at large sizes; it works at most {pencil.LARGEST_SIDE} px.")
         network_column, slow_column = st.columns(2) if show_slow else (st.container(), None)
-        network_column.image(drawn, caption=f"{choice}: {width}x{height}, photo {scaled} from {photo.width}x"
+        network_column.image(files.data_url(drawn), caption=f"{choice}: {width}x{height}, photo {scaled} from {photo.width}x"
                                             f"{photo.height}, sketched {how} in {answer['seconds'] * 1000:.0f} ms",
                              width="stretch" if show_slow else "content")
         if slow_column is not None:
@@ -81,19 +82,19 @@ def sketch_tab() -> None:
             with slow_column, st.spinner(f"Drawing with strokes and hatching{capped}…"):
                 drawing, seconds, note = sketch_ui.slow_pencil(array, slow_side)
             ratio = seconds / max(answer["seconds"], 1e-6)
-            slow_column.image(drawing, width="stretch",
+            slow_column.image(files.data_url(drawing), width="stretch",
                               caption=f"Pencil drawing (Lu et al. 2012), the method the network learned: "
                                       f"{drawing.shape[1]}x{drawing.shape[0]} in {seconds:.2f} s"
                                       + (f" ({ratio:.0f}x the network's time)" if not capped and not note else "")
                                       + (f"; {note}" if note else "") + (f"; drawn{capped}" if capped else ""))
-        st.download_button("Download sketch (PNG)", data=images.to_png_bytes(drawn), file_name="sketch.png",
-                           mime="image/png", key="sketch_download", on_click="ignore", type="primary")
+        files.download_inline("Download sketch (PNG)", images.to_png_bytes(drawn), "sketch.png", "image/png",
+                              key="sketch_download")
         st.markdown("**Beside quick classical filters** (same working size)")
         opencv_drawing, dodge = sketch_ui.classical_sketches(array, working_side)
         columns = st.columns(3)
-        columns[0].image(photo, caption="Photo", width="stretch")
-        columns[1].image(opencv_drawing, caption="OpenCV pencilSketch", width="stretch")
-        columns[2].image(dodge, caption="Dodge-and-burn", width="stretch")
+        columns[0].image(files.data_url(photo), caption="Photo", width="stretch")
+        columns[1].image(files.data_url(opencv_drawing), caption="OpenCV pencilSketch", width="stretch")
+        columns[2].image(files.data_url(dodge), caption="Dodge-and-burn", width="stretch")
 
 
 def train_tab() -> None:
@@ -152,17 +153,23 @@ def train_tab() -> None:
         if config is not None and (source == BUILTIN or data):
             shown = sketch_ui.builtin_preview(style, flip, float(rotate)) if source == BUILTIN else preview
             st.expander("Preview: pairs with the augmentation applied").image(
-                shown, width="stretch", caption="Each row: a pair as cut, then three augmented versions (photo, sketch).")
+                files.data_url(shown), width="stretch", caption="Each row: a pair as cut, then three augmented versions (photo, sketch).")
         if problem:
             st.warning(problem)
+    estimated = None
+    if config is not None:
+        device_type = (device_info(timeout=0) or {}).get("device", "cpu")
+        estimated = jobs.estimate(TOOL, sketch_config.plan(config), at_most=True, what=f"{config.epochs} epochs",
+                                  first_guess_rate=sketch_config.FIRST_GUESS_SECONDS_PER_PAIR_EPOCH.get(device_type, 0.047))
     if st.button("Start training", type="primary", key="sketch_start", disabled=bool(problem)):
         title = (f"{size} px {architecture}{f' + perceptual {perceptual_weight:g}' if perceptual_weight else ''}, "
                  f"{'built-in ' + style if not data else 'uploaded pairs'}, up to {epochs} epochs")
-        job_id = jobs.start(TOOL, "core.sketch.training:job", dataclasses.asdict(config), inputs={}, title=title)
+        job_id = jobs.start(TOOL, "core.sketch.training:job", dataclasses.asdict(config), inputs={}, title=title,
+                            estimated=estimated)
     if job_id:
         st.divider()
         snapshot = jobs.job_view(
-            job_id, curves=[["train_mae", "val_mae"]], result_name="best-epoch.png", marker="best_epoch",
+            job_id, curves=[["train_mae", "val_mae"]], marker="best_epoch",
             extra=lambda current: jobs.preview_scrubber(current, "photo | target | prediction after epoch {step}"),
             unit="epoch",
         )
@@ -173,8 +180,7 @@ def train_tab() -> None:
                     f"scores MAE {final['white_page_mae']:.4f}, the mean training sketch {final['mean_sketch_mae']:.4f}.")
         model = jobs.manager().folder(job_id).model
         if model.exists() and not snapshot.active:
-            st.download_button("Download the model (.keras)", data=model.read_bytes, file_name=f"{job_id}.keras",
-                               key="sketch_model_download", on_click="ignore")
+            files.download_run_file("Download the model (.keras)", job_id, model.name, key="sketch_model_download")
             st.caption("The best epoch's weights; pick it in the Sketch tab as "
                        f"\"Trained: {job_id}\", or use it with python -m core sketch PHOTO --model {job_id}.keras.")
     jobs.runs_list(TOOL, key="sketch-runs")

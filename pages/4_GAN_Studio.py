@@ -7,9 +7,10 @@ import streamlit as st
 
 from core import assets, gan
 from core.configs import spec
+from core.gan import config as gan_config
 from ui import gan as gan_ui
-from ui import jobs, settings
-from ui.common import page
+from ui import files, jobs, settings
+from ui.common import device_info, page
 
 TOOL = "gan"
 Config = gan.GanConfig
@@ -29,6 +30,7 @@ class Data:
     crops: int = 1
     problem: str = ""
     picture_count: int | None = None  # an upload's readable pictures, checked against the batch size at Start
+    pictures: int = 0  # how many pictures an epoch goes through (after crops), for the estimate
 
 
 def data_column() -> Data:
@@ -44,6 +46,7 @@ def data_column() -> Data:
         data.classes = tuple(st.multiselect("Only these classes (empty = all)", list(range(10)), key="gan_classes",
                                             format_func=lambda label: gan.FASHION_CLASSES[label]))
         st.caption("32x32 grey pictures of garments; 60,000 for all classes, 6,000 per class.")
+        data.pictures = 6000 * len(data.classes) if data.classes else 60000
         return data
     data.channels = 3
     data.size = st.radio("Picture size (px)", [64, 128], horizontal=True, key="gan_size",
@@ -56,6 +59,7 @@ def data_column() -> Data:
             data.problem = ("No abstract art is installed here; whoever runs Atelier can add it with make run as root "
                             "(Debian's propaganda-debian, gnome-backgrounds, plasma-workspace-wallpapers).")
             return data
+        data.pictures = found * data.crops
         st.caption(f"{found} abstract pictures from Debian's desktop artwork (propaganda-debian's painterly "
                    "tiles, gnome-backgrounds, plasma-workspace-wallpapers, ukui-wallpapers, lomiri-wallpapers; "
                    f"{len(assets.ABSTRACT_HELD_OUT)} more are kept out to judge generators on), {data.crops} random "
@@ -69,6 +73,7 @@ def data_column() -> Data:
         return data
     try:
         data.dataset, data.picture_count = gan_ui.describe_upload(upload, data.conditional, data.size, data.channels)
+        data.pictures = data.picture_count * data.crops
     except ValueError as error:
         data.problem = str(error)
     return data
@@ -126,9 +131,8 @@ def settings_column(data: Data) -> dict:
     return chosen
 
 
-def start(data: Data, chosen: dict) -> str | None:
-    """Check the settings (the job's own checks) and queue the run; None (and the reason in the
-    page) when they are refused."""
+def checked(data: Data, chosen: dict):
+    """The run's settings after the job's own checks; None (and the reason in the page) when refused."""
     try:
         config = Config(dataset=data.dataset, classes=data.classes, size=data.size, channels=data.channels,
                         crops=data.crops, conditional=data.conditional, **chosen)
@@ -137,8 +141,12 @@ def start(data: Data, chosen: dict) -> str | None:
     except ValueError as error:
         st.error(str(error))
         return None
+    return config
+
+
+def start(data: Data, config, estimated) -> str | None:
     title = f"{data.source}, {gan.ARCHITECTURE_NAMES[config.architecture]}, {config.epochs} epochs"
-    return jobs.start(TOOL, "core.gan:job", dataclasses.asdict(config), inputs={}, title=title)
+    return jobs.start(TOOL, "core.gan:job", dataclasses.asdict(config), inputs={}, title=title, estimated=estimated)
 
 
 def train_tab() -> None:
@@ -150,8 +158,14 @@ def train_tab() -> None:
             st.warning(data.problem)
     with right:
         chosen = settings_column(data)
-        if st.button("Start training", type="primary", key="gan_start", disabled=bool(data.problem)):
-            job_id = start(data, chosen) or job_id
+        config = None if data.problem else checked(data, chosen)
+        estimated = None
+        if config is not None and data.pictures:
+            device_type = (device_info(timeout=0) or {}).get("device", "cpu")
+            estimated = jobs.estimate(TOOL, gan_config.plan(config, data.pictures), what=f"{config.epochs} epochs",
+                                      first_guess_rate=gan_config.first_guess_rate(config, device_type))
+        if st.button("Start training", type="primary", key="gan_start", disabled=config is None):
+            job_id = start(data, config, estimated) or job_id
     if job_id:
         st.divider()
         gan_ui.training_panel(job_id)
@@ -184,9 +198,9 @@ def generate_tab() -> None:
         grid = gan_ui.sample_grid(str(path), stamp, count, int(seed), wanted)
         what = ("one row per class: " + ", ".join(names)) if wanted == "rows" else (
             f"{count} samples of {names[wanted]}" if wanted is not None else f"{count} samples")
-        st.image(grid, caption=f"{what}, seed {seed}", width="stretch")
-        st.download_button("Download grid", data=gan_ui.png(grid), file_name=f"gan-seed{seed}.png", mime="image/png",
-                           key="gan_grid_download", on_click="ignore")
+        st.image(files.data_url(grid), caption=f"{what}, seed {seed}", width="stretch")
+        files.download_inline("Download grid", gan_ui.png(grid), f"gan-seed{seed}.png", "image/png",
+                              key="gan_grid_download")
     with walk_column:
         seed_a = st.number_input("From seed", 0, 2**31 - 1, 1, key="gan_seed_a")
         seed_b = st.number_input("To seed", 0, 2**31 - 1, 2, key="gan_seed_b")
@@ -195,9 +209,8 @@ def generate_tab() -> None:
         strip, gif = gan_ui.walk(str(path), stamp, int(seed_a), int(seed_b), frames, one_class)
         walked = f" ({names[wanted]})" if one_class is not None else (
             f" ({names[0]}: pick a class above)" if wanted == "rows" else "")
-        st.image(strip, caption=f"spherical interpolation between the two seeds{walked}", width="stretch")
-        st.download_button("Download GIF", data=gif, file_name=f"walk-{seed_a}-{seed_b}.gif", mime="image/gif",
-                           key="gan_gif_download", on_click="ignore")
+        st.image(files.data_url(strip), caption=f"spherical interpolation between the two seeds{walked}", width="stretch")
+        files.download_inline("Download GIF", gif, f"walk-{seed_a}-{seed_b}.gif", "image/gif", key="gan_gif_download")
     gan_ui.memorisation_panel(path, config, int(seed))
 
 

@@ -40,10 +40,12 @@ with right:
                                help="Adds a pause after each step, to watch the job closely.")
     config = demo.DemoConfig(backend=backend, steps=steps, size=size, learning_rate=learning_rate,
                              frequencies=frequencies, seed=int(seed), step_delay=step_delay)
+    estimated = jobs.estimate(TOOL, demo.plan(config), first_guess_rate=demo.FIRST_GUESS_SECONDS_PER_STEP,
+                              what=f"{steps} steps")
     if st.button("Start", type="primary", key="lab_start", disabled=picture is None):
         target = picture.copy()
         target.thumbnail((512, 512))  # the job downscales further; no need to store a huge input
-        job_id = jobs.start(TOOL, "core.demo:job", dataclasses.asdict(config), inputs={"image": target},
+        job_id = jobs.start(TOOL, "core.demo:job", dataclasses.asdict(config), inputs={"image": target}, estimated=estimated,
                             title=f"Repaint in {'PyTorch' if backend == 'torch' else 'TensorFlow'} · {steps} steps · "
                                   f"{size} px · learning rate {learning_rate:g} · {frequencies} Fourier features")
 

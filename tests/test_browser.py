@@ -214,7 +214,7 @@ def test_job_lifecycle_upload_watch_reload_second_tab_stop_download(server, page
 
     wait_for_app(page)  # the run that ends the job redraws the page; click the settled button
     with page.expect_download() as download:
-        page.get_by_role("button", name="Download result").click()
+        page.get_by_role("link", name="Download result").click()
     result = Image.open(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert result.size == (64, 43)  # the 96x64 upload fitted to the 64 px working size
     card = json.loads((server["runs"] / job_id / "card.json").read_text())
@@ -273,7 +273,7 @@ def test_ascii_upload_move_columns_and_download_text(server, page, tmp_path):
     shot(page, "08-ascii")
     page.get_by_role("tab", name="Export").click()
     with page.expect_download() as download:
-        page.get_by_role("button", name=".txt").click()
+        page.get_by_role("link", name=".txt").click()
     lines = Path(download.value.path()).read_text().splitlines()
     assert {len(line) for line in lines} == {120}
     assert len(set("".join(lines))) > 5  # a picture, not a blank page
@@ -304,7 +304,7 @@ def test_style_transfer_short_run_preview_updates_then_stop(server, page):
     wait_for_app(page)
     job_id = page.url.split("job=")[1].split("&")[0]
     assert (server["runs"] / job_id / "result.png").exists()
-    page.get_by_role("button", name="Download result").wait_for(timeout=30_000)
+    page.get_by_role("link", name="Download result").wait_for(timeout=30_000)
     shot(page, "10-style-stopped")
 
 
@@ -362,7 +362,7 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
     shot(page, "11-gan-running")
     page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text(re.compile(r"Stopped at step \d+")).first.wait_for(timeout=30_000)
-    page.get_by_role("button", name="Download checkpoint").wait_for(timeout=30_000)
+    page.get_by_role("link", name="Download checkpoint").wait_for(timeout=30_000)
     assert (server["runs"] / job_id / "checkpoint.pt").exists()
     shot(page, "12-gan-stopped")
     page.get_by_role("tab", name="Generate").click()
@@ -471,7 +471,7 @@ def test_sketch_an_upload_download_it_then_train_briefly(server, page, tmp_path)
     for attempt in range(3):  # a rerun landing on the click replaces the file behind the button: click again
         wait_for_app(page)
         with page.expect_download() as download:
-            page.locator(".st-key-sketch_download button").click()
+            page.locator(".st-key-sketch_download a").click()
         try:
             data = Path(download.value.path()).read_bytes()
             break
@@ -495,7 +495,7 @@ def test_sketch_an_upload_download_it_then_train_briefly(server, page, tmp_path)
     wait_for_app(page)
     job_id = page.url.split("job=")[1].split("&")[0]
     assert (server["runs"] / job_id / "model.keras").exists()
-    page.get_by_role("button", name="Download the model (.keras)").wait_for(timeout=30_000)
+    page.get_by_role("link", name="Download the model (.keras)").wait_for(timeout=30_000)
     page.get_by_text(re.compile(r"Kept epoch \d \(the best on held-out pairs\): MAE 0\.\d+")).wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "15-sketch-trained")
@@ -511,7 +511,7 @@ def test_ascii_dark_sample_is_drawn_light_on_dark(server, page):
     shot(page, "08b-ascii-night-sky")
     page.get_by_role("tab", name="Export").click()
     with page.expect_download() as download:
-        page.get_by_role("button", name=".png").click()
+        page.get_by_role("link", name=".png").click()
     drawn = np.asarray(Image.open(download.value.path()).convert("L"))
     assert np.median(drawn) == 0 and drawn.max() == 255  # light glyphs on a black ground
 
@@ -541,7 +541,7 @@ def test_ascii_animated_gif_converts_every_frame(server, page, tmp_path):
     wait_for_app(page)
     shot(page, "08c-ascii-animation")
     with page.expect_download() as download:
-        page.locator(".st-key-ascii_animation_gif").get_by_role("button").click()
+        page.locator(".st-key-ascii_animation_gif").get_by_role("link").click()
     assert Image.open(download.value.path()).n_frames == 5
     assert page.get_by_test_id("stException").count() == 0
 

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from urllib.parse import urlsplit
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def check_the_other_person_sees_nothing(page, url: str, job_id: str, name: str) 
     main = page.get_by_test_id("stMain")
     main.get_by_text(f"There is no run called '{job_id}'").wait_for(timeout=30_000)
     assert main.get_by_role("button", name="Stop", exact=True).count() == 0
-    assert main.get_by_role("button", name=re.compile("Download|Whole run")).count() == 0
+    assert main.get_by_role("link", name=re.compile("Download|Whole run")).count() == 0
     assert page.get_by_test_id("stProgress").count() == 0
     assert earlier_runs(page) == 0
     assert page.get_by_test_id("stException").count() == 0
@@ -67,12 +68,17 @@ def stop_keep_and_delete(page, url: str, runs: Path, job_id: str, name: str) -> 
     page.get_by_text(re.compile(r"Stopped at step \d+ of 2000")).first.wait_for(timeout=30_000)
     wait_for_app(page)
     with page.expect_download() as download:
-        page.get_by_role("button", name="Whole run (.zip)").click()
+        page.get_by_role("link", name="Whole run (.zip)").click()
     assert Path(download.value.path()).stat().st_size > 1000
     assert earlier_runs(page) == 1
     shot(page, name)
-    wait_for_app(page)
-    page.get_by_text("Earlier runs").first.click()
+    delete_the_run_on_screen(page)
+    page.wait_for_function("() => document.body.innerText.includes('Earlier runs (0,')", timeout=30_000)
+    assert not (runs / job_id).exists()
+
+
+def delete_the_run_on_screen(page) -> str:
+    """Open "Delete this run" under the run shown, and confirm; returns what the confirmation said."""
     confirm = page.get_by_role("button", name="Delete for good")
     for _ in range(3):  # a rerun that lands just after the click closes the popover: open it again
         wait_for_app(page)
@@ -82,9 +88,9 @@ def stop_keep_and_delete(page, url: str, runs: Path, job_id: str, name: str) -> 
             break
         except Exception:
             continue
+    said = page.get_by_test_id("stPopoverBody").inner_text()
     confirm.click()
-    page.wait_for_function("() => document.body.innerText.includes('Earlier runs (0,')", timeout=30_000)
-    assert not (runs / job_id).exists()
+    return said
 
 
 @pytest.fixture(scope="module")
@@ -271,3 +277,65 @@ def test_a_gan_zip_the_job_would_refuse_is_refused_in_the_page_with_the_jobs_wor
         shot(page, "37-sharing-gan-zip-refused")
     finally:
         context.close()
+
+
+def run_urls(page) -> list[str]:
+    """Every address A's page would fetch a run's bytes from: links, pictures, videos, frames."""
+    return page.evaluate("""() => [
+        ...Array.from(document.querySelectorAll('a[href]'), a => a.href),
+        ...Array.from(document.querySelectorAll('img[src], video[src], source[src], iframe[src]'), e => e.src),
+    ].filter(u => u.startsWith('http') && (new URL(u).pathname.startsWith('/media/') || u.includes('/api/v1/runs/')))""")
+
+
+def finish_quick_demo_job(page, url: str) -> str:
+    """Job Lab at 20 steps to its end; returns its id."""
+    page.goto(f"{url}/Job_Lab")
+    wait_for_app(page)
+    steps = page.locator(".st-key-lab_steps").get_by_role("slider")
+    steps.focus()
+    steps.press("Home")  # 20 steps
+    page.wait_for_function("() => document.body.innerText.includes('About')")  # the estimate before Start
+    wait_for_app(page)
+    page.locator(".st-key-lab_start button").click()
+    page.get_by_text(re.compile(r"Finished 20 steps")).wait_for(timeout=120_000)
+    page.get_by_role("link", name="Whole run (.zip)").wait_for(timeout=30_000)  # the run that draws the ended job
+    wait_for_app(page)
+    return page.url.split("job=")[1].split("&")[0]
+
+
+def test_run_files_reach_their_owner_only_and_end_with_the_run_deleted_on_screen(shared_server, browser):
+    url, runs = shared_server["url"], shared_server["runs"]
+    alice, alice_page = new_person(browser)
+    bob, bob_page = new_person(browser)
+    nobody = browser.new_context()  # no cookie at all
+    seen: list[str] = []
+    alice_page.on("request", lambda request: seen.append(request.url))
+    try:
+        bob_page.goto(f"{url}/Job_Lab")  # Bob has a space of his own (a cookie), just no runs of Alice's
+        wait_for_app(bob_page)
+        first = finish_quick_demo_job(alice_page, url)
+        addresses = run_urls(alice_page)
+        assert not [address for address in addresses + seen if urlsplit(address).path.startswith("/media/")], \
+            "a run's picture or file was served by Streamlit's unchecked /media/ route"
+        assert len([address for address in addresses if f"/api/v1/runs/{first}/" in address]) >= 3, addresses
+        for address in addresses:
+            assert alice.request.get(address).status == 200, address
+            assert bob.request.get(address).status == 404, address
+            assert nobody.request.get(address).status == 404, address
+        shot(alice_page, "38-files-owner-only")
+
+        second = finish_quick_demo_job(alice_page, url)  # now the first is not the newest run
+        alice_page.goto(f"{url}/Job_Lab?job={first}")
+        wait_for_app(alice_page)
+        alice_page.get_by_text("Finished 20 steps").wait_for(timeout=30_000)
+        said = delete_the_run_on_screen(alice_page)
+        assert "Delete this Job Lab run?" in said and "Repaint in PyTorch" in said, said
+        alice_page.get_by_text("Deleted the run of Job Lab").wait_for(timeout=30_000)
+        assert not (runs / first).exists() and (runs / second).exists()
+        for address in addresses:  # gone at once, for the owner too
+            assert alice.request.get(address).status == 404, address
+        shot(alice_page, "39-deleted-the-run-on-screen")
+    finally:
+        alice.close()
+        bob.close()
+        nobody.close()

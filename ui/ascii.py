@@ -3,6 +3,7 @@ plans, and the renderings the page shows (coloured text, the match heatmap, anim
 
 from __future__ import annotations
 
+import hashlib
 import html
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 
 import core.ascii as ascii_art
 from core import images
+from ui import files
 
 WORKING_SIDE = 2048  # larger pictures are downscaled first: more pixels than this change nothing
 
@@ -64,12 +66,27 @@ def heatmap(result: ascii_art.AsciiResult) -> np.ndarray:
     return np.repeat(np.repeat(colours, 6, axis=0), 3, axis=1)
 
 
+def exported(result: ascii_art.AsciiResult, format: str) -> bytes:
+    """An export of the result, made once per distinct result (the PNG takes a third of a second,
+    and every download is now carried in the page rather than made on click)."""
+    identity = hashlib.sha256()
+    for part in (result.text, repr(result.config), result.font.name, result.polarity, format):
+        identity.update(part.encode())
+    if result.config.colour_mode == "colour":
+        identity.update(result.colours.tobytes())
+    return _export(identity.hexdigest(), format, result)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _export(identity: str, format: str, _result: ascii_art.AsciiResult) -> bytes:
+    return ascii_art.export(_result, format)
+
+
 def animation_downloads(results, durations, gif: bytes) -> None:
     """A row of downloads for a converted animation: the GIF made already, the rest on click."""
     animated = {"gif": ("image/gif", "animated GIF"), "html": ("text/html", "playing HTML"),
                 "png": ("image/png", "PNG strip"), "txt": ("text/plain", "text frames")}
     for button, (format, (mime, label)) in zip(st.columns(len(animated)), animated.items()):
-        button.download_button(
-            label, file_name=f"ascii-animation.{format}", mime=mime, key=f"ascii_animation_{format}",
-            data=gif if format == "gif" else (lambda format=format: ascii_art.export_frames(results, format, durations)),
-            on_click="ignore", width="stretch")
+        data = gif if format == "gif" else ascii_art.export_frames(results, format, durations)
+        files.download_inline(label, data, f"ascii-animation.{format}", mime, key=f"ascii_animation_{format}",
+                              target=button)

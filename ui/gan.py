@@ -12,7 +12,7 @@ import streamlit as st
 from PIL import Image
 
 from core import assets, gan
-from ui import jobs
+from ui import files, jobs
 
 TOOL = "gan"
 
@@ -133,14 +133,12 @@ def training_extras(snapshot) -> None:
     elif stopped:
         st.caption("No checkpoint: the run ended before its first iteration finished.")
     buttons = st.columns(3)
-    downloads = [(folder.checkpoint, not snapshot.active, "Download checkpoint", f"{snapshot.id}.pt", None, "gan_checkpoint"),
-                 (folder.film, True, "Training film (GIF)", f"{snapshot.id}-training.gif", "image/gif", "gan_film"),
-                 (folder.movie, not snapshot.active, "Training film (MP4)", f"{snapshot.id}-training.mp4", "video/mp4",
-                  "gan_movie")]
-    for column, (path, ready, label, name, mime, key) in zip(buttons, downloads):
+    downloads = [(folder.checkpoint, not snapshot.active, "Download checkpoint", "gan_checkpoint"),
+                 (folder.film, True, "Training film (GIF)", "gan_film"),
+                 (folder.movie, not snapshot.active, "Training film (MP4)", "gan_movie")]
+    for column, (path, ready, label, key) in zip(buttons, downloads):
         if ready and path.exists():
-            column.download_button(label, data=path.read_bytes, file_name=name, mime=mime, key=key, on_click="ignore",
-                                   width="stretch")
+            files.download_run_file(label, snapshot.id, path.name, key=key, target=column)
 
 
 TRAINING_CURVES = [["g_loss", "d_loss"], ["d_x", "d_g_z"], ["fid"], ["garment_distance", "garment_floor"],
@@ -149,7 +147,7 @@ TRAINING_CURVES = [["g_loss", "d_loss"], ["d_x", "d_g_z"], ["fid"], ["garment_di
 
 def training_panel(job_id: str) -> None:
     """A training run: progress, curves, the grid and its extras, and what the garment metrics mean."""
-    snapshot = jobs.job_view(job_id, curves=TRAINING_CURVES, result_name="grid.png", extra=training_extras)
+    snapshot = jobs.job_view(job_id, curves=TRAINING_CURVES, extra=training_extras)
     rows = [snapshot.card.get("final_metrics", {}), *snapshot.history]
     if any("garment_distance" in row for row in rows):
         st.caption("Garment distance: Frechet distance in a garment classifier's features between 1,000 samples "
@@ -164,4 +162,4 @@ def memorisation_panel(path: Path, config, seed: int) -> None:
             st.caption("Each row: a sample (left), then its three nearest Fashion-MNIST training pictures in pixels. "
                        "Near-identical rows would mean the generator memorised.")
             for strip_row in memorisation_rows(str(path), path.stat().st_mtime, seed):
-                st.image(strip_row, width=240)
+                st.image(files.data_url(strip_row), width=240)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 import urllib.request
 
 import streamlit as st
@@ -91,6 +92,33 @@ def set_cookie_if_new() -> None:
                    "empty private space.", icon=":material/cookie_off:")
 
 
+def keep_file_pass(who: str | None) -> None:
+    """Signed in: make sure the browser holds a pass naming this person for the file service (it
+    cannot read Streamlit's own sign-in), renewed before it runs out; signed out: remove it."""
+    slot = st.sidebar.empty()  # drawn on every run, so the elements under it keep their places
+    held = st.context.cookies.get(owners.PASS_COOKIE)
+    held = held if isinstance(held, str) else None
+    if who is None:
+        if held:
+            slot.html(f"<script>document.cookie = '{owners.PASS_COOKIE}=; Max-Age=0; Path=/; SameSite=Lax';</script>",
+                      unsafe_allow_javascript=True)
+        return
+    try:
+        secret = owners.cookie_secret(RUNS_DIR)
+    except OSError as error:
+        log.error("cannot read or create the cookie secret in the runs folder %s: %s", RUNS_DIR, error)
+        return
+    now = time.time()
+    if owners.verify_pass(held, secret, now=now) == who and owners.pass_expiry(held) - now > owners.PASS_SECONDS / 2:
+        return
+    if st.session_state.get("atelier_pass_written", 0) > now - 60:
+        return  # written a moment ago; the browser sends it from its next request on
+    value = owners.sign_pass(who, secret, expires=now + owners.PASS_SECONDS)
+    slot.html(f"<script>document.cookie = {json.dumps(f'{owners.PASS_COOKIE}={value}')} + "
+              f"'; Max-Age={owners.PASS_SECONDS}; Path=/; SameSite=Lax';</script>", unsafe_allow_javascript=True)
+    st.session_state["atelier_pass_written"] = now
+
+
 @st.cache_data(ttl=30, show_spinner=False)
 def provider_answers(url: str) -> bool:
     """Whether the sign-in provider's discovery document answers (checked before offering Sign in,
@@ -139,6 +167,8 @@ def sidebar(require: bool) -> str | None:
             st.caption(":material/lock: Your runs, uploads and models are private to this browser.")
     if current == "browser":
         set_cookie_if_new()
+    elif current == "signin":
+        keep_file_pass(who)
     if require and who is None and current == "browser":
         st.error(UNWRITABLE)
         st.stop()

@@ -6,6 +6,7 @@ import streamlit as st
 from PIL import Image
 
 from core import images
+from ui import files
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -53,7 +54,7 @@ def image_input(
         st.error(str(error))
         return None
     if image is not None and show:
-        st.image(image, caption=f"{image.width}x{image.height}", width="stretch")
+        st.image(files.data_url(image), caption=f"{image.width}x{image.height}", width="stretch")
     return image
 
 

@@ -8,12 +8,9 @@ after a page load).
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import time
-import zipfile
-from pathlib import Path
 from typing import Any, Callable
 
 import altair as alt
@@ -22,13 +19,17 @@ import streamlit as st
 from PIL import Image
 
 from core import jobs
-from ui import identity
+from core.jobs import estimates
+from ui import files, identity
 from ui.common import RUNS_DIR, device_info, format_seconds
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 MAX_CHART_POINTS = 1500
+TOOL_WORDS = {"ascii": "ASCII Art", "ascii-video": "ASCII video", "style": "Style Transfer",
+              "style-video": "Style video", "sketch": "Photo to Sketch", "sketch-video": "Sketch video",
+              "gan": "GAN Studio", "demo": "Job Lab"}
 STATUS_WORDS = {
     "queued": "Queued", "running": "Running", "stopping": "Stopping", "finished": "Finished",
     "stopped": "Stopped", "failed": "Failed", "interrupted": "Interrupted",
@@ -114,11 +115,13 @@ def current_job(tool: str) -> str | None:
 
 
 def start(tool: str, target: str, config: dict[str, Any], *, inputs: dict[str, Image.Image],
-          title: str) -> str | None:
+          title: str, estimated: estimates.Estimate | None = None) -> str | None:
     """Queue a job for this session's owner; a full queue is said in the page (and the job shown
-    before stays). Returns the id of the job the page shows."""
+    before stays). ``estimated`` (what ``estimate`` said before Start) goes into the run card, for
+    later estimates to learn from. Returns the id of the job the page shows."""
     try:
-        job_id = manager().submit(tool, target, config, inputs=inputs, title=title)
+        job_id = manager().submit(tool, target, config, inputs=inputs, title=title,
+                                  card_fields=estimated.card_fields() if estimated is not None else None)
     except jobs.QueueFull as error:
         st.error(str(error), icon=":material/hourglass_top:")
         return st.session_state.get(f"job:{tool}")
@@ -127,20 +130,43 @@ def start(tool: str, target: str, config: dict[str, Any], *, inputs: dict[str, I
     return job_id
 
 
+@st.cache_data(ttl=30, show_spinner=False)
+def _finished_cards(tool: str) -> list[dict[str, Any]]:
+    """Every owner's finished runs of a tool, newest first, for the estimates (only their settings'
+    work and wall times are used; nothing of them is shown). Read at most every 30 s."""
+    return [{"status": card.get("status"), "wall_seconds": card.get("wall_seconds"), "estimate": card.get("estimate")}
+            for card in server_manager().list_runs(tool) if card.get("status") == "finished" and card.get("estimate")]
+
+
+def estimate(tool: str, plan: estimates.Plan, *, first_guess_rate: float, what: str = "",
+             at_most: bool = False) -> estimates.Estimate:
+    """Say, before Start, about how long a run of ``plan`` will take here (and on what that rests);
+    returns the estimate for ``start`` to keep in the run card."""
+    found = estimates.estimate(plan, _finished_cards(tool), first_guess_rate=first_guess_rate)
+    device = (device_info(timeout=0) or {}).get("device", "cpu").upper()
+    queued = server_manager().max_concurrent
+    st.caption(f":material/schedule: {'At most about' if at_most else 'About'} "
+               f"**{format_seconds(found.seconds)}** on this {device}{f' for {what}' if what else ''} "
+               f"({found.basis()}; longer while {'another job runs' if queued == 1 else 'other jobs run'} or yours "
+               "waits in the queue).")
+    return found
+
+
 def job_view(
     job_id: str,
     *,
     curves: list[list[str]] | None = None,
-    result_name: str = "result.png",
     extra: Callable[[jobs.JobSnapshot], None] | None = None,
     marker: str | None = None,
     unit: str = "step",
+    product: tuple[str, str] = (jobs.RunFolder.RESULT, "Download result"),
 ) -> jobs.JobSnapshot:
     """Draw one job: Stop (while active), then a live panel of progress, preview and curves.
 
     ``marker`` names a metric whose latest value is a step to mark on the curves with a
     vertical rule (the best epoch that early stopping keeps, say); ``unit`` what a step is
-    called in the status line ("frame" for a video).
+    called in the status line ("frame" for a video); ``product`` the run file the first download
+    gives, and its label (a video job's clip, not its last frame).
     """
     job_manager = manager()
     snapshot = job_manager.snapshot(job_id)
@@ -164,7 +190,7 @@ def job_view(
         with left:
             picture = current.preview_path if current.active else (current.result_path or current.preview_path)
             if picture is not None:
-                st.image(_read_image(picture), caption="Live preview" if current.active else "Result", width="stretch")
+                files.show(picture, caption="Live preview" if current.active else "Result", width="stretch")
             elif current.active:
                 st.info("The first preview appears after a few steps.")
         with right:
@@ -174,7 +200,8 @@ def job_view(
 
     live_panel()
     if not snapshot.active:
-        _downloads(job_manager.run_dir(job_id), snapshot, result_name)
+        _downloads(snapshot, *product)
+        _delete_panel(snapshot)
     return snapshot
 
 
@@ -197,7 +224,7 @@ def preview_strip(job_id: str, count: int = 8) -> None:
               for i in range(min(count, len(previews)))]
     columns = st.columns(len(chosen))
     for column, (step, path) in zip(columns, chosen):
-        column.image(_read_image(path), caption=f"step {step}", width="stretch")
+        files.show(path, column, caption=f"step {step}", width="stretch")
 
 
 def preview_scrubber(snapshot: jobs.JobSnapshot, caption: str = "after step {step}", width: int = 480) -> None:
@@ -207,7 +234,7 @@ def preview_scrubber(snapshot: jobs.JobSnapshot, caption: str = "after step {ste
     if len(previews) > 1:
         index = st.slider("Scrub through the previews", 1, len(previews), len(previews), key=f"scrub-{snapshot.id}")
         step, path = previews[index - 1]
-        st.image(_read_image(path), caption=caption.format(step=step, index=index), width=width)
+        files.show(path, caption=caption.format(step=step, index=index), width=width)
 
 
 def runs_list(tool: str, *, key: str) -> None:
@@ -233,17 +260,33 @@ def runs_list(tool: str, *, key: str) -> None:
             } for card in cards]
         )
         st.dataframe(table, hide_index=True, width="stretch")
-        chosen = st.selectbox("Open a run", [card["id"] for card in cards], key=f"{key}-pick")
-        show, delete = st.columns([1, 1])
-        if show.button("Show this run", key=f"{key}-show", width="stretch"):
+        chosen = st.selectbox("Open a run", [card["id"] for card in cards], key=f"{key}-pick",
+                              format_func=lambda run_id: _run_words(next(c for c in cards if c["id"] == run_id)))
+        if st.button("Show this run", key=f"{key}-show", icon=":material/open_in_new:"):
             st.session_state[f"job:{tool}"] = chosen
             st.query_params["job"] = chosen
             st.rerun()
-        with delete.popover("Delete this run", icon=":material/delete:", width="stretch"):
-            st.caption("Its folder, pictures, inputs and models go for good, and its uploads unless another "
-                       "of your runs uses them.")
-            if st.button("Delete for good", key=f"{key}-delete", type="primary"):
-                _delete(tool, chosen)
+        st.caption("To delete a run, show it: \"Delete this run\" sits under the run on screen.")
+
+
+def _run_words(card: dict[str, Any]) -> str:
+    """A run as a person tells it apart: its title, when it started and how it ended."""
+    when = (card.get("started") or card.get("created", ""))[:16].replace("T", " ")
+    return f"{when} · {STATUS_WORDS.get(card.get('status'), card.get('status', ''))} · {card.get('title') or card['id']}"
+
+
+def _delete_panel(snapshot: jobs.JobSnapshot) -> None:
+    """Delete the run on screen, after a confirmation that shows which run that is."""
+    card = snapshot.card
+    with st.popover("Delete this run", icon=":material/delete:"):
+        thumbnail, words = st.columns([1, 3])
+        files.show(snapshot.result_path or snapshot.preview_path, thumbnail, width="stretch")
+        words.markdown(f"**Delete this {TOOL_WORDS.get(snapshot.tool, snapshot.tool)} run?**")
+        words.caption(_run_words(card))
+        st.caption("Its folder, pictures, inputs and models go for good, and its uploads unless another of your runs "
+                   "uses them. Links to its files stop working at once.")
+        if st.button("Delete for good", key=f"delete-{snapshot.id}", type="primary"):
+            _delete(snapshot.tool, snapshot.id)
 
 
 def _delete(tool: str, job_id: str) -> None:
@@ -254,8 +297,9 @@ def _delete(tool: str, job_id: str) -> None:
         return
     if st.session_state.get(f"job:{tool}") == job_id:
         del st.session_state[f"job:{tool}"]
-        st.query_params.pop("job", None)
-    st.toast(f"Deleted {job_id} ({freed / 1e6:.1f} MB).", icon=":material/delete:")
+    if st.query_params.get("job") == job_id:
+        del st.query_params["job"]
+    st.toast(f"Deleted the run of {TOOL_WORDS.get(tool, tool)} ({freed / 1e6:.1f} MB).", icon=":material/delete:")
     st.rerun()
 
 
@@ -326,35 +370,11 @@ def _curves(snapshot: jobs.JobSnapshot, groups: list[list[str]] | None, marker: 
         st.altair_chart(chart, width="stretch", height=200)
 
 
-def _downloads(run_dir: Path, snapshot: jobs.JobSnapshot, result_name: str) -> None:
+def _downloads(snapshot: jobs.JobSnapshot, product: str, label: str) -> None:
+    """The run's files, from the owner-checked file service (ui/files.py)."""
     columns = st.columns(3)
-    if snapshot.result_path is not None:
-        columns[0].download_button(
-            "Download result", data=snapshot.result_path.read_bytes(), file_name=f"{snapshot.id}-{result_name}",
-            mime="image/png", key=f"download-result-{snapshot.id}", on_click="ignore", width="stretch",
-        )
-    columns[1].download_button(
-        "Run card (JSON)", data=(run_dir / "card.json").read_bytes(), file_name=f"{snapshot.id}-card.json",
-        mime="application/json", key=f"download-card-{snapshot.id}", on_click="ignore", width="stretch",
-    )
-    columns[2].download_button(
-        "Whole run (.zip)", data=lambda: _zip_folder(run_dir), file_name=f"{snapshot.id}.zip",
-        mime="application/zip", key=f"download-zip-{snapshot.id}", on_click="ignore", width="stretch",
-    )
-
-
-def _zip_folder(folder: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                archive.write(path, path.relative_to(folder.parent))
-    return buffer.getvalue()
-
-
-def _read_image(path: Path) -> bytes:
-    # Bytes, not the path: the worker replaces the file while we read, and bytes are one version.
-    try:
-        return path.read_bytes()
-    except OSError:
-        return b""
+    if (manager().run_dir(snapshot.id) / product).is_file():
+        files.download_run_file(label, snapshot.id, product, key=f"download-result-{snapshot.id}", target=columns[0])
+    files.download_run_file("Run card (JSON)", snapshot.id, jobs.RunFolder.CARD, key=f"download-card-{snapshot.id}",
+                            target=columns[1])
+    files.download_run_zip("Whole run (.zip)", snapshot.id, key=f"download-zip-{snapshot.id}", target=columns[2])

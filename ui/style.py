@@ -13,7 +13,7 @@ from PIL import Image
 
 from core import style
 from core.style import pictures
-from ui import jobs
+from ui import files, jobs
 from ui.compare import before_after
 
 
@@ -65,7 +65,7 @@ def trimmed(picture, trim: bool, show: bool = False):
         st.error(str(error))
         return None
     if show:
-        st.image(picture, caption=f"{picture.width}x{picture.height}" + (f" · {note}" if note else ""), width="stretch")
+        st.image(files.data_url(picture), caption=f"{picture.width}x{picture.height}" + (f" · {note}" if note else ""), width="stretch")
     return picture
 
 

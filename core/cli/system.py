@@ -1,7 +1,9 @@
-"""``demo``, ``device``, ``assets`` and ``runs``: checks of the machine and the runs folder."""
+"""``demo``, ``device``, ``assets``, ``runs`` and ``api``: checks of the machine, the runs folder, and the
+HTTP service that serves its files."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -15,6 +17,7 @@ def add(tools) -> None:
     add_device(tools)
     add_assets(tools)
     add_runs(tools)
+    add_api(tools)
 
 
 def add_demo(tools) -> None:
@@ -146,4 +149,26 @@ def run_runs(arguments) -> int:
     if report.over_budget:
         print("warning: still over the size budget: what is left is queued or running, or the budget is smaller "
               "than one run.", file=sys.stderr)
+    return 0
+
+
+def add_api(tools) -> None:
+    command = tools.add_parser("api", help="the HTTP service beside the app: owner-checked run files (a Streamlit "
+                                           "server starts one itself on its port + 1 when none answers there)")
+    command.add_argument("--runs", default=os.environ.get("ATELIER_RUNS", "runs"),
+                         help="the runs folder (default: $ATELIER_RUNS, else ./runs)")
+    command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    command.add_argument("--port", type=int, default=8502, help="the port to listen on (default: 8502)")
+    command.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)  # the server that started it
+    command.set_defaults(handler=run_api)
+
+
+def run_api(arguments) -> int:
+    from core.api.serve import serve
+
+    if not 0 < arguments.port < 65536:
+        raise ValueError(f"--port must be a TCP port (1-65535), not {arguments.port}.")
+    runs_dir = Path(arguments.runs)
+    runs_dir.mkdir(parents=True, exist_ok=True)
+    serve(runs_dir, arguments.host, arguments.port, parent=arguments.parent)
     return 0

@@ -151,3 +151,29 @@ class GanConfig:
             if str(wanted).lower() in lowered:
                 return lowered.index(str(wanted).lower())
         raise ValueError(f"This generator has no class {wanted!r}; it knows {', '.join(names)} (or 0-{len(names) - 1}).")
+
+
+# --- what a training costs, said before Start (core/jobs/estimates.py) --------------------------
+# Work is counted in pictures seen at 32x32 (a 64 px picture is four). The first guesses stand until
+# trainings have finished on the server: the DCGAN at width 32 took 585 s for 20 epochs of
+# Fashion-MNIST on 2 CPU cores, the FastGAN at widths 16/32 about 93 min for 30 epochs of 57 x 100
+# crops at 64 px on one shared core (weights/README.md); both scale with the width squared.
+FIRST_GUESS_SECONDS_PER_PICTURE = {"dcgan": 4.9e-4, "fastgan": 8e-3}
+GPU_SPEED_UP = 30.0  # a first guess for a GPU, until its own runs say
+START_SECONDS = 15.0  # torch loading and the data set read (Fashion-MNIST, or the pictures cropped)
+
+
+def plan(config: "GanConfig", pictures: int):
+    """The work of a training over ``pictures`` pictures (after crops and the limit) for its epochs."""
+    from core.jobs.estimates import Plan
+
+    seen = min(pictures, config.limit) if config.limit else pictures
+    kind = (f"{config.architecture}-{config.ngf}-{config.ndf}-{config.batch_size}-{config.size}"
+            + ("-conditional" if config.conditional else ""))
+    return Plan(work=config.epochs * seen * (config.size / 32) ** 2, kind=kind, start_seconds=START_SECONDS)
+
+
+def first_guess_rate(config: "GanConfig", device_type: str) -> float:
+    reference_width = 16 if config.architecture == "fastgan" else 32
+    rate = FIRST_GUESS_SECONDS_PER_PICTURE[config.architecture] * (config.ngf / reference_width) ** 2
+    return rate / GPU_SPEED_UP if device_type in ("cuda", "mps") else rate

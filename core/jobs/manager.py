@@ -164,9 +164,11 @@ class JobManager:
         title: str = "",
         owner: str = EVERYONE,
         uploads: list[str] | tuple[str, ...] = (),
+        card_fields: dict[str, Any] | None = None,
     ) -> str:
         """Queue a job for ``owner``; it starts as soon as a slot is free (and it is the owner's
-        turn). ``uploads`` names the upload-store entries it uses. Returns the job id; raises
+        turn). ``uploads`` names the upload-store entries it uses; ``card_fields`` adds to its run
+        card (what was estimated before Start, say). Returns the job id; raises
         QueueFull when the owner already has ``max_queued_per_owner`` jobs waiting."""
         if ":" not in target:
             raise ValueError(f"target must look like 'package.module:function', not {target!r}.")
@@ -195,6 +197,7 @@ class JobManager:
                 "inputs": sorted(f"inputs/{name}.png" for name in (inputs or {})),
                 "owner": owner,
                 "uploads": sorted(uploads),
+                **(card_fields or {}),
             },
         )
         self._schedule()
@@ -583,9 +586,10 @@ class OwnedJobs:
         return self.manager.max_concurrent
 
     def submit(self, tool: str, target: str, config: dict[str, Any], *,
-               inputs: dict[str, Image.Image] | None = None, title: str = "") -> str:
+               inputs: dict[str, Image.Image] | None = None, title: str = "",
+               card_fields: dict[str, Any] | None = None) -> str:
         return self.manager.submit(tool, target, config, inputs=inputs, title=title, owner=self.owner,
-                                   uploads=self.uploads.names_in(config))
+                                   uploads=self.uploads.names_in(config), card_fields=card_fields)
 
     def check(self, job_id: str) -> str:
         """The id, if it names a run of this owner; else the ValueError an unknown id gets."""

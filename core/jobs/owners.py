@@ -89,3 +89,48 @@ def verify(cookie: str | None, secret: bytes) -> str | None:
         return None
     expected = hmac.new(secret, browser_id.encode(), hashlib.sha256).hexdigest()
     return browser_id if hmac.compare_digest(mac, expected) else None
+
+
+# --- the file pass: who a request to the file service (core/api) comes from ---------------------
+# In browser mode the space cookie above already says who a request is from. A signed-in user's
+# identity lives in Streamlit's own session (its auth cookie is Tornado's to read), so the page
+# also writes this short-lived pass, "<owner>|<expiry>|<HMAC>", under the same secret: the file
+# service reads it on every request, and a pass that is forged, edited or out of date is refused.
+PASS_COOKIE = "atelier_pass"
+PASS_SECONDS = 12 * 3600  # renewed by the page whenever less than half is left
+
+
+def sign_pass(owner: str, secret: bytes, *, expires: float) -> str:
+    if not owner or "|" in owner:
+        raise ValueError(f"Not an owner that a pass can carry: {owner!r}.")
+    body = f"{owner}|{int(expires)}"
+    return f"{body}|{hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()}"
+
+
+def verify_pass(value: str | None, secret: bytes, *, now: float) -> str | None:
+    """The owner a pass we signed names, while it is in date; None otherwise."""
+    if not isinstance(value, str) or value.count("|") != 2:
+        return None
+    owner, expires, mac = value.split("|")
+    expected = hmac.new(secret, f"{owner}|{expires}".encode(), hashlib.sha256).hexdigest()
+    if not hmac.compare_digest(mac, expected) or not expires.isdigit() or int(expires) < now:
+        return None
+    return owner or None
+
+
+def pass_expiry(value: str | None) -> float:
+    """When a pass runs out (0 for anything that is not one): the page renews it in time."""
+    parts = value.split("|") if isinstance(value, str) else []
+    return float(parts[1]) if len(parts) == 3 and parts[1].isdigit() else 0.0
+
+
+def owner_from_cookies(cookies: dict[str, str], secret: bytes, *, now: float, shared: bool) -> str | None:
+    """Who a request is from: everyone in shared mode; else the pass's owner, else this browser's
+    space; None for nobody we know (no cookie, a forged one, a pass out of date)."""
+    if shared:
+        return EVERYONE
+    owner = verify_pass(cookies.get(PASS_COOKIE), secret, now=now)
+    if owner is not None:
+        return owner
+    browser_id = verify(cookies.get(COOKIE_NAME), secret)
+    return browser_owner(browser_id) if browser_id else None

@@ -105,6 +105,9 @@ def delete_run(runs_dir: Path, job_id: str) -> int:
     if card.get("status") not in TERMINAL:
         raise ValueError(f"The run {job_id!r} is still {card.get('status', 'active')}: stop it before deleting it.")
     freed = folder_bytes(folder)
+    # The card first: from this moment the run is gone for every reader (pages, the file service),
+    # even while the rest of a large folder is still being removed.
+    (folder / "card.json").unlink(missing_ok=True)
     shutil.rmtree(folder, ignore_errors=True)
     still_used = {name for other in run_cards(runs_dir) for name in other.get("uploads", [])}
     for name in card.get("uploads", []):

@@ -80,3 +80,20 @@ class SketchConfig:
             raise ValueError(f"style must be one of {', '.join(STYLES)}, not {self.style!r}.")
         if self.pairs < MIN_PAIRS:
             raise ValueError(f"pairs must be at least {MIN_PAIRS}.")
+
+
+# --- what a training costs, said before Start (core/jobs/estimates.py) --------------------------
+# Work is counted in pair-epochs at 256 px (a 512 px pair is four); the perceptual term about
+# doubles a step. The first guess stands until trainings have finished on the server: 320 crops
+# take about 15 s an epoch at 256 px with the U-Net on 2 CPU cores (bench/results/sketch.txt).
+FIRST_GUESS_SECONDS_PER_PAIR_EPOCH = {"cpu": 0.047, "mps": 0.01, "cuda": 0.003}
+START_SECONDS = 25.0  # TensorFlow loading and the built-in pairs drawn by the slow pencil method
+
+
+def plan(config: "SketchConfig"):
+    """The work of a training that runs all its epochs (early stopping may end it sooner)."""
+    from core.jobs.estimates import Plan
+
+    work = config.epochs * config.pairs * (config.size / 256) ** 2 * (2.0 if config.perceptual else 1.0)
+    kind = f"{config.architecture}-{config.width}-{config.depth}-{config.batch_size}"
+    return Plan(work=work, kind=kind, start_seconds=START_SECONDS)

@@ -136,3 +136,23 @@ class StyleConfig:
 
 def size_cap(where_type: str) -> int:
     return SIZE_CAPS.get(where_type, SIZE_CAPS["cpu"])
+
+
+# --- what a run costs, said before Start (core/jobs/estimates.py) -----------------------------
+# Work is counted in megapixel-steps; a quarter of a multiscale run's steps are at half size. The
+# first guesses stand until runs have finished on the server: the CPU's is 30 L-BFGS steps at
+# 256 px on 2 cores beside another job (bench/results/style.txt, "estimate").
+FIRST_GUESS_SECONDS_PER_MEGAPIXEL_STEP = {"cpu": 20.0, "mps": 3.0, "cuda": 0.3}
+START_SECONDS = 12.0  # a job process starting, torch and VGG19 loading, the style's Gram matrices
+# The page's default steps on a CPU: with the default 256 px that is about 2 minutes on 2 cores;
+# a GPU keeps the config's default.
+CPU_PAGE_STEPS = 80
+
+
+def plan(config: "StyleConfig", shape: tuple[int, int], photos: int = 1):
+    """The work of an optimisation of ``photos`` pictures of ``shape`` (width, height)."""
+    from core.jobs.estimates import Plan
+
+    share = 0.75 + 0.25 / 4 if config.multiscale else 1.0
+    work = shape[0] * shape[1] / 1e6 * config.steps * share * max(1, photos)
+    return Plan(work=work, kind=f"{config.optimizer}-{config.pooling}", start_seconds=START_SECONDS)

@@ -1,0 +1,127 @@
+"""The owner-checked file routes (FastAPI).
+
+Every route answers a request from someone who may not read the run with the very 404 that an
+unknown run gets, so run ids cannot be probed. Who a request comes from is read from its cookies
+on every request (``owners.owner_from_cookies``): nothing is remembered between requests, so a
+deleted run, a signed-out person or a pass out of date stops working at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.background import BackgroundTask
+
+from core.api.serve import runs_fingerprint
+from core.jobs import owners
+from core.jobs.files import read_json
+from core.jobs.runfolder import RunFolder
+
+log = logging.getLogger(__name__)
+
+NOT_FOUND = "There is no such run or file."
+# Nobody on the way (a proxy, the browser's disk cache) keeps a person's file past this answer,
+# and a file is never read as a type it is not.
+PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
+# A run's HTML (ASCII Art's playing page) runs in an opaque origin: its scripts play the text but
+# can never read this service's cookies or other files.
+SANDBOX = {"Content-Security-Policy": "sandbox allow-scripts"}
+
+
+def shared_mode(environment=None) -> bool:
+    environment = os.environ if environment is None else environment
+    return environment.get("ATELIER_SHARED_RUNS", "").strip().lower() in ("1", "true", "yes")
+
+
+def may_read(card: dict, requester: str | None, *, shared: bool) -> bool:
+    """A run is read by its owner; a run made in shared mode (owner "everyone") by anybody, while
+    the server is in shared mode."""
+    owner = card.get("owner", "")
+    if owner == owners.EVERYONE:
+        return shared
+    return bool(requester) and requester == owner
+
+
+def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> FastAPI:
+    runs = Path(runs_dir)
+    shared = shared_mode() if shared is None else shared
+    app = FastAPI(title="Atelier", version="1", docs_url="/api/docs", openapi_url="/api/openapi.json",
+                  redoc_url=None)
+
+    def requester(request: Request) -> str | None:
+        try:
+            secret = owners.cookie_secret(runs)
+        except OSError:
+            log.exception("the file service cannot read the cookie secret in %s", runs)
+            return None
+        return owners.owner_from_cookies(dict(request.cookies), secret, now=time.time(), shared=shared)
+
+    def readable_run(run_id: str, request: Request) -> RunFolder:
+        if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith(".") or len(run_id) > 200:
+            raise HTTPException(404, NOT_FOUND)
+        folder = RunFolder(runs / run_id)
+        card = read_json(folder / folder.CARD)
+        if not isinstance(card, dict) or not may_read(card, requester(request), shared=shared):
+            raise HTTPException(404, NOT_FOUND)
+        return folder
+
+    @app.get("/api/v1/health", include_in_schema=False)
+    def health() -> dict:
+        return {"ok": True, "runs": runs_fingerprint(runs)}
+
+    @app.get("/api/v1/runs/{run_id}/files/{name:path}", summary="One file of a run (its owner only)")
+    def run_file(run_id: str, name: str, request: Request, download: bool = False) -> FileResponse:
+        folder = readable_run(run_id, request)
+        path = inside(folder.path, name)
+        headers = dict(PRIVATE_HEADERS)
+        if path.suffix.lower() in (".html", ".htm", ".svg"):
+            headers.update(SANDBOX)
+        return FileResponse(path, headers=headers, filename=f"{run_id}-{path.name}" if download else None,
+                            content_disposition_type="attachment" if download else "inline")
+
+    @app.get("/api/v1/runs/{run_id}/zip", summary="The whole run as a zip (its owner only)")
+    def run_zip(run_id: str, request: Request) -> FileResponse:
+        folder = readable_run(run_id, request)
+        handle = tempfile.NamedTemporaryFile(prefix="atelier-zip-", suffix=".zip", delete=False)
+        handle.close()
+        try:
+            zip_folder(folder.path, Path(handle.name))
+        except OSError:
+            os.unlink(handle.name)
+            raise HTTPException(404, NOT_FOUND) from None  # deleted while it was being packed
+        return FileResponse(handle.name, headers=dict(PRIVATE_HEADERS), media_type="application/zip",
+                            filename=f"{run_id}.zip", background=BackgroundTask(os.unlink, handle.name))
+
+    @app.exception_handler(HTTPException)
+    def plain_error(request: Request, error: HTTPException) -> JSONResponse:
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=dict(PRIVATE_HEADERS))
+
+    return app
+
+
+def inside(folder: Path, name: str) -> Path:
+    """``folder/name`` when that is a plain, visible file inside the folder; else 404 (``..``,
+    absolute names, links out, hidden files such as the claim)."""
+    parts = Path(name).parts
+    if not name or Path(name).is_absolute() or any(part in ("..", "") or part.startswith(".") for part in parts):
+        raise HTTPException(404, NOT_FOUND)
+    path = (folder / name).resolve()
+    if folder.resolve() not in path.parents or not path.is_file():
+        raise HTTPException(404, NOT_FOUND)
+    return path
+
+
+def zip_folder(folder: Path, target: Path) -> None:
+    """The run's visible files, under the run's id (what "Whole run (.zip)" always gave)."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.rglob("*")):
+            relative = path.relative_to(folder)
+            if path.is_file() and not any(part.startswith(".") for part in relative.parts):
+                archive.write(path, Path(folder.name) / relative)
