@@ -18,7 +18,7 @@ from ui import ascii as ascii_ui
 from ui import files, jobs, settings, video
 from ui.common import page
 from ui.inputs import image_input, uploaded_bytes
-from ui.live import live_video
+from ui import live
 
 Config = ascii_art.AsciiConfig
 
@@ -93,12 +93,16 @@ with live_tab:  # first, so that a picture the page cannot convert leaves the ca
         # The polarity of the last frame, so that auto keeps it through near ties (no black/white flicker).
         last = st.session_state.setdefault("ascii_live_last", {})
 
+        paced, _ = live.pace("ascii_live", (40, 60, 80, 100, 120, 160, 200, 240, 320, columns), columns, "columns")
+
         def sketch_frame(frame: np.ndarray, config=live_config, font=live_font) -> tuple[np.ndarray, str]:
+            if paced.side != config.columns:  # fewer columns while frames are slow
+                config = dataclasses.replace(config, columns=paced.side)
             result = ascii_art.convert(frame, config, font, previous_polarity=last.get("polarity"))
             last["polarity"] = result.polarity
             return ascii_art.render(result, LIVE_PREVIEW_SIZE), result.text
 
-        live_video("ascii_live", sketch_frame, show_text=True)
+        live.live_video("ascii_live", sketch_frame, show_text=True, paced=paced)
 
 with video_tab:  # before the picture's own work too: a clip needs no picture
     st.caption("A clip converted frame by frame at the settings on the left, with one tone curve for the whole "

@@ -16,7 +16,7 @@ from ui import style as style_ui
 from ui.common import device_info, format_seconds, page
 from ui.compare import before_after
 from ui.inputs import image_input
-from ui.live import live_video
+from ui import live
 
 TOOL = "style"
 Config = style.StyleConfig
@@ -25,6 +25,7 @@ Config = style.StyleConfig
 VIDEO_TOOL = "style-video"
 INIT_WORDS = {"content": "the photo", "instant": "the instant preview", "noise": "noise", "style": "the painting"}
 PREVIEW_SIDE = 512  # the instant preview's longer side
+LIVE_SIDES = (96, 128, 160, 192, 256, 320, 384, 512)  # the camera's working sizes, down to where 10 fps holds
 
 page("Style Transfer", ":material/palette:",
      "Repaint a photo in the style of a painting. A feed-forward network shows a preview at once; the "
@@ -208,8 +209,10 @@ def live_tab() -> None:
     elif not steady:
         state.pop("stabiliser", None)
 
-    def paint(frame: np.ndarray, vector=painting_vector, share=style_ui.instant_strength(strength), working=side):
-        small = np.asarray(images.fit_within(Image.fromarray(frame), working))
+    paced, _ = live.pace("style_live", LIVE_SIDES, side)
+
+    def paint(frame: np.ndarray, vector=painting_vector, share=style_ui.instant_strength(strength)):
+        small = np.asarray(images.fit_within(Image.fromarray(frame), paced.side))  # lowered while frames are slow
         if "own" not in state:
             state["own"] = instant_module.style_vector(Image.fromarray(small))
         painted = instant_module.stylise_frame(small, instant_module.blend_vectors(vector, state["own"], share))
@@ -217,7 +220,7 @@ def live_tab() -> None:
         return (stabiliser(small, painted) if stabiliser is not None else painted), None
 
     with shown:
-        live_video("style_live", paint, height=360)
+        live.live_video("style_live", paint, height=360, paced=paced)
 
 
 def video_tab() -> None:

@@ -18,7 +18,7 @@ from ui import files, jobs, settings, video
 from ui import sketch as sketch_ui
 from ui.common import device_info, page
 from ui.inputs import image_input
-from ui.live import live_video
+from ui import live
 
 TOOL = "sketch"
 Config = sketch.SketchConfig
@@ -208,12 +208,14 @@ def live_tab() -> None:
     model_path = str(models[choice][0])
     service = sketch_ui.sketch_service()
 
-    def sketch_frame(frame: np.ndarray, path=model_path, working_side=side, dark=darkness, lines=line_weight):
-        drawn = sketch.adjust(service.sketch(frame, path, working_side=working_side)["sketch"], dark, lines)
+    paced, _ = live.pace("sketch_live", (96, 128, 160, 192, 256, 320, 384, 512), side)
+
+    def sketch_frame(frame: np.ndarray, path=model_path, dark=darkness, lines=line_weight):
+        drawn = sketch.adjust(service.sketch(frame, path, working_side=paced.side)["sketch"], dark, lines)
         return np.repeat(drawn[:, :, None], 3, axis=2), None
 
     with video:
-        live_video("sketch_live", sketch_frame, height=360)
+        live.live_video("sketch_live", sketch_frame, height=360, paced=paced)
 
 
 def video_tab() -> None:

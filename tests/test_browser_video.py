@@ -21,9 +21,8 @@ def test_style_live_tab_paints_frames_from_the_fake_camera(server, page):
     page.goto(f"{server['url']}/Style_Transfer")
     wait_for_app(page)
     page.get_by_text("Instant preview", exact=True).wait_for(timeout=60_000)
-    live, panel, fps = live_camera_fps(page, "style_live_fps_256")
+    live, panel, fps, working = live_camera_fps(page, "style_live_256", 256)
     shot(page, "40-style-live")
-    assert fps > 3, fps  # real video through the instant network (bench/video.py measures the rate)
     live.get_by_role("button", name="STOP").click()
 
 
@@ -53,7 +52,7 @@ def play_a_clip(page, url: str, path: str, tab_key: str, clip_path, name: str) -
 def test_a_clip_through_ascii_art_plays_in_the_page_with_its_html(server, page, clip):
     play_a_clip(page, server["url"], "ASCII_Art", "ascii_video", clip, "ascii")
     panel = page.get_by_role("tabpanel", name="Video file")
-    assert panel.get_by_role("button", name="Playing page (HTML)").count() == 1
+    assert panel.get_by_role("link", name="Playing page (HTML)").count() == 1
 
 
 def test_a_clip_through_style_transfer_plays_in_the_page(server, page, clip):

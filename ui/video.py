@@ -15,6 +15,7 @@ import streamlit as st
 from PIL import Image
 
 from core import videos
+from core.jobs.runfolder import RunFolder
 from ui import files, jobs
 from ui.common import format_seconds
 
@@ -107,7 +108,7 @@ def result_panel(tool: str, job_id: str | None, *, extra_downloads: dict[str, tu
     ``extra_downloads``: a run-folder file name (``RunFolder.PAGE``, ...) -> (button label, mime type)."""
     if job_id:
         snapshot = jobs.job_view(job_id, curves=[["frames_per_second"]], unit="frame",
-                                 product=(jobs.RunFolder.VIDEO, "Download the video (MP4)"))
+                                 product=(RunFolder.VIDEO, "Download the video (MP4)"))
         folder = jobs.manager().folder(job_id)
         movie = folder.video
         if not snapshot.active and movie.exists() and movie.stat().st_size:
