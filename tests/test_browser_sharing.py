@@ -60,8 +60,9 @@ def check_the_other_person_sees_nothing(page, url: str, job_id: str, name: str) 
     shot(page, name)
 
 
-def stop_keep_and_delete(page, url: str, runs: Path, job_id: str, name: str) -> None:
-    """A: reload keeps the running job; Stop; the run is listed, downloads, and Delete removes it."""
+def stop_keep_and_delete(page, url: str, runs: Path, job_id: str, name: str, others=()) -> None:
+    """A: reload keeps the running job; Stop; the run is listed, downloads, and Delete removes it.
+    Every address of the run's files answers A, and 404 to each of ``others`` (browser contexts)."""
     page.reload()
     wait_for_step_above(page, 2)
     page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
@@ -71,10 +72,15 @@ def stop_keep_and_delete(page, url: str, runs: Path, job_id: str, name: str) -> 
         page.get_by_role("link", name="Whole run (.zip)").click()
     assert Path(download.value.path()).stat().st_size > 1000
     assert earlier_runs(page) == 1
+    addresses = run_urls(page)
+    assert addresses and all(page.context.request.get(address).status == 200 for address in addresses)
+    for other in others:
+        assert all(other.request.get(address).status == 404 for address in addresses), addresses
     shot(page, name)
     delete_the_run_on_screen(page)
     page.wait_for_function("() => document.body.innerText.includes('Earlier runs (0,')", timeout=30_000)
     assert not (runs / job_id).exists()
+    assert all(page.context.request.get(address).status == 404 for address in addresses)
 
 
 def delete_the_run_on_screen(page) -> str:
@@ -111,7 +117,7 @@ def test_two_browsers_keep_apart_and_a_reload_keeps_ones_own(shared_server, brow
         card = json.loads((shared_server["runs"] / job_id / "card.json").read_text())
         assert card["status"] == "running" and card["owner"].startswith("browser:")
         assert cookie[0]["value"].split(".")[0] in card["owner"]
-        stop_keep_and_delete(alice_page, url, shared_server["runs"], job_id, "31-sharing-browser-a")
+        stop_keep_and_delete(alice_page, url, shared_server["runs"], job_id, "31-sharing-browser-a", others=(bob,))
     finally:
         alice.close()
         bob.close()
@@ -184,6 +190,9 @@ def sign_in(page, url: str, who: str) -> None:
     page.wait_for_url(re.compile(re.escape(url)), timeout=30_000)
     wait_for_app(page)
     page.get_by_text(f"Signed in as {who}").wait_for(timeout=30_000)
+    # Back on the page the person signed in from, not on Home, where Streamlit's sign-in lands.
+    page.wait_for_url(re.compile(re.escape(f"{url}/Job_Lab")), timeout=30_000)
+    page.get_by_role("heading", name="Job Lab").first.wait_for(timeout=30_000)
 
 
 def test_signed_in_users_keep_apart_through_a_real_provider(browser, tmp_path_factory):
@@ -202,7 +211,7 @@ def test_signed_in_users_keep_apart_through_a_real_provider(browser, tmp_path_fa
             check_the_other_person_sees_nothing(bob_page, url, job_id, "33-sharing-signed-in-b")
             card = json.loads((server["runs"] / job_id / "card.json").read_text())
             assert card["owner"].startswith("user:") and "alice" not in json.dumps(card)
-            stop_keep_and_delete(alice_page, url, server["runs"], job_id, "34-sharing-signed-in-a")
+            stop_keep_and_delete(alice_page, url, server["runs"], job_id, "34-sharing-signed-in-a", others=(bob,))
             bob_page.get_by_role("button", name="Sign out").click()
             bob_page.get_by_role("button", name="End session").click()  # the provider's own sign-out page
             bob_page.wait_for_url(re.compile(re.escape(url)), timeout=30_000)

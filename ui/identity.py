@@ -14,13 +14,15 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
+import urllib.parse
 import urllib.request
 
 import streamlit as st
 
 from core.jobs import owners
-from ui.common import RUNS_DIR
+from ui.common import REPO_ROOT, RUNS_DIR
 
 log = logging.getLogger(__name__)
 _STATE = "atelier_owner"
@@ -90,6 +92,38 @@ def set_cookie_if_new() -> None:
     if st.session_state.pop("atelier_cookie_refused", False):
         notice_slot.warning("This browser's Atelier cookie was not one this server made, so this browser starts a new, "
                    "empty private space.", icon=":material/cookie_off:")
+
+
+RETURN_COOKIE = "atelier_return"  # the page a person signed in from (Streamlit's sign-in lands on Home)
+
+
+def _pages() -> dict[str, str]:
+    """URL path -> page file, for the pages a person may be sent back to (nothing else is followed)."""
+    return {re.sub(r"^\d+_", "", path.stem): f"pages/{path.name}" for path in sorted((REPO_ROOT / "pages").glob("*.py"))}
+
+
+def come_back_after_sign_in(who: str | None) -> None:
+    """Streamlit's sign-in always ends on Home: while signed out on a page, the browser remembers
+    which page (and run) it was; once signed in, Home sends the person back there."""
+    slot = st.sidebar.empty()  # drawn on every run, so the elements under it keep their places
+    held = st.context.cookies.get(RETURN_COOKIE)
+    held = held if isinstance(held, str) else ""
+    path = urllib.parse.urlsplit(st.context.url or "").path.strip("/").rsplit("/", 1)[-1]
+    if who is None:
+        job = st.query_params.get("job", "")
+        wanted = f"{path}?job={urllib.parse.quote(job)}" if job and len(job) <= 100 else path
+        if path in _pages() and held != wanted:
+            slot.html(f"<script>document.cookie = {json.dumps(f'{RETURN_COOKIE}={wanted}')} + "
+                      "'; Max-Age=900; Path=/; SameSite=Lax';</script>", unsafe_allow_javascript=True)
+        return
+    if not held:
+        return
+    slot.html(f"<script>document.cookie = '{RETURN_COOKIE}=; Max-Age=0; Path=/; SameSite=Lax';</script>",
+              unsafe_allow_javascript=True)
+    target, _, query = held.partition("?job=")
+    if path == "" and target in _pages() and not st.session_state.get("atelier_returned"):
+        st.session_state["atelier_returned"] = True  # once: Home stays reachable afterwards
+        st.switch_page(_pages()[target], query_params={"job": urllib.parse.unquote(query)} if query else None)
 
 
 def keep_file_pass(who: str | None) -> None:
@@ -169,6 +203,7 @@ def sidebar(require: bool) -> str | None:
         set_cookie_if_new()
     elif current == "signin":
         keep_file_pass(who)
+        come_back_after_sign_in(who)
     if require and who is None and current == "browser":
         st.error(UNWRITABLE)
         st.stop()

@@ -205,6 +205,12 @@ def picture_set(folder: str | Path, config: GanConfig) -> tuple[int, list[str]]:
     else:
         pictures, skipped = picture_folder(folder, config)
         count, notes = len(pictures), [f"{skipped} unreadable file(s) skipped"] if skipped else []
+        if str(folder) not in ("abstract-art", "abstract-art-held-out"):
+            found = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+            repeated = len(found) - len(distinct_pictures(found))
+            if repeated:  # said, or "6 pictures" uploaded would read as "1 readable" with no reason
+                notes.append(f"{repeated} of the {len(found)} pictures are the same file as another one, so they count "
+                             "once (training on one picture many times teaches nothing more)")
     check_batch(min(count, config.limit or count), config.batch_size)
     return count, notes
 

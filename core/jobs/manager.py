@@ -64,7 +64,9 @@ class QueueFull(ValueError):
 
 
 def no_such_run(job_id: str) -> ValueError:
-    return ValueError(f"There is no run called {job_id!r}.")
+    # An id comes from a URL: a long one is cut, so the page never echoes pages of it back.
+    shown = job_id if len(job_id) <= 60 else f"{job_id[:40]}… ({len(job_id):,} characters)"
+    return ValueError(f"There is no run called {shown!r}.")
 
 
 @dataclasses.dataclass
