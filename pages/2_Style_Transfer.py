@@ -125,7 +125,7 @@ with photo_section:
             planned = style.StyleConfig(size=size, steps=steps, optimizer=optimizer, pooling=pooling,
                                         multiscale=multiscale)
             estimated = jobs.estimate(TOOL, style.plan(planned, shape, max(1, len(batch))),
-                                      first_guess_rate=style.FIRST_GUESS_SECONDS_PER_MEGAPIXEL_STEP.get(device_type, 20.0),
+                                      first_guess_rate=style.FIRST_GUESS_SECONDS_PER_MEGAPIXEL_STEP.get(device_type, 25.0),
                                       what=f"{len(batch)} photos" if batch else f"{shape[0]}x{shape[1]} px")
         ready = (content is not None or batch) and painting is not None
         if st.button(f"Start ({len(batch)} photos)" if batch else "Start", type="primary", key="style_start",

@@ -58,7 +58,9 @@ def healthy(base_url: str) -> bool:
 def streamlit_server(tmp_path_factory, port: int | None = None, **settings):
     runs = tmp_path_factory.mktemp("browser-runs")
     port = port or free_port()
-    environment = {**os.environ, "ATELIER_RUNS": str(runs), "ATELIER_STOP_GRACE": "5", **settings}
+    # The file service's port is picked free too (by default it is the server's port + 1).
+    environment = {**os.environ, "ATELIER_RUNS": str(runs), "ATELIER_STOP_GRACE": "5",
+                   "ATELIER_API_PORT": str(free_port()), **settings}
     log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless=true",

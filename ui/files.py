@@ -35,7 +35,7 @@ import streamlit as st
 from PIL import Image
 
 from core.api import serve
-from core.api.serve import runs_fingerprint
+from core.api.serve import runs_folder_key
 from ui.common import REPO_ROOT, RUNS_DIR
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ def _ensure_service(port: int) -> bool:
     """Make sure a file service for our runs folder answers on ``port``, starting one beside this
     server when nothing answers (again, if the one it started has gone). False, with the reason
     in the server log, when it cannot."""
-    local, mine = f"http://127.0.0.1:{port}", runs_fingerprint(RUNS_DIR)
+    local, mine = f"http://127.0.0.1:{port}", runs_folder_key(RUNS_DIR)
     with _starter():
         answer = serve.health(local)
         if answer is None:

@@ -19,7 +19,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
-from core.api.serve import runs_fingerprint
+from core.api.serve import runs_folder_key
 from core.jobs import owners
 from core.jobs.files import read_json
 from core.jobs.runfolder import RunFolder
@@ -74,7 +74,7 @@ def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> Fa
 
     @app.get("/api/v1/health", include_in_schema=False)
     def health() -> dict:
-        return {"ok": True, "runs": runs_fingerprint(runs)}
+        return {"ok": True, "runs": runs_folder_key(runs)}
 
     @app.get("/api/v1/runs/{run_id}/files/{name:path}", summary="One file of a run (its owner only)")
     def run_file(run_id: str, name: str, request: Request, download: bool = False) -> FileResponse:

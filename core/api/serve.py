@@ -28,7 +28,7 @@ def serve(runs_dir: Path, host: str, port: int, parent: int | None = None) -> No
     uvicorn.run(create_app(runs_dir), host=host, port=port, log_level="warning", access_log=False)
 
 
-def runs_fingerprint(runs_dir: Path) -> str:
+def runs_folder_key(runs_dir: Path) -> str:
     """Which runs folder a service serves, without naming it: a page checks that the service on
     its port is its own before it links to it."""
     return hashlib.sha256(str(Path(runs_dir).resolve()).encode()).hexdigest()[:16]

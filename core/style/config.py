@@ -142,7 +142,7 @@ def size_cap(where_type: str) -> int:
 # Work is counted in megapixel-steps; a quarter of a multiscale run's steps are at half size. The
 # first guesses stand until runs have finished on the server: the CPU's is 30 L-BFGS steps at
 # 256 px on 2 cores beside another job (bench/results/style.txt, "estimate").
-FIRST_GUESS_SECONDS_PER_MEGAPIXEL_STEP = {"cpu": 20.0, "mps": 3.0, "cuda": 0.3}
+FIRST_GUESS_SECONDS_PER_MEGAPIXEL_STEP = {"cpu": 25.0, "mps": 3.0, "cuda": 0.3}
 START_SECONDS = 12.0  # a job process starting, torch and VGG19 loading, the style's Gram matrices
 # The page's default steps on a CPU: with the default 256 px that is about 2 minutes on 2 cores;
 # a GPU keeps the config's default.
