@@ -24,7 +24,9 @@ BENCH_PACKAGES := chafa jp2a
 
 .PHONY: run run-ray ray-up ray-down test test-fast test-quick bench system-deps data thumbnails clean clean-runs
 
+# Streamlit starts the file service (core/api: every download, owner-checked) beside itself on PORT + 1.
 run: $(APP_STAMP) data
+	@echo "Atelier on http://$(HOST):$(PORT) (its file service starts on port $$(($(PORT) + 1)))"
 	$(BIN)/python -m streamlit run Home.py --server.address $(HOST) --server.port $(PORT)
 
 test: $(TEST_STAMP) $(RAY_STAMP) system-deps

@@ -360,7 +360,7 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
         assert time.monotonic() < deadline, "the grid did not update"
         time.sleep(0.5)
     page.get_by_text("Scrub through the previews").first.wait_for(timeout=30_000)
-    page.get_by_role("button", name="Training film (GIF)").first.wait_for(timeout=30_000)
+    page.get_by_role("link", name="Training film (GIF)").first.wait_for(timeout=30_000)
     shot(page, "11-gan-running")
     page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text(re.compile(r"Stopped at step \d+")).first.wait_for(timeout=30_000)

@@ -31,8 +31,11 @@ def play_a_clip(page, url: str, path: str, tab_key: str, clip_path, name: str) -
     wait_for_app(page)
     page.get_by_role("tab", name="Video file").click()
     panel = page.get_by_role("tabpanel", name="Video file")
-    panel.locator(f".st-key-{tab_key}_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        str(clip_path))
+    uploader = panel.locator(f".st-key-{tab_key}_upload").get_by_test_id("stFileUploaderDropzoneInput")
+    # The tabs before this one draw first (Photo to Sketch's starts its sketch service, TensorFlow
+    # loading in a process of its own): on a loaded machine that can take a minute or two.
+    uploader.wait_for(state="attached", timeout=240_000)
+    uploader.set_input_files(str(clip_path))
     panel.get_by_text(re.compile(r"48 frames at \d+x\d+")).wait_for(timeout=120_000)
     caption = panel.get_by_text(re.compile(r"about \d+:\d\d on this machine")).inner_text()
     assert "with the sound kept" in caption

@@ -93,9 +93,11 @@ def show(picture, target=None, **options) -> None:
 def _link(label: str, href: str, *, key: str, file_name: str | None = None, target=None) -> None:
     """A download link drawn like a button, in a container keyed ``key`` (``.st-key-<key>``)."""
     download = f' download="{html.escape(file_name)}"' if file_name else " download"
-    # st.html, not markdown: markdown opens links in a new tab, which a download does not need.
-    (target or st).container(key=key).html(
-        f'<a href="{html.escape(href)}"{download} style="{BUTTON_STYLE}">⤓&nbsp;{html.escape(label)}</a>')
+    anchor = f'<a href="{html.escape(href)}"{download} style="{BUTTON_STYLE}">⤓&nbsp;{html.escape(label)}</a>'
+    if href.startswith("data:"):  # st.html's sanitiser drops data: links; markdown keeps them
+        (target or st).container(key=key).markdown(anchor, unsafe_allow_html=True)
+    else:  # a file service link: st.html, since markdown would open a new tab for it first
+        (target or st).container(key=key).html(anchor)
 
 
 def download_inline(label: str, data: bytes | str, file_name: str, mime: str, *, key: str, target=None) -> None:
