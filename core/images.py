@@ -216,7 +216,7 @@ def to_png_bytes(image: Image.Image | np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-# --- bundled samples: all offline, from installed packages (see README "Samples") ---------
+# --- bundled samples: all offline, from installed packages (docs/pictures-and-video.md, "Images in") ---------
 
 def _skimage_sample(name: str) -> Callable[[], Image.Image]:
     def load() -> Image.Image:

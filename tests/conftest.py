@@ -6,7 +6,7 @@ import pytest
 try:
     # test_sketch loads TensorFlow into this process beside torch. TensorFlow >= 2.20 loads its
     # LLVM globally, and triton (which torch's optimisers import) then crashes the process unless
-    # triton was imported first (see core/jobs/local.py and the README). The app itself never loads
+    # triton was imported first (see core/jobs/local.py and docs/jobs.md). The app itself never loads
     # both: TensorFlow runs only in job and service processes.
     import triton  # noqa: F401
 except ImportError:

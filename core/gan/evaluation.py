@@ -124,7 +124,7 @@ def nearest_training_rows(generator, config: GanConfig, training: np.ndarray, co
 
 # --- the garment classifier's view (Fashion-MNIST) ---------------------------------------------
 #
-# Protocol (README, "GAN Studio: how it is judged"): the shipped garment classifier
+# Protocol (docs/gan-studio.md, "how it is judged"): the shipped garment classifier
 # (classifier.py) maps 32 px grey pictures in [-1, 1] to 128 features. The garment distance is
 # the Frechet distance between the features of 1,000 generated pictures and those of 1,000
 # pictures of the test split; its floor is the same distance for 1,000 real training pictures

@@ -7,7 +7,7 @@ across nodes, and ``stop_job`` stops it politely (SIGTERM) and then by force (SI
 ``RAY_JOB_STOP_WAIT_TIME_S``, which we set per job). The server only speaks HTTP to the
 dashboard: it never calls ``ray.init``, so no cluster is started or owned by a Streamlit process.
 
-What the cluster must provide (README, "Running on a cluster"):
+What the cluster must provide (docs/cluster.md):
 - the runs folder at the same path on every node (NFS, a cloud file-system mount), since the
   worker writes ``runs/<id>/`` and the server reads it; checked once, at the first job, by a
   tiny Ray job that writes a marker the server must then see;

@@ -25,7 +25,7 @@ DISTANCE_LAYER = "conv4_2"  # the paper's content layer: where the content dista
 # The "stylisation strength" slider: one number in 0-1 in place of two weights. The style weight
 # is 10 ** (4 * strength - 3) with the content weight 1, so 0 is barely styled (0.001), 0.75 is
 # the paper's equal weights (1.0) and 1 is texture over layout (10). Calibrated at 256 px and
-# 200 L-BFGS steps on the bundled photos with Starry Night (README, "Style Transfer: strength"):
+# 200 L-BFGS steps on the bundled photos with Starry Night (docs/style-transfer.md, "strength"):
 # the default keeps the subject recognisable, measured as the content distance below.
 STRENGTH_DEFAULT = 0.4  # style weight 0.04
 
