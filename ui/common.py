@@ -21,9 +21,10 @@ def page(title: str, icon: str, blurb: str, *, home: bool = False) -> None:
     (``ui.identity``): every page but Home stops here until someone is signed in, where sign-in is
     configured."""
     from core import logs
-    from ui import identity
+    from ui import files, identity
 
     logs.configure(RUNS_DIR)
+    files.start_with_the_server()
     st.set_page_config(page_title=f"{title} · Atelier", page_icon=icon, layout="wide")
     st.title(f"{icon} {title}")
     if blurb:

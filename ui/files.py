@@ -200,6 +200,18 @@ def _start(port: int, local: str) -> dict | None:
     return None
 
 
+@st.cache_resource(show_spinner=False)
+def start_with_the_server() -> threading.Thread | None:
+    """Once per Streamlit server, as its first page is drawn: start the file service in the
+    background (so ``make run`` has it up before anybody downloads, and no page waits for it)."""
+    if os.environ.get("ATELIER_API_URL", "").strip():
+        return None  # run elsewhere, by whoever runs Atelier
+    thread = threading.Thread(target=_ensure_service, args=(service_port(),), name="atelier-file-service",
+                              daemon=True)
+    thread.start()
+    return thread
+
+
 def _end(process: subprocess.Popen) -> None:
     process.terminate()
     try:
