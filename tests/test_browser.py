@@ -123,6 +123,20 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
+def download(page, link) -> Path:
+    """Click a download link and return the downloaded file's path. A rerun that lands on the click
+    redraws the link (and a click on the old one downloads nothing): wait for the app and click again."""
+    for attempt in range(3):
+        wait_for_app(page)
+        try:
+            with page.expect_download(timeout=30_000) as started:
+                link.click()
+            return Path(started.value.path())
+        except Exception:
+            if attempt == 2:
+                raise
+
+
 def progress_step(page) -> int:
     text = page.get_by_test_id("stProgress").inner_text(timeout=60_000)
     match = re.search(r"step (\d+) of (\d+)", text)
@@ -214,10 +228,7 @@ def test_job_lifecycle_upload_watch_reload_second_tab_stop_download(server, page
     assert after_reload <= stopped_at < 2000
     shot(page, "06-job-stopped")
 
-    wait_for_app(page)  # the run that ends the job redraws the page; click the settled button
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Download result").click()
-    result = Image.open(io.BytesIO(Path(download.value.path()).read_bytes()))
+    result = Image.open(io.BytesIO(download(page, page.get_by_role("link", name="Download result")).read_bytes()))
     assert result.size == (64, 43)  # the 96x64 upload fitted to the 64 px working size
     card = json.loads((server["runs"] / job_id / "card.json").read_text())
     assert card["status"] == "stopped" and card["parameters"]["steps"] == 2000
@@ -274,9 +285,7 @@ def test_ascii_upload_move_columns_and_download_text(server, page, tmp_path):
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "08-ascii")
     page.get_by_role("tab", name="Export").click()
-    with page.expect_download() as download:
-        page.get_by_role("link", name=".txt").click()
-    lines = Path(download.value.path()).read_text().splitlines()
+    lines = download(page, page.get_by_role("link", name=".txt")).read_text().splitlines()
     assert {len(line) for line in lines} == {120}
     assert len(set("".join(lines))) > 5  # a picture, not a blank page
 
@@ -470,16 +479,7 @@ def test_sketch_an_upload_download_it_then_train_briefly(server, page, tmp_path)
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "14-sketch")
     page.locator(".st-key-sketch_line_weight [data-testid='stSliderThumbValue']").get_by_text("1").wait_for()
-    for attempt in range(3):  # a rerun landing on the click replaces the file behind the button: click again
-        wait_for_app(page)
-        with page.expect_download() as download:
-            page.locator(".st-key-sketch_download a").click()
-        try:
-            data = Path(download.value.path()).read_bytes()
-            break
-        except Exception:
-            if attempt == 2:
-                raise
+    data = download(page, page.locator(".st-key-sketch_download a")).read_bytes()
     sketched = np.asarray(Image.open(io.BytesIO(data)).convert("L"))
     assert sketched.shape == (384, 512)
     assert sketched[:30].mean() > 200 and sketched.min() < 120  # white paper, and some pencil on it
@@ -520,9 +520,7 @@ def test_ascii_dark_sample_is_drawn_light_on_dark(server, page):
     wait_for_app(page)
     shot(page, "08b-ascii-night-sky")
     page.get_by_role("tab", name="Export").click()
-    with page.expect_download() as download:
-        page.get_by_role("link", name=".png").click()
-    drawn = np.asarray(Image.open(download.value.path()).convert("L"))
+    drawn = np.asarray(Image.open(download(page, page.get_by_role("link", name=".png"))).convert("L"))
     assert np.median(drawn) == 0 and drawn.max() == 255  # light glyphs on a black ground
 
 
@@ -550,9 +548,7 @@ def test_ascii_animated_gif_converts_every_frame(server, page, tmp_path):
     page.get_by_text("5 frames in").wait_for(timeout=60_000)
     wait_for_app(page)
     shot(page, "08c-ascii-animation")
-    with page.expect_download() as download:
-        page.locator(".st-key-ascii_animation_gif").get_by_role("link").click()
-    assert Image.open(download.value.path()).n_frames == 5
+    assert Image.open(download(page, page.locator(".st-key-ascii_animation_gif").get_by_role("link"))).n_frames == 5
     assert page.get_by_test_id("stException").count() == 0
 
 
