@@ -128,6 +128,9 @@ def download(page, link) -> Path:
     redraws the link (and a click on the old one downloads nothing): wait for the app and click again."""
     for attempt in range(3):
         wait_for_app(page)
+        # A rerun leaves the page's old elements on screen (greyed, data-stale) until it has drawn the
+        # new ones: a link among them would download the picture before this one.
+        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
         try:
             with page.expect_download(timeout=30_000) as started:
                 link.click()
@@ -539,7 +542,7 @@ def test_ascii_animated_gif_converts_every_frame(server, page, tmp_path):
         wait_for_app(page)
         page.get_by_role("tab", name="Export").click()
         try:
-            page.get_by_text("Animation: 5 frames").wait_for(timeout=15_000)
+            page.get_by_text("Animation: 5 frames").wait_for(timeout=30_000)
             break
         except Exception:
             if attempt == 3:
