@@ -140,6 +140,19 @@ def download(page, link) -> Path:
                 raise
 
 
+def start_job(page, button) -> None:
+    """Click Start until the job exists (its id in the URL): a click that lands on a rerun is lost."""
+    for attempt in range(3):
+        wait_for_app(page)
+        button.click()
+        try:
+            page.wait_for_function("() => window.location.href.includes('job=')", timeout=20_000)
+            return
+        except Exception:
+            if attempt == 2:
+                raise
+
+
 def progress_step(page) -> int:
     text = page.get_by_test_id("stProgress").inner_text(timeout=60_000)
     match = re.search(r"step (\d+) of (\d+)", text)
@@ -495,15 +508,7 @@ def test_sketch_an_upload_download_it_then_train_briefly(server, page, tmp_path)
         for press in presses:
             slider.press(press)  # 32 crops, 2 epochs
         wait_for_app(page)
-    for attempt in range(3):  # a click that lands on a rerun is lost: click again until the job exists
-        wait_for_app(page)
-        page.locator(".st-key-sketch_start button").click()
-        try:
-            page.wait_for_function("() => window.location.href.includes('job=')", timeout=20_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
+    start_job(page, page.locator(".st-key-sketch_start button"))
     page.get_by_text("Finished 2 epochs").first.wait_for(timeout=180_000)
     wait_for_app(page)
     job_id = page.url.split("job=")[1].split("&")[0]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM_FLAGS, browser, shot, streamlit_server, wait_for_app, wait_for_step_above  # noqa: F401
+from tests.test_browser import CHROMIUM_FLAGS, browser, shot, start_job, streamlit_server, wait_for_app, wait_for_step_above  # noqa: F401
 from tests.helpers import free_port, wait_until
 
 pytestmark = pytest.mark.browser
@@ -304,15 +304,7 @@ def finish_quick_demo_job(page, url: str) -> str:
     steps.focus()
     steps.press("Home")  # 20 steps
     page.wait_for_function("() => document.body.innerText.includes('About')")  # the estimate before Start
-    for attempt in range(3):  # a click that lands on a rerun is lost: click again until the job exists
-        wait_for_app(page)
-        page.locator(".st-key-lab_start button").click()
-        try:
-            page.wait_for_function("() => window.location.href.includes('job=')", timeout=20_000)
-            break
-        except Exception:
-            if attempt == 2:
-                raise
+    start_job(page, page.locator(".st-key-lab_start button"))
     page.get_by_text(re.compile(r"Finished 20 steps")).wait_for(timeout=120_000)
     page.get_by_role("link", name="Whole run (.zip)").wait_for(timeout=30_000)  # the run that draws the ended job
     wait_for_app(page)
