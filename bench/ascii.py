@@ -48,8 +48,17 @@ import core.ascii as ascii_art  # noqa: E402
 from core import images  # noqa: E402
 
 PHOTOS = ["Astronaut", "Cat (Chelsea)", "Coffee", "Rocket", "Grace Hopper", "Night sky (Hubble)"]
-OPENCV_PHOTOS = ["baboon.jpg", "fruits.jpg", "building.jpg", "home.jpg", "messi5.jpg", "lena.jpg", "board.jpg",
-                 "ela_original.jpg", "pca_test1.jpg"]  # the last two: a black notebook, objects on black
+OPENCV_PHOTOS = [
+    "baboon.jpg",
+    "fruits.jpg",
+    "building.jpg",
+    "home.jpg",
+    "messi5.jpg",
+    "lena.jpg",
+    "board.jpg",
+    "ela_original.jpg",
+    "pca_test1.jpg",
+]  # the last two: a black notebook, objects on black
 SKIMAGE_PHOTOS = ["retina"]  # a lit disc on black
 ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -67,7 +76,9 @@ def make_batch(folder: Path, count: int) -> tuple[list[Path], list[str]]:
     for index in range(max(count, len(pictures))):
         picture = images.fit_within(pictures[index % len(pictures)], 10_000)
         scale = 1024 / max(picture.size)
-        picture = picture.resize((round(picture.width * scale), round(picture.height * scale)), Image.Resampling.LANCZOS)
+        picture = picture.resize(
+            (round(picture.width * scale), round(picture.height * scale)), Image.Resampling.LANCZOS
+        )
         if (index // len(pictures)) % 2:
             picture = ImageOps.mirror(picture)
         path = folder / f"photo{index:03d}.jpg"
@@ -104,8 +115,9 @@ def text_result(lines: list[str], font: ascii_art.Font, polarity: str = "paper")
     characters = "".join(dict.fromkeys(characters))
     index = np.array([[characters.index(ch if ch in characters else " ") for ch in line] for line in lines])
     config = ascii_art.AsciiConfig(columns=len(lines[0]))
-    return ascii_art.AsciiResult(lines, index, np.zeros(index.shape, np.float32), characters, font, config,
-                                 polarity=polarity)
+    return ascii_art.AsciiResult(
+        lines, index, np.zeros(index.shape, np.float32), characters, font, config, polarity=polarity
+    )
 
 
 def peer_candidates(photo: Path, columns: int, rows: int, font: ascii_art.Font, chafa, jp2a) -> dict[str, list]:
@@ -114,13 +126,31 @@ def peer_candidates(photo: Path, columns: int, rows: int, font: ascii_art.Font, 
     --invert is for a light one (paper)."""
     commands = {}
     if chafa:
-        commands["chafa"] = ([chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
-                              "--size", f"{columns}x{rows}", "--stretch", str(photo)], ("screen", "paper"))
+        commands["chafa"] = (
+            [
+                chafa,
+                "-f",
+                "symbols",
+                "--symbols",
+                "ascii",
+                "--colors",
+                "none",
+                "--size",
+                f"{columns}x{rows}",
+                "--stretch",
+                str(photo),
+            ],
+            ("screen", "paper"),
+        )
     if jp2a:
         commands["jp2a"] = ([jp2a, f"--width={columns}", f"--height={rows}", str(photo)], ("screen", "paper"))
-    return {name: [text_result(peer_text(command + extra, columns, rows), font, polarity)
-                   for extra, polarity in zip(([], ["--invert"]), polarities)]
-            for name, (command, polarities) in commands.items()}
+    return {
+        name: [
+            text_result(peer_text(command + extra, columns, rows), font, polarity)
+            for extra, polarity in zip(([], ["--invert"]), polarities)
+        ]
+        for name, (command, polarities) in commands.items()
+    }
 
 
 def save_strips(path: Path, photos: list[Path], columns: int, font: ascii_art.Font, chafa, jp2a) -> None:
@@ -142,14 +172,18 @@ def save_strips(path: Path, photos: list[Path], columns: int, font: ascii_art.Fo
         panels += [cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA) for picture in drawn]
         strips.append(np.hstack([np.pad(panel, 4, constant_values=200) for panel in panels]))
     width = max(strip.shape[1] for strip in strips)
-    Image.fromarray(np.vstack([np.pad(strip, ((0, 0), (0, width - strip.shape[1])), constant_values=200)
-                               for strip in strips])).save(path)
+    Image.fromarray(
+        np.vstack([np.pad(strip, ((0, 0), (0, width - strip.shape[1])), constant_values=200) for strip in strips])
+    ).save(path)
 
 
 MEASURES = {  # name: (function, what it is)
     "cell": (ascii_art.cell_similarity, "SSIM at cell scale (one sample per character width, two per height)"),
     "blur": (ascii_art.blurred_similarity, "SSIM after a Gaussian blur of half a character width (viewing distance)"),
-    "pixel": (ascii_art.similarity, "SSIM pixel by pixel, text drawn at 10 px (rewards blank cells: see the blank row)"),
+    "pixel": (
+        ascii_art.similarity,
+        "SSIM pixel by pixel, text drawn at 10 px (rewards blank cells: see the blank row)",
+    ),
 }
 
 
@@ -158,21 +192,27 @@ def main() -> None:
     parser.add_argument("--images", default="24,96", help="batch sizes to time, comma-separated")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--columns", default="80,160,320")
-    parser.add_argument("--picture", default="", help="also save a source | ours | chafa | jp2a | ramp strip "
-                                                      "of a few photos at the first column count here (PNG)")
+    parser.add_argument(
+        "--picture",
+        default="",
+        help="also save a source | ours | chafa | jp2a | ramp strip "
+        "of a few photos at the first column count here (PNG)",
+    )
     arguments = parser.parse_args()
     grid_columns = [int(value) for value in arguments.columns.split(",")]
     batch_sizes = [int(value) for value in arguments.images.split(",")]
     font = ascii_art.load_font(None)
     chafa, jp2a = shutil.which("chafa"), shutil.which("jp2a")
-    print(f"batches of {' and '.join(map(str, batch_sizes))} JPEG photos, 1024 px; best of {arguments.repeats}; "
-          f"chafa: {'yes' if chafa else 'not installed'}; jp2a: {'yes' if jp2a else 'not installed'}")
+    print(
+        f"batches of {' and '.join(map(str, batch_sizes))} JPEG photos, 1024 px; best of {arguments.repeats}; "
+        f"chafa: {'yes' if chafa else 'not installed'}; jp2a: {'yes' if jp2a else 'not installed'}"
+    )
     for name, (_, meaning) in MEASURES.items():
         print(f"  {name:>5}: {meaning}")
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
         batch, labels = make_batch(folder, max(batch_sizes))
-        distinct = batch[:len(labels)]
+        distinct = batch[: len(labels)]
         timing_header = " ".join(f"{f'ms/img@{size}':>11}" for size in batch_sizes)
         measure_header = " ".join(f"{name + ' mean':>10} {'min':>6} {'beats':>6}" for name in MEASURES)
         print(f"\n{'columns':>7} {'tool':<21} {timing_header} {measure_header}")
@@ -181,20 +221,48 @@ def main() -> None:
         for columns in grid_columns:
             rows = rows_for(batch[0], columns, font)  # the batch shares one shape per source; see below
             commands = {
-                "atelier (ours)": lambda files: [sys.executable, "-m", "core", "ascii", *map(str, files), "--columns",
-                                                 str(columns), "--format", "txt", "--output-dir", str(folder / "ours")],
+                "atelier (ours)": lambda files: [
+                    sys.executable,
+                    "-m",
+                    "core",
+                    "ascii",
+                    *map(str, files),
+                    "--columns",
+                    str(columns),
+                    "--format",
+                    "txt",
+                    "--output-dir",
+                    str(folder / "ours"),
+                ],
             }
             if chafa:
                 # One --size for the whole batch, as a box: chafa keeps each picture's aspect inside
                 # it (with --stretch it would fill the square photo's grid for every picture, and so
                 # draw half as many cells again as we do on a landscape photo).
-                commands["chafa"] = lambda files: [chafa, "-f", "symbols", "--symbols", "ascii", "--colors", "none",
-                                                   "--size", f"{columns}x{rows}", *map(str, files)]
+                commands["chafa"] = lambda files: [
+                    chafa,
+                    "-f",
+                    "symbols",
+                    "--symbols",
+                    "ascii",
+                    "--colors",
+                    "none",
+                    "--size",
+                    f"{columns}x{rows}",
+                    *map(str, files),
+                ]
             if jp2a:
                 commands["jp2a"] = lambda files: [jp2a, f"--width={columns}", *map(str, files)]
-            timings = {name: [best_wall(command(batch[:size]), arguments.repeats) / size for size in batch_sizes]
-                       for name, command in commands.items()}
-            names = ["atelier (ours)", "atelier ramp (floor)", "blank page (floor)", *[n for n in commands if n != "atelier (ours)"]]
+            timings = {
+                name: [best_wall(command(batch[:size]), arguments.repeats) / size for size in batch_sizes]
+                for name, command in commands.items()
+            }
+            names = [
+                "atelier (ours)",
+                "atelier ramp (floor)",
+                "blank page (floor)",
+                *[n for n in commands if n != "atelier (ours)"],
+            ]
             scores = {name: {measure: [] for measure in MEASURES} for name in names}
 
             def score(name, candidates, source):
@@ -208,16 +276,29 @@ def main() -> None:
                 ours = ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns), font)
                 polarities[columns].append(ours.polarity)
                 score("atelier (ours)", [ours], source)
-                score("atelier ramp (floor)", [ascii_art.convert(
-                    source, ascii_art.AsciiConfig(columns=columns, method="ramp", polarity=ours.polarity), font)], source)
-                score("blank page (floor)", [text_result([" " * columns] * rows, font, polarity)
-                                             for polarity in ("paper", "screen")], source)
+                score(
+                    "atelier ramp (floor)",
+                    [
+                        ascii_art.convert(
+                            source, ascii_art.AsciiConfig(columns=columns, method="ramp", polarity=ours.polarity), font
+                        )
+                    ],
+                    source,
+                )
+                score(
+                    "blank page (floor)",
+                    [text_result([" " * columns] * rows, font, polarity) for polarity in ("paper", "screen")],
+                    source,
+                )
                 for name, candidates in peer_candidates(path, columns, rows, font, chafa, jp2a).items():
                     score(name, candidates, source)  # the better orientation, per image and measure
             ours = scores["atelier (ours)"]
             for name in names:
-                timing = " ".join(f"{value * 1000:11.1f}" for value in timings[name]) if name in timings else \
-                    " ".join(f"{'':>11}" for _ in batch_sizes)
+                timing = (
+                    " ".join(f"{value * 1000:11.1f}" for value in timings[name])
+                    if name in timings
+                    else " ".join(f"{'':>11}" for _ in batch_sizes)
+                )
                 cells = []
                 for measure in MEASURES:
                     values = scores[name][measure]
@@ -229,10 +310,17 @@ def main() -> None:
         print("\n'beats': on how many of the images ours scores higher than that row.")
         peers = [name for name in ("chafa", "jp2a") if (grid_columns[0], name, "cell") in per_photo]
         for measure in ("cell", "blur"):
-            print(f"\nper photo, SSIM {measure} (ours in the polarity auto chose: P paper, S screen; "
-                  "a peer in its better orientation; * where ours is not above every peer):")
-            print(f"{'photo':<22}" + "".join(f" | {columns:>4}: {'ours':>6} " + " ".join(f"{peer:>6}" for peer in peers)
-                                            for columns in grid_columns))
+            print(
+                f"\nper photo, SSIM {measure} (ours in the polarity auto chose: P paper, S screen; "
+                "a peer in its better orientation; * where ours is not above every peer):"
+            )
+            print(
+                f"{'photo':<22}"
+                + "".join(
+                    f" | {columns:>4}: {'ours':>6} " + " ".join(f"{peer:>6}" for peer in peers)
+                    for columns in grid_columns
+                )
+            )
             for index, label in enumerate(labels):
                 line = f"{label[:22]:<22}"
                 for columns in grid_columns:
@@ -240,11 +328,15 @@ def main() -> None:
                     others = [per_photo[columns, peer, measure][index] for peer in peers]
                     flag = "*" if any(mine <= other for other in others) else " "
                     line += f" | {polarities[columns][index][0].upper()}{flag}   {mine:6.3f} " + " ".join(
-                        f"{other:6.3f}" for other in others)
+                        f"{other:6.3f}" for other in others
+                    )
                 print(line)
         if arguments.picture:
-            chosen = [distinct[labels.index(name)] for name in ("Cat (Chelsea)", "Night sky (Hubble)", "ela_original.jpg")
-                      if name in labels]
+            chosen = [
+                distinct[labels.index(name)]
+                for name in ("Cat (Chelsea)", "Night sky (Hubble)", "ela_original.jpg")
+                if name in labels
+            ]
             save_strips(Path(arguments.picture), chosen, grid_columns[0], font, chafa, jp2a)
         print("\nsingle re-render (convert + render), in-process, 1024 px photo, as a slider move costs:")
         source = np.asarray(images.load_image(batch[0]))
@@ -257,10 +349,21 @@ def main() -> None:
                 ascii_art.render(ascii_art.convert(source, config, font), font_size=8)
                 times.append(time.perf_counter() - started)
             print(f"{columns:>7} columns: {statistics.median(times) * 1000:6.1f} ms (median of 10)")
-        one = [sys.executable, "-m", "core", "ascii", str(batch[0]), "--columns", "100", "--output-dir",
-               str(folder / "one")]
-        print(f"one picture through 'python -m core ascii' at 100 columns, whole process: "
-              f"{best_wall(one, max(5, arguments.repeats)):.3f} s (best of {max(5, arguments.repeats)})")
+        one = [
+            sys.executable,
+            "-m",
+            "core",
+            "ascii",
+            str(batch[0]),
+            "--columns",
+            "100",
+            "--output-dir",
+            str(folder / "one"),
+        ]
+        print(
+            f"one picture through 'python -m core ascii' at 100 columns, whole process: "
+            f"{best_wall(one, max(5, arguments.repeats)):.3f} s (best of {max(5, arguments.repeats)})"
+        )
 
 
 if __name__ == "__main__":

@@ -48,12 +48,13 @@ def reference_seconds(config: gan.GanConfig, data, iterations: int) -> float:
     for index in range(iterations + 2):
         if index == 2:
             started = time.perf_counter()
-        real = data[index * config.batch_size % (len(data) - config.batch_size):][: config.batch_size]
+        real = data[index * config.batch_size % (len(data) - config.batch_size) :][: config.batch_size]
         fake = generator(torch.randn(config.batch_size, config.latent, 1, 1))
         optimiser_d.zero_grad()
         real_logits, fake_logits = discriminator(real), discriminator(fake.detach())
-        loss = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits)) + \
-            F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        loss = F.binary_cross_entropy_with_logits(
+            real_logits, torch.ones_like(real_logits)
+        ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
         loss.backward()
         optimiser_d.step()
         optimiser_g.zero_grad()
@@ -74,15 +75,29 @@ def our_seconds(config: gan.GanConfig, iterations: int) -> float:
 
 def small_set(iterations: int, curve: str | None) -> None:
     """Seconds per iteration of FastGAN and the DCGAN on abstract art, and the FID curve."""
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; abstract art, batch 16, "
-          f"{iterations} timed iterations after 2\n")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads; abstract art, batch 16, "
+        f"{iterations} timed iterations after 2\n"
+    )
     print(f"{'size':>5} {'model':<44} {'s/iteration':>12} {'iterations/hour':>16}")
     measured = {}
     for size in (64, 128):
-        for name, settings in (("DCGAN, width 32, DiffAugment", dict(ngf=32, ndf=32, diffaugment="color,translation,cutout")),
-                               ("FastGAN (small-set defaults, ADA)", dict(gan.SMALL_SET_DEFAULTS))):
-            config = gan.GanConfig(**{**settings, "dataset": "abstract-art", "size": size, "channels": 3, "crops": 1,
-                                      "batch_size": 16, "epochs": 50, "preview_every": 0})
+        for name, settings in (
+            ("DCGAN, width 32, DiffAugment", dict(ngf=32, ndf=32, diffaugment="color,translation,cutout")),
+            ("FastGAN (small-set defaults, ADA)", dict(gan.SMALL_SET_DEFAULTS)),
+        ):
+            config = gan.GanConfig(
+                **{
+                    **settings,
+                    "dataset": "abstract-art",
+                    "size": size,
+                    "channels": 3,
+                    "crops": 1,
+                    "batch_size": 16,
+                    "epochs": 50,
+                    "preview_every": 0,
+                }
+            )
             seconds = our_seconds(config, iterations) / iterations
             measured[(size, config.architecture)] = seconds
             print(f"{size:>5} {name:<44} {seconds:12.3f} {3600 / seconds:16.0f}")
@@ -100,15 +115,22 @@ def small_set(iterations: int, curve: str | None) -> None:
 
     records = json.loads(Path(curve).read_text())["steps"]
     per_iteration = measured[(64, "fastgan")]
-    points = [(row["step"], row["step"] * per_iteration, row["metrics"]["fid"]) for row in records
-              if "fid" in row.get("metrics", {})]
+    points = [
+        (row["step"], row["step"] * per_iteration, row["metrics"]["fid"])
+        for row in records
+        if "fid" in row.get("metrics", {})
+    ]
     config = gan.GanConfig(dataset="abstract-art", size=64, channels=3, crops=100, seed=1)
     data, _, _, _ = load_dataset(config)
     order = torch.randperm(len(data), generator=torch.Generator().manual_seed(0))
-    floor = evaluation.frechet_distance(evaluation.vgg_features(augment_batch(data[order[:500]], 64)),
-                                        evaluation.vgg_features(augment_batch(data[order[500:1000]], 64)))
-    print(f"\nin-training VGG-FID (500 samples against 500 training crops) of {curve}; floor {floor:.3g}; "
-          f"minutes at {per_iteration:.3f} s an iteration")
+    floor = evaluation.frechet_distance(
+        evaluation.vgg_features(augment_batch(data[order[:500]], 64)),
+        evaluation.vgg_features(augment_batch(data[order[500:1000]], 64)),
+    )
+    print(
+        f"\nin-training VGG-FID (500 samples against 500 training crops) of {curve}; floor {floor:.3g}; "
+        f"minutes at {per_iteration:.3f} s an iteration"
+    )
     print(f"{'iteration':>9} {'minutes':>8} {'FID':>10} {'x floor':>8}")
     for step, seconds, value in points:
         print(f"{step:>9} {seconds / 60:8.1f} {value:10.3g} {value / floor:8.1f}")
@@ -136,8 +158,10 @@ def main() -> None:
     if arguments.small_set:
         small_set(arguments.iterations, arguments.curve)
         return
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; batch {arguments.batch}, 32x32 grey, "
-          f"{arguments.iterations} timed iterations")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} threads; batch {arguments.batch}, 32x32 grey, "
+        f"{arguments.iterations} timed iterations"
+    )
     print(f"\n{'ngf=ndf':>7} {'loop':<47} {'pictures/s':>11} {'s per epoch':>12} {'speed-up':>9}")
     for width in [int(value) for value in arguments.widths.split(",")]:
         limit = arguments.batch * (arguments.iterations + 3)
@@ -146,10 +170,25 @@ def main() -> None:
         plain = reference_seconds(config, data, arguments.iterations)
         rows = [("plain reference loop (float32)", plain)]
         for precision, conditional in (("auto", False), ("float32", False), ("auto", True)):
-            rows.append((f"core.gan.train{', conditional' if conditional else ''}, precision {precision}",
-                         our_seconds(gan.GanConfig(ngf=width, ndf=width, batch_size=arguments.batch, limit=limit,
-                                                   epochs=1, precision=precision, conditional=conditional,
-                                                   preview_every=0, garment_metrics=False), arguments.iterations)))
+            rows.append(
+                (
+                    f"core.gan.train{', conditional' if conditional else ''}, precision {precision}",
+                    our_seconds(
+                        gan.GanConfig(
+                            ngf=width,
+                            ndf=width,
+                            batch_size=arguments.batch,
+                            limit=limit,
+                            epochs=1,
+                            precision=precision,
+                            conditional=conditional,
+                            preview_every=0,
+                            garment_metrics=False,
+                        ),
+                        arguments.iterations,
+                    ),
+                )
+            )
         for name, seconds in rows:
             rate = arguments.iterations * arguments.batch / seconds
             print(f"{width:>7} {name:<47} {rate:11.0f} {60000 / rate:12.1f} {plain / seconds:8.2f}x")

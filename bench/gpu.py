@@ -47,14 +47,20 @@ from core import device, gan, images, sketch, style  # noqa: E402
 
 FULL = {
     "style": [(512, 300), (1024, 50), (2048, 50)],  # (size, L-BFGS steps)
-    "gan_widths": [32, 64], "gan_limit": 0,  # 0 = the whole 60,000-picture training set
-    "sketch_sizes": [256, 512, 1024], "sketch_pairs": 320, "sketch_batch": 16,
+    "gan_widths": [32, 64],
+    "gan_limit": 0,  # 0 = the whole 60,000-picture training set
+    "sketch_sizes": [256, 512, 1024],
+    "sketch_pairs": 320,
+    "sketch_batch": 16,
     "fid_count": 2000,
 }
 QUICK = {
     "style": [(64, 10), (96, 4)],
-    "gan_widths": [8, 16], "gan_limit": 256,
-    "sketch_sizes": [64, 128], "sketch_pairs": 8, "sketch_batch": 4,
+    "gan_widths": [8, 16],
+    "gan_limit": 256,
+    "sketch_sizes": [64, 128],
+    "sketch_pairs": 8,
+    "sketch_batch": 4,
     "fid_count": 64,
 }
 
@@ -72,8 +78,12 @@ class Bench:
         except SkipCheck as reason:
             self.add(name, status="skipped", note=str(reason))
         except Exception as error:  # noqa: BLE001 (reported in the table, the run goes on)
-            self.add(name, status="FAILED", note=f"{type(error).__name__}: {error}"[:160],
-                     seconds=time.perf_counter() - started)
+            self.add(
+                name,
+                status="FAILED",
+                note=f"{type(error).__name__}: {error}"[:160],
+                seconds=time.perf_counter() - started,
+            )
             traceback.print_exc()
 
     def add(self, name: str, status: str = "ok", **values) -> None:
@@ -107,8 +117,10 @@ def sane(condition: bool, what: str) -> None:
 
 
 def style_checks(bench: Bench, sizes) -> list[dict]:
-    content, painting = images.load_sample("Cat (Chelsea)"), images.load_sample("Starry Night") \
-        if images.sample_available("Starry Night") else images.load_sample("Coffee")
+    content, painting = (
+        images.load_sample("Cat (Chelsea)"),
+        images.load_sample("Starry Night") if images.sample_available("Starry Night") else images.load_sample("Coffee"),
+    )
     rows = []
     for size, steps in sizes:
         for precision in ("float32", "bfloat16"):
@@ -118,7 +130,9 @@ def style_checks(bench: Bench, sizes) -> list[dict]:
             last = None
             for event in style.stylise(content, [painting], config):
                 last = event if event.result is not None or last is None else last
-                sane(all(math.isfinite(value) for value in event.metrics.values()), f"finite losses at step {event.step}")
+                sane(
+                    all(math.isfinite(value) for value in event.metrics.values()), f"finite losses at step {event.step}"
+                )
             bench.sync()
             seconds = time.perf_counter() - started
             result = np.asarray(last.result, np.float32)
@@ -127,9 +141,15 @@ def style_checks(bench: Bench, sizes) -> list[dict]:
             sane(difference > 1.0, f"the stylised picture differs from the photo (mean |diff| {difference:.1f})")
             if (size, precision) in ((sizes[0][0], "float32"), (sizes[-1][0], "bfloat16")):  # few files come back
                 Image.fromarray(np.asarray(last.result)).save(bench.out / f"style-{size}-{precision}.png")
-            rows.append({"case": f"{size} px x {steps} L-BFGS, {precision}", "seconds": seconds,
-                         "rate": f"{steps / seconds:.1f} steps/s", "peak_gb": bench.peak_gb(),
-                         "note": f"mean |result - photo| {difference:.1f}"})
+            rows.append(
+                {
+                    "case": f"{size} px x {steps} L-BFGS, {precision}",
+                    "seconds": seconds,
+                    "rate": f"{steps / seconds:.1f} steps/s",
+                    "peak_gb": bench.peak_gb(),
+                    "note": f"mean |result - photo| {difference:.1f}",
+                }
+            )
     return rows
 
 
@@ -156,9 +176,15 @@ def gan_checks(bench: Bench, widths, limit: int) -> list[dict]:
         if width == widths[-1]:
             Image.fromarray(grid).save(bench.out / f"gan-width{width}.png")
         pictures = last.total * config.batch_size if not limit else limit
-        rows.append({"case": f"one epoch, width {width}{'' if not limit else f' ({limit} pictures)'}",
-                     "seconds": seconds, "rate": f"{pictures / seconds:.0f} pictures/s", "peak_gb": bench.peak_gb(),
-                     "note": f"final D loss {last.metrics.get('d_loss', float('nan')):.3f}"})
+        rows.append(
+            {
+                "case": f"one epoch, width {width}{'' if not limit else f' ({limit} pictures)'}",
+                "seconds": seconds,
+                "rate": f"{pictures / seconds:.0f} pictures/s",
+                "peak_gb": bench.peak_gb(),
+                "note": f"final D loss {last.metrics.get('d_loss', float('nan')):.3f}",
+            }
+        )
     return rows
 
 
@@ -183,8 +209,15 @@ def sketch_checks(bench: Bench, sizes, pairs: int, batch: int) -> list[dict]:
         sane(np.isfinite(drawn).all() and drawn.std() > 0.01, "the sketch is finite and not flat")
         if size == sizes[-1]:
             Image.fromarray((np.clip(drawn[0], 0, 1) * 255).astype(np.uint8)).save(bench.out / f"sketch-{size}.png")
-        rows.append({"case": f"inference {size} px (Keras {keras.backend.backend()})", "seconds": seconds,
-                     "rate": f"{1 / seconds:.1f} pictures/s", "peak_gb": bench.peak_gb(), "note": ""})
+        rows.append(
+            {
+                "case": f"inference {size} px (Keras {keras.backend.backend()})",
+                "seconds": seconds,
+                "rate": f"{1 / seconds:.1f} pictures/s",
+                "peak_gb": bench.peak_gb(),
+                "note": "",
+            }
+        )
     config = sketch.SketchConfig(size=256, epochs=1, pairs=pairs, batch_size=batch, patience=1, seed=0)
     with tempfile.TemporaryDirectory() as folder:
         built_in = sketch.load_pairs(config)
@@ -198,9 +231,15 @@ def sketch_checks(bench: Bench, sizes, pairs: int, batch: int) -> list[dict]:
     mae = final.metrics.get("best_val_mae", float("nan"))
     sane(math.isfinite(mae), "finite validation MAE")
     count = len(built_in.train_photos)
-    rows.append({"case": f"one training epoch, 256 px, {count} pairs (Keras {keras.backend.backend()})",
-                 "seconds": seconds, "rate": f"{count / seconds:.1f} pairs/s", "peak_gb": bench.peak_gb(),
-                 "note": f"validation MAE {mae:.4f}"})
+    rows.append(
+        {
+            "case": f"one training epoch, 256 px, {count} pairs (Keras {keras.backend.backend()})",
+            "seconds": seconds,
+            "rate": f"{count / seconds:.1f} pairs/s",
+            "peak_gb": bench.peak_gb(),
+            "note": f"validation MAE {mae:.4f}",
+        }
+    )
     return rows
 
 
@@ -216,8 +255,15 @@ def fid_checks(bench: Bench, count: int) -> list[dict]:
         raise SkipCheck(str(error)) from None
     seconds = time.perf_counter() - started
     sane(all(math.isfinite(value) and value >= 0 for value in scores.values()), "finite FIDs")
-    return [{"case": f"VGG-FID, {count} pictures a set", "seconds": seconds, "rate": "",
-             "peak_gb": bench.peak_gb(), "note": f"FID {scores['fid']:.0f}, floor {scores['fid_floor']:.0f}"}]
+    return [
+        {
+            "case": f"VGG-FID, {count} pictures a set",
+            "seconds": seconds,
+            "rate": "",
+            "peak_gb": bench.peak_gb(),
+            "note": f"FID {scores['fid']:.0f}, floor {scores['fid_floor']:.0f}",
+        }
+    ]
 
 
 def table(rows: list[dict]) -> str:
@@ -225,8 +271,10 @@ def table(rows: list[dict]) -> str:
     for row in rows:
         seconds = f"{row['seconds']:.2f}" if isinstance(row.get("seconds"), float) else ""
         peak = "" if row.get("peak_gb") is None else f"{row['peak_gb']:.2f}"
-        lines.append(f"{row['check']:<8} {row.get('case', ''):<58} {row['status']:<8} {seconds:>8} "
-                     f"{row.get('rate', ''):>18} {peak:>8}  {row.get('note', '')}")
+        lines.append(
+            f"{row['check']:<8} {row.get('case', ''):<58} {row['status']:<8} {seconds:>8} "
+            f"{row.get('rate', ''):>18} {peak:>8}  {row.get('note', '')}"
+        )
     return "\n".join(lines)
 
 
@@ -242,8 +290,10 @@ def main(argv: list[str] | None = None) -> int:
     where = device.torch_device()
     info = device.detect()
     warnings = device.version_warnings()
-    header = (f"{info['name']} ({where.type}); Python {platform.python_version()}, torch {torch.__version__}, "
-              f"numpy {np.__version__}; {'quick (toy sizes)' if arguments.quick else 'full'}")
+    header = (
+        f"{info['name']} ({where.type}); Python {platform.python_version()}, torch {torch.__version__}, "
+        f"numpy {np.__version__}; {'quick (toy sizes)' if arguments.quick else 'full'}"
+    )
     print(header, flush=True)
     for warning in warnings:
         print(f"warning: {warning}", flush=True)
@@ -265,8 +315,11 @@ def main(argv: list[str] | None = None) -> int:
     text = table(bench.rows)
     print(text)
     (out / "table.txt").write_text(header + "\n" + "".join(f"warning: {w}\n" for w in warnings) + text + "\n")
-    (out / "results.json").write_text(json.dumps(
-        {"device": info, "quick": arguments.quick, "warnings": warnings, "rows": bench.rows}, indent=2, default=str))
+    (out / "results.json").write_text(
+        json.dumps(
+            {"device": info, "quick": arguments.quick, "warnings": warnings, "rows": bench.rows}, indent=2, default=str
+        )
+    )
     return 1 if bench.failed else 0
 
 

@@ -105,8 +105,10 @@ def main() -> None:
             "event": statistics.median(run[2] for run in runs_done),
         }
     names = list(results)
-    print(f"demo: torch, {arguments.steps} steps, 64 px, median of {arguments.repeats}; "
-          f"in-process floor {floor:.3f} s ({per_step_floor * 1000:.2f} ms per step)")
+    print(
+        f"demo: torch, {arguments.steps} steps, 64 px, median of {arguments.repeats}; "
+        f"in-process floor {floor:.3f} s ({per_step_floor * 1000:.2f} ms per step)"
+    )
     for line in described:
         print(f"  {line}")
     print(f"{'what':40}" + "".join(f"{name:>12}" for name in names))

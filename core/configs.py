@@ -43,6 +43,7 @@ def _coerce(hint: Any, value: Any) -> Any:
 # ``ui/settings.py`` derives the page's widgets, so a default, a range or a help text is written
 # in one place.
 
+
 @dataclasses.dataclass(frozen=True)
 class Spec:
     name: str
@@ -58,12 +59,34 @@ class Spec:
     flag: str = ""  # the command line's flag where it is not --field-name
 
 
-def setting(default: Any, help: str = "", *, label: str = "", low: float | None = None, high: float | None = None,
-            step: float | None = None, options: tuple = (), choices: tuple = (), flag: str = ""):
+def setting(
+    default: Any,
+    help: str = "",
+    *,
+    label: str = "",
+    low: float | None = None,
+    high: float | None = None,
+    step: float | None = None,
+    options: tuple = (),
+    choices: tuple = (),
+    flag: str = "",
+):
     """A dataclass field with its help, label, range or values, and command-line flag."""
-    return dataclasses.field(default=default, metadata={"spec": dict(
-        help=help, label=label, low=low, high=high, step=step, options=tuple(options), choices=tuple(choices),
-        flag=flag)})
+    return dataclasses.field(
+        default=default,
+        metadata={
+            "spec": dict(
+                help=help,
+                label=label,
+                low=low,
+                high=high,
+                step=step,
+                options=tuple(options),
+                choices=tuple(choices),
+                flag=flag,
+            )
+        },
+    )
 
 
 def spec(config_class: type, name: str) -> Spec:
@@ -78,8 +101,14 @@ def spec(config_class: type, name: str) -> Spec:
     return Spec(name=name, default=field.default, kind=kind, **declared)
 
 
-def add_arguments(parser, config_class: type, names: list[str], *, default: Any = dataclasses.MISSING,
-                  helps: dict[str, str] | None = None) -> None:
+def add_arguments(
+    parser,
+    config_class: type,
+    names: list[str],
+    *,
+    default: Any = dataclasses.MISSING,
+    helps: dict[str, str] | None = None,
+) -> None:
     """Add an option per setting in ``names``: ``--field-name`` (or its declared flag), its type,
     choices and help, the dataclass default (or ``default`` for every one of them: None where the
     command resolves it later). A bool that defaults to False is a switch."""
@@ -93,5 +122,6 @@ def add_arguments(parser, config_class: type, names: list[str], *, default: Any 
                 raise ValueError(f"{name}: only a setting that defaults to False can be a switch.")
             parser.add_argument(flag, dest=name, action="store_true", help=text)
             continue
-        parser.add_argument(flag, dest=name, type=found.kind, default=value, help=text,
-                            choices=list(found.choices) or None)
+        parser.add_argument(
+            flag, dest=name, type=found.kind, default=value, help=text, choices=list(found.choices) or None
+        )

@@ -59,8 +59,11 @@ START_SECONDS = {"torch": 6.0, "tensorflow": 12.0}  # the framework loading in t
 def plan(config: DemoConfig):
     from core.jobs.estimates import Plan
 
-    return Plan(work=config.steps * (config.size / 64) ** 2, kind=f"{config.backend}-{config.hidden}-{config.frequencies}",
-                start_seconds=START_SECONDS[config.backend] + config.steps * config.step_delay)
+    return Plan(
+        work=config.steps * (config.size / 64) ** 2,
+        kind=f"{config.backend}-{config.hidden}-{config.frequencies}",
+        start_seconds=START_SECONDS[config.backend] + config.steps * config.step_delay,
+    )
 
 
 def paint(image: np.ndarray, config: DemoConfig) -> Iterator[Progress]:
@@ -72,8 +75,7 @@ def paint(image: np.ndarray, config: DemoConfig) -> Iterator[Progress]:
     for step, loss, prediction in step_function(features, target.reshape(-1, 3), config):
         if not math.isfinite(loss):
             raise ValueError(
-                f"The loss became {loss} at step {step}; try a lower learning rate. "
-                "The last good image was kept."
+                f"The loss became {loss} at step {step}; try a lower learning rate. The last good image was kept."
             )
         show = step % config.preview_every == 0 or step == config.steps
         picture = prediction().reshape(height, width, 3) if show else None
@@ -105,9 +107,12 @@ def _torch_steps(features: np.ndarray, target: np.ndarray, config: DemoConfig):
     inputs = torch.from_numpy(features).to(where)
     goal = torch.from_numpy(target).to(where)
     model = torch.nn.Sequential(
-        torch.nn.Linear(features.shape[1], config.hidden), torch.nn.ReLU(),
-        torch.nn.Linear(config.hidden, config.hidden), torch.nn.ReLU(),
-        torch.nn.Linear(config.hidden, 3), torch.nn.Sigmoid(),
+        torch.nn.Linear(features.shape[1], config.hidden),
+        torch.nn.ReLU(),
+        torch.nn.Linear(config.hidden, config.hidden),
+        torch.nn.ReLU(),
+        torch.nn.Linear(config.hidden, 3),
+        torch.nn.Sigmoid(),
     ).to(where)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     for step in range(1, config.steps + 1):

@@ -76,8 +76,10 @@ def version_warnings(requirements: str | os.PathLike | None = None) -> list[str]
         except importlib.metadata.PackageNotFoundError:
             continue  # not needed by everything (keras only for sketches); the caller's import says so
         if found.split("+")[0] != pins[name]:
-            warnings.append(f"{name} {found} is installed; Atelier is tested with {pins[name]}. "
-                            "It should work; report what does not.")
+            warnings.append(
+                f"{name} {found} is installed; Atelier is tested with {pins[name]}. "
+                "It should work; report what does not."
+            )
     return warnings
 
 

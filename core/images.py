@@ -26,8 +26,12 @@ ImageSource = bytes | bytearray | str | os.PathLike | BinaryIO
 
 
 def load_image(
-    source: ImageSource, *, max_pixels: int = MAX_PIXELS, min_side: int = 1,
-    draft_size: tuple[int, int] | None = None, grey: bool = False,
+    source: ImageSource,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    min_side: int = 1,
+    draft_size: tuple[int, int] | None = None,
+    grey: bool = False,
 ) -> Image.Image:
     """Decode ``source`` to an upright RGB image, or raise ``ValueError`` saying why not.
 
@@ -48,16 +52,14 @@ def load_image(
             raise ValueError(_too_large_message(None, max_pixels)) from None
         except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
             raise ValueError(
-                "This file is not an image we can read. Supported formats: "
-                + ", ".join(SUPPORTED_FORMATS) + "."
+                "This file is not an image we can read. Supported formats: " + ", ".join(SUPPORTED_FORMATS) + "."
             ) from None
         width, height = image.size
         if width * height > max_pixels:
             raise ValueError(_too_large_message(image.size, max_pixels))
         if min(width, height) < min_side:
             raise ValueError(
-                f"The image is only {width}x{height} pixels; this tool needs at least "
-                f"{min_side} pixels on each side."
+                f"The image is only {width}x{height} pixels; this tool needs at least {min_side} pixels on each side."
             )
         try:
             image.seek(0)  # animated GIF/WebP/TIFF: the first frame
@@ -92,7 +94,11 @@ def frame_count(source: ImageSource) -> int:
 
 
 def load_frames(
-    source: ImageSource, *, max_frames: int = MAX_FRAMES, max_pixels: int = MAX_PIXELS, grey: bool = False,
+    source: ImageSource,
+    *,
+    max_frames: int = MAX_FRAMES,
+    max_pixels: int = MAX_PIXELS,
+    grey: bool = False,
 ) -> tuple[list[Image.Image], list[int], list[str]]:
     """Every frame of an animated GIF, PNG or WebP (a still picture gives one), as
     (frames, durations in ms, notes), or ``ValueError`` saying why not.
@@ -132,9 +138,11 @@ def load_frames(
             return frames, durations, notes
     notes = []
     if step > 1:
-        notes.append(f"The animation has {count} frames ({count * width * height / 1e6:.0f} megapixels in all); "
-                     f"one frame in every {step} was kept ({len(frames)} frames, at most {max_frames} frames and "
-                     f"{max_pixels / 1e6:.0f} megapixels), each showing as long as the frames it stands for.")
+        notes.append(
+            f"The animation has {count} frames ({count * width * height / 1e6:.0f} megapixels in all); "
+            f"one frame in every {step} was kept ({len(frames)} frames, at most {max_frames} frames and "
+            f"{max_pixels / 1e6:.0f} megapixels), each showing as long as the frames it stands for."
+        )
     return frames, durations, notes
 
 
@@ -145,9 +153,7 @@ def to_rgb(image: Image.Image) -> Image.Image:
         return image
     if mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
         return Image.fromarray(_wide_to_uint8(np.asarray(image)), mode="L").convert("RGB")
-    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        mode == "P" and "transparency" in image.info
-    )
+    has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or (mode == "P" and "transparency" in image.info)
     if has_alpha:
         rgba = image.convert("RGBA")
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -217,6 +223,7 @@ def to_png_bytes(image: Image.Image | np.ndarray) -> bytes:
 
 
 # --- bundled samples: all offline, from installed packages (docs/pictures-and-video.md, "Images in") ---------
+
 
 def _skimage_sample(name: str) -> Callable[[], Image.Image]:
     def load() -> Image.Image:

@@ -12,8 +12,9 @@ import importlib
 from typing import Any, Callable
 
 
-def lazy_attributes(package: str, layout: dict[str, tuple[str, ...]],
-                    namespace: dict[str, Any]) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+def lazy_attributes(
+    package: str, layout: dict[str, tuple[str, ...]], namespace: dict[str, Any]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """(``__getattr__``, ``__dir__``) for ``package``, whose ``layout`` maps each submodule to the
     public names it defines; ``namespace`` is the package's ``globals()``, listed by ``dir``."""
     home = {name: module for module, names in layout.items() for name in names}

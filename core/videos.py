@@ -49,8 +49,10 @@ class VideoInfo:
 
     def describe(self) -> str:
         sound = f"sound ({self.audio_codec})" if self.audio_codec else "no sound"
-        return (f"{self.width}x{self.height}, {self.fps:.3g} frames per second, {self.seconds:.1f} s "
-                f"({self.frames} frames), {self.codec}, {sound}")
+        return (
+            f"{self.width}x{self.height}, {self.fps:.3g} frames per second, {self.seconds:.1f} s "
+            f"({self.frames} frames), {self.codec}, {sound}"
+        )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,8 +76,9 @@ def probe(path: str | Path) -> VideoInfo:
     try:
         container = av.open(str(path))
     except (av.error.InvalidDataError, av.error.FileNotFoundError, av.error.PermissionError, ValueError):
-        raise ValueError(f"{path.name} is not a video we can read (MP4, WebM, MOV, AVI, MKV or an animated GIF).") \
-            from None
+        raise ValueError(
+            f"{path.name} is not a video we can read (MP4, WebM, MOV, AVI, MKV or an animated GIF)."
+        ) from None
     except av.FFmpegError as error:
         raise ValueError(f"{path.name} could not be opened as a video ({error.strerror or error}).") from None
     with container:
@@ -83,14 +86,18 @@ def probe(path: str | Path) -> VideoInfo:
             raise ValueError(f"{path.name} holds no video (no picture track).")
         stream = container.streams.video[0]
         if stream.codec_context is None:  # FFmpeg does not know the codec at all (an unknown FourCC)
-            raise ValueError(f"{path.name} uses a video codec FFmpeg does not know, so it cannot be decoded here; "
-                             "convert it to H.264 MP4 or VP9 WebM first.")
+            raise ValueError(
+                f"{path.name} uses a video codec FFmpeg does not know, so it cannot be decoded here; "
+                "convert it to H.264 MP4 or VP9 WebM first."
+            )
         codec = stream.codec_context.name
         try:
             frame = next(container.decode(stream), None)
         except av.FFmpegError as error:
-            raise ValueError(f"{path.name} uses the {codec} codec, which this FFmpeg cannot decode "
-                             f"({error.strerror or error}); convert it to H.264 MP4 or VP9 WebM first.") from None
+            raise ValueError(
+                f"{path.name} uses the {codec} codec, which this FFmpeg cannot decode "
+                f"({error.strerror or error}); convert it to H.264 MP4 or VP9 WebM first."
+            ) from None
         if frame is None:
             raise ValueError(f"{path.name} holds no frames.")
         rotation = int(round((frame.rotation or 0) / 90.0)) * 90 % 360
@@ -106,8 +113,17 @@ def probe(path: str | Path) -> VideoInfo:
         audio = container.streams.audio[0].codec_context.name if container.streams.audio else None
     if seconds <= 0:
         seconds = frames / fps if fps else 0.0
-    return VideoInfo(width=width, height=height, rotation=rotation, fps=fps, frames=max(1, int(frames)),
-                     seconds=seconds, codec=codec, audio_codec=audio, variable_rate=variable)
+    return VideoInfo(
+        width=width,
+        height=height,
+        rotation=rotation,
+        fps=fps,
+        frames=max(1, int(frames)),
+        seconds=seconds,
+        codec=codec,
+        audio_codec=audio,
+        variable_rate=variable,
+    )
 
 
 def _duration(container, stream) -> float:
@@ -137,8 +153,15 @@ def plan(info: VideoInfo, *, max_seconds: float = MAX_SECONDS, max_side: int | N
     if info.variable_rate:
         notes.append(f"The clip has a variable frame rate; it is made steady at {info.fps:.3g} frames per second.")
     frames = max(1, min(info.frames, math.floor(seconds * info.fps + 0.5)) if seconds < info.seconds else info.frames)
-    return VideoPlan(info=info, width=width, height=height, fps=info.fps, frames=frames,
-                     seconds=frames / info.fps if info.fps else seconds, notes=tuple(notes))
+    return VideoPlan(
+        info=info,
+        width=width,
+        height=height,
+        fps=info.fps,
+        frames=frames,
+        seconds=frames / info.fps if info.fps else seconds,
+        notes=tuple(notes),
+    )
 
 
 def _even(value: float) -> int:
@@ -172,9 +195,11 @@ def read_frames(path: str | Path, video_plan: VideoPlan) -> Iterator[np.ndarray]
             if turns:
                 picture = np.ascontiguousarray(np.rot90(picture, k=turns))
             if (picture.shape[1], picture.shape[0]) != size:
-                picture = np.asarray(Image.fromarray(picture).resize(size, Image.Resampling.BILINEAR
-                                                                     if picture.shape[1] < size[0]
-                                                                     else Image.Resampling.BOX))
+                picture = np.asarray(
+                    Image.fromarray(picture).resize(
+                        size, Image.Resampling.BILINEAR if picture.shape[1] < size[0] else Image.Resampling.BOX
+                    )
+                )
             held = picture
         while held is not None and emitted < video_plan.frames:  # the last frame lasts to the end
             yield held
@@ -185,8 +210,17 @@ class VideoWriter:
     """H.264 MP4 (yuv420p, fast start: it plays in a browser while it loads), with the sound of
     ``audio_from`` (its first ``seconds``) re-encoded as AAC."""
 
-    def __init__(self, path: str | Path, fps: float, width: int, height: int, *,
-                 audio_from: str | Path | None = None, seconds: float | None = None, quality: int = 20):
+    def __init__(
+        self,
+        path: str | Path,
+        fps: float,
+        width: int,
+        height: int,
+        *,
+        audio_from: str | Path | None = None,
+        seconds: float | None = None,
+        quality: int = 20,
+    ):
         import av
 
         if width % 2 or height % 2:
@@ -253,14 +287,24 @@ OPENCV_CLIPS = Path("/usr/share/doc/opencv-doc/examples/data")  # Debian opencv-
 
 def sample_clips() -> dict[str, Path]:
     """The real clips installed here (Debian's opencv-doc), by a name for the page."""
-    found = {"Pedestrians (vtest.avi, opencv-doc)": OPENCV_CLIPS / "vtest.avi",
-             "Megamind, with sound (Megamind.avi, opencv-doc)": OPENCV_CLIPS / "Megamind.avi"}
+    found = {
+        "Pedestrians (vtest.avi, opencv-doc)": OPENCV_CLIPS / "vtest.avi",
+        "Megamind, with sound (Megamind.avi, opencv-doc)": OPENCV_CLIPS / "Megamind.avi",
+    }
     return {name: path for name, path in found.items() if path.exists()}
 
 
-def synthetic_clip(path: str | Path, *, kind: str = "pan", seconds: float = 2.0, fps: float = 24.0,
-                   size: tuple[int, int] = (320, 240), sound: bool = False, rotation: int = 0,
-                   variable_rate: bool = False) -> Path:
+def synthetic_clip(
+    path: str | Path,
+    *,
+    kind: str = "pan",
+    seconds: float = 2.0,
+    fps: float = 24.0,
+    size: tuple[int, int] = (320, 240),
+    sound: bool = False,
+    rotation: int = 0,
+    variable_rate: bool = False,
+) -> Path:
     """A clip made from an offline sample photo: "pan" (a crop sliding across it), "still" (the
     same frame throughout) or "shapes" (discs moving over a gradient). ``sound`` adds a 440 Hz
     tone, ``rotation`` stores the pictures turned with rotation metadata (as phones do),
@@ -293,7 +337,7 @@ def synthetic_clip(path: str | Path, *, kind: str = "pan", seconds: float = 2.0,
             if kind == "pan":
                 span = source.shape[1] - width
                 left = round(span * index / max(1, frames - 1))
-                picture = source[(source.shape[0] - height) // 2:][:height, left:left + width]
+                picture = source[(source.shape[0] - height) // 2 :][:height, left : left + width]
             elif kind == "still":
                 picture = source[:height, :width]
             else:
@@ -316,7 +360,7 @@ def synthetic_clip(path: str | Path, *, kind: str = "pan", seconds: float = 2.0,
             total = tick / (fps * 2) if variable_rate else frames / fps
             samples = np.sin(2 * np.pi * 440 * np.arange(round(total * 22050)) / 22050).astype(np.float32) * 0.3
             for start in range(0, len(samples), 1024):
-                chunk = av.AudioFrame.from_ndarray(samples[None, start:start + 1024], format="flt", layout="mono")
+                chunk = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="flt", layout="mono")
                 chunk.sample_rate, chunk.pts = 22050, start
                 for packet in audio.encode(chunk):
                     container.mux(packet)
@@ -327,15 +371,22 @@ def synthetic_clip(path: str | Path, *, kind: str = "pan", seconds: float = 2.0,
 
 # --- the frame loop every tool's video job runs ------------------------------------------------
 
+
 def estimate_seconds(video_plan: VideoPlan, seconds_per_frame: float) -> float:
     """What a clip will take, from a measured (or benched) cost per frame, for the page to show
     before Start."""
     return video_plan.frames * seconds_per_frame
 
 
-def process(clip: str | Path, output: str | Path, video_plan: VideoPlan,
-            frame_function: Callable[[np.ndarray], np.ndarray], *, what: str = "frame",
-            preview_seconds: float = 1.0) -> Iterator["Progress"]:
+def process(
+    clip: str | Path,
+    output: str | Path,
+    video_plan: VideoPlan,
+    frame_function: Callable[[np.ndarray], np.ndarray],
+    *,
+    what: str = "frame",
+    preview_seconds: float = 1.0,
+) -> Iterator["Progress"]:
     """Each frame of ``clip`` through ``frame_function`` (RGB in, RGB out, any even or odd size)
     into ``output`` (H.264 MP4 with the clip's sound), one progress event per frame, a preview
     about every ``preview_seconds``. Stopped early, the video holds the frames made so far (and
@@ -352,8 +403,14 @@ def process(clip: str | Path, output: str | Path, video_plan: VideoPlan,
             picture = frame_function(frame)
             height, width = picture.shape[:2]
             if writer is None:
-                writer = VideoWriter(output, video_plan.fps, width + width % 2, height + height % 2,
-                                     audio_from=clip, seconds=video_plan.seconds)
+                writer = VideoWriter(
+                    output,
+                    video_plan.fps,
+                    width + width % 2,
+                    height + height % 2,
+                    audio_from=clip,
+                    seconds=video_plan.seconds,
+                )
             if width % 2 or height % 2:
                 picture = np.pad(picture, ((0, height % 2), (0, width % 2), (0, 0)), mode="edge")
             writer.write(picture)
@@ -361,10 +418,14 @@ def process(clip: str | Path, output: str | Path, video_plan: VideoPlan,
             show = index == 0 or index + 1 == video_plan.frames or now - shown_at > preview_seconds
             if show:
                 shown_at = now
-            yield Progress(step=index + 1, total=video_plan.frames,
-                           metrics={"frames_per_second": (index + 1) / max(now - started, 1e-6)},
-                           preview=picture if show else None, result=picture if show else None,
-                           message=f"{what} {index + 1} of {video_plan.frames}")
+            yield Progress(
+                step=index + 1,
+                total=video_plan.frames,
+                metrics={"frames_per_second": (index + 1) / max(now - started, 1e-6)},
+                preview=picture if show else None,
+                result=picture if show else None,
+                message=f"{what} {index + 1} of {video_plan.frames}",
+            )
     finally:
         if writer is not None:
             writer.seconds = writer.frames / video_plan.fps  # a stopped run keeps its sound up to its last frame

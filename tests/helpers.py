@@ -18,8 +18,14 @@ Value = TypeVar("Value")
 def run_cli(*arguments, timeout: float = 300) -> subprocess.CompletedProcess:
     """``python -m core ARGUMENTS`` from the repository root (paths may be Path objects)."""
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "core", *map(str, arguments)], cwd=REPO, capture_output=True,
-                          text=True, timeout=timeout, env=environment)
+    return subprocess.run(
+        [sys.executable, "-m", "core", *map(str, arguments)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+    )
 
 
 def free_port() -> int:
@@ -29,8 +35,9 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def wait_until(condition: Callable[[], Value], timeout: float = 60, what: str = "the condition",
-               interval: float = 0.05) -> Value:
+def wait_until(
+    condition: Callable[[], Value], timeout: float = 60, what: str = "the condition", interval: float = 0.05
+) -> Value:
     """Poll ``condition`` until it returns something true, and return that; fail the test with
     ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -59,8 +66,11 @@ def cli_options() -> dict[str, dict[str, dict]]:
                 if not isinstance(default, (int, float, str, bool, type(None), list)):
                     default = repr(default)
                 found.setdefault(" ".join(prefix), {})[" ".join(action.option_strings) or action.dest] = {
-                    "default": default, "choices": list(action.choices) if action.choices is not None else None,
-                    "required": bool(action.required), "nargs": action.nargs}
+                    "default": default,
+                    "choices": list(action.choices) if action.choices is not None else None,
+                    "required": bool(action.required),
+                    "nargs": action.nargs,
+                }
 
     walk(build_parser(), [])
     return found

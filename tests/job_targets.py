@@ -15,8 +15,14 @@ def count(config: dict, run_dir: Path):
     try:
         for step in range(1, steps + 1):
             image = np.full((4, 4, 3), step % 256, dtype=np.uint8)
-            yield Progress(step=step, total=steps, metrics={"value": float(step)},
-                           preview=image, result=image, message=f"at {step}")
+            yield Progress(
+                step=step,
+                total=steps,
+                metrics={"value": float(step)},
+                preview=image,
+                result=image,
+                message=f"at {step}",
+            )
             time.sleep(delay)
     finally:
         (run_dir / "cleaned_up").write_text("yes")  # proves the generator was closed

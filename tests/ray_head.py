@@ -22,7 +22,6 @@ from tests.helpers import free_port  # noqa: E402
 RAY = Path(sys.executable).with_name("ray")
 
 
-
 @contextlib.contextmanager
 def ray_head(cpus: int = 2, timeout: float = 90.0):
     """Yields the dashboard's address (http://127.0.0.1:PORT) once the Jobs API answers."""
@@ -30,29 +29,50 @@ def ray_head(cpus: int = 2, timeout: float = 90.0):
 
     temp_dir = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
     dashboard = free_port()
-    ports = {"--port": free_port(), "--dashboard-port": dashboard, "--node-manager-port": free_port(),
-             "--object-manager-port": free_port(), "--ray-client-server-port": free_port(),
-             "--dashboard-agent-listen-port": free_port(), "--dashboard-agent-grpc-port": free_port(),
-             "--runtime-env-agent-port": free_port(), "--metrics-export-port": free_port()}
+    ports = {
+        "--port": free_port(),
+        "--dashboard-port": dashboard,
+        "--node-manager-port": free_port(),
+        "--object-manager-port": free_port(),
+        "--ray-client-server-port": free_port(),
+        "--dashboard-agent-listen-port": free_port(),
+        "--dashboard-agent-grpc-port": free_port(),
+        "--runtime-env-agent-port": free_port(),
+        "--metrics-export-port": free_port(),
+    }
     worker_low = free_port() // 100 * 100 % 50000 + 10000
-    command = [str(RAY), "start", "--head", "--block", f"--num-cpus={cpus}", "--num-gpus=0",
-               "--disable-usage-stats", "--include-dashboard=true", "--dashboard-host=127.0.0.1",
-               f"--temp-dir={temp_dir}", "--object-store-memory=80000000",
-               f"--min-worker-port={worker_low}", f"--max-worker-port={worker_low + 99}",
-               *[f"{flag}={port}" for flag, port in ports.items()]]
-    environment = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0",
-                   # a PENDING job fails after this many seconds (Ray's default is 900)
-                   "RAY_JOB_START_TIMEOUT_SECONDS": "120"}
+    command = [
+        str(RAY),
+        "start",
+        "--head",
+        "--block",
+        f"--num-cpus={cpus}",
+        "--num-gpus=0",
+        "--disable-usage-stats",
+        "--include-dashboard=true",
+        "--dashboard-host=127.0.0.1",
+        f"--temp-dir={temp_dir}",
+        "--object-store-memory=80000000",
+        f"--min-worker-port={worker_low}",
+        f"--max-worker-port={worker_low + 99}",
+        *[f"{flag}={port}" for flag, port in ports.items()],
+    ]
+    environment = {
+        **os.environ,
+        "RAY_USAGE_STATS_ENABLED": "0",
+        # a PENDING job fails after this many seconds (Ray's default is 900)
+        "RAY_JOB_START_TIMEOUT_SECONDS": "120",
+    }
     log = (temp_dir / "head.log").open("w")
-    process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT,
-                               start_new_session=True)
+    process = subprocess.Popen(command, env=environment, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     address = f"http://127.0.0.1:{dashboard}"
     try:
         deadline = time.monotonic() + timeout
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"ray start exited ({process.returncode}): "
-                                   + (temp_dir / "head.log").read_text()[-2000:])
+                raise RuntimeError(
+                    f"ray start exited ({process.returncode}): " + (temp_dir / "head.log").read_text()[-2000:]
+                )
             try:
                 JobSubmissionClient(address).list_jobs()
                 with urllib.request.urlopen(f"{address}/api/v0/nodes?limit=10", timeout=5) as reply:

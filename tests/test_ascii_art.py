@@ -47,8 +47,9 @@ def test_the_filter_bank_as_a_matrix_equals_filtering_each_cell():
     grid = ascii_art.cell_grid(FONT)
     cell = np.random.default_rng(0).random(grid).astype(np.float32)
     padded = np.pad(cell, 1, mode="edge")
-    expected = np.concatenate([
-        cv2.filter2D(padded, cv2.CV_32F, kernel)[1:-1, 1:-1].ravel() for kernel in ascii_art.FILTERS])
+    expected = np.concatenate(
+        [cv2.filter2D(padded, cv2.CV_32F, kernel)[1:-1, 1:-1].ravel() for kernel in ascii_art.FILTERS]
+    )
     np.testing.assert_allclose(cell.ravel() @ ascii_art.feature_matrix(grid), expected, atol=1e-5)
 
 
@@ -87,7 +88,9 @@ def test_p_changes_the_choice_on_a_crafted_case():
     # Cell (0, 0) against glyph A (1, 1) and glyph B (2, 0): under p = 1 A is 2 away and B is
     # 2 away... so tip it: B at (1.9, 0). L1: A 2.0, B 1.9 -> B.  L2: A 1.414, B 1.9 -> A.
     cells = ascii_art.Features(np.zeros((1, 2), np.float32), np.zeros((1, 1), np.float32), np.zeros(1, np.float32))
-    glyphs = ascii_art.Features(np.array([[1, 1], [1.9, 0]], np.float32), np.zeros((2, 1), np.float32), np.ones(2, np.float32))
+    glyphs = ascii_art.Features(
+        np.array([[1, 1], [1.9, 0]], np.float32), np.zeros((2, 1), np.float32), np.ones(2, np.float32)
+    )
     assert ascii_art.nearest(cells, glyphs, 1.0, 1.0)[0][0] == 1
     assert ascii_art.nearest(cells, glyphs, 2.0, 1.0)[0][0] == 0
     assert ascii_art.nearest(cells, glyphs, 8.0, 1.0)[0][0] == 0
@@ -120,8 +123,14 @@ def test_the_cell_aspect_follows_the_font():
     assert abs(rendered.shape[0] / rendered.shape[1] - 1.0) < 0.05  # a square photo stays square
 
 
-@pytest.mark.parametrize("charset,allowed", [("ramp", set(" .:-=+*#%@")), ("letters", set(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")),
-                                             ("symbols", set(" !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"))])
+@pytest.mark.parametrize(
+    "charset,allowed",
+    [
+        ("ramp", set(" .:-=+*#%@")),
+        ("letters", set(" abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")),
+        ("symbols", set(" !\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")),
+    ],
+)
 def test_charsets_limit_the_glyphs(charset, allowed):
     result = ascii_art.convert(images.load_sample("Coffee"), ascii_art.AsciiConfig(columns=50, charset=charset), FONT)
     assert set(result.text) - {"\n"} <= allowed
@@ -135,8 +144,9 @@ def test_custom_charset_with_include_and_exclude():
 
 
 def exports():
-    result = ascii_art.convert(images.load_sample("Coffee"),
-                               ascii_art.AsciiConfig(columns=40, colour_mode="colour", font_size=12), FONT)
+    result = ascii_art.convert(
+        images.load_sample("Coffee"), ascii_art.AsciiConfig(columns=40, colour_mode="colour", font_size=12), FONT
+    )
     return result, {format: ascii_art.export(result, format) for format in ascii_art.EXPORT_FORMATS}
 
 
@@ -170,19 +180,24 @@ def test_ssim_matches_scikit_image():
     rng = np.random.default_rng(3)
     a = (rng.random((64, 80)) * 255).astype(np.uint8)
     b = np.clip(a.astype(int) + rng.integers(-40, 40, a.shape), 0, 255).astype(np.uint8)
-    reference = structural_similarity(a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255)
+    reference = structural_similarity(
+        a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=255
+    )
     assert ascii_art.ssim(a, b) == pytest.approx(reference, abs=0.02)
 
 
-@pytest.mark.parametrize("config,words", [
-    (dict(charset="custom", custom_charset=""), "No characters are left"),
-    (dict(charset="ramp", exclude=" .:-=+*#%@"), "No characters are left"),
-    (dict(p=0), "p must be greater than 0"),
-    (dict(p=-1), "p must be greater than 0"),
-    (dict(columns=0), "columns must be between"),
-    (dict(columns=100_000), "columns must be between"),
-    (dict(colour_mode="sepia"), "colour_mode"),
-])
+@pytest.mark.parametrize(
+    "config,words",
+    [
+        (dict(charset="custom", custom_charset=""), "No characters are left"),
+        (dict(charset="ramp", exclude=" .:-=+*#%@"), "No characters are left"),
+        (dict(p=0), "p must be greater than 0"),
+        (dict(p=-1), "p must be greater than 0"),
+        (dict(columns=0), "columns must be between"),
+        (dict(columns=100_000), "columns must be between"),
+        (dict(colour_mode="sepia"), "colour_mode"),
+    ],
+)
 def test_bad_settings_say_why(config, words):
     with pytest.raises(ValueError, match=words):
         ascii_art.convert(images.load_sample("Coffee"), ascii_art.AsciiConfig(**config), FONT)
@@ -201,7 +216,7 @@ def test_auto_polarity_draws_a_dark_picture_light_on_dark_and_a_bright_one_dark_
     rng = np.random.default_rng(3)
     night = rng.integers(0, 12, (300, 400), dtype=np.uint8)  # a dark, slightly noisy sky...
     for y, x in rng.integers(20, 280, (12, 2)):
-        night[y - 4:y + 5, x - 4:x + 5] = 255  # ...with small bright stars
+        night[y - 4 : y + 5, x - 4 : x + 5] = 255  # ...with small bright stars
     dark = ascii_art.convert(night, ascii_art.AsciiConfig(columns=60), FONT)
     assert dark.polarity == "screen" and "brightness match" in dark.polarity_reason
     assert dark.drawing == "photo"  # few mid-tones, but a grainy ground, not a drawing's flat fill
@@ -212,7 +227,9 @@ def test_auto_polarity_draws_a_dark_picture_light_on_dark_and_a_bright_one_dark_
     assert ascii_art.cell_similarity(dark, night) > ascii_art.cell_similarity(paper, night) + 0.1
     for bright in (255 - night, np.asarray(images.load_sample("Coffee"))):
         assert ascii_art.convert(bright, ascii_art.AsciiConfig(columns=60), FONT).polarity == "paper"
-    assert ascii_art.convert(night, ascii_art.AsciiConfig(columns=60, polarity="paper"), FONT).polarity_reason == "as set"
+    assert (
+        ascii_art.convert(night, ascii_art.AsciiConfig(columns=60, polarity="paper"), FONT).polarity_reason == "as set"
+    )
 
 
 def test_auto_polarity_keeps_a_video_steady_through_near_ties():
@@ -228,8 +245,12 @@ def test_auto_polarity_keeps_a_video_steady_through_near_ties():
     assert ascii_art.convert(night, config, FONT, previous_polarity="paper").polarity == "screen"
     assert ascii_art.convert(255 - night, config, FONT, previous_polarity="screen").polarity == "paper"
     # A set polarity is never overridden.
-    assert ascii_art.convert(night, dataclasses.replace(config, polarity="paper"), FONT,
-                             previous_polarity="screen").polarity == "paper"
+    assert (
+        ascii_art.convert(
+            night, dataclasses.replace(config, polarity="paper"), FONT, previous_polarity="screen"
+        ).polarity
+        == "paper"
+    )
 
 
 def test_contrast_pivots_about_the_median_so_a_dim_ground_is_kept():
@@ -302,8 +323,9 @@ def test_a_flat_picture_converts_to_its_flat_tone(tone, expect):
 def gif_bytes(frames, durations=None, **options) -> bytes:
     buffer = io.BytesIO()
     pictures = [Image.fromarray(frame) for frame in frames]
-    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], loop=0,
-                     duration=durations or 80, **options)
+    pictures[0].save(
+        buffer, format="GIF", save_all=True, append_images=pictures[1:], loop=0, duration=durations or 80, **options
+    )
     return buffer.getvalue()
 
 
@@ -382,17 +404,38 @@ def test_cli_writes_one_file_per_image_and_format_without_torch(tmp_path):
     first, second = tmp_path / "one.png", tmp_path / "two.jpg"
     images.load_sample("Coffee").save(first)
     images.load_sample("Rocket").save(second)
-    completed = run_cli("ascii", str(first), str(second), "--columns", "50", "--format", "txt,png,svg,html,ansi",
-                        "--output-dir", str(tmp_path / "out"))
+    completed = run_cli(
+        "ascii",
+        str(first),
+        str(second),
+        "--columns",
+        "50",
+        "--format",
+        "txt,png,svg,html,ansi",
+        "--output-dir",
+        str(tmp_path / "out"),
+    )
     assert completed.returncode == 0, completed.stderr
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
-        f"{stem}.{format}" for stem in ("one", "two") for format in ("txt", "png", "svg", "html", "ansi"))
+        f"{stem}.{format}" for stem in ("one", "two") for format in ("txt", "png", "svg", "html", "ansi")
+    )
     assert len((tmp_path / "out" / "one.txt").read_text().splitlines()[0]) == 50
-    probe = subprocess.run([sys.executable, "-c", (
-        "import sys, runpy; sys.argv=['core','ascii',%r,'--columns','20','--output-dir',%r]\n"
-        "try:\n    runpy.run_module('core', run_name='__main__')\nexcept SystemExit:\n    pass\n"
-        "print('HEAVY', [m for m in ('torch','tensorflow','scipy') if m in sys.modules])") % (str(first), str(tmp_path / "o2"))],
-        cwd=REPO, capture_output=True, text=True, timeout=120)
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, runpy; sys.argv=['core','ascii',%r,'--columns','20','--output-dir',%r]\n"
+                "try:\n    runpy.run_module('core', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+                "print('HEAVY', [m for m in ('torch','tensorflow','scipy') if m in sys.modules])"
+            )
+            % (str(first), str(tmp_path / "o2")),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     # SciPy too: the sketch tool's pencil solver came in through the parser and cost 150 ms a run.
     assert "HEAVY []" in probe.stdout, probe.stderr
 
@@ -404,8 +447,12 @@ def test_cli_bad_input_exits_non_zero_with_the_reason(tmp_path):
     assert completed.returncode == 2 and "not an image" in completed.stderr and "Traceback" not in completed.stderr
     good = tmp_path / "good.png"
     images.load_sample("Coffee").save(good)
-    for arguments, words in [(["--p", "0"], "p must be greater"), (["--charset", "custom"], "No characters"),
-                             (["--format", "pdf"], "Unknown format"), (["--font", str(junk)], "not a TrueType")]:
+    for arguments, words in [
+        (["--p", "0"], "p must be greater"),
+        (["--charset", "custom"], "No characters"),
+        (["--format", "pdf"], "Unknown format"),
+        (["--font", str(junk)], "not a TrueType"),
+    ]:
         completed = run_cli("ascii", str(good), "--columns", "40", "--output-dir", str(tmp_path), *arguments)
         assert completed.returncode == 2 and words in completed.stderr, (arguments, completed.stderr)
 
@@ -426,13 +473,18 @@ def test_cli_batch_keeps_going_past_a_bad_image(tmp_path):
 
 
 def test_line_art_and_photos_are_told_apart():
-    assert ascii_art.convert(glyph_picture(["/|\\_-X.@"], 48), ascii_art.AsciiConfig(columns=8), FONT).drawing == "line-art"
+    assert (
+        ascii_art.convert(glyph_picture(["/|\\_-X.@"], 48), ascii_art.AsciiConfig(columns=8), FONT).drawing
+        == "line-art"
+    )
     photo = images.load_sample("Coffee")
     assert ascii_art.convert(photo, ascii_art.AsciiConfig(columns=40), FONT).drawing == "photo"
     # As few mid-tones as a drawing (5%), but its dark sky is grain: a photo, sampled before matching.
     sky = images.load_sample("Night sky (Hubble)")
     assert ascii_art.convert(sky, ascii_art.AsciiConfig(columns=40), FONT).drawing == "photo"
-    forced = ascii_art.convert(glyph_picture(["/|\\_-X.@"], 48), ascii_art.AsciiConfig(columns=8, drawing="photo"), FONT)
+    forced = ascii_art.convert(
+        glyph_picture(["/|\\_-X.@"], 48), ascii_art.AsciiConfig(columns=8, drawing="photo"), FONT
+    )
     assert forced.drawing == "photo"
 
 
@@ -490,14 +542,35 @@ def test_cli_converts_small_flat_and_animated_pictures(tmp_path):
     assert "tiny.png: The picture is 40x30 pixels" in completed.stderr and "enlarged" in completed.stderr
     assert "flat.png" in completed.stderr and "flat tone" in completed.stderr
     assert len((tmp_path / "still" / "tiny.txt").read_text().splitlines()[0]) == 100
-    completed = run_cli("ascii", str(animated), "--columns", "30", "--frames", "all", "--format", "gif,html,txt,svg",
-                        "--polarity", "screen", "--output-dir", str(tmp_path / "all"))
+    completed = run_cli(
+        "ascii",
+        str(animated),
+        "--columns",
+        "30",
+        "--frames",
+        "all",
+        "--format",
+        "gif,html,txt,svg",
+        "--polarity",
+        "screen",
+        "--output-dir",
+        str(tmp_path / "all"),
+    )
     assert completed.returncode == 0, completed.stderr
     assert Image.open(tmp_path / "all" / "moving.gif").n_frames == 3
     assert (tmp_path / "all" / "moving.html").read_text().count('<pre class="frame"') == 3
     assert "svg holds the first frame only" in completed.stderr
     completed = run_cli("ascii", str(animated), "--columns", "30", "--output-dir", str(tmp_path / "first"))
     assert completed.returncode == 0 and "\f" not in (tmp_path / "first" / "moving.txt").read_text()
-    completed = run_cli("ascii", str(animated), "--columns", "30", "--invert", "--polarity", "paper",
-                        "--output-dir", str(tmp_path / "x"))
+    completed = run_cli(
+        "ascii",
+        str(animated),
+        "--columns",
+        "30",
+        "--invert",
+        "--polarity",
+        "paper",
+        "--output-dir",
+        str(tmp_path / "x"),
+    )
     assert completed.returncode == 2 and "--invert" in completed.stderr

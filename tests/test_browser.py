@@ -28,12 +28,25 @@ REPO = Path(__file__).resolve().parent.parent
 ARTIFACTS = REPO / "tests" / "artifacts"
 SHOTS = ARTIFACTS / "screenshots"
 CHROMIUM = os.environ.get("ATELIER_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-                  # A test pattern instead of a webcam, and no permission prompt, for the live tabs.
-                  "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
-PAGES = {"ASCII Art": "ASCII Art", "Style Transfer": "Style Transfer", "Photo to Sketch": "Photo to Sketch",
-         "GAN Studio": "GAN Studio", "Job Lab": "Job Lab"}
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    # A test pattern instead of a webcam, and no permission prompt, for the live tabs.
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+]
+PAGES = {
+    "ASCII Art": "ASCII Art",
+    "Style Transfer": "Style Transfer",
+    "Photo to Sketch": "Photo to Sketch",
+    "GAN Studio": "GAN Studio",
+    "Job Lab": "Job Lab",
+}
 
 
 def record(name: str, value) -> None:
@@ -43,7 +56,6 @@ def record(name: str, value) -> None:
     data = json.loads(path.read_text()) if path.exists() else {}
     data[name] = value
     path.write_text(json.dumps(data, indent=2))
-
 
 
 def healthy(base_url: str) -> bool:
@@ -59,13 +71,30 @@ def streamlit_server(tmp_path_factory, port: int | None = None, **settings):
     runs = tmp_path_factory.mktemp("browser-runs")
     port = port or free_port()
     # The file service's port is picked free too (by default it is the server's port + 1).
-    environment = {**os.environ, "ATELIER_RUNS": str(runs), "ATELIER_STOP_GRACE": "5",
-                   "ATELIER_API_PORT": str(free_port()), **settings}
+    environment = {
+        **os.environ,
+        "ATELIER_RUNS": str(runs),
+        "ATELIER_STOP_GRACE": "5",
+        "ATELIER_API_PORT": str(free_port()),
+        **settings,
+    }
     log = (tmp_path_factory.mktemp("server") / "server.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless=true",
-         "--server.address=127.0.0.1", f"--server.port={port}", "--server.fileWatcherType=none"],
-        cwd=REPO, env=environment, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "Home.py",
+            "--server.headless=true",
+            "--server.address=127.0.0.1",
+            f"--server.port={port}",
+            "--server.fileWatcherType=none",
+        ],
+        cwd=REPO,
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     base_url = f"http://127.0.0.1:{port}"
     try:
@@ -101,8 +130,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 2000}, accept_downloads=True,
-                                  permissions=["camera"])
+    context = browser.new_context(
+        viewport={"width": 1400, "height": 2000}, accept_downloads=True, permissions=["camera"]
+    )
     yield context.new_page()
     context.close()
 
@@ -119,8 +149,7 @@ def shot(page, name: str) -> None:
 
 def wait_for_app(page, timeout: float = 60_000) -> None:
     page.get_by_test_id("stApp").wait_for(timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
 def download(page, link) -> Path:
@@ -207,8 +236,9 @@ def test_a_bad_upload_gets_a_message_not_a_traceback(server, page, tmp_path):
 def test_job_lifecycle_upload_watch_reload_second_tab_stop_download(server, page, tmp_path):
     photo = tmp_path / "gradient.png"
     ramp = np.linspace(0, 255, 96, dtype=np.uint8)
-    Image.fromarray(np.stack([np.tile(ramp, (64, 1)), np.tile(ramp[::-1], (64, 1)),
-                              np.full((64, 96), 120, np.uint8)], axis=2)).save(photo)
+    Image.fromarray(
+        np.stack([np.tile(ramp, (64, 1)), np.tile(ramp[::-1], (64, 1)), np.full((64, 96), 120, np.uint8)], axis=2)
+    ).save(photo)
     page.goto(f"{server['url']}/Job_Lab")
     wait_for_app(page)
     page.locator(".st-key-lab_source").get_by_text("Upload").click()
@@ -292,9 +322,11 @@ def test_ascii_upload_move_columns_and_download_text(server, page, tmp_path):
             break
         slider.focus()
         slider.press("ArrowRight" if value < 120 else "ArrowLeft")  # 100 -> 120 columns (step 2)
-        page.wait_for_function("([selector, before]) => document.querySelector(selector)?.innerText !== before",
-                               arg=[".st-key-ascii_columns [data-testid='stSliderThumbValue']", str(value)],
-                               timeout=10_000)
+        page.wait_for_function(
+            "([selector, before]) => document.querySelector(selector)?.innerText !== before",
+            arg=[".st-key-ascii_columns [data-testid='stSliderThumbValue']", str(value)],
+            timeout=10_000,
+        )
     wait_for_app(page)
     page.get_by_text("x 120 characters").wait_for(timeout=30_000)
     wait_for_app(page)
@@ -323,8 +355,11 @@ def test_style_transfer_short_run_preview_updates_then_stop(server, page):
     first_source = preview.get_attribute("src")
     first_step = wait_for_step_above(page, 0)
     wait_for_step_above(page, first_step + 60)
-    page.wait_for_function("([index, before]) => document.querySelectorAll('[data-testid=stMain] img')[index].src !== before",
-                           arg=[2, first_source], timeout=30_000)
+    page.wait_for_function(
+        "([index, before]) => document.querySelectorAll('[data-testid=stMain] img')[index].src !== before",
+        arg=[2, first_source],
+        timeout=30_000,
+    )
     shot(page, "09-style-running")
     page.get_by_test_id("stMain").get_by_role("button", name="Stop", exact=True).click()
     page.get_by_text(re.compile(r"Stopped at step \d+ of 1000")).first.wait_for(timeout=30_000)
@@ -417,12 +452,17 @@ def test_gan_trains_the_small_set_model_on_abstract_art(server, page):
     page.get_by_text("Live preview").first.wait_for(timeout=120_000)
     job_id = page.url.split("job=")[1].split("&")[0]
     card = json.loads((server["runs"] / job_id / "card.json").read_text())
-    assert (card["parameters"]["architecture"], card["parameters"]["ada_target"], card["parameters"]["ngf"]) == \
-        ("fastgan", 0.6, 8)
+    assert (card["parameters"]["architecture"], card["parameters"]["ada_target"], card["parameters"]["ngf"]) == (
+        "fastgan",
+        0.6,
+        8,
+    )
     events = server["runs"] / job_id / "events.jsonl"
     deadline = time.monotonic() + 120
-    while '"reconstruction"' not in (events.read_text() if events.exists() else "") or \
-            len(list((server["runs"] / job_id / "previews").glob("*.png"))) < 1:
+    while (
+        '"reconstruction"' not in (events.read_text() if events.exists() else "")
+        or len(list((server["runs"] / job_id / "previews").glob("*.png"))) < 1
+    ):
         assert time.monotonic() < deadline, "no FastGAN iteration was reported"
         time.sleep(0.5)
     page.get_by_text(re.compile(r"FastGAN \(for small sets\), 5 epochs")).first.wait_for(timeout=30_000)
@@ -535,8 +575,10 @@ def test_ascii_dark_sample_is_drawn_light_on_dark(server, page):
 def test_ascii_animated_gif_converts_every_frame(server, page, tmp_path):
     path = tmp_path / "moving.gif"
     y, x = np.mgrid[0:90, 0:120]
-    frames = [Image.fromarray((127 + 120 * np.sin((x - 8 * shift) / 7) * np.cos(y / 9)).astype(np.uint8))
-              for shift in range(5)]
+    frames = [
+        Image.fromarray((127 + 120 * np.sin((x - 8 * shift) / 7) * np.cos(y / 9)).astype(np.uint8))
+        for shift in range(5)
+    ]
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=70, loop=0)
     page.goto(f"{server['url']}/ASCII_Art")
     wait_for_app(page)
@@ -579,8 +621,11 @@ def live_camera_fps(page, measurement: str, requested: int):
     seen = int(re.search(r"\d+", metric_value(panel, "Working size")).group())
     # The pace decides every few frames: wait for frames enough for two of its decisions.
     started = time.monotonic()
-    wait_until(lambda: time.monotonic() - started > 3 and float(metric_value(panel, "Frames per second")) > 0,
-               timeout=60, what="frames after the pace's first decisions")
+    wait_until(
+        lambda: time.monotonic() - started > 3 and float(metric_value(panel, "Frames per second")) > 0,
+        timeout=60,
+        what="frames after the pace's first decisions",
+    )
     fps = float(metric_value(panel, "Frames per second"))
     working = int(re.search(r"\d+", metric_value(panel, "Working size")).group())
     record(measurement, {"fps": fps, "working_size": working, "asked": requested, "first_seen": seen})

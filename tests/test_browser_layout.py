@@ -43,8 +43,9 @@ def test_the_ascii_text_and_the_style_preview_fit_their_columns(server, browser,
             room: element.parentElement.closest('[data-testid=stColumn]').getBoundingClientRect().right})""")
         assert outer["right"] <= outer["room"] + 1, outer
         inner = page.frame_locator("[data-testid=stMain] iframe").first.locator("div").first
-        sizes = inner.evaluate("element => ({width: element.getBoundingClientRect().width, "
-                               "room: document.documentElement.clientWidth})")
+        sizes = inner.evaluate(
+            "element => ({width: element.getBoundingClientRect().width, room: document.documentElement.clientWidth})"
+        )
         assert 100 < sizes["width"] <= sizes["room"] + 1, sizes  # the picture and its labels are all inside
         shot(page, f"51-style-preview-{width}")
     finally:

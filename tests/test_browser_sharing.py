@@ -15,7 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_browser import CHROMIUM_FLAGS, browser, shot, start_job, streamlit_server, wait_for_app, wait_for_step_above  # noqa: F401
+from tests.test_browser import (
+    CHROMIUM_FLAGS,
+    browser,
+    shot,
+    start_job,
+    streamlit_server,
+    wait_for_app,
+    wait_for_step_above,
+)  # noqa: F401
 from tests.helpers import free_port, wait_until
 
 pytestmark = pytest.mark.browser
@@ -126,8 +134,9 @@ def test_two_browsers_keep_apart_and_a_reload_keeps_ones_own(shared_server, brow
 def test_a_forged_cookie_gets_a_new_private_space_said_once(shared_server, browser):
     context, page = new_person(browser)
     try:
-        context.add_cookies([{"name": "atelier_space", "value": "0" * 32 + "." + "1" * 64,
-                              "url": shared_server["url"]}])
+        context.add_cookies(
+            [{"name": "atelier_space", "value": "0" * 32 + "." + "1" * 64, "url": shared_server["url"]}]
+        )
         page.goto(f"{shared_server['url']}/Job_Lab")
         wait_for_app(page)
         page.get_by_text("was not one this server made").wait_for(timeout=30_000)
@@ -149,8 +158,9 @@ def test_a_forged_cookie_gets_a_new_private_space_said_once(shared_server, brows
 def oidc_provider():
     port = free_port()
     log = tempfile.NamedTemporaryFile("w", prefix="oidc-", suffix=".log", delete=False)
-    process = subprocess.Popen([sys.executable, "-m", "oidc_provider_mock", "--port", str(port)],
-                               stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
     try:
         deadline = time.monotonic() + 30
@@ -198,9 +208,15 @@ def sign_in(page, url: str, who: str) -> None:
 def test_signed_in_users_keep_apart_through_a_real_provider(browser, tmp_path_factory):
     port = free_port()
     folder = tmp_path_factory.mktemp("auth")
-    with oidc_provider() as metadata, streamlit_server(
-            tmp_path_factory, port=port, ATELIER_MAX_JOBS="2",
-            STREAMLIT_SECRETS_FILES=str(secrets_file(folder, port, metadata))) as server:
+    with (
+        oidc_provider() as metadata,
+        streamlit_server(
+            tmp_path_factory,
+            port=port,
+            ATELIER_MAX_JOBS="2",
+            STREAMLIT_SECRETS_FILES=str(secrets_file(folder, port, metadata)),
+        ) as server,
+    ):
         url = server["url"]
         alice, alice_page = new_person(browser)
         bob, bob_page = new_person(browser)
@@ -277,8 +293,9 @@ def test_a_gan_zip_the_job_would_refuse_is_refused_in_the_page_with_the_jobs_wor
         page.locator(".st-key-gan_source").get_by_text("Upload a zip of pictures").click()
         wait_for_app(page)
         page.locator(".st-key-gan_zip").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(archive))
-        page.get_by_text("None of the pictures could be read: the files are damaged or not pictures (2 tried).") \
-            .wait_for(timeout=60_000)
+        page.get_by_text(
+            "None of the pictures could be read: the files are damaged or not pictures (2 tried)."
+        ).wait_for(timeout=60_000)
         assert page.locator(".st-key-gan_start button").first.is_disabled()
         body = page.inner_text("body")
         assert str(shared_server["runs"]) not in body and "/uploads/" not in body
@@ -323,8 +340,9 @@ def test_run_files_reach_their_owner_only_and_end_with_the_run_deleted_on_screen
         wait_for_app(bob_page)
         first = finish_quick_demo_job(alice_page, url)
         addresses = run_urls(alice_page)
-        assert not [address for address in addresses + seen if urlsplit(address).path.startswith("/media/")], \
+        assert not [address for address in addresses + seen if urlsplit(address).path.startswith("/media/")], (
             "a run's picture or file was served by Streamlit's unchecked /media/ route"
+        )
         assert len([address for address in addresses if f"/api/v1/runs/{first}/" in address]) >= 3, addresses
         for address in addresses:
             assert alice.request.get(address).status == 200, address

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    return videos.synthetic_clip(tmp_path_factory.mktemp("clip") / "walk.mp4", kind="pan", seconds=2, sound=True,
-                                 size=(320, 240))
+    return videos.synthetic_clip(
+        tmp_path_factory.mktemp("clip") / "walk.mp4", kind="pan", seconds=2, sound=True, size=(320, 240)
+    )
 
 
 def test_style_live_tab_paints_frames_from_the_fake_camera(server, page):
@@ -73,7 +74,9 @@ def test_a_file_that_is_not_a_video_gets_a_sentence_in_the_page(server, page, tm
     wait_for_app(page)
     page.get_by_role("tab", name="Video file").click()
     panel = page.get_by_role("tabpanel", name="Video file")
-    panel.locator(".st-key-sketch_video_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(fake))
+    panel.locator(".st-key-sketch_video_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        str(fake)
+    )
     panel.get_by_text("holiday.mp4 is not a video we can read").wait_for(timeout=60_000)
     assert panel.get_by_role("button", name="Start the video").count() == 0
     assert page.get_by_test_id("stException").count() == 0

@@ -47,8 +47,20 @@ def test_demo_paints_and_writes_metrics(tmp_path, backend):
     source = tmp_path / "in.png"
     Image.fromarray(np.random.default_rng(1).integers(0, 255, (40, 30, 3), np.uint8)).save(source)
     output, metrics = tmp_path / "out.png", tmp_path / "metrics.json"
-    completed = run_cli("demo", str(source), "--output", str(output), "--steps", "30", "--size", "16",
-                        "--metrics-json", str(metrics), "--backend", backend)
+    completed = run_cli(
+        "demo",
+        str(source),
+        "--output",
+        str(output),
+        "--steps",
+        "30",
+        "--size",
+        "16",
+        "--metrics-json",
+        str(metrics),
+        "--backend",
+        backend,
+    )
     assert completed.returncode == 0, completed.stderr
     painted = Image.open(output)
     assert painted.size == (12, 16)  # longer side fitted to --size
@@ -68,12 +80,18 @@ def test_bad_input_exits_with_status_2_and_one_reason(tmp_path):
     assert completed.returncode == 2 and "steps must be at least 1" in completed.stderr
 
 
-
 # gan-train flags whose default now depends on --small-set: argparse holds None and the command
 # resolves it; the contract is checked on the settings it resolves to.
-RESOLVED_BY_THE_COMMAND = {"gan-train": {"--ngf": "ngf", "--ndf": "ndf", "--batch-size": "batch_size",
-                                         "--g-learning-rate": "g_learning_rate",
-                                         "--d-learning-rate": "d_learning_rate", "--diffaugment": "diffaugment"}}
+RESOLVED_BY_THE_COMMAND = {
+    "gan-train": {
+        "--ngf": "ngf",
+        "--ndf": "ndf",
+        "--batch-size": "batch_size",
+        "--g-learning-rate": "g_learning_rate",
+        "--d-learning-rate": "d_learning_rate",
+        "--diffaugment": "diffaugment",
+    }
+}
 
 
 def test_every_flag_and_default_of_the_contract_still_parses_the_same(monkeypatch):
@@ -86,7 +104,9 @@ def test_every_flag_and_default_of_the_contract_still_parses_the_same(monkeypatc
     monkeypatch.delenv("ATELIER_RUNS", raising=False)  # the recorded default of runs --runs: "runs"
     contract = json.loads((ROOT / "tests" / "data" / "cli-contract.json").read_text())
     current = cli_options()
-    resolved = gan_cli.gan_train_config(cli.build_parser().parse_args(["gan-train", "--epochs", "1", "--output", "x.pt"]))
+    resolved = gan_cli.gan_train_config(
+        cli.build_parser().parse_args(["gan-train", "--epochs", "1", "--output", "x.pt"])
+    )
     for command, flags in contract.items():
         assert command in current, f"the command {command!r} is gone"
         for flag, before in flags.items():

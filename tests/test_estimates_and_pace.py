@@ -9,8 +9,11 @@ from ui.live import TARGET_FPS, Pace
 
 
 def finished(kind: str, work: float, seconds: float, start: float = 10.0) -> dict:
-    return {"status": "finished", "wall_seconds": seconds,
-            "estimate": {"work": work, "kind": kind, "start_seconds": start}}
+    return {
+        "status": "finished",
+        "wall_seconds": seconds,
+        "estimate": {"work": work, "kind": kind, "start_seconds": start},
+    }
 
 
 def test_the_first_guess_stands_until_runs_of_the_kind_have_finished():

@@ -43,8 +43,9 @@ def client(runs, *, browser=None, pass_owner=None, pass_expires=None, shared=Fal
     if browser:
         test_client.cookies.set(owners.COOKIE_NAME, owners.sign(browser, secret))
     if pass_owner:
-        test_client.cookies.set(owners.PASS_COOKIE, owners.sign_pass(pass_owner, secret,
-                                                                      expires=pass_expires or time.time() + 60))
+        test_client.cookies.set(
+            owners.PASS_COOKIE, owners.sign_pass(pass_owner, secret, expires=pass_expires or time.time() + 60)
+        )
     return test_client
 
 
@@ -69,8 +70,16 @@ def test_a_forged_cookie_is_nobody(runs):
 
 def test_names_that_leave_the_run_or_are_hidden_are_refused(runs):
     alice = client(runs, browser=ALICE)
-    for name in ("../run-b/result.png", "..%2Frun-b%2Fresult.png", ".hidden", "inputs/../../run-b/card.json",
-                 "CLAIM/..", "", "/etc/passwd", "inputs"):
+    for name in (
+        "../run-b/result.png",
+        "..%2Frun-b%2Fresult.png",
+        ".hidden",
+        "inputs/../../run-b/card.json",
+        "CLAIM/..",
+        "",
+        "/etc/passwd",
+        "inputs",
+    ):
         assert alice.get(f"/api/v1/runs/run-a/files/{name}").status_code == 404, name
     assert alice.get("/api/v1/runs/..%2Frun-b/files/result.png").status_code == 404
     assert alice.get("/api/v1/runs/.queue.lock/files/x").status_code == 404
@@ -88,8 +97,13 @@ def test_the_whole_run_zip_holds_its_visible_files_only(runs):
     answer = client(runs, browser=ALICE).get("/api/v1/runs/run-a/zip")
     assert answer.status_code == 200
     names = set(zipfile.ZipFile(io.BytesIO(answer.content)).namelist())
-    assert names == {"run-a/card.json", "run-a/result.png", "run-a/result.html", "run-a/inputs/content.png",
-                     "run-a/CLAIM"}
+    assert names == {
+        "run-a/card.json",
+        "run-a/result.png",
+        "run-a/result.html",
+        "run-a/inputs/content.png",
+        "run-a/CLAIM",
+    }
 
 
 def test_a_deleted_run_answers_404_at_once(runs):
@@ -124,7 +138,11 @@ def test_shared_mode_runs_are_everyones_but_never_a_private_run(runs):
 def test_the_api_command_serves_on_a_port_and_ends_with_its_parent(runs):
     port = free_port()
     # A parent that exits at once: the service must notice and end by itself.
-    parent = subprocess.Popen([sys.executable, "-c", f"""
+    parent = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"""
 import subprocess, sys, time
 child = subprocess.Popen([sys.executable, "-m", "core", "api", "--runs", {str(runs)!r}, "--port", "{port}",
                           "--parent", str(__import__("os").getpid())], cwd={str(REPO)!r})
@@ -137,7 +155,11 @@ while time.time() < deadline:
         break
     except OSError:
         time.sleep(0.2)
-"""], stdout=subprocess.PIPE, text=True)
+""",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     child = int(parent.stdout.readline())
     parent.wait(timeout=90)
     import os

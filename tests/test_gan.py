@@ -56,8 +56,12 @@ def test_wallpaper_packages_count_once_and_crops_multiply_small_folders(tmp_path
         for size in ((64, 48), (128, 96), (256, 192)):
             folder = tmp_path / name / "contents" / "images"
             folder.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), np.uint8)).save(folder / f"{size[0]}x{size[1]}.png")
-        Image.fromarray(rng.integers(0, 255, (20, 20, 3), np.uint8)).save(tmp_path / name / "contents" / "screenshot.png")
+            Image.fromarray(rng.integers(0, 255, (size[1], size[0], 3), np.uint8)).save(
+                folder / f"{size[0]}x{size[1]}.png"
+            )
+        Image.fromarray(rng.integers(0, 255, (20, 20, 3), np.uint8)).save(
+            tmp_path / name / "contents" / "screenshot.png"
+        )
     Image.fromarray(rng.integers(0, 255, (50, 70, 3), np.uint8)).save(tmp_path / "loose.png")
     pictures, skipped = gan.picture_folder(tmp_path, small_config(tmp_path))
     assert len(pictures) == 3 and skipped == 0  # Blue, Red (largest file each) and loose.png
@@ -96,7 +100,12 @@ def test_checkpoint_round_trip_and_resume_continue_the_count(tmp_path):
     assert small.stat().st_size < checkpoint.stat().st_size / 3
     exported, _ = gan.load_generator(small)
     grid_c = gan.make_grid(gan.sample(exported, config, 4, seed=5))
-    assert np.abs(grid_c.astype(int) - gan.make_grid(gan.sample(gan.load_generator(checkpoint)[0], config, 4, seed=5))).max() <= 3
+    assert (
+        np.abs(
+            grid_c.astype(int) - gan.make_grid(gan.sample(gan.load_generator(checkpoint)[0], config, 4, seed=5))
+        ).max()
+        <= 3
+    )
     with pytest.raises(ValueError, match="holds only a generator"):
         list(gan.train(small_config(folder, epochs=3, resume=str(small))))
 
@@ -143,8 +152,11 @@ def test_a_zip_the_job_would_refuse_is_refused_by_the_pages_check_in_the_same_wo
         gan.picture_set(unpacked, config)
     with pytest.raises(ValueError) as in_job:
         list(gan.train(config))
-    assert str(in_page.value) == str(in_job.value) == (
-        "None of the pictures could be read: the files are damaged or not pictures (3 tried).")
+    assert (
+        str(in_page.value)
+        == str(in_job.value)
+        == ("None of the pictures could be read: the files are damaged or not pictures (3 tried).")
+    )
     assert str(tmp_path) not in str(in_job.value)
     good = random_folder(tmp_path / "good", 5)
     with pytest.raises(ValueError, match="fewer than one batch of 8"):
@@ -171,14 +183,52 @@ def test_a_run_stopped_mid_epoch_leaves_a_checkpoint_that_resumes_and_samples(tm
 @pytest.mark.slow
 def test_cli_trains_on_a_zip_of_pictures(tmp_path):
     archive = zip_of(random_folder(tmp_path / "pics", 16), tmp_path / "pictures.zip")
-    completed = subprocess.run([sys.executable, "-m", "core", "gan-train", "--dataset", str(archive), "--epochs", "1",
-                                "--size", "16", "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--output",
-                                str(tmp_path / "g.pt")], cwd=REPO, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "gan-train",
+            "--dataset",
+            str(archive),
+            "--epochs",
+            "1",
+            "--size",
+            "16",
+            "--ngf",
+            "8",
+            "--ndf",
+            "8",
+            "--batch-size",
+            "8",
+            "--output",
+            str(tmp_path / "g.pt"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     assert (tmp_path / "g.pt").exists()
-    missing = subprocess.run([sys.executable, "-m", "core", "gan-train", "--dataset", str(tmp_path / "nope.zip"),
-                              "--epochs", "1", "--output", str(tmp_path / "x.pt")], cwd=REPO, capture_output=True, text=True,
-                             timeout=300)
+    missing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "gan-train",
+            "--dataset",
+            str(tmp_path / "nope.zip"),
+            "--epochs",
+            "1",
+            "--output",
+            str(tmp_path / "x.pt"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert missing.returncode == 2 and "'nope.zip' was not found" in missing.stderr
 
 
@@ -219,17 +269,63 @@ def test_slerp_keeps_the_ends_and_the_norm():
 def test_cli_trains_and_samples(tmp_path):
     folder = random_folder(tmp_path / "pics", 16)
     checkpoint = tmp_path / "g.pt"
-    completed = subprocess.run([sys.executable, "-m", "core", "gan-train", "--dataset", str(folder), "--epochs", "1",
-                                "--size", "16", "--ngf", "8", "--ndf", "8", "--batch-size", "8", "--output", str(checkpoint)],
-                               cwd=REPO, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "gan-train",
+            "--dataset",
+            str(folder),
+            "--epochs",
+            "1",
+            "--size",
+            "16",
+            "--ngf",
+            "8",
+            "--ndf",
+            "8",
+            "--batch-size",
+            "8",
+            "--output",
+            str(checkpoint),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     grid = tmp_path / "grid.png"
-    completed = subprocess.run([sys.executable, "-m", "core", "gan-sample", "--weights", str(checkpoint), "-n", "9",
-                                "--seed", "2", "--output", str(grid)], cwd=REPO, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "gan-sample",
+            "--weights",
+            str(checkpoint),
+            "-n",
+            "9",
+            "--seed",
+            "2",
+            "--output",
+            str(grid),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     assert Image.open(grid).size == (3 * 18 + 2, 3 * 18 + 2)
-    completed = subprocess.run([sys.executable, "-m", "core", "gan-sample", "--weights", str(grid), "--output",
-                                str(tmp_path / "x.png")], cwd=REPO, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [sys.executable, "-m", "core", "gan-sample", "--weights", str(grid), "--output", str(tmp_path / "x.png")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 2 and "not a GAN Studio checkpoint" in completed.stderr
 
 
@@ -240,8 +336,10 @@ def test_fid_of_a_set_against_itself_is_about_zero_and_grows_with_noise():
     tensor = torch.from_numpy(np.array(pictures)).float().div(127.5).sub(1).unsqueeze(1)
     base = gan.vgg_features(tensor)
     assert abs(gan.frechet_distance(base, base)) < 1e-3 * float(np.trace(np.cov(base, rowvar=False)))
-    scores = [gan.frechet_distance(base, gan.vgg_features((tensor + noise * torch.randn_like(tensor)).clamp(-1, 1)))
-              for noise in (0.1, 0.4)]
+    scores = [
+        gan.frechet_distance(base, gan.vgg_features((tensor + noise * torch.randn_like(tensor)).clamp(-1, 1)))
+        for noise in (0.1, 0.4)
+    ]
     assert 0 < scores[0] < scores[1]
 
 
@@ -263,7 +361,8 @@ def test_the_abstract_art_set_is_readable_distinct_and_renders_the_vector_design
     assert len(held_out) == len(assets.ABSTRACT_HELD_OUT) and not set(training) & set(held_out)
     assert {assets.abstract_picture_name(path) for path in held_out} == set(assets.ABSTRACT_HELD_OUT)
     assert not {assets.abstract_picture_name(path).rsplit("-", 1)[0] for path in training} & {
-        name.rsplit("-", 1)[0] for name in ("truchet-d", "dune-l")}
+        name.rsplit("-", 1)[0] for name in ("truchet-d", "dune-l")
+    }
     digests = [__import__("hashlib").sha256(path.read_bytes()).hexdigest() for path in pictures]
     assert len(set(digests)) == len(digests)  # no byte-identical pair (propaganda ships one tile twice)
     assert sum(path.name.startswith("Demonsashimi") for path in pictures) == 1

@@ -26,7 +26,8 @@ def class_folder(root: Path, counts: dict[str, int], size: int = 24) -> Path:
         for index in range(count):
             base = np.full((size, size, 3), 60 + 80 * shade, np.uint8)
             Image.fromarray(np.clip(base + rng.integers(0, 30, base.shape), 0, 255).astype(np.uint8)).save(
-                root / name / f"{index}.png")
+                root / name / f"{index}.png"
+            )
     return root
 
 
@@ -56,8 +57,19 @@ def test_conditional_shapes_and_the_class_alone_changes_the_sample(channels):
 
 def test_previews_arrive_before_the_first_epoch_ends_and_the_film_has_one_frame_per_preview(tmp_path):
     folder = class_folder(tmp_path / "pictures", {"dark": 20, "light": 20})
-    config = gan.GanConfig(dataset=str(folder), conditional=True, size=16, channels=3, ngf=8, ndf=8, latent=8,
-                           batch_size=8, epochs=1, grid=4, preview_every=2)
+    config = gan.GanConfig(
+        dataset=str(folder),
+        conditional=True,
+        size=16,
+        channels=3,
+        ngf=8,
+        ndf=8,
+        latent=8,
+        batch_size=8,
+        epochs=1,
+        grid=4,
+        preview_every=2,
+    )
     events = list(gan.job(dataclasses.asdict(config), tmp_path))
     previews = [event.step for event in events if event.preview is not None]
     assert previews[:3] == [1, 2, 4] and previews[-1] == events[-1].step
@@ -122,7 +134,9 @@ def garment_model():
     try:
         return classifier.load()
     except ValueError:
-        pytest.fail("weights/garment-classifier.pt is missing: python -m core gan-classifier --output weights/garment-classifier.pt")
+        pytest.fail(
+            "weights/garment-classifier.pt is missing: python -m core gan-classifier --output weights/garment-classifier.pt"
+        )
 
 
 def test_the_garment_distance_is_near_its_floor_for_real_pictures_and_far_for_noise(garment_model):
@@ -150,20 +164,78 @@ def test_the_shipped_generators_metrics_come_out(garment_model):
 @pytest.mark.slow
 def test_cli_samples_a_chosen_class_and_writes_a_progress_gif(tmp_path):
     folder = class_folder(tmp_path / "pictures", {"dark": 16, "light": 16})
-    completed = subprocess.run([sys.executable, "-m", "core", "gan-train", "--dataset", str(folder), "--conditional",
-                                "--epochs", "1", "--size", "16", "--ngf", "8", "--ndf", "8", "--batch-size", "8",
-                                "--preview-every", "1", "--output", str(tmp_path / "c.pt"),
-                                "--progress-gif", str(tmp_path / "film.gif")],
-                               cwd=REPO, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "gan-train",
+            "--dataset",
+            str(folder),
+            "--conditional",
+            "--epochs",
+            "1",
+            "--size",
+            "16",
+            "--ngf",
+            "8",
+            "--ndf",
+            "8",
+            "--batch-size",
+            "8",
+            "--preview-every",
+            "1",
+            "--output",
+            str(tmp_path / "c.pt"),
+            "--progress-gif",
+            str(tmp_path / "film.gif"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     assert Image.open(tmp_path / "film.gif").n_frames == 4  # a preview at each of the 4 iterations
-    completed = subprocess.run([sys.executable, "-m", "core", "gan-sample", "--weights", str(tmp_path / "c.pt"),
-                                "-n", "4", "--class", "light", "--output", str(tmp_path / "light.png")],
-                               cwd=REPO, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "gan-sample",
+            "--weights",
+            str(tmp_path / "c.pt"),
+            "-n",
+            "4",
+            "--class",
+            "light",
+            "--output",
+            str(tmp_path / "light.png"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0 and (tmp_path / "light.png").exists(), completed.stderr
-    completed = subprocess.run([sys.executable, "-m", "core", "gan-sample", "--weights", str(tmp_path / "c.pt"),
-                                "--class", "purple", "--output", str(tmp_path / "x.png")],
-                               cwd=REPO, capture_output=True, text=True, timeout=300)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "gan-sample",
+            "--weights",
+            str(tmp_path / "c.pt"),
+            "--class",
+            "purple",
+            "--output",
+            str(tmp_path / "x.png"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 2 and "no class 'purple'" in completed.stderr
 
 

@@ -28,7 +28,7 @@ def smooth_pictures(count: int, size: int = 64, seed: int = 0) -> torch.Tensor:
     pictures = []
     for _ in range(count):
         colours = rng.uniform(-1, 1, (3, 3))
-        disc = ((x - rng.uniform(0.2, 0.8)) ** 2 + (y - rng.uniform(0.2, 0.8)) ** 2 < 0.04)
+        disc = (x - rng.uniform(0.2, 0.8)) ** 2 + (y - rng.uniform(0.2, 0.8)) ** 2 < 0.04
         channels = [np.clip(a * x + b * y + c * disc, -1, 1) for a, b, c in colours]
         pictures.append(np.stack(channels))
     return torch.tensor(np.array(pictures), dtype=torch.float32)
@@ -126,11 +126,25 @@ def test_training_on_a_tiny_set_raises_the_augmentation_probability_and_checkpoi
     assert saved.architecture == "fastgan" and saved.ada_target == 0.6
     assert generator(torch.randn(2, 8, 1, 1)).shape == (2, 3, 64, 64)
     assert torch.load(tmp_path / "small.pt", weights_only=True)["ada_probability"] == pytest.approx(
-        probabilities[-1], abs=0.01)
+        probabilities[-1], abs=0.01
+    )
     # Resuming with the DCGAN's settings is refused in words, not with a shape error.
     with pytest.raises(ValueError, match="another model"):
-        list(gan.train(gan.GanConfig(dataset=str(folder), size=64, channels=3, ngf=4, ndf=8, latent=8, batch_size=8,
-                                     epochs=25, resume=str(tmp_path / "small.pt"))))
+        list(
+            gan.train(
+                gan.GanConfig(
+                    dataset=str(folder),
+                    size=64,
+                    channels=3,
+                    ngf=4,
+                    ndf=8,
+                    latent=8,
+                    batch_size=8,
+                    epochs=25,
+                    resume=str(tmp_path / "small.pt"),
+                )
+            )
+        )
 
 
 @pytest.mark.slow
@@ -138,11 +152,40 @@ def test_cli_small_set_flag_uses_its_defaults_and_a_given_flag_wins(tmp_path):
     folder = picture_folder(tmp_path / "pictures")
     output = tmp_path / "cli.pt"
     completed = subprocess.run(
-        [sys.executable, "-m", "core", "gan-train", "--dataset", str(folder), "--small-set", "--epochs", "1",
-         "--batch-size", "4", "--ngf", "4", "--ndf", "8", "--output", str(output), "--preview-every", "0"],
-        cwd=REPO, capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "gan-train",
+            "--dataset",
+            str(folder),
+            "--small-set",
+            "--epochs",
+            "1",
+            "--batch-size",
+            "4",
+            "--ngf",
+            "4",
+            "--ndf",
+            "8",
+            "--output",
+            str(output),
+            "--preview-every",
+            "0",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr[-2000:]
     saved = torch.load(output, weights_only=True)["config"]
-    assert (saved["architecture"], saved["size"], saved["batch_size"], saved["ngf"], saved["ada_target"],
-            saved["diffaugment"]) == ("fastgan", 64, 4, 4, 0.6, "color,translation,cutout")
+    assert (
+        saved["architecture"],
+        saved["size"],
+        saved["batch_size"],
+        saved["ngf"],
+        saved["ada_target"],
+        saved["diffaugment"],
+    ) == ("fastgan", 64, 4, 4, 0.6, "color,translation,cutout")
     assert "reconstruction" in completed.stderr

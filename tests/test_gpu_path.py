@@ -19,8 +19,14 @@ def test_the_gpu_device_check_runs_at_toy_sizes_on_the_cpu(tmp_path):
     # Without the KERAS_BACKEND that a sketch test run earlier in this process may have set (Keras
     # reads it from the environment, and children inherit it): the GPU path picks its own.
     environment = {key: value for key, value in os.environ.items() if key != "KERAS_BACKEND"}
-    completed = subprocess.run([sys.executable, "bench/gpu.py", str(tmp_path), "--quick"], cwd=REPO,
-                               capture_output=True, text=True, timeout=300, env=environment)
+    completed = subprocess.run(
+        [sys.executable, "bench/gpu.py", str(tmp_path), "--quick"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+    )
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     results = json.loads((tmp_path / "results.json").read_text())
     statuses = {(row["check"], row["status"]) for row in results["rows"]}
@@ -51,8 +57,13 @@ print("tensorflow" in sys.modules, "torch" in sys.modules)
 
 def run_backend(backend: str, **values) -> str:
     code = SAVE_AND_PREDICT.format(repo=str(REPO), backend=backend, **values)
-    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
-                               env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"})
+    completed = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"},
+    )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return completed.stdout.strip().splitlines()[-1]
 

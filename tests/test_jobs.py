@@ -23,8 +23,13 @@ def wait_for_step(manager, job_id, step, timeout=30):
 
 
 def test_events_arrive_in_order_and_the_card_is_complete(manager):
-    job_id = manager.submit("test", "tests.job_targets:count", {"steps": 6, "seed": 11},
-                            inputs={"image": Image.new("RGB", (8, 8), "red")}, title="counting")
+    job_id = manager.submit(
+        "test",
+        "tests.job_targets:count",
+        {"steps": 6, "seed": 11},
+        inputs={"image": Image.new("RGB", (8, 8), "red")},
+        title="counting",
+    )
     snapshot = manager.wait(job_id, timeout=30)
     assert snapshot.status == "finished"
     assert [row["step"] for row in snapshot.history] == [1, 2, 3, 4, 5, 6]
@@ -119,8 +124,16 @@ def test_finished_runs_survive_a_restart_and_dead_ones_are_closed(tmp_path):
     first.close()
     orphan = runs / "20000101-000000-test-abcdef"
     orphan.mkdir()
-    jobs.write_json(orphan / "card.json", {"id": orphan.name, "tool": "test", "status": "running",
-                                           "pid": 2**22 + 12345, "created": "2000-01-01T00:00:00+00:00"})
+    jobs.write_json(
+        orphan / "card.json",
+        {
+            "id": orphan.name,
+            "tool": "test",
+            "status": "running",
+            "pid": 2**22 + 12345,
+            "created": "2000-01-01T00:00:00+00:00",
+        },
+    )
     second = jobs.JobManager(runs, grace_seconds=1.0, poll_interval=0.05)
     try:
         listed = {card["id"]: card["status"] for card in second.list_runs("test")}

@@ -15,6 +15,7 @@ from tests.helpers import free_port, wait_until
 
 pytestmark = pytest.mark.slow  # every test here runs jobs on a real Ray head
 
+
 def ray_backend(address, **options):
     from core.jobs.ray_backend import RayBackend
 
@@ -23,8 +24,14 @@ def ray_backend(address, **options):
 
 @pytest.fixture
 def manager(ray_address, tmp_path):
-    job_manager = jobs.JobManager(tmp_path / "runs", backend=ray_backend(ray_address), max_concurrent=2,
-                                  grace_seconds=1.0, kill_after_seconds=2.0, poll_interval=0.1)
+    job_manager = jobs.JobManager(
+        tmp_path / "runs",
+        backend=ray_backend(ray_address),
+        max_concurrent=2,
+        grace_seconds=1.0,
+        kill_after_seconds=2.0,
+        poll_interval=0.1,
+    )
     yield job_manager
     job_manager.close(stop_jobs=True)
 
@@ -35,8 +42,9 @@ def log_of(manager, job_id) -> str:
 
 
 def test_a_job_on_ray_runs_to_the_end_with_its_events_in_order(manager):
-    job_id = manager.submit("test", "tests.job_targets:count", {"steps": 6, "seed": 3},
-                            inputs={"image": Image.new("RGB", (8, 8), "red")})
+    job_id = manager.submit(
+        "test", "tests.job_targets:count", {"steps": 6, "seed": 3}, inputs={"image": Image.new("RGB", (8, 8), "red")}
+    )
     snapshot = manager.wait(job_id, timeout=60)
     assert snapshot.status == "finished", snapshot.card
     assert [row["step"] for row in snapshot.history] == [1, 2, 3, 4, 5, 6]
@@ -51,8 +59,7 @@ def test_a_job_on_ray_runs_to_the_end_with_its_events_in_order(manager):
     info = client.get_job_info(job_id)
     assert "core.jobs.worker" in info.entrypoint and info.metadata["atelier_tool"] == "test"
     assert "runs/" + job_id in info.entrypoint.replace("'", "")
-    wait_until(lambda: "Ray job's output" in log_of(manager, job_id), 30,
-             "the Ray job's output in log.txt")
+    wait_until(lambda: "Ray job's output" in log_of(manager, job_id), 30, "the Ray job's output in log.txt")
     assert manager.describe()["cpus"] == 2 and manager.describe()["backend"] == "ray"
 
 
@@ -115,7 +122,9 @@ def two_servers(backend_name: str, runs, request, poll_interval: float) -> list:
         backends = [ray_backend(address), ray_backend(address)]
     else:
         backends = [jobs.LocalBackend(), jobs.LocalBackend()]
-    return [jobs.JobManager(runs, backend=backend, max_concurrent=1, poll_interval=poll_interval) for backend in backends]
+    return [
+        jobs.JobManager(runs, backend=backend, max_concurrent=1, poll_interval=poll_interval) for backend in backends
+    ]
 
 
 @pytest.mark.parametrize("backend_name", ["local", "ray"])
@@ -155,8 +164,12 @@ def test_two_servers_on_one_runs_folder_never_start_a_job_twice_nor_exceed_the_c
 def test_a_tensorflow_job_then_a_torch_job_both_succeed_on_ray(manager):
     picture = Image.fromarray(np.tile(np.linspace(0, 255, 32, dtype=np.uint8), (24, 1)))
     for framework, module in [("tensorflow", "tensorflow"), ("torch", "torch")]:
-        job_id = manager.submit("demo", "core.demo:job", {"backend": framework, "steps": 30, "size": 32},
-                                inputs={"image": picture.convert("RGB")})
+        job_id = manager.submit(
+            "demo",
+            "core.demo:job",
+            {"backend": framework, "steps": 30, "size": 32},
+            inputs={"image": picture.convert("RGB")},
+        )
         snapshot = manager.wait(job_id, timeout=180)
         assert snapshot.status == "finished", (framework, snapshot.error)
         assert module in snapshot.card["versions"] and snapshot.step == 30
@@ -166,8 +179,11 @@ def test_a_runs_folder_the_jobs_cannot_see_is_refused_with_the_reason(ray_addres
     elsewhere = tmp_path / "the-nodes-see-another-folder"
     elsewhere.mkdir()
     for on_nodes, expected in [(elsewhere, "cannot see it"), (tmp_path / "missing" / "runs", "could not write")]:
-        manager = jobs.JobManager(tmp_path / f"runs-{on_nodes.name}", poll_interval=0.1,
-                                  backend=ray_backend(ray_address, runs_dir_on_nodes=on_nodes, check_timeout=60))
+        manager = jobs.JobManager(
+            tmp_path / f"runs-{on_nodes.name}",
+            poll_interval=0.1,
+            backend=ray_backend(ray_address, runs_dir_on_nodes=on_nodes, check_timeout=60),
+        )
         try:
             snapshot = manager.wait(manager.submit("test", "tests.job_targets:count", {"steps": 1}), timeout=90)
             assert snapshot.status == "failed" and expected in snapshot.error, snapshot.error
@@ -205,8 +221,9 @@ def test_a_cluster_that_goes_away_mid_run_marks_the_run_interrupted_and_keeps_it
     from tests.ray_head import ray_head
 
     with ray_head(cpus=1) as address:  # a head of its own, to take away
-        manager = jobs.JobManager(tmp_path / "runs", backend=ray_backend(address), lost_after_seconds=2.0,
-                                  poll_interval=0.1)
+        manager = jobs.JobManager(
+            tmp_path / "runs", backend=ray_backend(address), lost_after_seconds=2.0, poll_interval=0.1
+        )
         job_id = manager.submit("test", "tests.job_targets:count", {"steps": 10_000, "delay": 0.05})
         wait_until(lambda: manager.snapshot(job_id).step >= 3 and manager.snapshot(job_id).result_path, 60, "step 3")
     try:
@@ -219,20 +236,26 @@ def test_a_cluster_that_goes_away_mid_run_marks_the_run_interrupted_and_keeps_it
 
 
 @pytest.mark.parametrize("backend_name", ["local", "ray"])
-def test_the_fair_queue_takes_turns_between_owners_on_either_backend_and_across_servers(backend_name, tmp_path,
-                                                                                         request):
+def test_the_fair_queue_takes_turns_between_owners_on_either_backend_and_across_servers(
+    backend_name, tmp_path, request
+):
     """Three owners, two servers, one slot: A queues three jobs first, then B and C one each; after
     A's first, B's and C's start before A's second."""
     runs = tmp_path / "runs"
     servers = two_servers(backend_name, runs, request, poll_interval=0.05)
     try:
-        alice, bob, carol = (servers[0].for_owner("user:a"), servers[1].for_owner("user:b"),
-                             servers[0].for_owner("user:c"))
+        alice, bob, carol = (
+            servers[0].for_owner("user:a"),
+            servers[1].for_owner("user:b"),
+            servers[0].for_owner("user:c"),
+        )
         first = alice.submit("test", "tests.job_targets:timed", {"steps": 2, "delay": 0.3})
         wait_until(lambda: alice.snapshot(first).status == "running", what="A's first job to start")
         later = [alice.submit("test", "tests.job_targets:timed", {"steps": 1}) for _ in range(2)]
-        others = [bob.submit("test", "tests.job_targets:timed", {"steps": 1}),
-                  carol.submit("test", "tests.job_targets:timed", {"steps": 1})]
+        others = [
+            bob.submit("test", "tests.job_targets:timed", {"steps": 1}),
+            carol.submit("test", "tests.job_targets:timed", {"steps": 1}),
+        ]
         assert bob.snapshot(others[0]).queue_position == 1 and alice.snapshot(later[0]).queue_position == 3
         everything = [first, *later, *others]
         for job_id in everything:

@@ -8,13 +8,19 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(shutil.which("make") is None or shutil.which("dpkg") is None,
-                                reason="needs make and dpkg (Debian)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("make") is None or shutil.which("dpkg") is None, reason="needs make and dpkg (Debian)"
+)
 
 
 def make_data(**variables) -> subprocess.CompletedProcess:
-    return subprocess.run(["make", "-s", "data", *(f"{name}={value}" for name, value in variables.items())],
-                          cwd=REPO, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        ["make", "-s", "data", *(f"{name}={value}" for name, value in variables.items())],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_data_step_does_nothing_when_everything_is_there():

@@ -59,7 +59,9 @@ def test_gan_studio_offers_each_setting_as_declared_and_the_small_set_model_for_
     epochs = app.slider(key="gan_epochs")
     assert (epochs.value, epochs.min, epochs.max) == (spec(gan.GanConfig, "epochs").default, 1, 50)
     assert app.select_slider(key="gan_batch_dcgan").value == gan.GanConfig().batch_size
-    assert list(app.select_slider(key="gan_r1").options) == [str(value) for value in spec(gan.GanConfig, "r1_gamma").options]
+    assert list(app.select_slider(key="gan_r1").options) == [
+        str(value) for value in spec(gan.GanConfig, "r1_gamma").options
+    ]
     assert app.radio(key="gan_architecture_1").options == ["DCGAN (the paper's)"]  # Fashion-MNIST: the DCGAN only
     app.radio(key="gan_source").set_value("Abstract art (Debian wallpapers)").run()
     assert app.radio(key="gan_architecture_2").value == "fastgan"

@@ -26,8 +26,9 @@ def manager(tmp_path):
 
 def test_every_call_that_takes_an_id_refuses_another_owners_run_in_the_words_of_an_unknown_id(manager):
     alice, bob = manager.for_owner("browser:" + "a" * 32), manager.for_owner("browser:" + "b" * 32)
-    job_id = alice.submit("test", "tests.job_targets:count", {"steps": 2},
-                          inputs={"image": Image.new("RGB", (8, 8), "red")})
+    job_id = alice.submit(
+        "test", "tests.job_targets:count", {"steps": 2}, inputs={"image": Image.new("RGB", (8, 8), "red")}
+    )
     alice.wait(job_id, timeout=30)
     unknown = "20260101-000000-test-abcdef"
     for call in ("snapshot", "stop", "delete", "run_dir", "previews", "wait", "check"):
@@ -118,8 +119,9 @@ def test_no_zombie_is_left_after_twenty_jobs(manager):
     for job_id in ids:
         manager.wait(job_id, timeout=60)
     time.sleep(0.5)  # a few monitor rounds
-    children = subprocess.run(["ps", "-o", "pid=,stat=", "--ppid", str(os.getpid())],
-                              capture_output=True, text=True).stdout.split("\n")
+    children = subprocess.run(
+        ["ps", "-o", "pid=,stat=", "--ppid", str(os.getpid())], capture_output=True, text=True
+    ).stdout.split("\n")
     zombies = [line for line in children if line.split()[1:2] and line.split()[1].startswith("Z")]
     assert zombies == []
 
@@ -129,8 +131,11 @@ def make_run(runs_dir: Path, job_id: str, *, status="finished", age_days=0.0, me
     folder.mkdir(parents=True)
     ended = time.time() - age_days * 86400
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(ended))
-    (folder / "card.json").write_text(json.dumps({"id": job_id, "status": status, "ended": stamp, "created": stamp,
-                                                  "uploads": list(uploads), "owner": owner}))
+    (folder / "card.json").write_text(
+        json.dumps(
+            {"id": job_id, "status": status, "ended": stamp, "created": stamp, "uploads": list(uploads), "owner": owner}
+        )
+    )
     (folder / "blob").write_bytes(b"\0" * int(megabytes * 1e6))
 
 
@@ -189,8 +194,14 @@ def test_cookies_are_signed_and_a_tampered_one_is_refused(tmp_path):
     cookie = owners.sign(browser_id, secret)
     assert owners.verify(cookie, secret) == browser_id
     forged = owners.new_browser_id() + cookie[32:]
-    for bad in (forged, cookie[:-1] + ("0" if cookie[-1] != "0" else "1"), "", None, "nonsense",
-                owners.sign(browser_id, b"another server")):
+    for bad in (
+        forged,
+        cookie[:-1] + ("0" if cookie[-1] != "0" else "1"),
+        "",
+        None,
+        "nonsense",
+        owners.sign(browser_id, b"another server"),
+    ):
         assert owners.verify(bad, secret) is None
     assert owners.signed_in_owner("https://issuer", "42") != owners.signed_in_owner("https://other", "42")
 
@@ -210,8 +221,12 @@ def test_the_runs_command_lists_deletes_and_prunes(tmp_path):
     make_run(runs, "busy", status="running")
 
     def cli(*arguments):
-        return subprocess.run([sys.executable, "-m", "core", "runs", "--runs", str(runs), *arguments],
-                              capture_output=True, text=True, cwd=Path(__file__).parent.parent)
+        return subprocess.run(
+            [sys.executable, "-m", "core", "runs", "--runs", str(runs), *arguments],
+            capture_output=True,
+            text=True,
+            cwd=Path(__file__).parent.parent,
+        )
 
     listed = cli("list", "--json")
     assert listed.returncode == 0

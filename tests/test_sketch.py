@@ -58,7 +58,9 @@ def photo(seed: int, size: int = 64) -> np.ndarray:
     picture = np.linspace(60, 200, size, dtype=np.float32)[None, :, None].repeat(size, 0).repeat(3, 2)
     for _ in range(4):
         top, left = rng.integers(0, size - 8, 2)
-        picture[top:top + rng.integers(6, size // 2), left:left + rng.integers(6, size // 2)] = rng.integers(0, 255, 3)
+        picture[top : top + rng.integers(6, size // 2), left : left + rng.integers(6, size // 2)] = rng.integers(
+            0, 255, 3
+        )
     return picture.astype(np.uint8)
 
 
@@ -74,11 +76,18 @@ def tiny_pairs(count: int = 8, size: int = 32, validation: int = 4, invert_valid
     photos = np.stack([photo(seed, size) for seed in range(count + validation)])
     sketches = np.stack([sketch.dodge_and_burn(picture) for picture in photos])
     validation_sketches = 255 - sketches[count:] if invert_validation else sketches[count:]
-    return sketch.Pairs(photos[:count], sketches[:count], photos[count:], validation_sketches,
-                        ["train"] * count, ["validation"] * validation)
+    return sketch.Pairs(
+        photos[:count],
+        sketches[:count],
+        photos[count:],
+        validation_sketches,
+        ["train"] * count,
+        ["validation"] * validation,
+    )
 
 
 # --- filters and adjustments -------------------------------------------------------------------
+
 
 def test_dodge_and_burn_is_white_on_flat_areas_and_dark_at_edges():
     picture = np.full((64, 64, 3), 180, np.uint8)
@@ -109,15 +118,29 @@ def test_darkness_and_line_weight_act_in_the_right_direction():
         sketch.adjust(drawn, darkness=0)
 
 
-@pytest.mark.parametrize("settings", [{"size": 300}, {"epochs": 0}, {"learning_rate": 0}, {"patience": 0},
-                                      {"validation_split": 0.9}, {"style": "charcoal"}, {"pairs": 1},
-                                      {"architecture": "gan"}, {"width": 2}, {"depth": 9}, {"perceptual": -1}])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"size": 300},
+        {"epochs": 0},
+        {"learning_rate": 0},
+        {"patience": 0},
+        {"validation_split": 0.9},
+        {"style": "charcoal"},
+        {"pairs": 1},
+        {"architecture": "gan"},
+        {"width": 2},
+        {"depth": 9},
+        {"perceptual": -1},
+    ],
+)
 def test_config_refuses_bad_settings(settings):
     with pytest.raises(ValueError):
         sketch.SketchConfig(**settings)
 
 
 # --- data ----------------------------------------------------------------------------------------
+
 
 def test_builtin_pairs_hold_out_whole_photos_and_draw_the_slow_pencil_targets():
     pairs = sketch.builtin_pairs(sketch.SketchConfig(pairs=40))
@@ -139,8 +162,9 @@ def test_builtin_photos_put_portraits_first_and_leave_no_drawings_in():
     assert len(set(names)) == len(names) and all(max(photo.pixels.shape[:2]) <= photos.LONGEST_SIDE for photo in found)
     assert all(photo.pixels.dtype == np.uint8 and photo.pixels.shape[2] == 3 for photo in found)
     assert not any(name.endswith(("Canopee", "Altai", "SafeLanding")) for name in names)  # drawn wallpapers
-    crops = sketch.pairs._crops([found[0].pixels, found[4].pixels], 30, 64, np.random.default_rng(0),
-                                weights=[2.0, 1.0])
+    crops = sketch.pairs._crops(
+        [found[0].pixels, found[4].pixels], 30, 64, np.random.default_rng(0), weights=[2.0, 1.0]
+    )
     assert crops.shape == (30, 64, 64, 3)
 
 
@@ -160,7 +184,8 @@ def test_augmentation_preview_shows_each_pair_and_three_versions():
 
 
 GOOD_PAIRS = {f"photos/p{index}.jpg": png(photo(index), "JPEG") for index in range(5)} | {
-    f"sketches/p{index}.png": png(sketch.dodge_and_burn(photo(index))) for index in range(5)}
+    f"sketches/p{index}.png": png(sketch.dodge_and_burn(photo(index))) for index in range(5)
+}
 
 
 def test_zip_checker_accepts_good_pairs_and_reads_them():
@@ -174,8 +199,14 @@ def test_zip_checker_accepts_good_pairs_and_reads_them():
 def test_zip_checker_finds_a_and_b_inside_one_folder_and_reports_strays():
     members = {f"set/A/{name.split('/')[1]}": data for name, data in GOOD_PAIRS.items() if name.startswith("photos")}
     members |= {f"set/B/{name.split('/')[1]}": data for name, data in GOOD_PAIRS.items() if name.startswith("sketches")}
-    members |= {"set/A/extra.png": png(photo(9)), "set/B/lonely.png": png(photo(8)), "set/readme.txt": b"hi",
-                "set/A/broken.png": b"not a png", "set/B/broken.png": png(photo(7)), "__MACOSX/._x": b""}
+    members |= {
+        "set/A/extra.png": png(photo(9)),
+        "set/B/lonely.png": png(photo(8)),
+        "set/readme.txt": b"hi",
+        "set/A/broken.png": b"not a png",
+        "set/B/broken.png": png(photo(7)),
+        "__MACOSX/._x": b"",
+    }
     report, pairs = sketch.check_pairs_zip(make_zip(members))
     assert report.photo_folder == "set/A/" and report.sketch_folder == "set/B/"
     assert report.pairs == 5 and report.usable
@@ -200,12 +231,15 @@ def test_zip_checker_resizes_same_shape_sketches_and_skips_other_shapes_and_mode
     assert by_name["p2"][0].shape == (64, 64, 3)
 
 
-@pytest.mark.parametrize("members, message", [
-    ({"photos/a.png": png(photo(0)), "sketches/b.png": png(photo(1))}, "No usable pairs"),
-    ({"photos/a.png": png(photo(0)), "sketches/a.png": png(photo(1))}, "Only 1 usable pair"),
-    ({"a.png": png(photo(0)), "b.png": png(photo(1))}, "two folders"),
-    ({"pictures/a.png": png(photo(0))}, "two folders"),
-])
+@pytest.mark.parametrize(
+    "members, message",
+    [
+        ({"photos/a.png": png(photo(0)), "sketches/b.png": png(photo(1))}, "No usable pairs"),
+        ({"photos/a.png": png(photo(0)), "sketches/a.png": png(photo(1))}, "Only 1 usable pair"),
+        ({"a.png": png(photo(0)), "b.png": png(photo(1))}, "two folders"),
+        ({"pictures/a.png": png(photo(0))}, "two folders"),
+    ],
+)
 def test_zip_checker_explains_zips_it_cannot_train_on(members, message):
     report, pairs = sketch.check_pairs_zip(make_zip(members))
     assert not report.usable and message in " ".join(report.problems)
@@ -244,6 +278,7 @@ def test_importing_the_module_loads_no_tensorflow():
 
 # --- the model -----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("size", [256, 512])
 @pytest.mark.parametrize("architecture", ["unet", "plain"])
 def test_model_shapes_and_explicit_layer_names(size, architecture):
@@ -252,7 +287,7 @@ def test_model_shapes_and_explicit_layer_names(size, architecture):
     output = np.asarray(model(sketch_model.model_input(np.zeros((1, size, size, 3), np.uint8)), training=False))
     assert output.shape == (1, size, size, 1) and 0.0 < output.min() and output.max() < 1.0
     assert model.name == f"sketch_{architecture}_{size}" and sketch_model.model_size(model) == size
-    assert sketch_model.model_multiple(model) == 2 ** depth
+    assert sketch_model.model_multiple(model) == 2**depth
     kinds = [type(layer).__name__ for layer in model.layers]
     if architecture == "plain":
         assert kinds.count("Conv2D") == 3 and kinds.count("Conv2DTranspose") == 3 and "Concatenate" not in kinds
@@ -348,6 +383,7 @@ def test_loading_refuses_corrupt_and_foreign_files(tmp_path):
 
 # --- training ------------------------------------------------------------------------------------
 
+
 def untrained_validation_mae(config: sketch.SketchConfig, pairs: sketch.Pairs) -> float:
     import keras
 
@@ -359,8 +395,16 @@ def untrained_validation_mae(config: sketch.SketchConfig, pairs: sketch.Pairs) -
 @pytest.mark.parametrize("architecture, perceptual_weight", [("unet", 0.0), ("plain", 0.0), ("unet", 1.0)])
 def test_one_epoch_on_sixteen_tiny_pairs_emits_events_and_lowers_the_loss(tmp_path, architecture, perceptual_weight):
     pairs = tiny_pairs(count=16)
-    config = sketch.SketchConfig(epochs=1, batch_size=2, learning_rate=1e-2, rotate=0.0, seed=1,
-                                 architecture=architecture, depth=3, perceptual=perceptual_weight)
+    config = sketch.SketchConfig(
+        epochs=1,
+        batch_size=2,
+        learning_rate=1e-2,
+        rotate=0.0,
+        seed=1,
+        architecture=architecture,
+        depth=3,
+        perceptual=perceptual_weight,
+    )
     before = untrained_validation_mae(config, pairs)
     events = list(training.train(config, tmp_path / "model.keras", pairs))
     epoch_events = [event for event in events if "train_mae" in event.metrics]
@@ -433,6 +477,7 @@ def test_a_training_job_through_the_job_runner(tmp_path):
 
 # --- the service and the command line ------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def saved_model(tmp_path_factory):
     return sketch_model.save_model(sketch_model.build_model(256), tmp_path_factory.mktemp("model") / "tiny.keras")
@@ -456,16 +501,38 @@ def test_the_sketch_service_answers_survives_errors_and_restarts(saved_model):
 @pytest.mark.slow
 def test_cli_sketch_and_train(tmp_path, saved_model):
     (tmp_path / "photo.png").write_bytes(png(photo(8, 120)))
-    result = run_cli("sketch", str(tmp_path / "photo.png"), "--output", str(tmp_path / "out.png"),
-                     "--model", str(saved_model), "--line-weight", "1")
+    result = run_cli(
+        "sketch",
+        str(tmp_path / "photo.png"),
+        "--output",
+        str(tmp_path / "out.png"),
+        "--model",
+        str(saved_model),
+        "--line-weight",
+        "1",
+    )
     assert result.returncode == 0, result.stderr
     assert Image.open(tmp_path / "out.png").size == (256, 256)
     members = {f"photos/p{index}.png": png(photo(index)) for index in range(6)}
     members |= {f"sketches/p{index}.png": png(sketch.dodge_and_burn(photo(index))) for index in range(6)}
     (tmp_path / "pairs.zip").write_bytes(make_zip(members))
-    result = run_cli("sketch-train", "--data", str(tmp_path / "pairs.zip"), "--size", "256", "--epochs", "1",
-                     "--pairs", "8", "--batch-size", "4", "--output-weights", str(tmp_path / "trained.weights.h5"),
-                     "--metrics-json", str(tmp_path / "metrics.json"))
+    result = run_cli(
+        "sketch-train",
+        "--data",
+        str(tmp_path / "pairs.zip"),
+        "--size",
+        "256",
+        "--epochs",
+        "1",
+        "--pairs",
+        "8",
+        "--batch-size",
+        "4",
+        "--output-weights",
+        str(tmp_path / "trained.weights.h5"),
+        "--metrics-json",
+        str(tmp_path / "metrics.json"),
+    )
     assert result.returncode == 0, result.stderr
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["final"]["best_val_mae"] > 0 and len(metrics["epochs"]) == 2  # the epoch, then the final scores
@@ -489,14 +556,17 @@ def test_cli_pencil_draws_and_says_when_it_caps_the_size_first(tmp_path):
     assert Image.open(tmp_path / "drawn.png").size == (1600, 80) and "texture" in result.stderr
 
 
-@pytest.mark.parametrize("arguments, message", [
-    (["pencil", "missing.png", "--output", "x.png"], "No image file"),
-    (["sketch", "missing.png", "--output", "x.png", "--model", "256"], "No image file"),
-    (["sketch", __file__, "--output", "x.png", "--model", "256"], "not an image"),
-    (["sketch-train", "--data", "missing.zip", "--epochs", "1", "--output-weights", "x.keras"], "No zip of pairs"),
-    (["sketch-train", "--epochs", "1", "--output-weights", "x.pt"], ".keras or .weights.h5"),
-    (["sketch-train", "--epochs", "0", "--output-weights", "x.keras"], "epochs must be"),
-])
+@pytest.mark.parametrize(
+    "arguments, message",
+    [
+        (["pencil", "missing.png", "--output", "x.png"], "No image file"),
+        (["sketch", "missing.png", "--output", "x.png", "--model", "256"], "No image file"),
+        (["sketch", __file__, "--output", "x.png", "--model", "256"], "not an image"),
+        (["sketch-train", "--data", "missing.zip", "--epochs", "1", "--output-weights", "x.keras"], "No zip of pairs"),
+        (["sketch-train", "--epochs", "1", "--output-weights", "x.pt"], ".keras or .weights.h5"),
+        (["sketch-train", "--epochs", "0", "--output-weights", "x.keras"], "epochs must be"),
+    ],
+)
 def test_cli_bad_input_exits_2_with_the_reason(arguments, message, tmp_path):
     result = run_cli(*arguments, timeout=120)
     assert result.returncode == 2 and message in result.stderr, result.stderr

@@ -73,13 +73,20 @@ def test_adam_also_lowers_the_loss():
 
 def test_colour_preservation_keeps_the_contents_chroma():
     # Starting from the style picture makes the plain result take the style's colours.
-    plain = [e for e in run(style.StyleConfig(size=64, steps=2, preview_every=2, init="style")) if e.preview is not None][-1].preview
-    kept = [e for e in run(style.StyleConfig(size=64, steps=2, preview_every=2, init="style", preserve_colour=True))
-            if e.preview is not None][-1].preview
+    plain = [
+        e for e in run(style.StyleConfig(size=64, steps=2, preview_every=2, init="style")) if e.preview is not None
+    ][-1].preview
+    kept = [
+        e
+        for e in run(style.StyleConfig(size=64, steps=2, preview_every=2, init="style", preserve_colour=True))
+        if e.preview is not None
+    ][-1].preview
     content_chroma = np.asarray(CONTENT.resize((64, 43)).convert("YCbCr"), dtype=np.float64)[..., 1:]
 
     def chroma_error(picture):
-        return np.abs(np.asarray(Image.fromarray(picture).convert("YCbCr"), dtype=np.float64)[..., 1:] - content_chroma).mean()
+        return np.abs(
+            np.asarray(Image.fromarray(picture).convert("YCbCr"), dtype=np.float64)[..., 1:] - content_chroma
+        ).mean()
 
     assert chroma_error(kept) < 3.0  # only rounding (and clipping in RGB) is left
     assert chroma_error(plain) > 5 * chroma_error(kept)
@@ -102,21 +109,25 @@ def test_several_styles_blend():
     assert len(events) == 2
 
 
-@pytest.mark.parametrize("config,words", [
-    (dict(steps=0), "steps must be at least 1"),
-    (dict(size=5000), "over this device's cap"),
-    (dict(style_weight=0), "style weights are zero"),
-    (dict(style_layer_weights=(0, 0, 0, 0, 0)), "style weights are zero"),
-    (dict(content_layers=("conv9_9",)), "Unknown layer"),
-])
+@pytest.mark.parametrize(
+    "config,words",
+    [
+        (dict(steps=0), "steps must be at least 1"),
+        (dict(size=5000), "over this device's cap"),
+        (dict(style_weight=0), "style weights are zero"),
+        (dict(style_layer_weights=(0, 0, 0, 0, 0)), "style weights are zero"),
+        (dict(content_layers=("conv9_9",)), "Unknown layer"),
+    ],
+)
 def test_bad_settings_say_why(config, words):
     with pytest.raises(ValueError, match=words):
         run(style.StyleConfig(**{"size": 64, "steps": 2, **config}))
 
 
 def test_a_diverging_loss_stops_with_a_reason_after_keeping_an_image():
-    events = style.stylise(CONTENT, [STYLE], style.StyleConfig(size=64, steps=20, optimizer="adam",
-                                                                 learning_rate=1.0, style_weight=1e38))
+    events = style.stylise(
+        CONTENT, [STYLE], style.StyleConfig(size=64, steps=20, optimizer="adam", learning_rate=1.0, style_weight=1e38)
+    )
     kept = []
     with pytest.raises(ValueError, match="loss became"):
         for event in events:
@@ -132,8 +143,10 @@ def test_grey_and_transparent_inputs_are_fine():
 
 def test_torchvision_weights_are_used_from_the_cache_when_present(tmp_path, monkeypatch):
     # A stand-in checkpoint with torchvision's key names (the real one is a 548 MB download).
-    state = {f"features.{key}": torch.randn_like(value, device="cpu") * 0.05
-             for key, value in vgg19_features().to_empty(device="cpu").state_dict().items()}
+    state = {
+        f"features.{key}": torch.randn_like(value, device="cpu") * 0.05
+        for key, value in vgg19_features().to_empty(device="cpu").state_dict().items()
+    }
     folder = tmp_path / "hub" / "checkpoints"
     folder.mkdir(parents=True)
     torch.save(state, folder / assets.TORCHVISION_VGG19)
@@ -154,8 +167,21 @@ def test_cli_writes_the_picture_and_per_step_metrics(tmp_path):
     content, painting = tmp_path / "c.png", tmp_path / "s.jpg"
     CONTENT.save(content)
     STYLE.save(painting)
-    completed = run_cli("style", str(content), str(painting), "--size", "48", "--steps", "3", "--output", str(tmp_path / "o.png"),
-                        "--metrics-json", str(tmp_path / "m.json"), "--seed", "3")
+    completed = run_cli(
+        "style",
+        str(content),
+        str(painting),
+        "--size",
+        "48",
+        "--steps",
+        "3",
+        "--output",
+        str(tmp_path / "o.png"),
+        "--metrics-json",
+        str(tmp_path / "m.json"),
+        "--seed",
+        "3",
+    )
     assert completed.returncode == 0, completed.stderr
     assert Image.open(tmp_path / "o.png").size == (48, 32)
     steps = json.loads((tmp_path / "m.json").read_text())["steps"]
@@ -168,10 +194,12 @@ def test_cli_bad_input_exits_2_with_the_reason(tmp_path):
     CONTENT.save(content)
     junk = tmp_path / "junk.jpg"
     junk.write_bytes(b"not a picture")
-    for arguments, words in [([str(content), str(junk)], "not an image"),
-                             ([str(content), str(content), "--steps", "0"], "steps must be at least 1"),
-                             ([str(content), str(content), "--size", "9000"], "cap"),
-                             ([str(content), str(content), "--style-weight", "0"], "style weights are zero")]:
+    for arguments, words in [
+        ([str(content), str(junk)], "not an image"),
+        ([str(content), str(content), "--steps", "0"], "steps must be at least 1"),
+        ([str(content), str(content), "--size", "9000"], "cap"),
+        ([str(content), str(content), "--style-weight", "0"], "style weights are zero"),
+    ]:
         completed = run_cli("style", *arguments, "--output", str(tmp_path / "o.png"))
         assert completed.returncode == 2 and words in completed.stderr, (arguments, completed.stderr)
         assert "Traceback" not in completed.stderr

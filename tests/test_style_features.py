@@ -104,9 +104,13 @@ def test_masked_gram_losses_are_zero_for_a_region_that_already_matches_its_style
     for name in ("conv1_1", "conv2_1"):
         assert torch.allclose(style.masked_gram(found[name], whole), style.gram(found[name]), rtol=1e-4)
     config = style.StyleConfig(style_layers=("conv1_1", "conv2_1"), region_styles=("0", "1"))
-    targets = [{name: style.gram(found[name]) for name in config.style_layers},  # the picture's own style
-               {name: style.gram(vgg.features(style.to_tensor(other, other.size, where))[name])
-                for name in config.style_layers}]
+    targets = [
+        {name: style.gram(found[name]) for name in config.style_layers},  # the picture's own style
+        {
+            name: style.gram(vgg.features(style.to_tensor(other, other.size, where))[name])
+            for name in config.style_layers
+        },
+    ]
     left = torch.zeros_like(whole)
     left[..., : tensor.shape[3] // 2] = 1
     matching, _ = style.regional_losses(found, {0: whole}, config, targets, {}, (1.0, 1.0))
@@ -120,7 +124,7 @@ def test_masked_gram_losses_are_zero_for_a_region_that_already_matches_its_style
 def test_a_regional_run_styles_one_region_and_keeps_the_photo_in_the_other():
     content, painting = small("Coffee", 96), pictures.trim_frame(images.load_sample("Starry Night"))[0]
     regions = np.zeros((content.height, content.width), np.uint8)
-    regions[:, content.width // 2:] = 1
+    regions[:, content.width // 2 :] = 1
     config = style.StyleConfig(size=96, steps=25, style_weight=1.0, region_styles=("keep", "0"), preview_every=100)
     result = None
     for event in style.stylise(content, [painting], config, regions=regions):
@@ -128,12 +132,15 @@ def test_a_regional_run_styles_one_region_and_keeps_the_photo_in_the_other():
     photo = np.asarray(content.resize((result.shape[1], result.shape[0])), np.float32)
     change = np.abs(result.astype(np.float32) - photo).mean(axis=2)
     half = result.shape[1] // 2
-    assert change[:, half + 6:].mean() > 2 * change[:, : half - 6].mean()  # styled where asked, kept elsewhere
+    assert change[:, half + 6 :].mean() > 2 * change[:, : half - 6].mean()  # styled where asked, kept elsewhere
     with pytest.raises(ValueError, match="keeps the photo"):
         list(style.stylise(content, [painting], style.StyleConfig(size=64, steps=1, region_styles=("keep", "keep"))))
     with pytest.raises(ValueError, match="style 2"):
-        list(style.stylise(content, [painting], style.StyleConfig(size=64, steps=1, region_styles=("0", "1")),
-                           regions=regions))
+        list(
+            style.stylise(
+                content, [painting], style.StyleConfig(size=64, steps=1, region_styles=("0", "1")), regions=regions
+            )
+        )
 
 
 def test_tiles_cover_every_pixel_once_and_move_every_step():
@@ -174,8 +181,9 @@ def test_cli_instant_and_a_batch_folder_that_keeps_going_past_a_bad_file(tmp_pat
     painting = tmp_path / "painting.png"
     images.load_sample("Starry Night").save(painting)
     small("Coffee", 64).save(tmp_path / "photo.png")
-    completed = run_cli("style", tmp_path / "photo.png", painting, "--instant", "--size", "128",
-                        "--output", tmp_path / "instant.png")
+    completed = run_cli(
+        "style", tmp_path / "photo.png", painting, "--instant", "--size", "128", "--output", tmp_path / "instant.png"
+    )
     assert completed.returncode == 0, completed.stderr
     assert Image.open(tmp_path / "instant.png").size[0] == 128 and "trimmed a frame" in completed.stderr
     folder = tmp_path / "photos"
@@ -183,8 +191,9 @@ def test_cli_instant_and_a_batch_folder_that_keeps_going_past_a_bad_file(tmp_pat
     small("Coffee", 64).save(folder / "a.png")
     (folder / "broken.jpg").write_bytes(b"not a picture")
     small("Astronaut", 64).save(folder / "c.png")
-    completed = run_cli("style", folder, painting, "--output-dir", tmp_path / "out", "--size", "64", "--steps", "2",
-                        "--init", "instant")
+    completed = run_cli(
+        "style", folder, painting, "--output-dir", tmp_path / "out", "--size", "64", "--steps", "2", "--init", "instant"
+    )
     assert completed.returncode == 2, completed.stderr
     assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.png", "c.png"]
     assert "skipped broken.jpg" in completed.stderr and "stylised 2 of 3" in completed.stderr

@@ -22,8 +22,9 @@ def clips(tmp_path_factory):
         "pan": videos.synthetic_clip(folder / "pan.mp4", kind="pan", seconds=2, sound=True),
         "shapes": videos.synthetic_clip(folder / "shapes.mp4", kind="shapes", seconds=2),
         "rotated": videos.synthetic_clip(folder / "rotated.mp4", kind="shapes", seconds=1, rotation=90),
-        "variable": videos.synthetic_clip(folder / "variable.mp4", kind="pan", seconds=1, variable_rate=True,
-                                          sound=True),
+        "variable": videos.synthetic_clip(
+            folder / "variable.mp4", kind="pan", seconds=1, variable_rate=True, sound=True
+        ),
         "huge": videos.synthetic_clip(folder / "huge.mp4", kind="pan", seconds=0.25, size=(3840, 2160)),
         "long": videos.synthetic_clip(folder / "long.mp4", kind="shapes", seconds=62, fps=2, size=(64, 48)),
     }
@@ -34,8 +35,9 @@ def test_frames_duration_and_sound_survive_a_round_trip(clips, tmp_path):
     assert (info.width, info.height, info.frames, info.audio_codec) == (320, 240, 48, "aac")
     plan = videos.plan(info)
     output = tmp_path / "out.mp4"
-    with videos.VideoWriter(output, plan.fps, plan.width, plan.height, audio_from=clips["pan"],
-                            seconds=plan.seconds) as writer:
+    with videos.VideoWriter(
+        output, plan.fps, plan.width, plan.height, audio_from=clips["pan"], seconds=plan.seconds
+    ) as writer:
         for frame in videos.read_frames(clips["pan"], plan):
             writer.write(255 - frame)
     again = videos.probe(output)
@@ -99,8 +101,9 @@ def test_bad_files_get_a_sentence(tmp_path):
         stream = container.add_stream("mpeg4", rate=10)
         stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
         for index in range(3):
-            for packet in stream.encode(av.VideoFrame.from_ndarray(np.full((48, 64, 3), 60 * index, np.uint8),
-                                                                   format="rgb24")):
+            for packet in stream.encode(
+                av.VideoFrame.from_ndarray(np.full((48, 64, 3), 60 * index, np.uint8), format="rgb24")
+            ):
                 container.mux(packet)
         for packet in stream.encode():
             container.mux(packet)
@@ -138,8 +141,9 @@ def test_an_ascii_clip_has_one_tone_for_every_frame_and_plays_as_html(clips, tmp
     plan = video.clip_plan(clips["shapes"], ascii_art.AsciiConfig(columns=40))
     frames = list(videos.read_frames(clips["shapes"], plan))
     whole = ascii_art.convert_frames(frames, ascii_art.AsciiConfig(columns=40))
-    assert [result.text for result in ascii_art.convert_clip(lambda: iter(frames), ascii_art.AsciiConfig(columns=40))] \
-        == [result.text for result in whole]
+    assert [
+        result.text for result in ascii_art.convert_clip(lambda: iter(frames), ascii_art.AsciiConfig(columns=40))
+    ] == [result.text for result in whole]
 
 
 @pytest.mark.slow
@@ -149,10 +153,16 @@ def test_each_tools_video_job_runs_on_a_two_second_clip(clips, tmp_path):
 
     manager = jobs.JobManager(tmp_path / "runs", max_concurrent=1, poll_interval=0.05)
     try:
-        style_id = manager.submit("style", "core.style.video:job", {"clip": str(clips["pan"]), "side": 160},
-                                  inputs={"style": images.load_sample("Starry Night")})
+        style_id = manager.submit(
+            "style",
+            "core.style.video:job",
+            {"clip": str(clips["pan"]), "side": 160},
+            inputs={"style": images.load_sample("Starry Night")},
+        )
         sketch_id = manager.submit("sketch", "core.sketch.video:job", {"clip": str(clips["pan"]), "working_side": 160})
-        ascii_id = manager.submit("ascii", "core.ascii.video:job", {"clip": str(clips["pan"]), "ascii": {"columns": 30}})
+        ascii_id = manager.submit(
+            "ascii", "core.ascii.video:job", {"clip": str(clips["pan"]), "ascii": {"columns": 30}}
+        )
         assert manager.wait(ascii_id, timeout=240).status == "finished"
         assert videos.probe(manager.run_dir(ascii_id) / "result.mp4").audio_codec == "aac"
         assert (manager.run_dir(ascii_id) / "result.html").stat().st_size > 1000
@@ -162,9 +172,18 @@ def test_each_tools_video_job_runs_on_a_two_second_clip(clips, tmp_path):
             result = manager.run_dir(job_id) / "result.mp4"
             info = videos.probe(result)
             assert info.frames == 48 and info.audio_codec == "aac" and max(info.width, info.height) == 160
-        sketch_frame = next(iter(videos.read_frames(manager.run_dir(sketch_id) / "result.mp4",
-                                                     videos.plan(videos.probe(manager.run_dir(sketch_id) / "result.mp4")))))
-        assert np.ptp(sketch_frame[..., 0]) > 100 and np.abs(sketch_frame[..., 0].astype(int) - sketch_frame[..., 2]).max() == 0
+        sketch_frame = next(
+            iter(
+                videos.read_frames(
+                    manager.run_dir(sketch_id) / "result.mp4",
+                    videos.plan(videos.probe(manager.run_dir(sketch_id) / "result.mp4")),
+                )
+            )
+        )
+        assert (
+            np.ptp(sketch_frame[..., 0]) > 100
+            and np.abs(sketch_frame[..., 0].astype(int) - sketch_frame[..., 2]).max() == 0
+        )
         assert Image.open(manager.run_dir(style_id) / "result.png").size == (160, 120)
     finally:
         manager.close(stop_jobs=True)
@@ -173,15 +192,36 @@ def test_each_tools_video_job_runs_on_a_two_second_clip(clips, tmp_path):
 @pytest.mark.slow
 def test_the_video_commands_make_a_video_and_refuse_a_bad_clip(clips, tmp_path):
     output = tmp_path / "ascii.mp4"
-    completed = subprocess.run([sys.executable, "-m", "core", "ascii-video", str(clips["shapes"]), "--columns", "30",
-                                "--output", str(output), "--max-seconds", "1"], cwd=REPO, capture_output=True, text=True,
-                               timeout=300)
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "ascii-video",
+            str(clips["shapes"]),
+            "--columns",
+            "30",
+            "--output",
+            str(output),
+            "--max-seconds",
+            "1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert completed.returncode == 0, completed.stderr
     assert "only its first 1 s" in completed.stderr and videos.probe(output).frames == 24
     bad = tmp_path / "bad.mov"
     bad.write_bytes(b"\x00" * 1000)
     painting = tmp_path / "painting.png"
     images.load_sample("Starry Night").save(painting)
-    refused = subprocess.run([sys.executable, "-m", "core", "style-video", str(bad), str(painting), "--output",
-                              str(tmp_path / "x.mp4")], cwd=REPO, capture_output=True, text=True, timeout=300)
+    refused = subprocess.run(
+        [sys.executable, "-m", "core", "style-video", str(bad), str(painting), "--output", str(tmp_path / "x.mp4")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert refused.returncode == 2 and "bad.mov is not a video we can read" in refused.stderr

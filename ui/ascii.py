@@ -84,9 +84,14 @@ def _export(identity: str, format: str, _result: ascii_art.AsciiResult) -> bytes
 
 def animation_downloads(results, durations, gif: bytes) -> None:
     """A row of downloads for a converted animation: the GIF made already, the rest on click."""
-    animated = {"gif": ("image/gif", "animated GIF"), "html": ("text/html", "playing HTML"),
-                "png": ("image/png", "PNG strip"), "txt": ("text/plain", "text frames")}
+    animated = {
+        "gif": ("image/gif", "animated GIF"),
+        "html": ("text/html", "playing HTML"),
+        "png": ("image/png", "PNG strip"),
+        "txt": ("text/plain", "text frames"),
+    }
     for button, (format, (mime, label)) in zip(st.columns(len(animated)), animated.items()):
         data = gif if format == "gif" else ascii_art.export_frames(results, format, durations)
-        files.download_inline(label, data, f"ascii-animation.{format}", mime, key=f"ascii_animation_{format}",
-                              target=button)
+        files.download_inline(
+            label, data, f"ascii-animation.{format}", mime, key=f"ascii_animation_{format}", target=button
+        )

@@ -35,12 +35,16 @@ def page(title: str, icon: str, blurb: str, *, home: bool = False) -> None:
 def _probe_device() -> dict:
     completed = subprocess.run(
         [sys.executable, "-m", "core", "device", "--json"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
     )
     if completed.returncode != 0:
-        logging.getLogger(__name__).error("the device probe (python -m core device) failed:\n%s",
-                                          completed.stderr[-2000:])
+        logging.getLogger(__name__).error(
+            "the device probe (python -m core device) failed:\n%s", completed.stderr[-2000:]
+        )
         return {"device": "cpu", "name": "unknown (the probe failed)", "error": completed.stderr[-500:]}
     return json.loads(completed.stdout)
 

@@ -23,7 +23,9 @@ def _data_url(picture: Image.Image | np.ndarray) -> str:
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
-def before_after(before, after, *, labels: tuple[str, str] = ("Photo", "Result"), width: int = 640, key: str = "") -> None:
+def before_after(
+    before, after, *, labels: tuple[str, str] = ("Photo", "Result"), width: int = 640, key: str = ""
+) -> None:
     """``before`` and ``after`` (PIL or HxWx3 uint8) one over the other, split by a slider, at most
     ``width`` px wide and never wider than the column."""
     after_image = Image.fromarray(after) if isinstance(after, np.ndarray) else after
@@ -34,7 +36,8 @@ def before_after(before, after, *, labels: tuple[str, str] = ("Photo", "Result")
     left, right = (html.escape(text) for text in labels)
     # As wide as the column allows, up to ``width``, in the picture's proportions: a fixed width
     # wider than a narrow column cut the right-hand label off.
-    st.iframe(f"""
+    st.iframe(
+        f"""
 <style>body {{ margin: 0; }}</style>
 <div id="{element}" style="position:relative;width:100%;max-width:{shown_width}px;
      aspect-ratio:{after_image.width}/{after_image.height};user-select:none;font-family:sans-serif;font-size:12px">
@@ -49,4 +52,7 @@ def before_after(before, after, *, labels: tuple[str, str] = ("Photo", "Result")
          style="position:absolute;left:0;bottom:4px;width:100%;margin:0"
          oninput="document.getElementById('{element}-before').style.clipPath='inset(0 '+(100-this.value)+'% 0 0)';
                   document.getElementById('{element}-bar').style.left=this.value+'%'">
-</div>""", width="stretch", height="content")
+</div>""",
+        width="stretch",
+        height="content",
+    )

@@ -42,12 +42,15 @@ log = logging.getLogger(__name__)
 
 INLINE_PNG_LIMIT = 400_000  # bytes (and pixels): past this an on-screen picture goes as a JPEG (a view, not the file)
 DISPLAY_SIDE = 1600  # px: the longest side a picture is drawn at in a page
-BUTTON_STYLE = ("display:inline-flex;align-items:center;justify-content:center;width:100%;box-sizing:border-box;"
-                "padding:0.25rem 0.75rem;min-height:2.5rem;border:1px solid rgba(49,51,63,0.2);border-radius:0.5rem;"
-                "text-decoration:none;color:inherit;background:white;font-size:0.95rem")
+BUTTON_STYLE = (
+    "display:inline-flex;align-items:center;justify-content:center;width:100%;box-sizing:border-box;"
+    "padding:0.25rem 0.75rem;min-height:2.5rem;border:1px solid rgba(49,51,63,0.2);border-radius:0.5rem;"
+    "text-decoration:none;color:inherit;background:white;font-size:0.95rem"
+)
 
 
 # --- pictures in the page: inline, never by URL -------------------------------------------------
+
 
 def data_url(picture: Image.Image | np.ndarray | bytes | Path | str | None) -> str | None:
     """A picture as a ``data:`` URL for ``st.image`` (which passes such a URL straight to the
@@ -90,6 +93,7 @@ def show(picture, target=None, **options) -> None:
 
 # --- downloads -----------------------------------------------------------------------------------
 
+
 def _link(label: str, href: str, *, key: str, file_name: str | None = None, target=None) -> None:
     """A download link drawn like a button, in a container keyed ``key`` (``.st-key-<key>``)."""
     download = f' download="{html.escape(file_name)}"' if file_name else " download"
@@ -103,8 +107,9 @@ def _link(label: str, href: str, *, key: str, file_name: str | None = None, targ
 def download_inline(label: str, data: bytes | str, file_name: str, mime: str, *, key: str, target=None) -> None:
     """A download of bytes the page made on the spot, carried inside the page (no server URL)."""
     payload = data.encode() if isinstance(data, str) else data
-    _link(label, f"data:{mime};base64,{base64.b64encode(payload).decode()}", key=key, file_name=file_name,
-          target=target)
+    _link(
+        label, f"data:{mime};base64,{base64.b64encode(payload).decode()}", key=key, file_name=file_name, target=target
+    )
 
 
 def download_run_file(label: str, run_id: str, name: str, *, key: str, target=None) -> None:
@@ -135,8 +140,10 @@ def run_file_url(run_id: str, name: str, *, download: bool = False, base: str | 
 
 # --- the service beside Streamlit --------------------------------------------------------------------
 
-UNAVAILABLE = ("the file service beside Atelier is not running, so downloads are off for now (whoever runs Atelier "
-               "finds why in the server log).")
+UNAVAILABLE = (
+    "the file service beside Atelier is not running, so downloads are off for now (whoever runs Atelier "
+    "finds why in the server log)."
+)
 
 
 def _streamlit_port() -> int:
@@ -181,9 +188,24 @@ def _start(port: int, local: str) -> dict | None:
     except OSError:
         output = subprocess.DEVNULL
     process = subprocess.Popen(
-        [sys.executable, "-m", "core", "api", "--runs", str(RUNS_DIR), "--host", address, "--port", str(port),
-         "--parent", str(os.getpid())],
-        cwd=REPO_ROOT, env={**os.environ, "PYTHONPATH": str(REPO_ROOT)}, stdout=output, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "core",
+            "api",
+            "--runs",
+            str(RUNS_DIR),
+            "--host",
+            address,
+            "--port",
+            str(port),
+            "--parent",
+            str(os.getpid()),
+        ],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+        stdout=output,
+        stderr=subprocess.STDOUT,
     )
     atexit.register(_end, process)
     deadline = time.monotonic() + 30
@@ -206,8 +228,7 @@ def start_with_the_server() -> threading.Thread | None:
     background (so ``make run`` has it up before anybody downloads, and no page waits for it)."""
     if os.environ.get("ATELIER_API_URL", "").strip():
         return None  # run elsewhere, by whoever runs Atelier
-    thread = threading.Thread(target=_ensure_service, args=(service_port(),), name="atelier-file-service",
-                              daemon=True)
+    thread = threading.Thread(target=_ensure_service, args=(service_port(),), name="atelier-file-service", daemon=True)
     thread.start()
     return thread
 

@@ -68,8 +68,10 @@ def walk(path: str, modified: float, seed_a: int, seed_b: int, frames: int, want
     """(strip picture, GIF bytes) of a slerp walk between two seeds."""
     generator, config = generator_for(path, modified)
     pictures = gan.interpolate(generator, config, seed_a, seed_b, frames, wanted)
-    tiles = [Image.fromarray(gan.make_grid(pictures[i:i + 1], columns=1)).resize((128, 128), Image.Resampling.NEAREST)
-             for i in range(frames)]
+    tiles = [
+        Image.fromarray(gan.make_grid(pictures[i : i + 1], columns=1)).resize((128, 128), Image.Resampling.NEAREST)
+        for i in range(frames)
+    ]
     buffer = io.BytesIO()
     tiles[0].save(buffer, format="GIF", save_all=True, append_images=tiles[1:] + tiles[::-1], duration=80, loop=0)
     return gan.make_grid(pictures, columns=frames), buffer.getvalue()
@@ -100,12 +102,17 @@ def describe_upload(upload, conditional: bool, size: int, channels: int) -> tupl
     """Store an uploaded zip in this person's upload store, say what it holds, and return (the
     folder the job reads, its readable pictures). Raises ValueError for a zip the job would refuse."""
     target = jobs.manager().uploads.folder(
-        upload.getvalue(), "-classes" if conditional else "-pictures",
-        lambda data, folder: gan.extract_pictures_zip(data, folder, keep_classes=conditional))
+        upload.getvalue(),
+        "-classes" if conditional else "-pictures",
+        lambda data, folder: gan.extract_pictures_zip(data, folder, keep_classes=conditional),
+    )
     if conditional:
         labels, names, notes = class_summary(str(target), size, channels)
-        st.caption(f"{len(labels)} pictures in {len(names)} classes: "
-                   + ", ".join(f"{name} ({count})" for name, count in zip(names, np.bincount(labels))) + ".")
+        st.caption(
+            f"{len(labels)} pictures in {len(names)} classes: "
+            + ", ".join(f"{name} ({count})" for name, count in zip(names, np.bincount(labels)))
+            + "."
+        )
         count = len(labels)
     else:
         count, notes = picture_summary(str(target), size, channels)
@@ -128,21 +135,33 @@ def training_extras(snapshot) -> None:
     folder = jobs.manager().folder(snapshot.id)
     stopped = snapshot.status in ("stopped", "interrupted")
     if stopped and folder.checkpoint.exists():
-        st.caption(f"The checkpoint holds iteration {gan.checkpoint_step(folder.checkpoint)}, the last one finished: "
-                   "pick this run under Resume from to carry on, or sample it in the Generate tab.")
+        st.caption(
+            f"The checkpoint holds iteration {gan.checkpoint_step(folder.checkpoint)}, the last one finished: "
+            "pick this run under Resume from to carry on, or sample it in the Generate tab."
+        )
     elif stopped:
         st.caption("No checkpoint: the run ended before its first iteration finished.")
     buttons = st.columns(3)
-    downloads = [(folder.checkpoint, not snapshot.active, "Download checkpoint", "gan_checkpoint"),
-                 (folder.film, True, "Training film (GIF)", "gan_film"),
-                 (folder.movie, not snapshot.active, "Training film (MP4)", "gan_movie")]
+    downloads = [
+        (folder.checkpoint, not snapshot.active, "Download checkpoint", "gan_checkpoint"),
+        (folder.film, True, "Training film (GIF)", "gan_film"),
+        (folder.movie, not snapshot.active, "Training film (MP4)", "gan_movie"),
+    ]
     for column, (path, ready, label, key) in zip(buttons, downloads):
         if ready and path.exists():
             files.download_run_file(label, snapshot.id, path.name, key=key, target=column)
 
 
-TRAINING_CURVES = [["g_loss", "d_loss"], ["d_x", "d_g_z"], ["fid"], ["garment_distance", "garment_floor"],
-                   ["coverage_min", "coverage_max"], ["agreement"], ["reconstruction"], ["augment_probability"]]
+TRAINING_CURVES = [
+    ["g_loss", "d_loss"],
+    ["d_x", "d_g_z"],
+    ["fid"],
+    ["garment_distance", "garment_floor"],
+    ["coverage_min", "coverage_max"],
+    ["agreement"],
+    ["reconstruction"],
+    ["augment_probability"],
+]
 
 
 def training_panel(job_id: str) -> None:
@@ -150,16 +169,20 @@ def training_panel(job_id: str) -> None:
     snapshot = jobs.job_view(job_id, curves=TRAINING_CURVES, extra=training_extras)
     rows = [snapshot.card.get("final_metrics", {}), *snapshot.history]
     if any("garment_distance" in row for row in rows):
-        st.caption("Garment distance: Frechet distance in a garment classifier's features between 1,000 samples "
-                   "and 1,000 test pictures (its floor: real training pictures against them); coverage: the "
-                   "rarest and commonest class's share of 1,000 samples (ideal 10%); agreement: how often the "
-                   "classifier names the class a conditional model was asked for.")
+        st.caption(
+            "Garment distance: Frechet distance in a garment classifier's features between 1,000 samples "
+            "and 1,000 test pictures (its floor: real training pictures against them); coverage: the "
+            "rarest and commonest class's share of 1,000 samples (ideal 10%); agreement: how often the "
+            "classifier names the class a conditional model was asked for."
+        )
 
 
 def memorisation_panel(path: Path, config, seed: int) -> None:
     if config.dataset == "fashion-mnist" and assets.fashion_mnist_dir() is not None:
         with st.expander("Memorisation check: does it copy its training pictures?"):
-            st.caption("Each row: a sample (left), then its three nearest Fashion-MNIST training pictures in pixels. "
-                       "Near-identical rows would mean the generator memorised.")
+            st.caption(
+                "Each row: a sample (left), then its three nearest Fashion-MNIST training pictures in pixels. "
+                "Near-identical rows would mean the generator memorised."
+            )
             for strip_row in memorisation_rows(str(path), path.stat().st_mtime, seed):
                 st.image(files.data_url(strip_row), width=240)

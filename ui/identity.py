@@ -26,12 +26,14 @@ from ui.common import REPO_ROOT, RUNS_DIR
 
 log = logging.getLogger(__name__)
 _STATE = "atelier_owner"
-UNWRITABLE = ("The server cannot write its runs folder, so the tools cannot run jobs or keep your work private. "
-              "Whoever runs Atelier can find the details in the server log (ATELIER_RUNS).")
+UNWRITABLE = (
+    "The server cannot write its runs folder, so the tools cannot run jobs or keep your work private. "
+    "Whoever runs Atelier can find the details in the server log (ATELIER_RUNS)."
+)
 
 
 def mode() -> str:
-    """"signin", "shared" or "browser"."""
+    """ "signin", "shared" or "browser"."""
     if sign_in_configured():
         return "signin"
     if os.environ.get("ATELIER_SHARED_RUNS", "").strip().lower() in ("1", "true", "yes"):
@@ -87,11 +89,17 @@ def set_cookie_if_new() -> None:
     value = st.session_state.pop("atelier_set_cookie", None)
     if value:
         age = owners.COOKIE_DAYS * 86400
-        script_slot.html(f"<script>document.cookie = {json.dumps(f'{owners.COOKIE_NAME}={value}')} + "
-                         f"'; Max-Age={age}; Path=/; SameSite=Lax';</script>", unsafe_allow_javascript=True)
+        script_slot.html(
+            f"<script>document.cookie = {json.dumps(f'{owners.COOKIE_NAME}={value}')} + "
+            f"'; Max-Age={age}; Path=/; SameSite=Lax';</script>",
+            unsafe_allow_javascript=True,
+        )
     if st.session_state.pop("atelier_cookie_refused", False):
-        notice_slot.warning("This browser's Atelier cookie was not one this server made, so this browser starts a new, "
-                   "empty private space.", icon=":material/cookie_off:")
+        notice_slot.warning(
+            "This browser's Atelier cookie was not one this server made, so this browser starts a new, "
+            "empty private space.",
+            icon=":material/cookie_off:",
+        )
 
 
 RETURN_COOKIE = "atelier_return"  # the page a person signed in from (Streamlit's sign-in lands on Home)
@@ -99,7 +107,9 @@ RETURN_COOKIE = "atelier_return"  # the page a person signed in from (Streamlit'
 
 def _pages() -> dict[str, str]:
     """URL path -> page file, for the pages a person may be sent back to (nothing else is followed)."""
-    return {re.sub(r"^\d+_", "", path.stem): f"pages/{path.name}" for path in sorted((REPO_ROOT / "pages").glob("*.py"))}
+    return {
+        re.sub(r"^\d+_", "", path.stem): f"pages/{path.name}" for path in sorted((REPO_ROOT / "pages").glob("*.py"))
+    }
 
 
 def come_back_after_sign_in(who: str | None) -> None:
@@ -113,13 +123,18 @@ def come_back_after_sign_in(who: str | None) -> None:
         job = st.query_params.get("job", "")
         wanted = f"{path}?job={urllib.parse.quote(job)}" if job and len(job) <= 100 else path
         if path in _pages() and held != wanted:
-            slot.html(f"<script>document.cookie = {json.dumps(f'{RETURN_COOKIE}={wanted}')} + "
-                      "'; Max-Age=900; Path=/; SameSite=Lax';</script>", unsafe_allow_javascript=True)
+            slot.html(
+                f"<script>document.cookie = {json.dumps(f'{RETURN_COOKIE}={wanted}')} + "
+                "'; Max-Age=900; Path=/; SameSite=Lax';</script>",
+                unsafe_allow_javascript=True,
+            )
         return
     if not held:
         return
-    slot.html(f"<script>document.cookie = '{RETURN_COOKIE}=; Max-Age=0; Path=/; SameSite=Lax';</script>",
-              unsafe_allow_javascript=True)
+    slot.html(
+        f"<script>document.cookie = '{RETURN_COOKIE}=; Max-Age=0; Path=/; SameSite=Lax';</script>",
+        unsafe_allow_javascript=True,
+    )
     target, _, query = held.partition("?job=")
     if path == "" and target in _pages() and not st.session_state.get("atelier_returned"):
         st.session_state["atelier_returned"] = True  # once: Home stays reachable afterwards
@@ -134,8 +149,10 @@ def keep_file_pass(who: str | None) -> None:
     held = held if isinstance(held, str) else None
     if who is None:
         if held:
-            slot.html(f"<script>document.cookie = '{owners.PASS_COOKIE}=; Max-Age=0; Path=/; SameSite=Lax';</script>",
-                      unsafe_allow_javascript=True)
+            slot.html(
+                f"<script>document.cookie = '{owners.PASS_COOKIE}=; Max-Age=0; Path=/; SameSite=Lax';</script>",
+                unsafe_allow_javascript=True,
+            )
         return
     try:
         secret = owners.cookie_secret(RUNS_DIR)
@@ -148,8 +165,11 @@ def keep_file_pass(who: str | None) -> None:
     if st.session_state.get("atelier_pass_written", 0) > now - 60:
         return  # written a moment ago; the browser sends it from its next request on
     value = owners.sign_pass(who, secret, expires=now + owners.PASS_SECONDS)
-    slot.html(f"<script>document.cookie = {json.dumps(f'{owners.PASS_COOKIE}={value}')} + "
-              f"'; Max-Age={owners.PASS_SECONDS}; Path=/; SameSite=Lax';</script>", unsafe_allow_javascript=True)
+    slot.html(
+        f"<script>document.cookie = {json.dumps(f'{owners.PASS_COOKIE}={value}')} + "
+        f"'; Max-Age={owners.PASS_SECONDS}; Path=/; SameSite=Lax';</script>",
+        unsafe_allow_javascript=True,
+    )
     st.session_state["atelier_pass_written"] = now
 
 
@@ -184,8 +204,9 @@ def sidebar(require: bool) -> str | None:
         if current == "signin":
             if who is None:
                 if provider_answers(_metadata_url()):
-                    st.button("Sign in", key="atelier_sign_in", on_click=st.login, icon=":material/login:",
-                              type="primary")
+                    st.button(
+                        "Sign in", key="atelier_sign_in", on_click=st.login, icon=":material/login:", type="primary"
+                    )
                 else:
                     st.error("Sign-in is set up, but the sign-in service does not answer. Try again in a minute.")
             else:
@@ -193,8 +214,10 @@ def sidebar(require: bool) -> str | None:
                 st.caption(f"Signed in as **{name}**. Your runs, uploads and models are yours alone.")
                 st.button("Sign out", key="atelier_sign_out", on_click=st.logout, icon=":material/logout:")
         elif current == "shared":
-            st.caption(":orange[:material/group:] Shared runs: everyone using this server sees every run, upload "
-                       "and model (ATELIER_SHARED_RUNS=1).")
+            st.caption(
+                ":orange[:material/group:] Shared runs: everyone using this server sees every run, upload "
+                "and model (ATELIER_SHARED_RUNS=1)."
+            )
         elif who is None:
             st.error(UNWRITABLE)
         else:
@@ -208,7 +231,9 @@ def sidebar(require: bool) -> str | None:
         st.error(UNWRITABLE)
         st.stop()
     if require and who is None:
-        st.info("Please sign in (in the sidebar) to use this tool: your runs, photos and models are kept for you "
-                "alone.", icon=":material/lock:")
+        st.info(
+            "Please sign in (in the sidebar) to use this tool: your runs, photos and models are kept for you alone.",
+            icon=":material/lock:",
+        )
         st.stop()
     return who

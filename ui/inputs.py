@@ -35,7 +35,9 @@ def image_input(
     try:
         if source == "Upload":
             upload = st.file_uploader(
-                "Image file", type=images.UPLOAD_TYPES, key=f"{key}_upload",
+                "Image file",
+                type=images.UPLOAD_TYPES,
+                key=f"{key}_upload",
                 help="PNG, JPEG, WebP, BMP, TIFF or GIF (first frame; the ASCII page animates every frame).",
             )
             if upload is not None:

@@ -27,12 +27,24 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 MAX_CHART_POINTS = 1500
-TOOL_WORDS = {"ascii": "ASCII Art", "ascii-video": "ASCII video", "style": "Style Transfer",
-              "style-video": "Style video", "sketch": "Photo to Sketch", "sketch-video": "Sketch video",
-              "gan": "GAN Studio", "demo": "Job Lab"}
+TOOL_WORDS = {
+    "ascii": "ASCII Art",
+    "ascii-video": "ASCII video",
+    "style": "Style Transfer",
+    "style-video": "Style video",
+    "sketch": "Photo to Sketch",
+    "sketch-video": "Sketch video",
+    "gan": "GAN Studio",
+    "demo": "Job Lab",
+}
 STATUS_WORDS = {
-    "queued": "Queued", "running": "Running", "stopping": "Stopping", "finished": "Finished",
-    "stopped": "Stopped", "failed": "Failed", "interrupted": "Interrupted",
+    "queued": "Queued",
+    "running": "Running",
+    "stopping": "Stopping",
+    "finished": "Finished",
+    "stopped": "Stopped",
+    "failed": "Failed",
+    "interrupted": "Interrupted",
 }
 
 
@@ -61,8 +73,10 @@ def server_manager(stop: bool = True) -> jobs.JobManager | None:
         st.error(f"Background jobs are not available: {error}")
     except OSError as error:
         log.error("cannot use the runs folder %s: %s", RUNS_DIR, error)
-        st.error("Background jobs are not available: the server cannot write its runs folder (ATELIER_RUNS). "
-                 "Whoever runs Atelier can find the details in the server log (atelier.log).")
+        st.error(
+            "Background jobs are not available: the server cannot write its runs folder (ATELIER_RUNS). "
+            "Whoever runs Atelier can find the details in the server log (atelier.log)."
+        )
     if stop:
         st.stop()
     return None
@@ -114,14 +128,27 @@ def current_job(tool: str) -> str | None:
     return job_id
 
 
-def start(tool: str, target: str, config: dict[str, Any], *, inputs: dict[str, Image.Image],
-          title: str, estimated: estimates.Estimate | None = None) -> str | None:
+def start(
+    tool: str,
+    target: str,
+    config: dict[str, Any],
+    *,
+    inputs: dict[str, Image.Image],
+    title: str,
+    estimated: estimates.Estimate | None = None,
+) -> str | None:
     """Queue a job for this session's owner; a full queue is said in the page (and the job shown
     before stays). ``estimated`` (what ``estimate`` said before Start) goes into the run card, for
     later estimates to learn from. Returns the id of the job the page shows."""
     try:
-        job_id = manager().submit(tool, target, config, inputs=inputs, title=title,
-                                  card_fields=estimated.card_fields() if estimated is not None else None)
+        job_id = manager().submit(
+            tool,
+            target,
+            config,
+            inputs=inputs,
+            title=title,
+            card_fields=estimated.card_fields() if estimated is not None else None,
+        )
     except jobs.QueueFull as error:
         st.error(str(error), icon=":material/hourglass_top:")
         return st.session_state.get(f"job:{tool}")
@@ -134,21 +161,27 @@ def start(tool: str, target: str, config: dict[str, Any], *, inputs: dict[str, I
 def _finished_cards(tool: str) -> list[dict[str, Any]]:
     """Every owner's finished runs of a tool, newest first, for the estimates (only their settings'
     work and wall times are used; nothing of them is shown). Read at most every 30 s."""
-    return [{"status": card.get("status"), "wall_seconds": card.get("wall_seconds"), "estimate": card.get("estimate")}
-            for card in server_manager().list_runs(tool) if card.get("status") == "finished" and card.get("estimate")]
+    return [
+        {"status": card.get("status"), "wall_seconds": card.get("wall_seconds"), "estimate": card.get("estimate")}
+        for card in server_manager().list_runs(tool)
+        if card.get("status") == "finished" and card.get("estimate")
+    ]
 
 
-def estimate(tool: str, plan: estimates.Plan, *, first_guess_rate: float, what: str = "",
-             at_most: bool = False) -> estimates.Estimate:
+def estimate(
+    tool: str, plan: estimates.Plan, *, first_guess_rate: float, what: str = "", at_most: bool = False
+) -> estimates.Estimate:
     """Say, before Start, about how long a run of ``plan`` will take here (and on what that rests);
     returns the estimate for ``start`` to keep in the run card."""
     found = estimates.estimate(plan, _finished_cards(tool), first_guess_rate=first_guess_rate)
     device = (device_info(timeout=0) or {}).get("device", "cpu").upper()
     queued = server_manager().max_concurrent
-    st.caption(f":material/schedule: {'At most about' if at_most else 'About'} "
-               f"**{format_seconds(found.seconds)}** on this {device}{f' for {what}' if what else ''} "
-               f"({found.basis()}; longer while {'another job runs' if queued == 1 else 'other jobs run'} or yours "
-               "waits in the queue).")
+    st.caption(
+        f":material/schedule: {'At most about' if at_most else 'About'} "
+        f"**{format_seconds(found.seconds)}** on this {device}{f' for {what}' if what else ''} "
+        f"({found.basis()}; longer while {'another job runs' if queued == 1 else 'other jobs run'} or yours "
+        "waits in the queue)."
+    )
     return found
 
 
@@ -174,8 +207,12 @@ def job_view(
         backend_notice()
         stopping = snapshot.status == "stopping"
         st.button(
-            "Stopping…" if stopping else "Stop", key=f"stop-{job_id}", type="primary",
-            disabled=stopping, on_click=_stop_and_wait, args=(job_id,),
+            "Stopping…" if stopping else "Stop",
+            key=f"stop-{job_id}",
+            type="primary",
+            disabled=stopping,
+            on_click=_stop_and_wait,
+            args=(job_id,),
             help="Ends the job after its current step; the latest result is kept.",
         )
     was_active = snapshot.active
@@ -220,8 +257,10 @@ def preview_strip(job_id: str, count: int = 8) -> None:
     previews = manager().previews(job_id)
     if len(previews) < 2:
         return
-    chosen = [previews[round(i * (len(previews) - 1) / (min(count, len(previews)) - 1))]
-              for i in range(min(count, len(previews)))]
+    chosen = [
+        previews[round(i * (len(previews) - 1) / (min(count, len(previews)) - 1))]
+        for i in range(min(count, len(previews)))
+    ]
     columns = st.columns(len(chosen))
     for column, (step, path) in zip(columns, chosen):
         files.show(path, column, caption=f"step {step}", width="stretch")
@@ -251,28 +290,37 @@ def runs_list(tool: str, *, key: str) -> None:
             st.caption("Your finished runs are listed here.")
             return
         table = pd.DataFrame(
-            [{
-                "run": card["id"],
-                "status": card.get("status"),
-                "started": (card.get("started") or card.get("created", ""))[:19].replace("T", " "),
-                "seconds": card.get("wall_seconds"),
-                **{name: round(value, 4) for name, value in (card.get("final_metrics") or {}).items()},
-            } for card in cards]
+            [
+                {
+                    "run": card["id"],
+                    "status": card.get("status"),
+                    "started": (card.get("started") or card.get("created", ""))[:19].replace("T", " "),
+                    "seconds": card.get("wall_seconds"),
+                    **{name: round(value, 4) for name, value in (card.get("final_metrics") or {}).items()},
+                }
+                for card in cards
+            ]
         )
         st.dataframe(table, hide_index=True, width="stretch")
-        chosen = st.selectbox("Open a run", [card["id"] for card in cards], key=f"{key}-pick",
-                              format_func=lambda run_id: _run_words(next(c for c in cards if c["id"] == run_id)))
+        chosen = st.selectbox(
+            "Open a run",
+            [card["id"] for card in cards],
+            key=f"{key}-pick",
+            format_func=lambda run_id: _run_words(next(c for c in cards if c["id"] == run_id)),
+        )
         if st.button("Show this run", key=f"{key}-show", icon=":material/open_in_new:"):
             st.session_state[f"job:{tool}"] = chosen
             st.query_params["job"] = chosen
             st.rerun()
-        st.caption("To delete a run, show it: \"Delete this run\" sits under the run on screen.")
+        st.caption('To delete a run, show it: "Delete this run" sits under the run on screen.')
 
 
 def _run_words(card: dict[str, Any]) -> str:
     """A run as a person tells it apart: its title, when it started and how it ended."""
     when = (card.get("started") or card.get("created", ""))[:16].replace("T", " ")
-    return f"{when} · {STATUS_WORDS.get(card.get('status'), card.get('status', ''))} · {card.get('title') or card['id']}"
+    return (
+        f"{when} · {STATUS_WORDS.get(card.get('status'), card.get('status', ''))} · {card.get('title') or card['id']}"
+    )
 
 
 def _delete_panel(snapshot: jobs.JobSnapshot) -> None:
@@ -283,8 +331,10 @@ def _delete_panel(snapshot: jobs.JobSnapshot) -> None:
         files.show(snapshot.result_path or snapshot.preview_path, thumbnail, width="stretch")
         words.markdown(f"**Delete this {TOOL_WORDS.get(snapshot.tool, snapshot.tool)} run?**")
         words.caption(_run_words(card))
-        st.caption("Its folder, pictures, inputs and models go for good, and its uploads unless another of your runs "
-                   "uses them. Links to its files stop working at once.")
+        st.caption(
+            "Its folder, pictures, inputs and models go for good, and its uploads unless another of your runs "
+            "uses them. Links to its files stop working at once."
+        )
         if st.button("Delete for good", key=f"delete-{snapshot.id}", type="primary"):
             _delete(snapshot.tool, snapshot.id)
 
@@ -311,14 +361,21 @@ def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.OwnedJobs, unit: 
         limit = job_manager.max_concurrent
         where = "on this machine" if job_manager.backend.name == "local" else "on the Ray cluster"
         yours = f"; {snapshot.owner_running} of yours running" if snapshot.owner_running else ""
-        st.progress(0.0, text=f"Queued: {ordinal(snapshot.queue_position)} in line{yours} ({limit} "
-                              f"job{'s' if limit > 1 else ''} run at a time {where}; turns go round, one person's "
-                              "job at a time).")
+        st.progress(
+            0.0,
+            text=f"Queued: {ordinal(snapshot.queue_position)} in line{yours} ({limit} "
+            f"job{'s' if limit > 1 else ''} run at a time {where}; turns go round, one person's "
+            "job at a time).",
+        )
     elif snapshot.active and not snapshot.total:  # no event yet: the job's process is loading
-        st.progress(0.0, text=f"Starting: loading the libraries and the data · "
-                              f"{format_seconds(snapshot.elapsed_seconds)} elapsed")
+        st.progress(
+            0.0,
+            text=f"Starting: loading the libraries and the data · {format_seconds(snapshot.elapsed_seconds)} elapsed",
+        )
     elif snapshot.active:
-        text = f"{word}: {unit} {snapshot.step} of {snapshot.total} · {format_seconds(snapshot.elapsed_seconds)} elapsed"
+        text = (
+            f"{word}: {unit} {snapshot.step} of {snapshot.total} · {format_seconds(snapshot.elapsed_seconds)} elapsed"
+        )
         if snapshot.eta_seconds is not None:
             text += f" · about {format_seconds(snapshot.eta_seconds)} left"
         st.progress(snapshot.fraction, text=text)
@@ -357,16 +414,25 @@ def _curves(snapshot: jobs.JobSnapshot, groups: list[list[str]] | None, marker: 
         # Losses span decades; on a linear axis everything after the first steps looks flat.
         values = long["value"]
         logarithmic = bool((values > 0).all()) and float(values.max()) > 100 * float(values.min())
-        chart = alt.Chart(long).mark_line().encode(
-            x=alt.X("step:Q", title="step"),
-            y=alt.Y("value:Q", title=" · ".join(present) + (" (log)" if logarithmic else ""),
-                    scale=alt.Scale(type="log" if logarithmic else "linear", zero=False)),
-            color=alt.Color("metric:N", legend=alt.Legend(orient="top", title=None) if len(present) > 1 else None),
+        chart = (
+            alt.Chart(long)
+            .mark_line()
+            .encode(
+                x=alt.X("step:Q", title="step"),
+                y=alt.Y(
+                    "value:Q",
+                    title=" · ".join(present) + (" (log)" if logarithmic else ""),
+                    scale=alt.Scale(type="log" if logarithmic else "linear", zero=False),
+                ),
+                color=alt.Color("metric:N", legend=alt.Legend(orient="top", title=None) if len(present) > 1 else None),
+            )
         )
         if marked:
             rule = pd.DataFrame({"step": [marked], "label": [f"{marker.replace('_', ' ')}: {marked:g}"]})
             chart += alt.Chart(rule).mark_rule(strokeDash=[4, 3], color="gray").encode(x="step:Q", tooltip="label:N")
-            chart += alt.Chart(rule).mark_text(align="left", dx=4, dy=-70, color="gray").encode(x="step:Q", text="label:N")
+            chart += (
+                alt.Chart(rule).mark_text(align="left", dx=4, dy=-70, color="gray").encode(x="step:Q", text="label:N")
+            )
         st.altair_chart(chart, width="stretch", height=200)
 
 
@@ -375,6 +441,7 @@ def _downloads(snapshot: jobs.JobSnapshot, product: str, label: str) -> None:
     columns = st.columns(3)
     if (manager().run_dir(snapshot.id) / product).is_file():
         files.download_run_file(label, snapshot.id, product, key=f"download-result-{snapshot.id}", target=columns[0])
-    files.download_run_file("Run card (JSON)", snapshot.id, jobs.RunFolder.CARD, key=f"download-card-{snapshot.id}",
-                            target=columns[1])
+    files.download_run_file(
+        "Run card (JSON)", snapshot.id, jobs.RunFolder.CARD, key=f"download-card-{snapshot.id}", target=columns[1]
+    )
     files.download_run_zip("Whole run (.zip)", snapshot.id, key=f"download-zip-{snapshot.id}", target=columns[2])

@@ -71,10 +71,12 @@ class Pace:
         with self._lock:
             if self.side >= self.requested:
                 return None
-            return (f"Working at {self.side} {self.unit}, not the {self.requested} {self.unit} asked for: frames took "
-                    f"about {self.slowest_ms:.0f} ms there, more than the {1000 / TARGET_FPS:.0f} ms that "
-                    f"{TARGET_FPS:.0f} frames a second allow (another job may be using the processor). It goes back "
-                    "up when frames are quick again.")
+            return (
+                f"Working at {self.side} {self.unit}, not the {self.requested} {self.unit} asked for: frames took "
+                f"about {self.slowest_ms:.0f} ms there, more than the {1000 / TARGET_FPS:.0f} ms that "
+                f"{TARGET_FPS:.0f} frames a second allow (another job may be using the processor). It goes back "
+                "up when frames are quick again."
+            )
 
 
 class LiveStats:
@@ -111,8 +113,14 @@ class LiveStats:
             fps = (len(recent) - 1) / (recent[-1] - recent[0]) if len(recent) > 2 else 0.0
             busy = 1000 * float(np.mean(self._busy)) if self._busy else None
             since = now - self._times[-1] if self._times else None
-            return {"fps": fps, "work_ms": busy, "frames": self.frames, "since_last": since,
-                    "text": self.text, "error": self.error}
+            return {
+                "fps": fps,
+                "work_ms": busy,
+                "frames": self.frames,
+                "since_last": since,
+                "text": self.text,
+                "error": self.error,
+            }
 
 
 def pace(key: str, ladder: tuple[int, ...], requested: int, unit: str = "px") -> tuple[Pace, int]:
@@ -123,8 +131,9 @@ def pace(key: str, ladder: tuple[int, ...], requested: int, unit: str = "px") ->
     return found, found.ask(requested)
 
 
-def live_video(key: str, frame_function: FrameFunction, *, show_text: bool = False, height: int = 320,
-               paced: Pace | None = None):
+def live_video(
+    key: str, frame_function: FrameFunction, *, show_text: bool = False, height: int = 320, paced: Pace | None = None
+):
     """A START/STOP webcam panel whose video shows ``frame_function``'s pictures, with frames per
     second under it (and the latest text, when ``show_text``). Returns the webrtc context.
     With ``paced``, each frame's time is reported to it, and the page says when it works smaller.
@@ -164,15 +173,19 @@ def live_video(key: str, frame_function: FrameFunction, *, show_text: bool = Fal
         return out
 
     context = webrtc_streamer(
-        key=key, mode=WebRtcMode.SENDRECV, video_frame_callback=callback,
+        key=key,
+        mode=WebRtcMode.SENDRECV,
+        video_frame_callback=callback,
         rtc_configuration={"iceServers": []},  # offline: host candidates only (see the module docstring)
         media_stream_constraints={"video": {"width": 640, "height": 480}, "audio": False},
         video_html_attrs={"style": {"width": "100%"}, "controls": False, "autoPlay": True, "muted": True},
         async_processing=True,
     )
     playing = bool(context.state.playing)
-    st.caption("Press START and allow the camera. If the browser refuses the camera or has none, "
-               "the rest of the page works as before.")
+    st.caption(
+        "Press START and allow the camera. If the browser refuses the camera or has none, "
+        "the rest of the page works as before."
+    )
 
     @st.fragment(run_every=0.5 if playing else None)
     def status() -> None:
@@ -186,15 +199,19 @@ def live_video(key: str, frame_function: FrameFunction, *, show_text: bool = Fal
         since = snapshot["since_last"]
         if since is None or since > NO_FRAME_SECONDS:
             waited = "yet" if since is None else f"for {since:.0f} s"
-            st.warning(f"No frames from the camera {waited}. Is another program using it, "
-                       "or was the permission refused?")
+            st.warning(
+                f"No frames from the camera {waited}. Is another program using it, or was the permission refused?"
+            )
             return
         fps, work, size = st.columns(3)
         fps.metric("Frames per second", f"{snapshot['fps']:.1f}", help="Converted and sent back, over the last 2 s.")
         work.metric("Work per frame", f"{snapshot['work_ms']:.0f} ms")
         if paced is not None:
-            size.metric("Working size", f"{paced.side} {paced.unit}",
-                        help=f"Lowered by itself while frames take longer than 1/{TARGET_FPS:.0f} s.")
+            size.metric(
+                "Working size",
+                f"{paced.side} {paced.unit}",
+                help=f"Lowered by itself while frames take longer than 1/{TARGET_FPS:.0f} s.",
+            )
             lowered = paced.words()
             if lowered:
                 st.info(lowered, icon=":material/speed:")

@@ -10,8 +10,18 @@ import streamlit as st
 from core import configs
 
 
-def widget(config_class: type, name: str, *, key: str, value: Any = None, label: str = "", help: str = "",
-           options: tuple | list | None = None, format_func=None, **extra: Any) -> Any:
+def widget(
+    config_class: type,
+    name: str,
+    *,
+    key: str,
+    value: Any = None,
+    label: str = "",
+    help: str = "",
+    options: tuple | list | None = None,
+    format_func=None,
+    **extra: Any,
+) -> Any:
     """The widget a setting calls for, with its declared default unless ``value`` is given:
     a toggle for a bool, a radio for choices, a select slider for a list of values, a slider
     for a range, a number box otherwise. ``options`` narrows the declared values."""
@@ -23,12 +33,26 @@ def widget(config_class: type, name: str, *, key: str, value: Any = None, label:
         return st.toggle(label, value=bool(value), key=key, help=help, **extra)
     if found.choices:
         choices = list(options or found.choices)
-        return st.radio(label, choices, index=choices.index(value) if value in choices else 0, key=key, help=help,
-                        format_func=format_func or str, **extra)
+        return st.radio(
+            label,
+            choices,
+            index=choices.index(value) if value in choices else 0,
+            key=key,
+            help=help,
+            format_func=format_func or str,
+            **extra,
+        )
     if found.options or options:
         values = list(options or found.options)
-        return st.select_slider(label, values, value=value if value in values else values[0], key=key, help=help,
-                                format_func=format_func or str, **extra)
+        return st.select_slider(
+            label,
+            values,
+            value=value if value in values else values[0],
+            key=key,
+            help=help,
+            format_func=format_func or str,
+            **extra,
+        )
     if found.low is not None and found.high is not None:
         kind = float if found.kind is float else int
         step = kind(found.step) if found.step is not None else kind(1) if kind is int else None

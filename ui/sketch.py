@@ -61,23 +61,29 @@ def uploaded_pairs(data: bytes, config: sketch.SketchConfig):
 def available_models() -> dict[str, tuple[Path, int]]:
     """Shipped models and the best weights of training runs (finished or stopped): label ->
     (the model file, the picture size it learned at)."""
-    found = {f"Shipped {size} px": (sketch.shipped_model_path(size), size) for size in sketch.SIZES
-             if sketch.shipped_model_path(size).exists()}
+    found = {
+        f"Shipped {size} px": (sketch.shipped_model_path(size), size)
+        for size in sketch.SIZES
+        if sketch.shipped_model_path(size).exists()
+    }
     job_manager = jobs.manager()  # this person's runs only
     for card in job_manager.list_runs(TOOL):
         path = job_manager.folder(card["id"]).model
         if path.exists():
             mae = (card.get("final_metrics") or {}).get("best_val_mae")
-            found[f"Trained: {card['id']} ({card.get('status', '?')}"
-                  + (f", val MAE {mae:.3f})" if mae is not None else ")")] = (path, int(card.get("parameters", {}).get("size", 256)))
+            found[
+                f"Trained: {card['id']} ({card.get('status', '?')}"
+                + (f", val MAE {mae:.3f})" if mae is not None else ")")
+            ] = (path, int(card.get("parameters", {}).get("size", 256)))
     return found
 
 
 def upload_pairs(flip: bool, rotate: float) -> tuple[str, str, object]:
     """The uploaded zip of pairs, checked: (the stored zip the job reads, or ""; what is wrong, or "";
     a preview of augmented pairs)."""
-    upload = st.file_uploader("Zip with photos/ and sketches/ (or A/ and B/), same file names", type=["zip"],
-                              key="sketch_zip")
+    upload = st.file_uploader(
+        "Zip with photos/ and sketches/ (or A/ and B/), same file names", type=["zip"], key="sketch_zip"
+    )
     if upload is None:
         return "", "Upload a zip of pairs to train on.", None
     content = upload.getvalue()

@@ -41,8 +41,9 @@ def instant_preview(content_png: bytes, style_png: bytes, side: int, strength: f
     a slider move costs one pass of the transformer)."""
     painting_vector, own_vector = style_vector(style_png), style_vector(content_png)
     started = time.perf_counter()
-    picture = instant_module().stylise(Image.open(io.BytesIO(content_png)), None, side, strength,
-                                        vector=painting_vector, own_vector=own_vector)
+    picture = instant_module().stylise(
+        Image.open(io.BytesIO(content_png)), None, side, strength, vector=painting_vector, own_vector=own_vector
+    )
     return picture, time.perf_counter() - started
 
 
@@ -65,7 +66,11 @@ def trimmed(picture, trim: bool, show: bool = False):
         st.error(str(error))
         return None
     if show:
-        st.image(files.data_url(picture), caption=f"{picture.width}x{picture.height}" + (f" · {note}" if note else ""), width="stretch")
+        st.image(
+            files.data_url(picture),
+            caption=f"{picture.width}x{picture.height}" + (f" · {note}" if note else ""),
+            width="stretch",
+        )
     return picture
 
 
@@ -78,9 +83,16 @@ def painted_mask(content):
         from streamlit_drawable_canvas import st_canvas
 
         red, green, blue = pictures.REGION_COLOURS[brush]
-        drawn = st_canvas(stroke_width=28, stroke_color=f"rgb({red},{green},{blue})",
-                          background_image=content.resize((width, height)), height=height, width=width,
-                          drawing_mode="freedraw", return_image_data=True, key="style_canvas")
+        drawn = st_canvas(
+            stroke_width=28,
+            stroke_color=f"rgb({red},{green},{blue})",
+            background_image=content.resize((width, height)),
+            height=height,
+            width=width,
+            drawing_mode="freedraw",
+            return_image_data=True,
+            key="style_canvas",
+        )
     except Exception as error:  # the component missing or failing must not take the page down
         logging.getLogger(__name__).warning("the mask canvas failed", exc_info=True)
         st.warning(f"The painting canvas is not available here ({type(error).__name__}); upload a mask.")
@@ -104,9 +116,11 @@ def uploaded_mask():
 
 def regional_style(content, two_styles: bool) -> tuple[tuple[str, ...], object]:
     """A mask (painted or uploaded) and what each of its regions gets: (region styles, mask)."""
-    st.caption("Paint the regions on the photo (red and blue brushes), or upload a mask (red and blue regions, or "
-               "black and white). Each region gets its own style through masked Gram matrices (Gatys et al. 2017), "
-               "not a paste of two results.")
+    st.caption(
+        "Paint the regions on the photo (red and blue brushes), or upload a mask (red and blue regions, or "
+        "black and white). Each region gets its own style through masked Gram matrices (Gatys et al. 2017), "
+        "not a paste of two results."
+    )
     how = st.radio("Mask", ["Paint it", "Upload it"], horizontal=True, key="style_mask_source")
     mask = painted_mask(content) if how == "Paint it" else uploaded_mask()
     if mask is None:
@@ -123,9 +137,15 @@ def regional_style(content, two_styles: bool) -> tuple[tuple[str, ...], object]:
         if cover == 0 and label > 0:
             chosen.append("0")
             continue
-        chosen.append(st.selectbox(f"{name}: {cover:.0%} of the photo", options, format_func=words.get,
-                                   index=options.index("keep") if label == 0 and cover < 1 else 0,
-                                   key=f"style_region_{label}"))
+        chosen.append(
+            st.selectbox(
+                f"{name}: {cover:.0%} of the photo",
+                options,
+                format_func=words.get,
+                index=options.index("keep") if label == 0 and cover < 1 else 0,
+                key=f"style_region_{label}",
+            )
+        )
     if len(set(labels.ravel().tolist())) < 2:
         st.info("The mask has one region only, so the whole photo gets one style.")
     return tuple(chosen), mask
@@ -149,12 +169,20 @@ def result_panel(snapshot) -> None:
         with right:
             if distance is not None:
                 kept = distance <= style.CONTENT_DISTANCE_BOUND
-                st.metric("Content distance", f"{distance:.2f}",
-                          help="How far VGG sees the result's layout from the photo's (conv4_2; 0 = the photo). "
-                               f"In calibration the subject stayed recognisable up to {style.CONTENT_DISTANCE_BOUND}.")
-                st.caption("The subject should still read." if kept else
-                           "Past the calibrated bound: the subject may be lost. Lower the strength.")
+                st.metric(
+                    "Content distance",
+                    f"{distance:.2f}",
+                    help="How far VGG sees the result's layout from the photo's (conv4_2; 0 = the photo). "
+                    f"In calibration the subject stayed recognisable up to {style.CONTENT_DISTANCE_BOUND}.",
+                )
+                st.caption(
+                    "The subject should still read."
+                    if kept
+                    else "Past the calibrated bound: the subject may be lost. Lower the strength."
+                )
             results = jobs.manager().folder(snapshot.id).finished_results()
             if results:
-                st.caption(f"{len(results)} photo{'s' if len(results) > 1 else ''} finished: "
-                           + ", ".join(path.name for path in results))
+                st.caption(
+                    f"{len(results)} photo{'s' if len(results) > 1 else ''} finished: "
+                    + ", ".join(path.name for path in results)
+                )

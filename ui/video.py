@@ -36,8 +36,11 @@ def clip_input(key: str) -> Clip | None:
     choices = ["Upload a clip", *samples]
     source = st.radio("Clip", choices, horizontal=True, key=f"{key}_source")
     if source == "Upload a clip":
-        upload = st.file_uploader(f"A short clip ({', '.join(videos.SUFFIXES).upper()}), up to "
-                                  f"{videos.MAX_SECONDS:g} s are used", type=list(videos.SUFFIXES), key=f"{key}_upload")
+        upload = st.file_uploader(
+            f"A short clip ({', '.join(videos.SUFFIXES).upper()}), up to {videos.MAX_SECONDS:g} s are used",
+            type=list(videos.SUFFIXES),
+            key=f"{key}_upload",
+        )
         if upload is None:
             return None
         suffix = Path(upload.name).suffix.lower()
@@ -68,9 +71,18 @@ def spread_frames(path: str, modified: float, width: int, height: int, count: in
     return list(videos.read_frames(path, plan))
 
 
-def start_panel(tool: str, target: str, clip: Clip, plan: videos.VideoPlan, config: dict[str, Any], *,
-                frame_cost: Callable[[np.ndarray], Any], title: str,
-                inputs: dict[str, Image.Image] | None = None, disabled: bool = False) -> str | None:
+def start_panel(
+    tool: str,
+    target: str,
+    clip: Clip,
+    plan: videos.VideoPlan,
+    config: dict[str, Any],
+    *,
+    frame_cost: Callable[[np.ndarray], Any],
+    title: str,
+    inputs: dict[str, Image.Image] | None = None,
+    disabled: bool = False,
+) -> str | None:
     """The limits and notes, the time it will take (frames across the clip timed here), and Start,
     which waits while this tab's last video job is still queued or running."""
     for note in plan.notes:
@@ -89,16 +101,22 @@ def start_panel(tool: str, target: str, clip: Clip, plan: videos.VideoPlan, conf
         timings[key] = (float(np.median(durations)), preview, len(durations))
     per_frame, preview, timed = timings[key]
     seconds = JOB_START_SECONDS + videos.estimate_seconds(plan, per_frame)
-    st.caption(f"{plan.frames} frames at {plan.width}x{plan.height}, {plan.fps:.3g} per second · about "
-               f"{format_seconds(seconds)} on this machine ({timed} frames across the clip timed here; "
-               "longer while another job runs)" + (", with the sound kept." if clip.info.audio_codec else "."))
+    st.caption(
+        f"{plan.frames} frames at {plan.width}x{plan.height}, {plan.fps:.3g} per second · about "
+        f"{format_seconds(seconds)} on this machine ({timed} frames across the clip timed here; "
+        "longer while another job runs)" + (", with the sound kept." if clip.info.audio_codec else ".")
+    )
     if preview is not None:
         st.image(files.data_url(preview), caption="The first frame, as the job will make it", width=360)
     shown = jobs.current_job(tool)
     busy = shown is not None and jobs.manager().snapshot(shown).active
-    if st.button("Start the video", type="primary", key=f"{tool}_start", disabled=disabled or busy,
-                 help="Your video below is still being made: Start comes back when it has ended, or stop it."
-                 if busy else None):
+    if st.button(
+        "Start the video",
+        type="primary",
+        key=f"{tool}_start",
+        disabled=disabled or busy,
+        help="Your video below is still being made: Start comes back when it has ended, or stop it." if busy else None,
+    ):
         return jobs.start(tool, target, config, inputs=inputs or {}, title=title)
     return None
 
@@ -107,15 +125,18 @@ def result_panel(tool: str, job_id: str | None, *, extra_downloads: dict[str, tu
     """The job's progress (frame n of N, time left), then the video playing, and its downloads.
     ``extra_downloads``: a run-folder file name (``RunFolder.PAGE``, ...) -> (button label, mime type)."""
     if job_id:
-        snapshot = jobs.job_view(job_id, curves=[["frames_per_second"]], unit="frame",
-                                 product=(RunFolder.VIDEO, "Download the video (MP4)"))
+        snapshot = jobs.job_view(
+            job_id, curves=[["frames_per_second"]], unit="frame", product=(RunFolder.VIDEO, "Download the video (MP4)")
+        )
         folder = jobs.manager().folder(job_id)
         movie = folder.video
         if not snapshot.active and movie.exists() and movie.stat().st_size:
             address = files.run_file_url(job_id, movie.name)  # owner-checked, like every run file
             if address is not None:
                 st.video(address)
-            extras = [(name, label) for name, (label, _mime) in (extra_downloads or {}).items() if (folder / name).exists()]
+            extras = [
+                (name, label) for name, (label, _mime) in (extra_downloads or {}).items() if (folder / name).exists()
+            ]
             for column, (name, label) in zip(st.columns(max(1, len(extras))), extras):
                 files.download_run_file(label, job_id, name, key=f"{tool}_download_{name}", target=column)
     jobs.runs_list(tool, key=f"{tool}-runs")

@@ -52,8 +52,7 @@ def may_read(card: dict, requester: str | None, *, shared: bool) -> bool:
 def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> FastAPI:
     runs = Path(runs_dir)
     shared = shared_mode() if shared is None else shared
-    app = FastAPI(title="Atelier", version="1", docs_url="/api/docs", openapi_url="/api/openapi.json",
-                  redoc_url=None)
+    app = FastAPI(title="Atelier", version="1", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
 
     def requester(request: Request) -> str | None:
         try:
@@ -83,8 +82,12 @@ def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> Fa
         headers = dict(PRIVATE_HEADERS)
         if path.suffix.lower() in (".html", ".htm", ".svg"):
             headers.update(SANDBOX)
-        return FileResponse(path, headers=headers, filename=f"{run_id}-{path.name}" if download else None,
-                            content_disposition_type="attachment" if download else "inline")
+        return FileResponse(
+            path,
+            headers=headers,
+            filename=f"{run_id}-{path.name}" if download else None,
+            content_disposition_type="attachment" if download else "inline",
+        )
 
     @app.get("/api/v1/runs/{run_id}/zip", summary="The whole run as a zip (its owner only)")
     def run_zip(run_id: str, request: Request) -> FileResponse:
@@ -96,8 +99,13 @@ def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> Fa
         except OSError:
             os.unlink(handle.name)
             raise HTTPException(404, NOT_FOUND) from None  # deleted while it was being packed
-        return FileResponse(handle.name, headers=dict(PRIVATE_HEADERS), media_type="application/zip",
-                            filename=f"{run_id}.zip", background=BackgroundTask(os.unlink, handle.name))
+        return FileResponse(
+            handle.name,
+            headers=dict(PRIVATE_HEADERS),
+            media_type="application/zip",
+            filename=f"{run_id}.zip",
+            background=BackgroundTask(os.unlink, handle.name),
+        )
 
     @app.exception_handler(HTTPException)
     def plain_error(request: Request, error: HTTPException) -> JSONResponse:

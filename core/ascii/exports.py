@@ -77,13 +77,16 @@ def _html(result: AsciiResult) -> str:
     body = []
     for row, line in enumerate(result.lines):
         if result.config.colour_mode == "colour":
-            body.append("".join(
-                f'<span style="color:#{r:02x}{g:02x}{b:02x}">{html.escape(text)}</span>'
-                for text, (r, g, b) in _runs(line, colours[row])))
+            body.append(
+                "".join(
+                    f'<span style="color:#{r:02x}{g:02x}{b:02x}">{html.escape(text)}</span>'
+                    for text, (r, g, b) in _runs(line, colours[row])
+                )
+            )
         else:
             body.append(html.escape(line))
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ASCII art · Atelier</title>\n"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>ASCII art · Atelier</title>\n'
         f"<style>{_font_face(result)}\n"
         f"body {{ background: {paper}; margin: 1em; }}\n"
         f"pre {{ font-family: 'AtelierGlyphs', monospace; font-size: {size}px; "
@@ -130,8 +133,16 @@ def export_frames(results: Sequence[AsciiResult], format: str, durations: Sequen
         else:
             frames = [frame.convert("L") for frame in frames]
         buffer = io.BytesIO()
-        frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], loop=0,
-                       duration=[max(20, int(value)) for value in durations], optimize=False, disposal=1)
+        frames[0].save(
+            buffer,
+            format="GIF",
+            save_all=True,
+            append_images=frames[1:],
+            loop=0,
+            duration=[max(20, int(value)) for value in durations],
+            optimize=False,
+            disposal=1,
+        )
         return buffer.getvalue()
     if format == "png":
         buffer = io.BytesIO()
@@ -152,10 +163,12 @@ def _playing_html(results: Sequence[AsciiResult], durations: Sequence[int]) -> s
     first = results[0]
     size = first.config.font_size
     paper, ink = ("#000", "#fff") if first.screen else ("#fff", "#000")
-    frames = "\n".join(f'<pre class="frame"{"" if index == 0 else " hidden"}>{html.escape(result.text)}</pre>'
-                       for index, result in enumerate(results))
+    frames = "\n".join(
+        f'<pre class="frame"{"" if index == 0 else " hidden"}>{html.escape(result.text)}</pre>'
+        for index, result in enumerate(results)
+    )
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>ASCII animation · Atelier</title>\n"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>ASCII animation · Atelier</title>\n'
         f"<style>{_font_face(first)}\n"
         f"body {{ background: {paper}; margin: 1em; }}\n"
         f"pre {{ font-family: 'AtelierGlyphs', monospace; font-size: {size}px; "

@@ -87,7 +87,7 @@ def feature_matrix(grid: tuple[int, int]) -> np.ndarray:
         response = np.zeros((size, grid_h, grid_w), np.float32)
         for dy in range(3):
             for dx in range(3):
-                response += flipped[2 - dy, 2 - dx] * padded[:, dy:dy + grid_h, dx:dx + grid_w]
+                response += flipped[2 - dy, 2 - dx] * padded[:, dy : dy + grid_h, dx : dx + grid_w]
         responses.append(response.reshape(size, size))
     return np.concatenate(responses, axis=1)
 
@@ -180,8 +180,9 @@ def describe_samples(samples: np.ndarray, grid: tuple[int, int]) -> Features:
     edges = samples @ edge_matrix(grid)
     magnitude = np.sqrt(np.einsum("ne,ne->n", edges, edges))
     direction = edges / np.maximum(magnitude, 1e-6)[:, None]
-    return Features((samples @ tone_matrix(grid)).astype(np.float32), direction.astype(np.float32),
-                    _strength(magnitude, grid))
+    return Features(
+        (samples @ tone_matrix(grid)).astype(np.float32), direction.astype(np.float32), _strength(magnitude, grid)
+    )
 
 
 def _strength(magnitude: np.ndarray, grid: tuple[int, int]) -> np.ndarray:
@@ -199,7 +200,8 @@ def nearest(cells: Features, glyphs: Features, p: float, edge_weight: float) -> 
     weight = (edge_weight * cells.strength).astype(np.float32)
     if p == 2:  # matrix products: |a - b|^2 = |a|^2 - 2 a.b + |b|^2
         squared = _squared_euclidean(cells.tone, glyphs.tone) + (weight**2)[:, None] * _squared_euclidean(
-            cells.direction, glyphs.direction)
+            cells.direction, glyphs.direction
+        )
         index = squared.argmin(axis=1)
         return index, np.sqrt(np.maximum(squared[np.arange(len(index)), index], 0.0))
     index = np.empty(len(weight), np.int64)
@@ -209,14 +211,17 @@ def nearest(cells: Features, glyphs: Features, p: float, edge_weight: float) -> 
     for start in range(0, len(weight), chunk):
         part = slice(start, start + chunk)
         total = _minkowski_power(cells.tone[part, None, :], glyphs.tone[None], p)
-        total += (weight[part] ** p)[:, None] * _minkowski_power(cells.direction[part, None, :], glyphs.direction[None], p)
+        total += (weight[part] ** p)[:, None] * _minkowski_power(
+            cells.direction[part, None, :], glyphs.direction[None], p
+        )
         index[part] = total.argmin(axis=1)
         distance[part] = total.min(axis=1) ** (1.0 / p)
     return index, distance
 
 
-def nearest_from_samples(samples: np.ndarray, grid: tuple[int, int], glyphs: Features,
-                         edge_weight: float) -> tuple[np.ndarray, np.ndarray]:
+def nearest_from_samples(
+    samples: np.ndarray, grid: tuple[int, int], glyphs: Features, edge_weight: float
+) -> tuple[np.ndarray, np.ndarray]:
     """``nearest`` for p = 2 as one matrix product over the raw cell samples.
 
     Both filters are linear (tone = x T, edges = x E), so with w the cell's weight and m its
@@ -235,11 +240,17 @@ def nearest_from_samples(samples: np.ndarray, grid: tuple[int, int], glyphs: Fea
     left = np.empty((len(samples), 2 * samples.shape[1] + 2), np.float32)
     size = samples.shape[1]
     left[:, :size] = samples
-    np.multiply(samples, scale[:, None], out=left[:, size:2 * size])
+    np.multiply(samples, scale[:, None], out=left[:, size : 2 * size])
     left[:, -2] = 1.0
     left[:, -1] = weight2
-    right = np.concatenate([-2.0 * tone @ glyphs.tone.T, edges @ glyphs.direction.T,
-                            (glyphs.tone**2).sum(1)[None], (glyphs.direction**2).sum(1)[None]]).astype(np.float32)
+    right = np.concatenate(
+        [
+            -2.0 * tone @ glyphs.tone.T,
+            edges @ glyphs.direction.T,
+            (glyphs.tone**2).sum(1)[None],
+            (glyphs.direction**2).sum(1)[None],
+        ]
+    ).astype(np.float32)
     scores = left @ right
     index = scores.argmin(axis=1)
     own_tone = np.einsum("ns,ns->n", samples @ _tone_gram(grid), samples)
@@ -272,4 +283,3 @@ def _minkowski_power(a: np.ndarray, b: np.ndarray, p: float) -> np.ndarray:
     if np.isinf(p):
         return difference.max(-1)
     return (difference**p).sum(-1)
-

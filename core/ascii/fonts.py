@@ -99,15 +99,19 @@ def _parse_font(data: bytes, label: str) -> Font:
             "ASCII art needs a monospace font, such as DejaVu Sans Mono."
         )
     return Font(
-        data=data, name=name, advance=max(widths) / units, height=(ascent - descent) / units,
-        ascent=ascent / units, characters=frozenset(chr(code) for code in cmap),
+        data=data,
+        name=name,
+        advance=max(widths) / units,
+        height=(ascent - descent) / units,
+        ascent=ascent / units,
+        characters=frozenset(chr(code) for code in cmap),
     )
 
 
 def _sfnt_tables(data: bytes) -> dict[str, bytes]:
     """The tables of a TrueType/OpenType file (the first font of a collection), by tag."""
     start = struct.unpack_from(">I", data, 12)[0] if data[:4] == b"ttcf" else 0
-    if data[start:start + 4] not in (b"\x00\x01\x00\x00", b"OTTO", b"true"):
+    if data[start : start + 4] not in (b"\x00\x01\x00\x00", b"OTTO", b"true"):
         raise ValueError("not an sfnt font")
     count = struct.unpack_from(">H", data, start + 4)[0]
     tables = {}
@@ -115,7 +119,7 @@ def _sfnt_tables(data: bytes) -> dict[str, bytes]:
         tag, _, offset, length = struct.unpack_from(">4sIII", data, start + 12 + 16 * index)
         if offset + length > len(data):
             raise ValueError("table past the end of the file")
-        tables[tag.decode("latin-1")] = data[offset:offset + length]
+        tables[tag.decode("latin-1")] = data[offset : offset + length]
     return tables
 
 
@@ -133,7 +137,7 @@ def _cmap(table: bytes) -> dict[int, int]:
             if format == 12:
                 groups = struct.unpack_from(">I", table, offset + 12)[0]
                 mapping = {}
-                for first, last, glyph in struct.iter_unpack(">III", table[offset + 16:offset + 16 + 12 * groups]):
+                for first, last, glyph in struct.iter_unpack(">III", table[offset + 16 : offset + 16 + 12 * groups]):
                     mapping.update(zip(range(first, last + 1), range(glyph, glyph + last - first + 1)))
                 return mapping
             if format == 4:
@@ -177,4 +181,3 @@ def render_glyphs(font: Font, characters: str, size: int) -> tuple[np.ndarray, i
         ImageDraw.Draw(canvas).text((0, 0), character, fill=255, font=pil_font, anchor="la")
         bitmaps[index] = np.asarray(canvas, np.float32) / 255.0
     return bitmaps, height, width
-

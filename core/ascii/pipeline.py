@@ -21,8 +21,7 @@ from PIL import Image
 
 from core.ascii import AsciiConfig
 from core.ascii import tone
-from core.ascii.features import (cell_grid, cell_pixels, describe_samples, glyph_table, nearest,
-                                 nearest_from_samples)
+from core.ascii.features import cell_grid, cell_pixels, describe_samples, glyph_table, nearest, nearest_from_samples
 from core.ascii.fonts import Font, load_font
 
 
@@ -75,8 +74,13 @@ def grid_size(width: int, height: int, columns: int, font: Font) -> int:
     return max(1, round(columns * height / width / font.aspect))
 
 
-def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | None = None, *,
-            previous_polarity: str | None = None) -> AsciiResult:
+def convert(
+    image: Image.Image | np.ndarray,
+    config: AsciiConfig,
+    font: Font | None = None,
+    *,
+    previous_polarity: str | None = None,
+) -> AsciiResult:
     """Turn an RGB (or grey) image into text; ``ValueError`` with a reason for settings it
     cannot use. A grey image ("L", or a 2-D array) is enough for mono output and saves
     decoding colour. ``previous_polarity``: what the last frame of a video was drawn in, so
@@ -84,8 +88,13 @@ def convert(image: Image.Image | np.ndarray, config: AsciiConfig, font: Font | N
     return convert_frames([image], config, font, previous_polarity=previous_polarity)[0]
 
 
-def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConfig,
-                   font: Font | None = None, *, previous_polarity: str | None = None) -> list[AsciiResult]:
+def convert_frames(
+    frames: Sequence[Image.Image | np.ndarray],
+    config: AsciiConfig,
+    font: Font | None = None,
+    *,
+    previous_polarity: str | None = None,
+) -> list[AsciiResult]:
     """Every frame to text at one grid (from the first frame's size), with one polarity, one
     reading and one tone curve for them all (see the module docstring)."""
     if not frames:
@@ -98,8 +107,9 @@ def convert_frames(frames: Sequence[Image.Image | np.ndarray], config: AsciiConf
     return [_convert_one(source, grey, reading, config, ink) for source, grey, ink in zip(sources, greys, inks)]
 
 
-def convert_clip(frames: Callable[[], Iterable[np.ndarray]], config: AsciiConfig,
-                 font: Font | None = None) -> Iterator[AsciiResult]:
+def convert_clip(
+    frames: Callable[[], Iterable[np.ndarray]], config: AsciiConfig, font: Font | None = None
+) -> Iterator[AsciiResult]:
     """``convert_frames`` for a clip too long to hold in memory: ``frames()`` is called twice, for
     two passes over the same frames; the first gathers the histograms that fix the one grid,
     polarity, reading and tone curve, the second converts frame by frame."""
@@ -108,8 +118,9 @@ def convert_clip(frames: Callable[[], Iterable[np.ndarray]], config: AsciiConfig
         yield convert_one(frame)
 
 
-def clip_converter(frames: Iterable[np.ndarray], config: AsciiConfig,
-                   font: Font | None = None) -> Callable[[np.ndarray], AsciiResult]:
+def clip_converter(
+    frames: Iterable[np.ndarray], config: AsciiConfig, font: Font | None = None
+) -> Callable[[np.ndarray], AsciiResult]:
     """One pass over a clip's frames fixes its grid, polarity, reading and tone curve; the
     function returned converts any frame of that clip under them."""
     font = font or load_font(config.font)
@@ -143,8 +154,9 @@ class _Reading:
     prepared: list[np.ndarray] | None  # the frames' inks, when they were kept from the pass
 
 
-def _reading(greys: Iterable[np.ndarray], config: AsciiConfig, font: Font, previous_polarity: str | None, *,
-             keep: bool) -> _Reading:
+def _reading(
+    greys: Iterable[np.ndarray], config: AsciiConfig, font: Font, previous_polarity: str | None, *, keep: bool
+) -> _Reading:
     """One pass over the frames' grey pictures: every histogram the tone choices need. With
     ``keep`` (frames in memory), the sampled pictures are kept so that no frame is sampled twice."""
     characters = usable_characters(config, font)
@@ -164,8 +176,9 @@ def _reading(greys: Iterable[np.ndarray], config: AsciiConfig, font: Font, previ
         if counts is None:
             counts, sampled_counts, contrasted_counts = histograms
         else:
-            counts, sampled_counts, contrasted_counts = (total + new for total, new in
-                                                         zip((counts, sampled_counts, contrasted_counts), histograms))
+            counts, sampled_counts, contrasted_counts = (
+                total + new for total, new in zip((counts, sampled_counts, contrasted_counts), histograms)
+            )
         if keep:
             kept_sampled.append(sampled)
             kept_contrasted.append(contrasted)
@@ -177,9 +190,11 @@ def _reading(greys: Iterable[np.ndarray], config: AsciiConfig, font: Font, previ
     polarity, reason = tone.choose_polarity(counts, config, float(coverage.max()), previous_polarity)
     notes = []
     if size[0] > width or size[1] > height:
-        notes.append(f"The picture is {width}x{height} pixels, fewer than the {size[0]}x{size[1]} samples "
-                     f"{config.columns} columns need, so it was enlarged first: the text holds no more "
-                     "detail than the picture has.")
+        notes.append(
+            f"The picture is {width}x{height} pixels, fewer than the {size[0]}x{size[1]} samples "
+            f"{config.columns} columns need, so it was enlarged first: the text holds no more "
+            "detail than the picture has."
+        )
     contrast = drawing == "photo" and config.local_contrast > 0 and not tone.is_flat_ground(sampled_counts)
     prepared = None
     if drawing == "photo":  # levelled as the text will show it: after sampling and local contrast
@@ -194,12 +209,28 @@ def _reading(greys: Iterable[np.ndarray], config: AsciiConfig, font: Font, previ
     flat_note = None
     if used[0] == used[-1]:  # one grey level in every frame: say what the text became
         flat_note = f"The picture is one flat tone (grey {used[0]} of 255)"
-    return _Reading(characters, font, rows, grid, size, drawing, glyphs, coverage, polarity, reason, curve, contrast,
-                    tuple(notes), flat_note, prepared)
+    return _Reading(
+        characters,
+        font,
+        rows,
+        grid,
+        size,
+        drawing,
+        glyphs,
+        coverage,
+        polarity,
+        reason,
+        curve,
+        contrast,
+        tuple(notes),
+        flat_note,
+        prepared,
+    )
 
 
-def _convert_one(source: np.ndarray, grey: np.ndarray, reading: _Reading, config: AsciiConfig,
-                 ink: np.ndarray | None) -> AsciiResult:
+def _convert_one(
+    source: np.ndarray, grey: np.ndarray, reading: _Reading, config: AsciiConfig, ink: np.ndarray | None
+) -> AsciiResult:
     """One frame matched glyph by glyph under the shared reading (``ink``: its prepared ink map,
     when the reading pass kept it)."""
     if ink is None and reading.drawing == "photo":
@@ -222,17 +253,28 @@ def _convert_one(source: np.ndarray, grey: np.ndarray, reading: _Reading, config
         glyph = reading.characters[int(index.flat[0])]
         drawn = "a blank page" if glyph == " " else f"'{glyph}' in every cell"
         notes += (f"{reading.flat_note}, so the text is {drawn}.",)
-    return AsciiResult(_lines(reading.characters, index), index,
-                       distance.reshape(rows, config.columns).astype(np.float32), reading.characters, reading.font,
-                       config, reading.drawing, reading.polarity, reading.reason, notes, source)
+    return AsciiResult(
+        _lines(reading.characters, index),
+        index,
+        distance.reshape(rows, config.columns).astype(np.float32),
+        reading.characters,
+        reading.font,
+        config,
+        reading.drawing,
+        reading.polarity,
+        reading.reason,
+        notes,
+        source,
+    )
 
 
 def usable_characters(config: AsciiConfig, font: Font) -> str:
     """The config's candidate glyphs that the font can draw; ``ValueError`` if none are left."""
     characters = "".join(ch for ch in config.characters() if ch == " " or ch in font.characters)
     if not characters:
-        raise ValueError("No characters are left to draw with: the charset is empty, all excluded, "
-                         "or missing from the font.")
+        raise ValueError(
+            "No characters are left to draw with: the charset is empty, all excluded, or missing from the font."
+        )
     return characters
 
 
@@ -251,4 +293,4 @@ def _lines(characters: str, index: np.ndarray) -> list[str]:
     codes = np.array([ord(ch) for ch in characters], "<u4")[index]
     flat = codes.tobytes().decode("utf-32-le")
     columns = index.shape[1]
-    return [flat[start:start + columns] for start in range(0, len(flat), columns)]
+    return [flat[start : start + columns] for start in range(0, len(flat), columns)]

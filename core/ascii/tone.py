@@ -92,7 +92,7 @@ def is_line_art(counts: np.ndarray, picture: np.ndarray) -> bool:
     (the first frame of an animation), looked at only when the histogram says two-tone."""
     used = np.flatnonzero(counts)
     low, high = used[0], used[-1]
-    middle = counts[int(np.ceil(low + 0.2 * (high - low))):int(low + 0.8 * (high - low)) + 1]
+    middle = counts[int(np.ceil(low + 0.2 * (high - low))) : int(low + 0.8 * (high - low)) + 1]
     if middle.sum() >= LINE_ART_MIDTONES * counts.sum():
         return False
     levels = picture.astype(np.int16)
@@ -101,8 +101,9 @@ def is_line_art(counts: np.ndarray, picture: np.ndarray) -> bool:
     return bool((across & down).mean() >= LINE_ART_FLAT) if across.size else True
 
 
-def choose_polarity(counts: np.ndarray, config: AsciiConfig, ink_range: float,
-                    previous: str | None = None) -> tuple[str, str]:
+def choose_polarity(
+    counts: np.ndarray, config: AsciiConfig, ink_range: float, previous: str | None = None
+) -> tuple[str, str]:
     """(paper | screen, why) for the picture whose grey histogram is ``counts``.
 
     The rule for auto: text can only shade a cell by ``ink_range`` (the densest glyph's share of
@@ -138,13 +139,18 @@ def choose_polarity(counts: np.ndarray, config: AsciiConfig, ink_range: float,
     else:
         margin = SCREEN_MARGIN
     polarity = "screen" if lead > margin else "paper"
-    scores = (f"brightness match {match[polarity]:.0%} against {match[_other(polarity)]:.0%}; "
-              f"median grey {_median(counts)} of 255")
+    scores = (
+        f"brightness match {match[polarity]:.0%} against {match[_other(polarity)]:.0%}; "
+        f"median grey {_median(counts)} of 255"
+    )
     if polarity == "screen":
-        return "screen", (f"light glyphs on a dark ground match the picture's brightness better than dark ink "
-                          f"on paper ({scores})")
-    return "paper", (f"dark ink on light paper matches the picture's brightness "
-                     f"{'better than' if lead < 0 else 'as well as'} light glyphs on a dark ground ({scores})")
+        return "screen", (
+            f"light glyphs on a dark ground match the picture's brightness better than dark ink on paper ({scores})"
+        )
+    return "paper", (
+        f"dark ink on light paper matches the picture's brightness "
+        f"{'better than' if lead < 0 else 'as well as'} light glyphs on a dark ground ({scores})"
+    )
 
 
 def _median(counts: np.ndarray) -> int:

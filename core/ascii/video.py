@@ -22,7 +22,6 @@ from core.ascii.rendering import render
 from core.progress import Progress
 
 
-
 def clip_plan(clip: str | Path, config: AsciiConfig, max_seconds: float = videos.MAX_SECONDS) -> videos.VideoPlan:
     """The clip's frames, read no larger than the text samples them (the rest would be thrown away)."""
     font = load_font(config.font)
@@ -30,8 +29,14 @@ def clip_plan(clip: str | Path, config: AsciiConfig, max_seconds: float = videos
     return videos.plan(videos.probe(clip), max_seconds=max_seconds, max_side=max(64, 2 * samples_wide))
 
 
-def ascii_clip(clip: str | Path, output: str | Path, config: AsciiConfig, *, html_output: str | Path | None = None,
-               max_seconds: float = videos.MAX_SECONDS) -> Iterator[Progress]:
+def ascii_clip(
+    clip: str | Path,
+    output: str | Path,
+    config: AsciiConfig,
+    *,
+    html_output: str | Path | None = None,
+    max_seconds: float = videos.MAX_SECONDS,
+) -> Iterator[Progress]:
     """Convert ``clip`` into ``output`` (MP4) and, if asked, ``html_output`` (the playing page)."""
     font = load_font(config.font)
     video_plan = clip_plan(clip, config, max_seconds)
@@ -68,5 +73,10 @@ def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     from core.jobs.runfolder import RunFolder
 
     folder = RunFolder(run_dir)
-    yield from ascii_clip(settings.clip, folder.video, configs.from_dict(AsciiConfig, settings.ascii),
-                          html_output=folder.page, max_seconds=settings.max_seconds)
+    yield from ascii_clip(
+        settings.clip,
+        folder.video,
+        configs.from_dict(AsciiConfig, settings.ascii),
+        html_output=folder.page,
+        max_seconds=settings.max_seconds,
+    )

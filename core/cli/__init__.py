@@ -45,8 +45,7 @@ def main(argv: list[str] | None = None) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m core",
-        description="Atelier's tools from the command line. "
-        "Run 'python -m core TOOL --help' for a tool's options.",
+        description="Atelier's tools from the command line. Run 'python -m core TOOL --help' for a tool's options.",
     )
     parser.add_argument("--version", action="version", version=f"atelier {__version__}")
     tools = parser.add_subparsers(title="tools", metavar="TOOL")

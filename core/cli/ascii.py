@@ -15,18 +15,25 @@ def add(tools) -> None:
     from core.ascii import ANIMATION_FORMATS, EXPORT_FORMATS, FRAME_CHOICES
 
     command = tools.add_parser(
-        "ascii", help="structure-aware image to ASCII art (txt, html, ansi, png, svg; animated gif)",
+        "ascii",
+        help="structure-aware image to ASCII art (txt, html, ansi, png, svg; animated gif)",
         description="Convert each IMAGE to ASCII art; writes DIR/<name>.<format> for every format.",
     )
     command.add_argument("images", nargs="+", metavar="IMAGE")
-    command.add_argument("--format", default="txt",
-                         help=f"comma-separated: {','.join(EXPORT_FORMATS)}; with --frames all: "
-                              f"{','.join(ANIMATION_FORMATS)} (gif animated, png a strip of frames, html plays them)")
+    command.add_argument(
+        "--format",
+        default="txt",
+        help=f"comma-separated: {','.join(EXPORT_FORMATS)}; with --frames all: "
+        f"{','.join(ANIMATION_FORMATS)} (gif animated, png a strip of frames, html plays them)",
+    )
     command.add_argument("--output-dir", required=True)
     add_ascii_settings(command)
-    command.add_argument("--frames", default="first", choices=FRAME_CHOICES,
-                         help="an animated GIF/PNG/WebP: its first frame (default) or all of them, "
-                              "with one tone curve for every frame")
+    command.add_argument(
+        "--frames",
+        default="first",
+        choices=FRAME_CHOICES,
+        help="an animated GIF/PNG/WebP: its first frame (default) or all of them, with one tone curve for every frame",
+    )
     command.set_defaults(handler=run_ascii)
 
 
@@ -37,13 +44,31 @@ def add_ascii_settings(command) -> None:
     from core.configs import add_arguments, spec
 
     command.add_argument("--columns", type=int, required=True, help=spec(AsciiConfig, "columns").help)
-    add_arguments(command, AsciiConfig, ["p", "charset", "custom_charset", "include", "exclude", "font", "font_size",
-                                         "contrast", "gamma", "edge_weight", "polarity"])
+    add_arguments(
+        command,
+        AsciiConfig,
+        [
+            "p",
+            "charset",
+            "custom_charset",
+            "include",
+            "exclude",
+            "font",
+            "font_size",
+            "contrast",
+            "gamma",
+            "edge_weight",
+            "polarity",
+        ],
+    )
     command.add_argument("--invert", action="store_true", help="the same as --polarity screen")
     command.add_argument("--colour", action="store_true", help="each glyph in its cell's colour")
     add_arguments(command, AsciiConfig, ["method", "local_contrast"])
-    command.add_argument("--no-auto-levels", action="store_true",
-                         help="keep the picture's own levels (default: stretch its 2nd-98th percentiles)")
+    command.add_argument(
+        "--no-auto-levels",
+        action="store_true",
+        help="keep the picture's own levels (default: stretch its 2nd-98th percentiles)",
+    )
     add_arguments(command, AsciiConfig, ["drawing"])
 
 
@@ -53,26 +78,36 @@ def ascii_config(arguments):
     if arguments.invert and arguments.polarity == "paper":
         raise ValueError("--invert means --polarity screen; it cannot go with --polarity paper.")
     return ascii_art.AsciiConfig(
-        columns=arguments.columns, p=arguments.p, charset=arguments.charset,
-        custom_charset=arguments.custom_charset, include=arguments.include, exclude=arguments.exclude,
-        font=arguments.font, font_size=arguments.font_size, contrast=arguments.contrast,
-        gamma=arguments.gamma, edge_weight=arguments.edge_weight,
+        columns=arguments.columns,
+        p=arguments.p,
+        charset=arguments.charset,
+        custom_charset=arguments.custom_charset,
+        include=arguments.include,
+        exclude=arguments.exclude,
+        font=arguments.font,
+        font_size=arguments.font_size,
+        contrast=arguments.contrast,
+        gamma=arguments.gamma,
+        edge_weight=arguments.edge_weight,
         polarity="screen" if arguments.invert else arguments.polarity,
-        colour_mode="colour" if arguments.colour else "mono", method=arguments.method,
-        local_contrast=arguments.local_contrast, auto_levels=not arguments.no_auto_levels, drawing=arguments.drawing,
+        colour_mode="colour" if arguments.colour else "mono",
+        method=arguments.method,
+        local_contrast=arguments.local_contrast,
+        auto_levels=not arguments.no_auto_levels,
+        drawing=arguments.drawing,
     )
 
 
 def run_ascii(arguments) -> int:
     import core.ascii as ascii_art
 
-    allowed = ascii_art.ANIMATION_FORMATS + ("svg",) if arguments.frames == "all" else \
-        ascii_art.EXPORT_FORMATS + ("gif",)
+    allowed = (
+        ascii_art.ANIMATION_FORMATS + ("svg",) if arguments.frames == "all" else ascii_art.EXPORT_FORMATS + ("gif",)
+    )
     formats = [name.strip() for name in arguments.format.split(",") if name.strip()]
     unknown = [name for name in formats if name not in allowed]
     if unknown or not formats:
-        raise ValueError(f"Unknown format(s) {', '.join(unknown) or '(none)'}; "
-                         f"choose from {','.join(allowed)}.")
+        raise ValueError(f"Unknown format(s) {', '.join(unknown) or '(none)'}; choose from {','.join(allowed)}.")
     config = ascii_config(arguments)
     font = ascii_art.load_font(config.font)
     output_dir = Path(arguments.output_dir)
@@ -180,8 +215,9 @@ def _ascii_one(name: str) -> tuple[str, list[str]]:
 
 
 def add_video(tools) -> None:
-    command = clip_command(tools, "ascii-video",
-                           "a video clip as ASCII art (an MP4 of the text, and a playing HTML page)")
+    command = clip_command(
+        tools, "ascii-video", "a video clip as ASCII art (an MP4 of the text, and a playing HTML page)"
+    )
     command.add_argument("--html", default="", help="also write the frames as a page of text that plays")
     add_ascii_settings(command)
     command.set_defaults(handler=run_ascii_video)
@@ -191,6 +227,10 @@ def run_ascii_video(arguments) -> int:
     from core.ascii import video
 
     config = ascii_config(arguments)
-    return run_clip(lambda output: video.ascii_clip(arguments.clip, output, config, html_output=arguments.html or None,
-                                                       max_seconds=arguments.max_seconds),
-                       arguments, video.clip_plan(arguments.clip, config, arguments.max_seconds))
+    return run_clip(
+        lambda output: video.ascii_clip(
+            arguments.clip, output, config, html_output=arguments.html or None, max_seconds=arguments.max_seconds
+        ),
+        arguments,
+        video.clip_plan(arguments.clip, config, arguments.max_seconds),
+    )

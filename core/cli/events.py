@@ -21,23 +21,28 @@ EXIT_INTERRUPTED = 130
 
 
 def step_line(event: Progress, seconds: float) -> str:
-    """"step 12/200  loss 1.23  ..." (the default progress line)."""
+    """ "step 12/200  loss 1.23  ..." (the default progress line)."""
     metrics = "  ".join(f"{name} {value:.4g}" for name, value in event.metrics.items())
     return f"step {event.step}/{event.total}  {metrics}"
 
 
 def frame_line(event: Progress, seconds: float) -> str:
-    """"frame 40/300  12.5 frames/s  about 21 s left" (videos)."""
+    """ "frame 40/300  12.5 frames/s  about 21 s left" (videos)."""
     rate = event.step / max(seconds, 1e-6)
     left = (event.total - event.step) / rate if rate else 0
     return f"frame {event.step}/{event.total}  {rate:.1f} frames/s  about {left:.0f} s left"
 
 
-def consume(events: Iterator[Progress], *, line: Callable[[Progress, float], str] = step_line, every: float = 1.0,
-            always: Callable[[Progress], bool] = lambda event: event.step == event.total,
-            watchers: tuple[Callable[[Progress], None], ...] = (),
-            interrupted: str | Callable[[], str] = "interrupted",
-            finish: Callable[[Progress | None], None] | None = None) -> int:
+def consume(
+    events: Iterator[Progress],
+    *,
+    line: Callable[[Progress, float], str] = step_line,
+    every: float = 1.0,
+    always: Callable[[Progress], bool] = lambda event: event.step == event.total,
+    watchers: tuple[Callable[[Progress], None], ...] = (),
+    interrupted: str | Callable[[], str] = "interrupted",
+    finish: Callable[[Progress | None], None] | None = None,
+) -> int:
     """Run ``events`` to the end; return 0, or EXIT_INTERRUPTED after Ctrl-C.
 
     Every event goes to each of ``watchers`` (a recorder, the film, ...). A line (``line(event,
@@ -100,8 +105,12 @@ class Recorder:
             Path(path).write_text(json.dumps({**extra, key: self.records}, indent=1))
 
 
-def drive(events: Iterator[Progress], output: Path, metrics_json: str | None,
-          watchers: tuple[Callable[[Progress], None], ...] = ()) -> int:
+def drive(
+    events: Iterator[Progress],
+    output: Path,
+    metrics_json: str | None,
+    watchers: tuple[Callable[[Progress], None], ...] = (),
+) -> int:
     """A step-by-step tool (style, GAN training, demo): a line a second, and on exit the latest
     result saved to ``output`` and every step's metrics to ``metrics_json``."""
     recorder = Recorder()
@@ -110,5 +119,6 @@ def drive(events: Iterator[Progress], output: Path, metrics_json: str | None,
         recorder.save_latest(output)
         recorder.write_json(metrics_json)
 
-    return consume(events, watchers=(recorder, *watchers), interrupted="interrupted: saving the latest result",
-                   finish=finish)
+    return consume(
+        events, watchers=(recorder, *watchers), interrupted="interrupted: saving the latest result", finish=finish
+    )

@@ -16,10 +16,12 @@ GAN_SETTINGS = {field.name for field in dataclasses.fields(GanConfig)}
 
 
 def add(tools) -> None:
-    train = tools.add_parser("gan-train", help="train a DCGAN on Fashion-MNIST or a folder of pictures (FastGAN for "
-                                               "small sets)",
-                             description="Train a DCGAN, or with --small-set a FastGAN for a small set of pictures; "
-                                         "the checkpoint is written after every epoch.")
+    train = tools.add_parser(
+        "gan-train",
+        help="train a DCGAN on Fashion-MNIST or a folder of pictures (FastGAN for small sets)",
+        description="Train a DCGAN, or with --small-set a FastGAN for a small set of pictures; "
+        "the checkpoint is written after every epoch.",
+    )
     # Every model setting comes from GanConfig's declarations (help, choices, default, flag).
     add_arguments(train, GanConfig, ["dataset"])
     train.add_argument("--epochs", type=int, required=True, help=spec(GanConfig, "epochs").help)
@@ -27,21 +29,37 @@ def add(tools) -> None:
     train.add_argument("--classes", type=int, nargs="*", default=[], help=spec(GanConfig, "classes").help)
     # These default to None and are resolved by gan_train_config: the DCGAN's defaults, the
     # folder defaults (64 px, RGB), or with --small-set gan.SMALL_SET_DEFAULTS; a flag given wins.
-    with_small_set = {name: f"{spec(GanConfig, name).help} (default {spec(GanConfig, name).default!r}; "
-                            f"{SMALL_SET_DEFAULTS[name]!r} with --small-set)" for name in SMALL_SET_DEFAULTS}
+    with_small_set = {
+        name: f"{spec(GanConfig, name).help} (default {spec(GanConfig, name).default!r}; "
+        f"{SMALL_SET_DEFAULTS[name]!r} with --small-set)"
+        for name in SMALL_SET_DEFAULTS
+    }
     add_arguments(train, GanConfig, ["size", "channels"], default=None)
     add_arguments(train, GanConfig, ["latent"])
-    add_arguments(train, GanConfig, ["ngf", "ndf", "batch_size", "g_learning_rate", "d_learning_rate"], default=None,
-                  helps=with_small_set)
+    add_arguments(
+        train,
+        GanConfig,
+        ["ngf", "ndf", "batch_size", "g_learning_rate", "d_learning_rate"],
+        default=None,
+        helps=with_small_set,
+    )
     add_arguments(train, GanConfig, ["label_smoothing"])
     add_arguments(train, GanConfig, ["diffaugment", "architecture", "ada_target"], default=None, helps=with_small_set)
-    train.add_argument("--small-set", action="store_true",
-                       help="the small-set model with its defaults (FastGAN, 64 px, widths 16 and 32, batch 16, "
-                            "DiffAugment under ADA): for a folder of a few dozen to a few thousand pictures")
-    add_arguments(train, GanConfig, ["limit", "resume", "seed", "device", "crops", "fid_every", "fid_count",
-                                     "conditional", "preview_every"])
-    train.add_argument("--progress-gif", help="write the film of the fixed-noise grid here (GIF; an MP4 beside it "
-                       "where OpenCV can write one)")
+    train.add_argument(
+        "--small-set",
+        action="store_true",
+        help="the small-set model with its defaults (FastGAN, 64 px, widths 16 and 32, batch 16, "
+        "DiffAugment under ADA): for a folder of a few dozen to a few thousand pictures",
+    )
+    add_arguments(
+        train,
+        GanConfig,
+        ["limit", "resume", "seed", "device", "crops", "fid_every", "fid_count", "conditional", "preview_every"],
+    )
+    train.add_argument(
+        "--progress-gif",
+        help="write the film of the fixed-noise grid here (GIF; an MP4 beside it where OpenCV can write one)",
+    )
     add_arguments(train, GanConfig, ["r1_gamma", "spectral_norm"])
     train.add_argument("--grid-output", help="also save the last epoch's sample grid here (PNG)")
     train.add_argument("--metrics-json", help="write per-iteration losses and wall times here")
@@ -52,33 +70,47 @@ def add(tools) -> None:
     sample.add_argument("--seed", type=int, default=0)
     sample.add_argument("--output", required=True, help="grid PNG to write")
     sample.add_argument("--class", dest="wanted", help="a class name or number (conditional generators)")
-    sample.add_argument("--rows-per-class", action="store_true",
-                        help="a conditional generator's grid with one row per class (-n pictures a row)")
+    sample.add_argument(
+        "--rows-per-class",
+        action="store_true",
+        help="a conditional generator's grid with one row per class (-n pictures a row)",
+    )
     sample.set_defaults(handler=run_gan_sample)
     evaluate = tools.add_parser("gan-fid", help="FID of a Fashion-MNIST generator under the stated protocol")
     evaluate.add_argument("--weights", required=True)
     evaluate.add_argument("-n", type=int, default=2000, help="pictures per set")
     evaluate.add_argument("--seed", type=int, default=0)
     evaluate.set_defaults(handler=run_gan_fid)
-    classifier = tools.add_parser("gan-classifier", help="train the garment classifier that GAN Studio's "
-                                  "Fashion-MNIST metrics use, and print its test accuracy")
+    classifier = tools.add_parser(
+        "gan-classifier",
+        help="train the garment classifier that GAN Studio's Fashion-MNIST metrics use, and print its test accuracy",
+    )
     classifier.add_argument("--output", required=True, help="where to write it (weights/garment-classifier.pt ships)")
     classifier.add_argument("--epochs", type=int, default=4)
     classifier.add_argument("--seed", type=int, default=0)
     classifier.set_defaults(handler=run_gan_classifier)
-    report = tools.add_parser("gan-eval", help="how good a generator is: garment distance, coverage and agreement "
-                              "(Fashion-MNIST), or diversity and memorisation (picture folders); JSON")
+    report = tools.add_parser(
+        "gan-eval",
+        help="how good a generator is: garment distance, coverage and agreement "
+        "(Fashion-MNIST), or diversity and memorisation (picture folders); JSON",
+    )
     report.add_argument("--weights", required=True)
     report.add_argument("-n", type=int, default=1000, help="samples (Fashion-MNIST metrics)")
     report.add_argument("--seed", type=int, default=0)
-    report.add_argument("--nearest-grid", help="picture folders: also save a PNG of 8 samples, each beside its 3 "
-                                               "nearest training crops (the memorisation check by eye)")
+    report.add_argument(
+        "--nearest-grid",
+        help="picture folders: also save a PNG of 8 samples, each beside its 3 "
+        "nearest training crops (the memorisation check by eye)",
+    )
     report.set_defaults(handler=run_gan_eval)
     export = tools.add_parser("gan-export", help="shrink a training checkpoint to a generator for sampling")
     export.add_argument("checkpoint")
     export.add_argument("--output", required=True)
-    export.set_defaults(handler=lambda arguments: __import__("core.gan").gan.export_generator(
-        arguments.checkpoint, arguments.output) or 0)
+    export.set_defaults(
+        handler=lambda arguments: (
+            __import__("core.gan").gan.export_generator(arguments.checkpoint, arguments.output) or 0
+        )
+    )
 
 
 def gan_train_config(arguments):
@@ -89,8 +121,9 @@ def gan_train_config(arguments):
     defaults = {"size": 64 if folder else 32, "channels": 3 if folder else 1}
     if arguments.small_set:
         defaults.update(gan.SMALL_SET_DEFAULTS)
-    chosen = {name: value for name, value in vars(arguments).items()
-              if name in GAN_SETTINGS and value is not None}  # a flag given wins; else the defaults above
+    chosen = {
+        name: value for name, value in vars(arguments).items() if name in GAN_SETTINGS and value is not None
+    }  # a flag given wins; else the defaults above
     chosen["classes"] = tuple(arguments.classes)
     return gan.GanConfig(**{**defaults, **chosen})
 
@@ -118,9 +151,13 @@ def run_gan_train(arguments) -> int:
     finally:
         if film.frames:
             film.finish()
-            print(f"saved {gif} ({len(film.frames)} frames" + (f", thinned {film.thinned}x to stay under 50 MB"
-                  if film.thinned else "") + ")" + (f" and {gif.with_suffix('.mp4')}" if film.mp4_written else
-                  "; no MP4 codec here"), file=sys.stderr)
+            print(
+                f"saved {gif} ({len(film.frames)} frames"
+                + (f", thinned {film.thinned}x to stay under 50 MB" if film.thinned else "")
+                + ")"
+                + (f" and {gif.with_suffix('.mp4')}" if film.mp4_written else "; no MP4 codec here"),
+                file=sys.stderr,
+            )
 
 
 def run_gan_classifier(arguments) -> int:
@@ -133,10 +170,23 @@ def run_gan_classifier(arguments) -> int:
     def keep(event) -> None:
         finals.update(event.metrics)
 
-    status = consume(classifier.train(arguments.epochs, arguments.seed, output=Path(arguments.output)), every=5.0,
-                     always=lambda event: "test_accuracy" in event.metrics, watchers=(keep,))
-    print(json.dumps({"test_accuracy": finals.get("test_accuracy"), "epochs": arguments.epochs,
-                      "seed": arguments.seed, "seconds": round(time.time() - started, 1), "output": arguments.output}))
+    status = consume(
+        classifier.train(arguments.epochs, arguments.seed, output=Path(arguments.output)),
+        every=5.0,
+        always=lambda event: "test_accuracy" in event.metrics,
+        watchers=(keep,),
+    )
+    print(
+        json.dumps(
+            {
+                "test_accuracy": finals.get("test_accuracy"),
+                "epochs": arguments.epochs,
+                "seed": arguments.seed,
+                "seconds": round(time.time() - started, 1),
+                "output": arguments.output,
+            }
+        )
+    )
     return status
 
 
@@ -150,15 +200,18 @@ def run_gan_eval(arguments) -> int:
     if config.dataset == "fashion-mnist":
         model, info = classifier.load()
         reference = evaluation.garment_reference(model, count=arguments.n)
-        found = evaluation.garment_metrics(generator, config, model, reference, count=arguments.n, seed=arguments.seed,
-                                           by_class=True)
+        found = evaluation.garment_metrics(
+            generator, config, model, reference, count=arguments.n, seed=arguments.seed, by_class=True
+        )
         pictures = gan.sample(generator, config, arguments.n, arguments.seed)
         _, logits = classifier.features(model, pictures[:, :1])
         shares = np.bincount(logits.argmax(axis=1), minlength=10) / arguments.n
         found["coverage"] = {name: round(float(share), 4) for name, share in zip(gan.FASHION_CLASSES, shares)}
         found["classifier_test_accuracy"] = info.get("test_accuracy")
         if "agreement_by_class" in found:
-            found["classifier_accuracy_by_class"] = classifier.accuracy_by_class(model, tuple(found["agreement_by_class"]))
+            found["classifier_accuracy_by_class"] = classifier.accuracy_by_class(
+                model, tuple(found["agreement_by_class"])
+            )
         found["ratio_to_floor"] = found["garment_distance"] / found["garment_floor"]
     else:
         training, _, _, _ = gan.load_dataset(config)  # read once for both

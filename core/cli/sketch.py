@@ -17,51 +17,84 @@ from core.cli.video import clip_command, run_clip
 def add(tools) -> None:
     from core.sketch.config import STYLES  # plain settings; no framework
 
-    command = tools.add_parser("sketch", help="turn a photo into a pencil drawing with a trained network",
-                               description="Sketch PHOTO with a shipped model (256 or 512) or a trained one.")
+    command = tools.add_parser(
+        "sketch",
+        help="turn a photo into a pencil drawing with a trained network",
+        description="Sketch PHOTO with a shipped model (256 or 512) or a trained one.",
+    )
     command.add_argument("photo")
     command.add_argument("--output", required=True, help="sketch PNG to write")
     command.add_argument("--model", default="256", help="256 or 512 (shipped), or a .keras / .weights.h5 file")
-    command.add_argument("--working-side", type=int,
-                         help="longer side the photo is sketched at (default: the model's size; above twice "
-                              "that it is sketched in tiles)")
+    command.add_argument(
+        "--working-side",
+        type=int,
+        help="longer side the photo is sketched at (default: the model's size; above twice "
+        "that it is sketched in tiles)",
+    )
     command.add_argument("--darkness", type=float, default=1.0, help="gamma applied after the model (>1 darker)")
     command.add_argument("--line-weight", type=int, default=0, help="thicken (>0) or thin (<0) lines by N px")
     command.set_defaults(handler=run_sketch)
-    train = tools.add_parser("sketch-train", help="train a photo-to-sketch network (U-Net or plain autoencoder)",
-                             description="Train on the built-in pairs (offline photos + the slow pencil drawing) or on "
-                                         "a zip of photos/ and sketches/ (or A/ and B/) with matching names. The "
-                                         "best weights are written whenever the validation MAE improves.")
+    train = tools.add_parser(
+        "sketch-train",
+        help="train a photo-to-sketch network (U-Net or plain autoencoder)",
+        description="Train on the built-in pairs (offline photos + the slow pencil drawing) or on "
+        "a zip of photos/ and sketches/ (or A/ and B/) with matching names. The "
+        "best weights are written whenever the validation MAE improves.",
+    )
     # Every training setting comes from SketchConfig's declarations (help, choices, default).
     add_arguments(train, SketchConfig, ["data", "size"])
     train.add_argument("--epochs", type=int, required=True, help=spec(SketchConfig, "epochs").help)
     train.add_argument("--output-weights", required=True, help=".keras (model) or .weights.h5 (weights) to write")
     train.add_argument("--metrics-json", help="write per-epoch and final metrics here")
-    add_arguments(train, SketchConfig, ["batch_size", "learning_rate", "patience", "validation_split", "pairs", "style",
-                                        "architecture", "width", "depth", "perceptual"])
+    add_arguments(
+        train,
+        SketchConfig,
+        [
+            "batch_size",
+            "learning_rate",
+            "patience",
+            "validation_split",
+            "pairs",
+            "style",
+            "architecture",
+            "width",
+            "depth",
+            "perceptual",
+        ],
+    )
     train.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
     add_arguments(train, SketchConfig, ["rotate", "init"])
     train.add_argument("--strip-output", help="also save the best epoch's photo | target | prediction strip")
     add_arguments(train, SketchConfig, ["seed"])
     train.set_defaults(handler=run_sketch_train)
-    evaluate = tools.add_parser("sketch-eval", help="score a sketch model on the held-out built-in pairs",
-                                description="MAE, SSIM and PSNR against the drawing the model learned, on the "
-                                            "built-in validation pairs (whole photos held out), beside a blank page "
-                                            "and the mean sketch; and the model's speed against the method's.")
+    evaluate = tools.add_parser(
+        "sketch-eval",
+        help="score a sketch model on the held-out built-in pairs",
+        description="MAE, SSIM and PSNR against the drawing the model learned, on the "
+        "built-in validation pairs (whole photos held out), beside a blank page "
+        "and the mean sketch; and the model's speed against the method's.",
+    )
     evaluate.add_argument("--model", default="256", help="256 or 512 (shipped), or a model file")
     evaluate.add_argument("--size", type=int, choices=[256, 512], default=256, help="size of the pairs")
-    evaluate.add_argument("--pairs", type=int, default=960,
-                          help="crops cut (the shipped 256 model's setting; at --size 512 use 240)")
+    evaluate.add_argument(
+        "--pairs", type=int, default=960, help="crops cut (the shipped 256 model's setting; at --size 512 use 240)"
+    )
     evaluate.add_argument("--style", choices=list(STYLES), default="pencil", help="what drew the targets")
-    evaluate.add_argument("--speed-sides", default="256,512",
-                          help="longer sides to time model and method at, comma-separated ('' to skip)")
+    evaluate.add_argument(
+        "--speed-sides",
+        default="256,512",
+        help="longer sides to time model and method at, comma-separated ('' to skip)",
+    )
     evaluate.add_argument("--seed", type=int, default=0, help="the seed the pairs were cut with")
     evaluate.add_argument("--json", action="store_true", help="print JSON, for programs")
     evaluate.set_defaults(handler=run_sketch_eval)
-    slow = tools.add_parser("pencil", help="the slow classical pencil drawing (Lu, Xu and Jia 2012) of a photo",
-                            description="Draw PHOTO with pencil strokes along its edges and hatched tone (the "
-                                        "method the sketch networks learned). Seconds per picture; photos over "
-                                        "1600 px are drawn at 1600 px.")
+    slow = tools.add_parser(
+        "pencil",
+        help="the slow classical pencil drawing (Lu, Xu and Jia 2012) of a photo",
+        description="Draw PHOTO with pencil strokes along its edges and hatched tone (the "
+        "method the sketch networks learned). Seconds per picture; photos over "
+        "1600 px are drawn at 1600 px.",
+    )
     slow.add_argument("photo")
     slow.add_argument("--output", required=True, help="drawing PNG to write")
     slow.add_argument("--working-side", type=int, help="longer side to draw at (default: the photo's, capped)")
@@ -80,8 +113,11 @@ def run_sketch(arguments) -> int:
     from core.sketch import inference, model
 
     network = model.load_model(model_path)
-    drawn = sketch.adjust(inference.sketch_photo(network, photo, working_side=arguments.working_side),
-                          arguments.darkness, arguments.line_weight)
+    drawn = sketch.adjust(
+        inference.sketch_photo(network, photo, working_side=arguments.working_side),
+        arguments.darkness,
+        arguments.line_weight,
+    )
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(images.to_png_bytes(drawn))
@@ -101,14 +137,20 @@ def run_pencil(arguments) -> int:
             raise ValueError("--working-side must be between 32 and 8192 px.")
         photo = sketch.resize_to_side(photo, arguments.working_side)
     if max(photo.shape[:2]) > pencil.LARGEST_SIDE:  # said before the seconds start, not after
-        print(f"{photo.shape[1]}x{photo.shape[0]} is over the slow method's {pencil.LARGEST_SIDE} px cap: "
-              f"drawing it at {pencil.LARGEST_SIDE} px", file=sys.stderr)
+        print(
+            f"{photo.shape[1]}x{photo.shape[0]} is over the slow method's {pencil.LARGEST_SIDE} px cap: "
+            f"drawing it at {pencil.LARGEST_SIDE} px",
+            file=sys.stderr,
+        )
     drawing, times, _ = pencil.draw(photo)
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(images.to_png_bytes(drawing))
-    print(f"saved {output} ({drawing.shape[1]}x{drawing.shape[0]}) in {times.total:.2f} s (strokes "
-          f"{times.strokes:.2f} s, tone {times.tone:.2f} s, texture {times.texture:.2f} s)", file=sys.stderr)
+    print(
+        f"saved {output} ({drawing.shape[1]}x{drawing.shape[0]}) in {times.total:.2f} s (strokes "
+        f"{times.strokes:.2f} s, tone {times.tone:.2f} s, texture {times.texture:.2f} s)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -118,8 +160,7 @@ def run_sketch_eval(arguments) -> int:
     sides = [int(side) for side in arguments.speed_sides.split(",") if side.strip()] if arguments.speed_sides else []
     if any(not 32 <= side <= 4096 for side in sides):
         raise ValueError("--speed-sides must be sides between 32 and 4096 px, e.g. 256,512.")
-    config = sketch.SketchConfig(size=arguments.size, pairs=arguments.pairs, style=arguments.style,
-                                 seed=arguments.seed)
+    config = sketch.SketchConfig(size=arguments.size, pairs=arguments.pairs, style=arguments.style, seed=arguments.seed)
     model_path = sketch.resolve_model_path(arguments.model)
     pairs = sketch.builtin_pairs(config)
     from core.sketch import evaluation, model
@@ -131,15 +172,19 @@ def run_sketch_eval(arguments) -> int:
     if arguments.json:
         print(json.dumps({**scores, "validation_sources": pairs.validation_sources, "speed": speeds}, indent=1))
         return 0
-    print(f"{len(pairs.validation_photos)} held-out pairs of {config.size} px from "
-          f"{', '.join(pairs.validation_sources)}; targets: {config.style}")
+    print(
+        f"{len(pairs.validation_photos)} held-out pairs of {config.size} px from "
+        f"{', '.join(pairs.validation_sources)}; targets: {config.style}"
+    )
     print(f"{'':12} {'MAE':>7} {'SSIM':>6} {'PSNR dB':>8}")
     for label, prefix in (("model", ""), ("blank page", "white_page_"), ("mean sketch", "mean_sketch_")):
         print(f"{label:12} {scores[prefix + 'mae']:7.4f} {scores[prefix + 'ssim']:6.3f} {scores[prefix + 'psnr']:8.2f}")
     for speed in speeds:
-        print(f"at {speed['side']}x{speed['side']} px (median of {speed['pictures']} pictures): model "
-              f"{speed['model_seconds'] * 1000:.1f} ms, {config.style} {speed['method_seconds'] * 1000:.1f} ms: "
-              f"{speed['speedup']:.1f}x faster")
+        print(
+            f"at {speed['side']}x{speed['side']} px (median of {speed['pictures']} pictures): model "
+            f"{speed['model_seconds'] * 1000:.1f} ms, {config.style} {speed['method_seconds'] * 1000:.1f} ms: "
+            f"{speed['speedup']:.1f}x faster"
+        )
     return 0
 
 
@@ -147,19 +192,32 @@ def run_sketch_train(arguments) -> int:
     from core import images, sketch
 
     config = sketch.SketchConfig(
-        size=arguments.size, epochs=arguments.epochs, batch_size=arguments.batch_size,
-        learning_rate=arguments.learning_rate, patience=arguments.patience,
-        validation_split=arguments.validation_split, flip=not arguments.no_flip, rotate=arguments.rotate,
-        data=arguments.data, style=arguments.style, pairs=arguments.pairs, init=arguments.init, seed=arguments.seed,
-        architecture=arguments.architecture, width=arguments.width, depth=arguments.depth,
+        size=arguments.size,
+        epochs=arguments.epochs,
+        batch_size=arguments.batch_size,
+        learning_rate=arguments.learning_rate,
+        patience=arguments.patience,
+        validation_split=arguments.validation_split,
+        flip=not arguments.no_flip,
+        rotate=arguments.rotate,
+        data=arguments.data,
+        style=arguments.style,
+        pairs=arguments.pairs,
+        init=arguments.init,
+        seed=arguments.seed,
+        architecture=arguments.architecture,
+        width=arguments.width,
+        depth=arguments.depth,
         perceptual=arguments.perceptual,
     )
     output = Path(arguments.output_weights)
     if not (output.name.endswith(".weights.h5") or output.suffix == ".keras"):
         raise ValueError("--output-weights must end in .keras or .weights.h5.")
     pairs = sketch.load_pairs(config)
-    print(f"{len(pairs.train_photos)} training and {len(pairs.validation_photos)} validation pairs "
-          f"of {config.size} px", file=sys.stderr)
+    print(
+        f"{len(pairs.train_photos)} training and {len(pairs.validation_photos)} validation pairs of {config.size} px",
+        file=sys.stderr,
+    )
     from core.sketch import training
 
     recorder = Recorder(only_with_metrics=True)  # one record per epoch
@@ -170,17 +228,30 @@ def run_sketch_train(arguments) -> int:
 
     def finish(last) -> None:
         if arguments.metrics_json:
-            recorder.write_json(arguments.metrics_json, key="epochs", config=dataclasses.asdict(config),
-                                final=recorder.final, train_pairs=len(pairs.train_photos),
-                                validation_pairs=len(pairs.validation_photos), train_sources=pairs.sources,
-                                validation_sources=pairs.validation_sources,
-                                wall_seconds=round(time.time() - recorder.started, 1))
+            recorder.write_json(
+                arguments.metrics_json,
+                key="epochs",
+                config=dataclasses.asdict(config),
+                final=recorder.final,
+                train_pairs=len(pairs.train_photos),
+                validation_pairs=len(pairs.validation_photos),
+                train_sources=pairs.sources,
+                validation_sources=pairs.validation_sources,
+                wall_seconds=round(time.time() - recorder.started, 1),
+            )
 
     # A line per epoch (the events with metrics) and a pulse every 15 s between them.
-    status = consume(training.train(config, output, pairs), line=lambda event, seconds: event.message, every=15.0,
-                     always=lambda event: bool(event.metrics and event.message), watchers=(recorder, save_strip),
-                     interrupted=lambda: f"interrupted: the best weights so far are in {output}" if output.exists()
-                     else "interrupted", finish=finish)
+    status = consume(
+        training.train(config, output, pairs),
+        line=lambda event, seconds: event.message,
+        every=15.0,
+        always=lambda event: bool(event.metrics and event.message),
+        watchers=(recorder, save_strip),
+        interrupted=lambda: (
+            f"interrupted: the best weights so far are in {output}" if output.exists() else "interrupted"
+        ),
+        finish=finish,
+    )
     if output.exists():
         print(f"saved {output}", file=sys.stderr)
     return status
@@ -201,8 +272,15 @@ def add_video(tools) -> None:
 def run_sketch_video(arguments) -> int:
     from core.sketch import video
 
-    config = video.SketchVideoConfig(model=arguments.model, working_side=arguments.working_side,
-                                     darkness=arguments.darkness, line_weight=arguments.line_weight,
-                                     max_seconds=arguments.max_seconds)
-    return run_clip(lambda output: video.sketch_clip(arguments.clip, output, config), arguments,
-                       video.clip_plan(arguments.clip, config))
+    config = video.SketchVideoConfig(
+        model=arguments.model,
+        working_side=arguments.working_side,
+        darkness=arguments.darkness,
+        line_weight=arguments.line_weight,
+        max_seconds=arguments.max_seconds,
+    )
+    return run_clip(
+        lambda output: video.sketch_clip(arguments.clip, output, config),
+        arguments,
+        video.clip_plan(arguments.clip, config),
+    )

@@ -14,32 +14,48 @@ from core.style.config import StyleConfig
 
 def add(tools) -> None:
     command = tools.add_parser(
-        "style", help="Gatys style transfer through the ImageNet VGG19 (offline weights)",
+        "style",
+        help="Gatys style transfer through the ImageNet VGG19 (offline weights)",
         description="Repaint CONTENT in the style of STYLE (several styles are blended). CONTENT may be a "
-                    "folder: every picture in it is stylised with the same settings (--output-dir).",
+        "folder: every picture in it is stylised with the same settings (--output-dir).",
     )
     command.add_argument("content", help="a picture, or a folder of pictures (then give --output-dir)")
     command.add_argument("styles", nargs="+", metavar="STYLE")
     command.add_argument("--output", help="where to save the PNG (one CONTENT picture)")
     command.add_argument("--output-dir", help="where to save one PNG per picture (CONTENT a folder)")
-    command.add_argument("--instant", action="store_true",
-                         help="only the feed-forward network's picture (well under a second), no optimisation")
+    command.add_argument(
+        "--instant",
+        action="store_true",
+        help="only the feed-forward network's picture (well under a second), no optimisation",
+    )
     # The optimisation's settings come from StyleConfig's declarations (help, choices, defaults).
     add_arguments(command, StyleConfig, ["size", "steps", "optimizer", "learning_rate"])
-    command.add_argument("--strength", type=float, default=None,
-                         help="stylisation strength 0-1 (default 0.4); sets the style weight, 10**(4s-3)")
+    command.add_argument(
+        "--strength",
+        type=float,
+        default=None,
+        help="stylisation strength 0-1 (default 0.4); sets the style weight, 10**(4s-3)",
+    )
     add_arguments(command, StyleConfig, ["content_weight"])
     command.add_argument("--style-weight", type=float, default=None, help="overrides --strength")
     add_arguments(command, StyleConfig, ["tv_weight"])
     command.add_argument("--style-blend", type=float, nargs="*", default=[], help="one weight per STYLE")
     add_arguments(command, StyleConfig, ["init"])
     command.add_argument("--mask", help="a region mask (red and blue regions, or black and white)")
-    command.add_argument("--region-styles", nargs="*", default=[],
-                         help="per region (unpainted, red, blue): a STYLE number from 1, or keep")
-    command.add_argument("--no-trim-frame", action="store_true",
-                         help="keep dark or light bands along the style pictures' edges")
-    add_arguments(command, StyleConfig, ["pooling", "preserve_colour", "multiscale", "tiled", "weights", "device",
-                                         "precision", "seed"])
+    command.add_argument(
+        "--region-styles",
+        nargs="*",
+        default=[],
+        help="per region (unpainted, red, blue): a STYLE number from 1, or keep",
+    )
+    command.add_argument(
+        "--no-trim-frame", action="store_true", help="keep dark or light bands along the style pictures' edges"
+    )
+    add_arguments(
+        command,
+        StyleConfig,
+        ["pooling", "preserve_colour", "multiscale", "tiled", "weights", "device", "precision", "seed"],
+    )
     command.add_argument("--metrics-json", help="write per-step losses and wall times here")
     command.set_defaults(handler=run_style)
 
@@ -53,7 +69,9 @@ def run_style(arguments) -> int:
     if arguments.style_weight is not None:
         style_weight = arguments.style_weight
     else:
-        style_weight = style.style_weight_for(style.STRENGTH_DEFAULT if arguments.strength is None else arguments.strength)
+        style_weight = style.style_weight_for(
+            style.STRENGTH_DEFAULT if arguments.strength is None else arguments.strength
+        )
     regions = []
     for choice in arguments.region_styles:
         if choice == "keep":
@@ -61,17 +79,31 @@ def run_style(arguments) -> int:
         elif choice.isdigit() and 1 <= int(choice) <= len(arguments.styles):
             regions.append(str(int(choice) - 1))
         else:
-            raise ValueError(f"--region-styles takes a STYLE number (1 to {len(arguments.styles)}) or keep, not {choice!r}.")
+            raise ValueError(
+                f"--region-styles takes a STYLE number (1 to {len(arguments.styles)}) or keep, not {choice!r}."
+            )
     if arguments.mask and not regions:
         raise ValueError("--mask needs --region-styles: what each region gets (a STYLE number or keep).")
     config = style.StyleConfig(
-        size=arguments.size, steps=arguments.steps, optimizer=arguments.optimizer,
-        learning_rate=arguments.learning_rate, content_weight=arguments.content_weight,
-        style_weight=style_weight, tv_weight=arguments.tv_weight,
-        style_blend=tuple(arguments.style_blend), init=arguments.init, pooling=arguments.pooling,
-        preserve_colour=arguments.preserve_colour, multiscale=arguments.multiscale, tiled=arguments.tiled,
-        weights=arguments.weights, device=arguments.device, precision=arguments.precision, seed=arguments.seed,
-        preview_every=max(1, arguments.steps), region_styles=tuple(regions),
+        size=arguments.size,
+        steps=arguments.steps,
+        optimizer=arguments.optimizer,
+        learning_rate=arguments.learning_rate,
+        content_weight=arguments.content_weight,
+        style_weight=style_weight,
+        tv_weight=arguments.tv_weight,
+        style_blend=tuple(arguments.style_blend),
+        init=arguments.init,
+        pooling=arguments.pooling,
+        preserve_colour=arguments.preserve_colour,
+        multiscale=arguments.multiscale,
+        tiled=arguments.tiled,
+        weights=arguments.weights,
+        device=arguments.device,
+        precision=arguments.precision,
+        seed=arguments.seed,
+        preview_every=max(1, arguments.steps),
+        region_styles=tuple(regions),
     )
     styles = []
     for path in arguments.styles:
@@ -93,9 +125,15 @@ def run_style(arguments) -> int:
     if Path(arguments.content).is_dir():
         if not arguments.output_dir:
             raise ValueError("CONTENT is a folder: give --output-dir for the results.")
-        return style_folder(Path(arguments.content), styles, config, Path(arguments.output_dir), arguments.instant, mask)
+        return style_folder(
+            Path(arguments.content), styles, config, Path(arguments.output_dir), arguments.instant, mask
+        )
     content = images.load_image(arguments.content)
-    output = Path(arguments.output) if arguments.output else Path(arguments.output_dir) / f"{Path(arguments.content).stem}.png"
+    output = (
+        Path(arguments.output)
+        if arguments.output
+        else Path(arguments.output_dir) / f"{Path(arguments.content).stem}.png"
+    )
     if arguments.instant:
         from core.style import instant
 
@@ -105,7 +143,9 @@ def run_style(arguments) -> int:
         output.write_bytes(images.to_png_bytes(picture))
         print(f"saved {output} (instant, {time.time() - started:.2f} s)", file=sys.stderr)
         return 0
-    return drive(style.stylise(content, styles, config, regions=_regions(mask, content)), output, arguments.metrics_json)
+    return drive(
+        style.stylise(content, styles, config, regions=_regions(mask, content)), output, arguments.metrics_json
+    )
 
 
 def _regions(mask, content):
@@ -152,8 +192,11 @@ def style_folder(folder: Path, styles, config, output_dir: Path, instant_only: b
         if status == EXIT_INTERRUPTED:
             return status
         done += 1
-    print(f"stylised {done} of {len(paths)} pictures into {output_dir}"
-          + (f"; {failed} could not be read or stylised (above)" if failed else ""), file=sys.stderr)
+    print(
+        f"stylised {done} of {len(paths)} pictures into {output_dir}"
+        + (f"; {failed} could not be read or stylised (above)" if failed else ""),
+        file=sys.stderr,
+    )
     if done == 0:
         raise ValueError(f"None of the {len(paths)} files in {folder} could be stylised.")
     return EXIT_BAD_INPUT if failed else 0
@@ -163,14 +206,25 @@ def add_video(tools) -> None:
     from core.style.video import StyleVideoConfig
 
     defaults = StyleVideoConfig()
-    command = clip_command(tools, "style-video", "a video clip in a painting's style (the instant network, made "
-                                                 "steady along the clip's motion)")
+    command = clip_command(
+        tools,
+        "style-video",
+        "a video clip in a painting's style (the instant network, made steady along the clip's motion)",
+    )
     command.add_argument("style", metavar="STYLE", help="the painting")
-    command.add_argument("--strength", type=float, default=defaults.strength,
-                         help="0 keeps the clip's own look, 1 takes the painting's (default)")
-    command.add_argument("--steadiness", type=float, default=defaults.steadiness,
-                         help="how much of the previous frame, carried along the motion, each frame keeps "
-                              "(0 = every frame on its own: it flickers)")
+    command.add_argument(
+        "--strength",
+        type=float,
+        default=defaults.strength,
+        help="0 keeps the clip's own look, 1 takes the painting's (default)",
+    )
+    command.add_argument(
+        "--steadiness",
+        type=float,
+        default=defaults.steadiness,
+        help="how much of the previous frame, carried along the motion, each frame keeps "
+        "(0 = every frame on its own: it flickers)",
+    )
     command.add_argument("--side", type=int, default=defaults.side, help="the frames' longer side, px")
     command.set_defaults(handler=run_style_video)
 
@@ -179,9 +233,12 @@ def run_style_video(arguments) -> int:
     from core import images
     from core.style import video
 
-    config = video.StyleVideoConfig(strength=arguments.strength, steadiness=arguments.steadiness,
-                                    side=arguments.side, max_seconds=arguments.max_seconds)
+    config = video.StyleVideoConfig(
+        strength=arguments.strength,
+        steadiness=arguments.steadiness,
+        side=arguments.side,
+        max_seconds=arguments.max_seconds,
+    )
     video_plan = video.clip_plan(arguments.clip, config)  # the clip is checked first, then the painting
     painting = images.load_image(arguments.style)
-    return run_clip(lambda output: video.style_clip(arguments.clip, painting, output, config), arguments,
-                       video_plan)
+    return run_clip(lambda output: video.style_clip(arguments.clip, painting, output, config), arguments, video_plan)

@@ -22,7 +22,8 @@ def add(tools) -> None:
 
 def add_demo(tools) -> None:
     command = tools.add_parser(
-        "demo", help="a small network learns to repaint an image (checks torch / TensorFlow)",
+        "demo",
+        help="a small network learns to repaint an image (checks torch / TensorFlow)",
         description="Fit a Fourier-feature MLP to IMAGE and save what it painted.",
     )
     command.add_argument("image", help="input image file")
@@ -42,8 +43,11 @@ def run_demo(arguments) -> int:
     from core import demo, images
 
     config = demo.DemoConfig(
-        backend=arguments.backend, steps=arguments.steps, size=arguments.size,
-        learning_rate=arguments.learning_rate, seed=arguments.seed,
+        backend=arguments.backend,
+        steps=arguments.steps,
+        size=arguments.size,
+        learning_rate=arguments.learning_rate,
+        seed=arguments.seed,
     )
     target = np.asarray(images.fit_within(images.load_image(arguments.image), config.size))
     return drive(demo.paint(target, config), Path(arguments.output), arguments.metrics_json)
@@ -82,16 +86,22 @@ def run_assets(arguments) -> int:
 
 
 def add_runs(tools) -> None:
-    command = tools.add_parser("runs", help="list, delete or prune the runs folder (every owner's runs: for "
-                                            "whoever runs the server)")
-    command.add_argument("--runs", default=os.environ.get("ATELIER_RUNS", "runs"),
-                         help="the runs folder (default: $ATELIER_RUNS, else ./runs)")
+    command = tools.add_parser(
+        "runs", help="list, delete or prune the runs folder (every owner's runs: for whoever runs the server)"
+    )
+    command.add_argument(
+        "--runs",
+        default=os.environ.get("ATELIER_RUNS", "runs"),
+        help="the runs folder (default: $ATELIER_RUNS, else ./runs)",
+    )
     actions = command.add_subparsers(title="actions", metavar="ACTION", dest="action")
     listing = actions.add_parser("list", help="every run: id, tool, status, whose (kind only), size, when it ended")
     listing.add_argument("--json", action="store_true", help="print JSON, for programs")
     delete = actions.add_parser("delete", help="delete ended runs and the uploads no other run uses")
     delete.add_argument("ids", nargs="+", metavar="ID")
-    prune = actions.add_parser("prune", help="apply the retention policy now ($ATELIER_KEEP_DAYS, $ATELIER_RUNS_MAX_GB)")
+    prune = actions.add_parser(
+        "prune", help="apply the retention policy now ($ATELIER_KEEP_DAYS, $ATELIER_RUNS_MAX_GB)"
+    )
     prune.add_argument("--keep-days", type=float, default=None, help="remove ended runs older than this (0: no limit)")
     prune.add_argument("--max-gb", type=float, default=None, help="keep the runs folder under this size (0: no limit)")
     prune.add_argument("--dry-run", action="store_true", help="say what would go, remove nothing")
@@ -110,16 +120,24 @@ def run_runs(arguments) -> int:
     if arguments.action == "list":
         rows = []
         for card in sorted(retention.run_cards(runs_dir), key=lambda card: card.get("created", "")):
-            rows.append({"id": card["id"], "tool": card.get("tool", ""), "status": card.get("status", ""),
-                         "owner": owners.describe(card.get("owner")),
-                         "megabytes": round(retention.folder_bytes(runs_dir / card["id"]) / 1e6, 2),
-                         "ended": card.get("ended", "")})
+            rows.append(
+                {
+                    "id": card["id"],
+                    "tool": card.get("tool", ""),
+                    "status": card.get("status", ""),
+                    "owner": owners.describe(card.get("owner")),
+                    "megabytes": round(retention.folder_bytes(runs_dir / card["id"]) / 1e6, 2),
+                    "ended": card.get("ended", ""),
+                }
+            )
         if arguments.json:
             print(json.dumps(rows, indent=1))
         else:
             for row in rows:
-                print(f"{row['id']:<40} {row['tool']:<7} {row['status']:<11} {row['megabytes']:>9.2f} MB  "
-                      f"{row['ended'][:19]:<19}  {row['owner']}")
+                print(
+                    f"{row['id']:<40} {row['tool']:<7} {row['status']:<11} {row['megabytes']:>9.2f} MB  "
+                    f"{row['ended'][:19]:<19}  {row['owner']}"
+                )
             print(f"{len(rows)} runs")
         return 0
     if arguments.action == "delete":
@@ -139,24 +157,36 @@ def run_runs(arguments) -> int:
             raise ValueError("--keep-days and --max-gb must not be negative.")
         policy = retention.Policy(
             keep_days=policy.keep_days if arguments.keep_days is None else arguments.keep_days,
-            max_bytes=policy.max_bytes if arguments.max_gb is None else int(arguments.max_gb * 1e9))
+            max_bytes=policy.max_bytes if arguments.max_gb is None else int(arguments.max_gb * 1e9),
+        )
     report = retention.prune(runs_dir, policy, dry_run=arguments.dry_run)
     verb = "would remove" if arguments.dry_run else "removed"
     for job_id in report.removed:
         print(f"{verb} {job_id}")
-    print(f"{policy.words()} {verb} {len(report.removed)} runs ({report.freed_bytes / 1e6:.2f} MB) and "
-          f"{report.orphan_uploads} unused uploads; {report.kept_bytes / 1e6:.2f} MB left.")
+    print(
+        f"{policy.words()} {verb} {len(report.removed)} runs ({report.freed_bytes / 1e6:.2f} MB) and "
+        f"{report.orphan_uploads} unused uploads; {report.kept_bytes / 1e6:.2f} MB left."
+    )
     if report.over_budget:
-        print("warning: still over the size budget: what is left is queued or running, or the budget is smaller "
-              "than one run.", file=sys.stderr)
+        print(
+            "warning: still over the size budget: what is left is queued or running, or the budget is smaller "
+            "than one run.",
+            file=sys.stderr,
+        )
     return 0
 
 
 def add_api(tools) -> None:
-    command = tools.add_parser("api", help="the HTTP service beside the app: owner-checked run files (a Streamlit "
-                                           "server starts one itself on its port + 1 when none answers there)")
-    command.add_argument("--runs", default=os.environ.get("ATELIER_RUNS", "runs"),
-                         help="the runs folder (default: $ATELIER_RUNS, else ./runs)")
+    command = tools.add_parser(
+        "api",
+        help="the HTTP service beside the app: owner-checked run files (a Streamlit "
+        "server starts one itself on its port + 1 when none answers there)",
+    )
+    command.add_argument(
+        "--runs",
+        default=os.environ.get("ATELIER_RUNS", "runs"),
+        help="the runs folder (default: $ATELIER_RUNS, else ./runs)",
+    )
     command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
     command.add_argument("--port", type=int, default=8502, help="the port to listen on (default: 8502)")
     command.add_argument("--parent", type=int, default=None, help=argparse.SUPPRESS)  # the server that started it

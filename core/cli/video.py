@@ -15,8 +15,12 @@ def clip_command(tools, name: str, help: str):
     command = tools.add_parser(name, help=help)
     command.add_argument("clip", metavar="CLIP", help=f"a video: {', '.join(videos.SUFFIXES)}")
     command.add_argument("--output", required=True, help="the result, an H.264 MP4 with the clip's sound")
-    command.add_argument("--max-seconds", type=float, default=videos.MAX_SECONDS,
-                         help=f"use at most this much of the clip (at most {videos.MAX_SECONDS:g} s)")
+    command.add_argument(
+        "--max-seconds",
+        type=float,
+        default=videos.MAX_SECONDS,
+        help=f"use at most this much of the clip (at most {videos.MAX_SECONDS:g} s)",
+    )
     return command
 
 
@@ -26,8 +30,11 @@ def run_clip(make_events, arguments, video_plan) -> int:
     output = Path(arguments.output)
     if output.suffix.lower() != ".mp4":
         raise ValueError("--output must end in .mp4 (H.264, which every browser plays).")
-    print(f"{Path(arguments.clip).name}: {video_plan.info.describe()}; making {video_plan.frames} frames at "
-          f"{video_plan.width}x{video_plan.height}", file=sys.stderr)
+    print(
+        f"{Path(arguments.clip).name}: {video_plan.info.describe()}; making {video_plan.frames} frames at "
+        f"{video_plan.width}x{video_plan.height}",
+        file=sys.stderr,
+    )
     for note in video_plan.notes:
         print(f"note: {note}", file=sys.stderr)
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -36,5 +43,10 @@ def run_clip(make_events, arguments, video_plan) -> int:
         if last is not None:
             print(f"saved {output} ({last.step} frames)", file=sys.stderr)
 
-    return consume(make_events(output), line=frame_line, every=2.0,
-                   interrupted="interrupted: keeping the frames made so far", finish=finish)
+    return consume(
+        make_events(output),
+        line=frame_line,
+        every=2.0,
+        interrupted="interrupted: keeping the frames made so far",
+        finish=finish,
+    )

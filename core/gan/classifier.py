@@ -37,8 +37,12 @@ class GarmentClassifier(nn.Module):
         super().__init__()
         blocks = []
         for before, after in ((1, 32), (32, 64), (64, 128)):
-            blocks += [nn.Conv2d(before, after, 3, padding=1, bias=False), nn.BatchNorm2d(after), nn.ReLU(True),
-                       nn.MaxPool2d(2)]
+            blocks += [
+                nn.Conv2d(before, after, 3, padding=1, bias=False),
+                nn.BatchNorm2d(after),
+                nn.ReLU(True),
+                nn.MaxPool2d(2),
+            ]
         self.body = nn.Sequential(*blocks, nn.Flatten(), nn.Linear(128 * 4 * 4, FEATURES), nn.ReLU(True))
         self.head = nn.Linear(FEATURES, 10)
 
@@ -81,14 +85,16 @@ def train(epochs: int = 4, seed: int = 0, batch_size: int = 128, output: Path | 
     test_pictures, test_labels = fashion_split("test")
     model = GarmentClassifier()
     optimiser = torch.optim.Adam(model.parameters(), lr=2e-3)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimiser, max_lr=3e-3, total_steps=epochs * (len(pictures) // batch_size))
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimiser, max_lr=3e-3, total_steps=epochs * (len(pictures) // batch_size)
+    )
     targets = torch.from_numpy(labels)
     total, step, started = epochs * (len(pictures) // batch_size), 0, time.time()
     for epoch in range(epochs):
         model.train()
         order = torch.randperm(len(pictures))
         for index in range(len(pictures) // batch_size):
-            chosen = order[index * batch_size:(index + 1) * batch_size]
+            chosen = order[index * batch_size : (index + 1) * batch_size]
             batch = pictures[chosen]
             flip = torch.rand(len(batch)) < 0.5
             batch = torch.where(flip[:, None, None, None], batch.flip(-1), batch)
@@ -140,8 +146,16 @@ def features(model: GarmentClassifier, pictures) -> tuple[np.ndarray, np.ndarray
 
 def save(model: GarmentClassifier, path: Path, test_accuracy: float, epochs: int, seed: int, seconds: float) -> None:
     temporary = Path(path).with_suffix(".tmp")
-    torch.save({"classifier": model.state_dict(), "test_accuracy": test_accuracy, "epochs": epochs, "seed": seed,
-                "seconds": round(seconds, 1)}, temporary)
+    torch.save(
+        {
+            "classifier": model.state_dict(),
+            "test_accuracy": test_accuracy,
+            "epochs": epochs,
+            "seed": seed,
+            "seconds": round(seconds, 1),
+        },
+        temporary,
+    )
     temporary.replace(path)
 
 

@@ -7,17 +7,35 @@ import dataclasses
 
 from core.configs import setting
 
-FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                   "Ankle boot")
+FASHION_CLASSES = (
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
+)
 # The two model families: the paper's DCGAN, and the light FastGAN for small picture sets.
 ARCHITECTURES = ("dcgan", "fastgan")
 ARCHITECTURE_NAMES = {"dcgan": "DCGAN (the paper's)", "fastgan": "FastGAN (for small sets)"}
 # What the small-set model starts from, in the page and on the command line (``--small-set``):
 # batch 16 (a few dozen pictures still give many distinct batches), the paper's Adam settings,
 # all three DiffAugment policies under ADA's control, the EMA generator for samples.
-SMALL_SET_DEFAULTS = {"architecture": "fastgan", "size": 64, "ngf": 16, "ndf": 32, "batch_size": 16,
-                      "g_learning_rate": 2e-4, "d_learning_rate": 2e-4, "diffaugment": "color,translation,cutout",
-                      "ada_target": 0.6}
+SMALL_SET_DEFAULTS = {
+    "architecture": "fastgan",
+    "size": 64,
+    "ngf": 16,
+    "ndf": 32,
+    "batch_size": 16,
+    "g_learning_rate": 2e-4,
+    "d_learning_rate": 2e-4,
+    "diffaugment": "color,translation,cutout",
+    "ada_target": 0.6,
+}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff", ".gif"}
 
 
@@ -26,60 +44,100 @@ class GanConfig:
     """Every setting of a GAN Studio run, each declared once (``core.configs.setting``): the
     command line (core/cli/gan.py) and the page (pages/4_GAN_Studio.py) offer it from here."""
 
-    dataset: str = setting("fashion-mnist", "fashion-mnist, abstract-art (Debian wallpapers), a folder of pictures "
-                           "or a zip of them (with --conditional: one folder per class)")
+    dataset: str = setting(
+        "fashion-mnist",
+        "fashion-mnist, abstract-art (Debian wallpapers), a folder of pictures "
+        "or a zip of them (with --conditional: one folder per class)",
+    )
     classes: tuple[int, ...] = setting((), "Fashion-MNIST classes to keep (0-9); empty = all")
     size: int = setting(32, "picture side (default 32 for Fashion-MNIST, 64 for folders)", options=(16, 32, 64, 128))
     channels: int = setting(1, "default 1 for Fashion-MNIST, 3 for folders", choices=(1, 3))
     latent: int = setting(100, "length of the noise vector z", label="Latent size", options=(16, 32, 64, 100, 128))
-    ngf: int = setting(64, "generator width: channels of its last hidden layer (FastGAN: of its finest level)",
-                       label="Generator width", options=(8, 16, 24, 32, 48, 64))
-    ndf: int = setting(64, "discriminator width: channels of its first layer", label="Discriminator width",
-                       options=(16, 32, 48, 64))
+    ngf: int = setting(
+        64,
+        "generator width: channels of its last hidden layer (FastGAN: of its finest level)",
+        label="Generator width",
+        options=(8, 16, 24, 32, 48, 64),
+    )
+    ndf: int = setting(
+        64, "discriminator width: channels of its first layer", label="Discriminator width", options=(16, 32, 48, 64)
+    )
     epochs: int = setting(5, "passes over the training pictures", low=1, high=50)
     batch_size: int = setting(128, "pictures per iteration", options=(8, 16, 32, 64, 128, 256))
-    g_learning_rate: float = setting(2e-4, "Adam's step for G", label="Generator learning rate",
-                                     options=(5e-5, 1e-4, 2e-4, 5e-4, 1e-3))
-    d_learning_rate: float = setting(2e-4, "Adam's step for D", label="Discriminator learning rate",
-                                     options=(5e-5, 1e-4, 2e-4, 5e-4, 1e-3))
+    g_learning_rate: float = setting(
+        2e-4, "Adam's step for G", label="Generator learning rate", options=(5e-5, 1e-4, 2e-4, 5e-4, 1e-3)
+    )
+    d_learning_rate: float = setting(
+        2e-4, "Adam's step for D", label="Discriminator learning rate", options=(5e-5, 1e-4, 2e-4, 5e-4, 1e-3)
+    )
     beta1: float = 0.5  # Adam's first-moment decay; the paper's 0.5 steadies training
-    label_smoothing: float = setting(0.0, "real labels become 1 - this (0.1 is common; DCGAN only)", low=0.0,
-                                     high=0.3, step=0.05)
-    diffaugment: str = setting("", "comma list of color, translation, cutout: the same random change to real and "
-                               "fake pictures before D (Zhao et al. 2020); helps on small sets (a few hundred)",
-                               label="DiffAugment")
-    limit: int = setting(0, "use at most this many pictures (0 = all); fewer for a quick look: epochs finish "
-                         "sooner, samples come out rougher", label="Pictures per epoch", options=(1000, 5000, 20000, 0))
-    crops: int = setting(1, "random crops per picture of a folder (1 = centre): a few large pictures become a few "
-                         "hundred training pictures")
+    label_smoothing: float = setting(
+        0.0, "real labels become 1 - this (0.1 is common; DCGAN only)", low=0.0, high=0.3, step=0.05
+    )
+    diffaugment: str = setting(
+        "",
+        "comma list of color, translation, cutout: the same random change to real and "
+        "fake pictures before D (Zhao et al. 2020); helps on small sets (a few hundred)",
+        label="DiffAugment",
+    )
+    limit: int = setting(
+        0,
+        "use at most this many pictures (0 = all); fewer for a quick look: epochs finish "
+        "sooner, samples come out rougher",
+        label="Pictures per epoch",
+        options=(1000, 5000, 20000, 0),
+    )
+    crops: int = setting(
+        1,
+        "random crops per picture of a folder (1 = centre): a few large pictures become a few "
+        "hundred training pictures",
+    )
     grid: int = 64  # pictures in the fixed-noise grid
     seed: int = setting(0, "the random seed (data order, noise, weights)")
     device: str = setting("auto", "auto (CUDA, then MPS, then the CPU)", choices=("auto", "cuda", "mps", "cpu"))
     precision: str = "auto"  # auto (bfloat16 convolutions where the hardware has them) | float32 | bfloat16
     resume: str = setting("", "continue from this checkpoint")
-    fid_every: int = setting(0, "VGG-FID every N epochs and after the last (0 = off): 500 generated against 500 "
-                             "training pictures through the offline VGG19 (about 15 s on a CPU each time); lower "
-                             "is better. Compare it across epochs of a run, not with published FIDs",
-                             label="VGG-FID every N epochs", options=(0, 1, 2, 5, 10))
+    fid_every: int = setting(
+        0,
+        "VGG-FID every N epochs and after the last (0 = off): 500 generated against 500 "
+        "training pictures through the offline VGG19 (about 15 s on a CPU each time); lower "
+        "is better. Compare it across epochs of a run, not with published FIDs",
+        label="VGG-FID every N epochs",
+        options=(0, 1, 2, 5, 10),
+    )
     fid_count: int = setting(500, "pictures per set for that FID (the reported protocol uses 2,000)")
     # Class-conditional (models.py): G and D are told each picture's class. Fashion-MNIST's
     # labels, or a folder (an unpacked zip) with one sub-folder of pictures per class.
-    conditional: bool = setting(False, "class-conditional (Fashion-MNIST's classes, or a folder with one "
-                                "sub-folder per class)", label="By class (conditional GAN)")
+    conditional: bool = setting(
+        False,
+        "class-conditional (Fashion-MNIST's classes, or a folder with one sub-folder per class)",
+        label="By class (conditional GAN)",
+    )
     class_names: tuple[str, ...] = ()  # filled in by training: the classes, in label order
     # A preview grid of the fixed noise every this many iterations (and at the first one and
     # every epoch's end): several times a minute at the defaults on a 2-core CPU (bench/results/gan.txt
     # has the iteration times), so the first grid shows at once and training is watched from the first
     # minute. 0 = epoch ends.
-    preview_every: int = setting(75, "iterations between preview grids (0 = epoch ends); every grid is a frame of "
-                                 "the run's film", label="Preview grid every N iterations",
-                                 options=(0, 10, 25, 50, 75, 150, 300))
+    preview_every: int = setting(
+        75,
+        "iterations between preview grids (0 = epoch ends); every grid is a frame of the run's film",
+        label="Preview grid every N iterations",
+        options=(0, 10, 25, 50, 75, 150, 300),
+    )
     # Against collapse on small sets: spectral normalisation in D (instead of its BatchNorm) and
     # the R1 penalty (Mescheder et al. 2018), gamma/2 * E|grad D(real)|^2, every 4th iteration.
-    spectral_norm: bool = setting(False, "spectral normalisation in the discriminator, against collapse on small "
-                                  "sets (Miyato et al. 2018)", label="Spectral norm in D")
-    r1_gamma: float = setting(0.0, "R1 penalty weight gamma on D's gradient at real pictures (Mescheder et al. "
-                              "2018; 0 = off)", label="R1 penalty (gamma)", options=(0.0, 0.1, 1.0, 10.0), flag="--r1")
+    spectral_norm: bool = setting(
+        False,
+        "spectral normalisation in the discriminator, against collapse on small sets (Miyato et al. 2018)",
+        label="Spectral norm in D",
+    )
+    r1_gamma: float = setting(
+        0.0,
+        "R1 penalty weight gamma on D's gradient at real pictures (Mescheder et al. 2018; 0 = off)",
+        label="R1 penalty (gamma)",
+        options=(0.0, 0.1, 1.0, 10.0),
+        flag="--r1",
+    )
     garment_metrics: bool = True  # Fashion-MNIST: the garment classifier's distance and coverage per epoch
     # An exponential moving average of G's weights (Yazici et al. 2019) draws the previews, the
     # metrics and every sample: it averages out the last iterations' oscillation, so samples are
@@ -87,14 +145,21 @@ class GanConfig:
     ema: float = 0.999
     # The networks: "dcgan" (the paper's, above) or "fastgan", the small-set model (fastgan.py:
     # skip-layer excitation in G, a self-reconstructing D, hinge loss; 64 or 128 px, no classes).
-    architecture: str = setting("dcgan", "dcgan (the paper's, the default) or fastgan (the small-set model; 64 or "
-                                "128 px)", label="Model", choices=ARCHITECTURES)
+    architecture: str = setting(
+        "dcgan",
+        "dcgan (the paper's, the default) or fastgan (the small-set model; 64 or 128 px)",
+        label="Model",
+        choices=ARCHITECTURES,
+    )
     # Adaptive augmentation (ADA, Karras et al. 2020): DiffAugment's policies are applied to each
     # picture D sees with a probability p, raised while D is too sure of the real pictures (the
     # share of positive logits on reals above this target) and lowered otherwise. 0 = off (every
     # policy always applied, as DiffAugment does); 0.6 is the paper's target.
-    ada_target: float = setting(0.0, "adaptive augmentation: apply DiffAugment with a probability steered so that D "
-                                "calls this share of real pictures real (0.6 is the paper's; 0 = off)")
+    ada_target: float = setting(
+        0.0,
+        "adaptive augmentation: apply DiffAugment with a probability steered so that D "
+        "calls this share of real pictures real (0.6 is the paper's; 0 = off)",
+    )
 
     def __post_init__(self) -> None:
         if self.size < 16 or self.size > 128 or self.size & (self.size - 1):
@@ -109,7 +174,9 @@ class GanConfig:
             raise ValueError("learning rates must be positive and beta1 in [0, 1).")
         unknown = {policy for policy in self.diffaugment.split(",") if policy} - {"color", "translation", "cutout"}
         if unknown:
-            raise ValueError(f"Unknown DiffAugment policy {', '.join(sorted(unknown))}; use color, translation, cutout.")
+            raise ValueError(
+                f"Unknown DiffAugment policy {', '.join(sorted(unknown))}; use color, translation, cutout."
+            )
         if self.precision not in ("auto", "float32", "bfloat16"):
             raise ValueError("precision must be auto, float32 or bfloat16.")
         if not 1 <= self.crops <= 1000:
@@ -150,7 +217,9 @@ class GanConfig:
             lowered = [name.lower() for name in names]
             if str(wanted).lower() in lowered:
                 return lowered.index(str(wanted).lower())
-        raise ValueError(f"This generator has no class {wanted!r}; it knows {', '.join(names)} (or 0-{len(names) - 1}).")
+        raise ValueError(
+            f"This generator has no class {wanted!r}; it knows {', '.join(names)} (or 0-{len(names) - 1})."
+        )
 
 
 # --- what a training costs, said before Start (core/jobs/estimates.py) --------------------------
@@ -168,8 +237,9 @@ def plan(config: "GanConfig", pictures: int):
     from core.jobs.estimates import Plan
 
     seen = min(pictures, config.limit) if config.limit else pictures
-    kind = (f"{config.architecture}-{config.ngf}-{config.ndf}-{config.batch_size}-{config.size}"
-            + ("-conditional" if config.conditional else ""))
+    kind = f"{config.architecture}-{config.ngf}-{config.ndf}-{config.batch_size}-{config.size}" + (
+        "-conditional" if config.conditional else ""
+    )
     return Plan(work=config.epochs * seen * (config.size / 32) ** 2, kind=kind, start_seconds=START_SECONDS)
 
 

@@ -35,7 +35,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     if len(data) < 4 or data[:2] != b"\0\0" or data[2] != 0x08:
         raise ValueError(f"{Path(path).name} is not an unsigned-byte IDX file.")
     dimensions = data[3]
-    shape = struct.unpack(f">{dimensions}I", data[4:4 + 4 * dimensions])
+    shape = struct.unpack(f">{dimensions}I", data[4 : 4 + 4 * dimensions])
     body = np.frombuffer(data, np.uint8, offset=4 + 4 * dimensions)
     if body.size != int(np.prod(shape)):
         raise ValueError(f"{Path(path).name} is truncated: expected {int(np.prod(shape))} values, found {body.size}.")
@@ -46,8 +46,10 @@ def fashion_mnist(config: GanConfig, folder: str | Path | None = None) -> np.nda
     """Training pictures (N, size, size) uint8, filtered by class."""
     root = assets.fashion_mnist_dir(folder)
     if root is None:
-        raise ValueError("Fashion-MNIST was not found: sudo apt-get install dataset-fashion-mnist, or set "
-                         "ATELIER_FASHION_MNIST to a folder holding the four idx .gz files.")
+        raise ValueError(
+            "Fashion-MNIST was not found: sudo apt-get install dataset-fashion-mnist, or set "
+            "ATELIER_FASHION_MNIST to a folder holding the four idx .gz files."
+        )
     pictures = read_idx(root / "train-images-idx3-ubyte.gz")
     labels = read_idx(root / "train-labels-idx1-ubyte.gz")
     if len(pictures) != len(labels) or pictures.ndim != 3:
@@ -61,8 +63,10 @@ def fashion_mnist_labelled(config: GanConfig, split: str = "train") -> tuple[np.
     """Pictures, labels (renumbered 0..k-1 when ``config.classes`` keeps k classes) and class names."""
     root = assets.fashion_mnist_dir()
     if root is None:
-        raise ValueError("Fashion-MNIST was not found: sudo apt-get install dataset-fashion-mnist, or set "
-                         "ATELIER_FASHION_MNIST to a folder holding the four idx .gz files.")
+        raise ValueError(
+            "Fashion-MNIST was not found: sudo apt-get install dataset-fashion-mnist, or set "
+            "ATELIER_FASHION_MNIST to a folder holding the four idx .gz files."
+        )
     prefix = "train" if split == "train" else "t10k"
     pictures = read_idx(root / f"{prefix}-images-idx3-ubyte.gz")
     labels = read_idx(root / f"{prefix}-labels-idx1-ubyte.gz").astype(np.int64)
@@ -78,13 +82,18 @@ def class_folders(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, np
     sub-folders' names, sorted) and notes (unreadable files, unbalanced classes). Refuses classes
     with fewer than two pictures: a class the generator sees once it can only copy."""
     root = Path(folder)
-    subfolders = sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")) \
-        if root.is_dir() else []
+    subfolders = (
+        sorted(path for path in root.iterdir() if path.is_dir() and not path.name.startswith("."))
+        if root.is_dir()
+        else []
+    )
     if len(subfolders) == 1:  # one wrapping folder, as zips of a folder are made
         subfolders = sorted(path for path in subfolders[0].iterdir() if path.is_dir() and not path.name.startswith("."))
     if len(subfolders) < 2:
-        raise ValueError("A conditional GAN needs one folder of pictures per class, and at least two classes "
-                         "(for example shoes/, hats/, bags/).")
+        raise ValueError(
+            "A conditional GAN needs one folder of pictures per class, and at least two classes "
+            "(for example shoes/, hats/, bags/)."
+        )
     pictures, labels, notes, counts = [], [], [], {}
     for label, subfolder in enumerate(subfolders):
         try:
@@ -92,16 +101,21 @@ def class_folders(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, np
         except ValueError:
             found, skipped = np.zeros((0,)), 0
         if len(found) // max(1, config.crops) < 2:
-            raise ValueError(f"The class {subfolder.name!r} has {len(found) // max(1, config.crops)} readable "
-                             "picture(s); each class needs at least 2.")
+            raise ValueError(
+                f"The class {subfolder.name!r} has {len(found) // max(1, config.crops)} readable "
+                "picture(s); each class needs at least 2."
+            )
         if skipped:
             notes.append(f"{skipped} unreadable file(s) skipped in {subfolder.name}")
         pictures.append(found)
         labels.append(np.full(len(found), label, np.int64))
         counts[subfolder.name] = len(found) // max(1, config.crops)
     if max(counts.values()) > 3 * min(counts.values()):
-        notes.append("unbalanced classes (" + ", ".join(f"{name} {count}" for name, count in counts.items())
-                     + "): the small ones will be drawn less well")
+        notes.append(
+            "unbalanced classes ("
+            + ", ".join(f"{name} {count}" for name, count in counts.items())
+            + "): the small ones will be drawn less well"
+        )
     return np.concatenate(pictures), np.concatenate(labels), tuple(path.name for path in subfolders), notes
 
 
@@ -113,11 +127,14 @@ def picture_folder(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, i
     if str(folder) in ("abstract-art", "abstract-art-held-out"):
         paths = distinct_pictures(assets.abstract_art_files(held_out=str(folder) == "abstract-art-held-out"))
         if not paths:
-            raise ValueError("No abstract-art wallpapers here: sudo apt-get install propaganda-debian gnome-backgrounds "
-                             "plasma-workspace-wallpapers ukui-wallpapers lomiri-wallpapers-20.04 librsvg2-bin.")
+            raise ValueError(
+                "No abstract-art wallpapers here: sudo apt-get install propaganda-debian gnome-backgrounds "
+                "plasma-workspace-wallpapers ukui-wallpapers lomiri-wallpapers-20.04 librsvg2-bin."
+            )
     else:
-        paths = distinct_pictures(sorted(p for p in Path(folder).rglob("*")
-                                         if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()))
+        paths = distinct_pictures(
+            sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
+        )
     side = round(config.size * 1.125)
     rng = np.random.default_rng(config.seed)
     kept, skipped = [], 0
@@ -130,16 +147,21 @@ def picture_folder(folder: str | Path, config: GanConfig) -> tuple[np.ndarray, i
         if config.crops > 1:  # shrink once, so that the smallest crop (35% of the short side) is ~side px
             scale = side / (0.35 * min(picture.size))
             if scale < 1:
-                picture = picture.resize((round(picture.width * scale), round(picture.height * scale)),
-                                         Image.Resampling.LANCZOS, reducing_gap=3.0)
+                picture = picture.resize(
+                    (round(picture.width * scale), round(picture.height * scale)),
+                    Image.Resampling.LANCZOS,
+                    reducing_gap=3.0,
+                )
         for box in _crop_boxes(picture.size, config.crops, rng):
             cropped = picture.crop(box).resize((side, side), Image.Resampling.LANCZOS)
             array = np.asarray(cropped.convert("L" if config.channels == 1 else "RGB"))
             kept.append(array[..., None] if config.channels == 1 else array)
     if not kept:
-        raise ValueError("None of the pictures could be read: the files are damaged or not pictures "
-                         f"({skipped} tried)." if skipped else
-                         "No pictures found (PNG, JPEG, WebP, BMP, TIFF or GIF).")
+        raise ValueError(
+            f"None of the pictures could be read: the files are damaged or not pictures ({skipped} tried)."
+            if skipped
+            else "No pictures found (PNG, JPEG, WebP, BMP, TIFF or GIF)."
+        )
     return np.stack(kept), skipped
 
 
@@ -192,7 +214,8 @@ def check_batch(count: int, batch_size: int) -> None:
     if count < batch_size:
         raise ValueError(
             f"Only {count} pictures, fewer than one batch of {batch_size}: lower the batch size to at "
-            f"most {count}, add pictures, and consider DiffAugment (color,translation,cutout) for small sets.")
+            f"most {count}, add pictures, and consider DiffAugment (color,translation,cutout) for small sets."
+        )
 
 
 def picture_set(folder: str | Path, config: GanConfig) -> tuple[int, list[str]]:
@@ -209,8 +232,10 @@ def picture_set(folder: str | Path, config: GanConfig) -> tuple[int, list[str]]:
             found = sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file())
             repeated = len(found) - len(distinct_pictures(found))
             if repeated:  # said, or "6 pictures" uploaded would read as "1 readable" with no reason
-                notes.append(f"{repeated} of the {len(found)} pictures are the same file as another one, so they count "
-                             "once (training on one picture many times teaches nothing more)")
+                notes.append(
+                    f"{repeated} of the {len(found)} pictures are the same file as another one, so they count "
+                    "once (training on one picture many times teaches nothing more)"
+                )
     check_batch(min(count, config.limit or count), config.batch_size)
     return count, notes
 
@@ -233,8 +258,10 @@ def load_dataset(config: GanConfig) -> tuple[Any, Any, str, tuple[str, ...]]:
     labels (N,) int64 or None, description, class names (conditional) or ()). ``config.dataset``
     is fashion-mnist, abstract-art, a folder of pictures or a zip of them."""
     if config.dataset not in BUILT_IN and not Path(config.dataset).exists():
-        raise ValueError(f"The data set {Path(config.dataset).name!r} was not found: give fashion-mnist, "
-                         "abstract-art, a folder of pictures or a zip of them.")
+        raise ValueError(
+            f"The data set {Path(config.dataset).name!r} was not found: give fashion-mnist, "
+            "abstract-art, a folder of pictures or a zip of them."
+        )
     with _unpacked(config.dataset, config.conditional) as dataset:
         tensor, labels, description, names = _load(dataclasses.replace(config, dataset=str(dataset)))
     if Path(config.dataset).suffix.lower() == ".zip":
@@ -249,8 +276,9 @@ def _load(config: GanConfig) -> tuple[Any, Any, str, tuple[str, ...]]:
         if config.limit:
             pictures, all_labels = pictures[: config.limit], all_labels[: config.limit]
         tensor = torch.from_numpy(np.array(pictures)).float().div(127.5).sub(1).unsqueeze(1)
-        tensor = torch.nn.functional.interpolate(tensor, size=(config.size, config.size), mode="bilinear",
-                                                 align_corners=False)
+        tensor = torch.nn.functional.interpolate(
+            tensor, size=(config.size, config.size), mode="bilinear", align_corners=False
+        )
         if config.channels == 3:
             tensor = tensor.repeat(1, 3, 1, 1)
         shown = ", ".join(class_names) if config.classes else "all classes"
@@ -264,14 +292,16 @@ def _load(config: GanConfig) -> tuple[Any, Any, str, tuple[str, ...]]:
         tensor = torch.from_numpy(pictures).permute(0, 3, 1, 2).float().div(127.5).sub(1)
         labels = torch.from_numpy(found_labels)
         description = f"{len(tensor)} pictures in {len(names)} classes ({', '.join(names)})" + (
-            f"; {'; '.join(notes)}" if notes else "")
+            f"; {'; '.join(notes)}" if notes else ""
+        )
     else:
         pictures, skipped = picture_folder(config.dataset, config)
         if config.limit:
             pictures = pictures[: config.limit]
         tensor = torch.from_numpy(pictures).permute(0, 3, 1, 2).float().div(127.5).sub(1)
         description = f"{len(tensor)} pictures from {Path(config.dataset).name}" + (
-            f" ({skipped} unreadable files skipped)" if skipped else "")
+            f" ({skipped} unreadable files skipped)" if skipped else ""
+        )
     check_batch(len(tensor), config.batch_size)
     return tensor, labels, description, names
 
@@ -280,7 +310,7 @@ def augment_batch(batch, size: int):
     """Random square crops of ``size`` (from pictures stored slightly larger) and horizontal flips."""
     if batch.shape[-1] > size:
         offset_y, offset_x = np.random.randint(0, batch.shape[-1] - size + 1, 2)
-        batch = batch[:, :, offset_y:offset_y + size, offset_x:offset_x + size]
+        batch = batch[:, :, offset_y : offset_y + size, offset_x : offset_x + size]
     flip = torch.rand(batch.shape[0], device=batch.device) < 0.5
     return torch.where(flip[:, None, None, None], batch.flip(-1), batch)
 
@@ -306,7 +336,7 @@ def diff_augment(batch, policy: str, probability: float = 1.0):
             side = batch.shape[-1] // 2
             y, x = np.random.randint(0, batch.shape[-1] - side + 1, 2)
             mask = torch.ones_like(batch)
-            mask[:, :, y:y + side, x:x + side] = 0
+            mask[:, :, y : y + side, x : x + side] = 0
             changed = batch * mask
         if probability < 1:
             chosen = torch.rand(n, 1, 1, 1, device=batch.device) < probability
@@ -338,7 +368,9 @@ class AdaptiveAugment:
         if self.calls % self.interval == 0:
             overfitting = self.signs / max(self.pictures, 1)
             step = self.pictures / self.speed
-            self.probability = float(min(1.0, max(0.0, self.probability + (step if overfitting > self.target else -step))))
+            self.probability = float(
+                min(1.0, max(0.0, self.probability + (step if overfitting > self.target else -step)))
+            )
             self.signs, self.pictures = 0.0, 0
 
     def state_dict(self) -> dict:
@@ -360,12 +392,15 @@ def extract_pictures_zip(data: bytes, folder: Path, max_files: int = 20_000, kee
         raise ValueError("The zip holds no pictures (PNG, JPEG, WebP, BMP, TIFF or GIF).")
     wrapper = 0
     if keep_classes:
-        while len({path.parts[wrapper] for path, _ in pictures if len(path.parts) > wrapper + 1}) == 1 and \
-                all(len(path.parts) > wrapper + 2 for path, _ in pictures):
+        while len({path.parts[wrapper] for path, _ in pictures if len(path.parts) > wrapper + 1}) == 1 and all(
+            len(path.parts) > wrapper + 2 for path, _ in pictures
+        ):
             wrapper += 1  # skip a single folder that only wraps the class folders
         if any(len(path.parts) < wrapper + 2 for path, _ in pictures):
-            raise ValueError("For classes, the zip needs one folder of pictures per class (shoes/a.png, hats/b.png, "
-                             "...), not loose pictures.")
+            raise ValueError(
+                "For classes, the zip needs one folder of pictures per class (shoes/a.png, hats/b.png, "
+                "...), not loose pictures."
+            )
     folder.mkdir(parents=True, exist_ok=True)
     for index, (path, member) in enumerate(pictures):
         target = folder / path.parts[wrapper] if keep_classes else folder

@@ -34,10 +34,12 @@ def vgg_features(pictures, batch: int = 100):
     found = []
     with torch.no_grad():
         for start in range(0, len(pictures), batch):
-            chunk = pictures[start:start + batch].float().to(where)
+            chunk = pictures[start : start + batch].float().to(where)
             if chunk.shape[1] == 1:
                 chunk = chunk.repeat(1, 3, 1, 1)
-            chunk = torch.nn.functional.interpolate(chunk, size=(FID_SIZE, FID_SIZE), mode="bilinear", align_corners=False)
+            chunk = torch.nn.functional.interpolate(
+                chunk, size=(FID_SIZE, FID_SIZE), mode="bilinear", align_corners=False
+            )
             found.append(vgg.features((chunk + 1) * 127.5)[FID_LAYER].mean(dim=(2, 3)).double().cpu())
     return torch.cat(found).numpy()
 
@@ -67,7 +69,9 @@ def fid(generator, config: GanConfig, count: int = FID_COUNT, seed: int = 0) -> 
 
     def prepare(pictures: np.ndarray):
         tensor = torch.from_numpy(np.array(pictures[:count])).float().div(127.5).sub(1).unsqueeze(1)
-        return torch.nn.functional.interpolate(tensor, size=(config.size, config.size), mode="bilinear", align_corners=False)
+        return torch.nn.functional.interpolate(
+            tensor, size=(config.size, config.size), mode="bilinear", align_corners=False
+        )
 
     rng = np.random.default_rng(seed)
     train_pictures = read_idx(root / "train-images-idx3-ubyte.gz")
@@ -83,16 +87,24 @@ def training_fid(generator, data, config: GanConfig, cache: dict) -> float:
     (random crops, as training sees them), same layer and size as :func:`vgg_features`. Fewer
     pictures than the 2,000 of the reported protocol bias it upwards: compare it across epochs."""
     if "real" not in cache:
-        chosen = torch.randperm(len(data), generator=torch.Generator().manual_seed(config.seed))[:config.fid_count]
+        chosen = torch.randperm(len(data), generator=torch.Generator().manual_seed(config.seed))[: config.fid_count]
         cache["real"] = vgg_features(augment_batch(data[chosen], config.size).cpu())
     where = next(generator.parameters()).device
     noise = torch.randn(config.fid_count, config.latent, 1, 1, generator=torch.Generator().manual_seed(config.seed))
     was_training = generator.training
     generator.eval()
     with torch.no_grad():
-        labels = (torch.arange(config.fid_count) % config.class_count).split(250) if config.conditional else [None] * len(noise.split(250))
-        generated = torch.cat([generator(chunk.to(where), None if classes is None else classes.to(where)).float().cpu()
-                               for chunk, classes in zip(noise.split(250), labels)])
+        labels = (
+            (torch.arange(config.fid_count) % config.class_count).split(250)
+            if config.conditional
+            else [None] * len(noise.split(250))
+        )
+        generated = torch.cat(
+            [
+                generator(chunk.to(where), None if classes is None else classes.to(where)).float().cpu()
+                for chunk, classes in zip(noise.split(250), labels)
+            ]
+        )
     generator.train(was_training)
     return frechet_distance(vgg_features(generated.clamp(-1, 1)), cache["real"])
 
@@ -107,8 +119,9 @@ def nearest_training(samples, training: np.ndarray, count: int = 3) -> np.ndarra
     return distances.topk(count, largest=False).indices.numpy()
 
 
-def nearest_training_rows(generator, config: GanConfig, training: np.ndarray, count: int = 6, neighbours: int = 3,
-                          seed: int = 0) -> list[np.ndarray]:
+def nearest_training_rows(
+    generator, config: GanConfig, training: np.ndarray, count: int = 6, neighbours: int = 3, seed: int = 0
+) -> list[np.ndarray]:
     """The memorisation check by eye: for ``count`` samples, a strip of the sample and its
     ``neighbours`` nearest training pictures (grey training pictures at the sample's size)."""
     from core.gan.sampling import make_grid
@@ -118,7 +131,7 @@ def nearest_training_rows(generator, config: GanConfig, training: np.ndarray, co
     for row, indices in enumerate(nearest_training(probes, training, count=neighbours)):
         found = torch.from_numpy(np.array(training[indices])).float().div(127.5).sub(1).unsqueeze(1)
         found = torch.nn.functional.interpolate(found, size=probes.shape[-2:], mode="bilinear")
-        rows.append(make_grid(torch.cat([probes[row:row + 1, :1], found]), columns=neighbours + 1))
+        rows.append(make_grid(torch.cat([probes[row : row + 1, :1], found]), columns=neighbours + 1))
     return rows
 
 
@@ -153,8 +166,16 @@ def garment_reference(model, count: int = GARMENT_COUNT, seed: int = 0) -> dict:
 _REFERENCES: dict = {}
 
 
-def garment_metrics(generator, config: GanConfig, model, reference: dict, count: int = GARMENT_COUNT,
-                    where=None, seed: int = 0, by_class: bool = False) -> dict[str, float]:
+def garment_metrics(
+    generator,
+    config: GanConfig,
+    model,
+    reference: dict,
+    count: int = GARMENT_COUNT,
+    where=None,
+    seed: int = 0,
+    by_class: bool = False,
+) -> dict[str, float]:
     """garment_distance, garment_floor, coverage_min and coverage_max (shares of samples in the
     rarest and commonest class), and agreement for a conditional generator (with ``by_class``
     also ``agreement_by_class``: for each class, how often the classifier names it)."""
@@ -164,27 +185,37 @@ def garment_metrics(generator, config: GanConfig, model, reference: dict, count:
     noise = torch.randn(count, config.latent, 1, 1, generator=torch.Generator().manual_seed(seed))
     labels = (torch.arange(count) % config.class_count) if config.conditional else None
     with torch.no_grad():
-        pictures = torch.cat([generator(chunk.to(where), None if labels is None else labels[i:i + 250].to(where)).float().cpu()
-                              for i, chunk in zip(range(0, count, 250), noise.split(250))])
+        pictures = torch.cat(
+            [
+                generator(chunk.to(where), None if labels is None else labels[i : i + 250].to(where)).float().cpu()
+                for i, chunk in zip(range(0, count, 250), noise.split(250))
+            ]
+        )
     features, logits = classifier.features(model, pictures[:, :1])
     predicted = logits.argmax(axis=1)
     shares = np.bincount(predicted, minlength=10) / len(predicted)
-    found = {"garment_distance": frechet_distance(features, reference["test"]),
-             "garment_floor": reference["floor"],
-             "coverage_min": float(shares.min()), "coverage_max": float(shares.max())}
+    found = {
+        "garment_distance": frechet_distance(features, reference["test"]),
+        "garment_floor": reference["floor"],
+        "coverage_min": float(shares.min()),
+        "coverage_max": float(shares.max()),
+    }
     if config.conditional and config.class_count == 10:
         found["agreement"] = float((predicted == labels.numpy()).mean())
         if by_class:
             found["agreement_by_class"] = {
                 name: round(float((predicted[labels.numpy() == index] == index).mean()), 4)
-                for index, name in enumerate(config.class_names or FASHION_CLASSES)}
+                for index, name in enumerate(config.class_names or FASHION_CLASSES)
+            }
     return found
 
 
 # --- folders of pictures (abstract art): diversity and memorisation ------------------------------
 
-def picture_report(generator, config: GanConfig, count: int = 64, seed: int = 0,
-                   fid_count: int = 500, training=None) -> dict[str, float]:
+
+def picture_report(
+    generator, config: GanConfig, count: int = 64, seed: int = 0, fid_count: int = 500, training=None
+) -> dict[str, float]:
     """For a generator of a picture folder (or abstract-art): how varied its samples are against
     real training pictures, whether any sample copies one, and (abstract-art) how close they are
     to art it never saw.
@@ -221,10 +252,14 @@ def picture_report(generator, config: GanConfig, count: int = 64, seed: int = 0,
         return torch.cdist(pictures.flatten(1), flat_training).min(dim=1).values / scale
 
     sample_nearest, fresh_nearest = nearest(samples), nearest(fresh)
-    found = {"diversity_samples": diversity(samples), "diversity_real": diversity(real),
-             "diversity_ratio": diversity(samples) / max(diversity(real), 1e-9),
-             "nearest_min": float(sample_nearest.min()), "nearest_fresh_median": float(fresh_nearest.median()),
-             "nearest_ratio": float(sample_nearest.min() / fresh_nearest.median().clamp_min(1e-9))}
+    found = {
+        "diversity_samples": diversity(samples),
+        "diversity_real": diversity(real),
+        "diversity_ratio": diversity(samples) / max(diversity(real), 1e-9),
+        "nearest_min": float(sample_nearest.min()),
+        "nearest_fresh_median": float(fresh_nearest.median()),
+        "nearest_ratio": float(sample_nearest.min() / fresh_nearest.median().clamp_min(1e-9)),
+    }
     if config.dataset == "abstract-art":
         found.update(held_out_fid(generator, config, training, fid_count, seed))
     return found
@@ -238,20 +273,26 @@ def held_out_fid(generator, config: GanConfig, training, count: int = 500, seed:
     from core.gan.data import augment_batch, load_dataset
 
     crops = max(config.crops, math.ceil(count / max(1, len(assets.ABSTRACT_HELD_OUT))))
-    held_out, _, _, _ = load_dataset(dataclasses.replace(config, dataset="abstract-art-held-out", crops=crops,
-                                                         seed=seed + 2, batch_size=1, limit=0))
+    held_out, _, _, _ = load_dataset(
+        dataclasses.replace(config, dataset="abstract-art-held-out", crops=crops, seed=seed + 2, batch_size=1, limit=0)
+    )
     rng = torch.Generator().manual_seed(seed)
     held_out = augment_batch(held_out[torch.randperm(len(held_out), generator=rng)[:count]], config.size)
     real = augment_batch(training[torch.randperm(len(training), generator=rng)[:count]], config.size)
     reference = vgg_features(held_out)
     generated = vgg_features(sample(generator, config, count, seed + 3).float().clamp(-1, 1))
     distance, floor = frechet_distance(generated, reference), frechet_distance(vgg_features(real), reference)
-    return {"fid_held_out": distance, "fid_held_out_floor": floor, "fid_held_out_ratio": distance / max(floor, 1e-9),
-            "fid_pictures": min(count, len(held_out), len(real))}
+    return {
+        "fid_held_out": distance,
+        "fid_held_out_floor": floor,
+        "fid_held_out_ratio": distance / max(floor, 1e-9),
+        "fid_pictures": min(count, len(held_out), len(real)),
+    }
 
 
-def nearest_crops_grid(generator, config: GanConfig, count: int = 8, neighbours: int = 3, seed: int = 0,
-                       training=None) -> np.ndarray:
+def nearest_crops_grid(
+    generator, config: GanConfig, count: int = 8, neighbours: int = 3, seed: int = 0, training=None
+) -> np.ndarray:
     """A picture for the eye's memorisation check of a folder generator: one row per sample, the
     sample then its ``neighbours`` nearest training crops (pixels, at the training size)."""
     from core.gan.data import augment_batch, load_dataset
@@ -263,5 +304,5 @@ def nearest_crops_grid(generator, config: GanConfig, count: int = 8, neighbours:
     crops = augment_batch(training, config.size)
     samples = sample(generator, config, count, seed).float().clamp(-1, 1)
     indices = torch.cdist(samples.flatten(1), crops.flatten(1)).topk(neighbours, largest=False).indices
-    rows = [torch.cat([samples[row:row + 1], crops[indices[row]]]) for row in range(count)]
+    rows = [torch.cat([samples[row : row + 1], crops[indices[row]]]) for row in range(count)]
     return make_grid(torch.cat(rows), columns=neighbours + 1)

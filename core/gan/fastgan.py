@@ -53,8 +53,12 @@ class _Upsample(nn.Sequential):
     UpBlock; ``double`` is its UpBlockComp, a second convolution for more capacity)."""
 
     def __init__(self, in_channels: int, out_channels: int, double: bool = False):
-        layers = [nn.Upsample(scale_factor=2, mode="nearest"), _conv(in_channels, out_channels * 2, 3, 1, 1),
-                  nn.BatchNorm2d(out_channels * 2), nn.GLU(dim=1)]
+        layers = [
+            nn.Upsample(scale_factor=2, mode="nearest"),
+            _conv(in_channels, out_channels * 2, 3, 1, 1),
+            nn.BatchNorm2d(out_channels * 2),
+            nn.GLU(dim=1),
+        ]
         if double:
             layers += [_conv(out_channels, out_channels * 2, 3, 1, 1), nn.BatchNorm2d(out_channels * 2), nn.GLU(dim=1)]
         super().__init__(*layers)
@@ -65,8 +69,13 @@ class Excitation(nn.Module):
 
     def __init__(self, coarse_channels: int, fine_channels: int):
         super().__init__()
-        self.gate = nn.Sequential(nn.AdaptiveAvgPool2d(4), _conv(coarse_channels, fine_channels, 4),
-                                  nn.SiLU(), _conv(fine_channels, fine_channels, 1), nn.Sigmoid())
+        self.gate = nn.Sequential(
+            nn.AdaptiveAvgPool2d(4),
+            _conv(coarse_channels, fine_channels, 4),
+            nn.SiLU(),
+            _conv(fine_channels, fine_channels, 1),
+            nn.Sigmoid(),
+        )
 
     def forward(self, coarse, fine):
         return fine * self.gate(coarse)
@@ -78,16 +87,23 @@ class FastGenerator(nn.Module):
     def __init__(self, config: GanConfig):
         super().__init__()
         if config.size not in SIZES:
-            raise ValueError(f"The small-set model draws {' or '.join(map(str, SIZES))} px pictures, not {config.size}.")
+            raise ValueError(
+                f"The small-set model draws {' or '.join(map(str, SIZES))} px pictures, not {config.size}."
+            )
         width = {side: max(8, int(config.ngf * factor)) for side, factor in GENERATOR_WIDTH.items()}
-        self.sides = [2 ** power for power in range(3, int(math.log2(config.size)) + 1)]  # 8, 16, ..., size
-        self.start = nn.Sequential(nn.ConvTranspose2d(config.latent, width[4] * 2, 4, 1, 0, bias=False),
-                                   nn.BatchNorm2d(width[4] * 2), nn.GLU(dim=1))
-        self.blocks = nn.ModuleDict({
-            str(side): _Upsample(width[side // 2], width[side], double=side in (8, 32, 128)) for side in self.sides})
+        self.sides = [2**power for power in range(3, int(math.log2(config.size)) + 1)]  # 8, 16, ..., size
+        self.start = nn.Sequential(
+            nn.ConvTranspose2d(config.latent, width[4] * 2, 4, 1, 0, bias=False),
+            nn.BatchNorm2d(width[4] * 2),
+            nn.GLU(dim=1),
+        )
+        self.blocks = nn.ModuleDict(
+            {str(side): _Upsample(width[side // 2], width[side], double=side in (8, 32, 128)) for side in self.sides}
+        )
         # Each map from 32 px up is excited by the one 8x coarser (4 -> 32, 8 -> 64, 16 -> 128).
-        self.excitations = nn.ModuleDict({
-            str(side): Excitation(width[side // 8], width[side]) for side in self.sides if side >= 32})
+        self.excitations = nn.ModuleDict(
+            {str(side): Excitation(width[side // 8], width[side]) for side in self.sides if side >= 32}
+        )
         self.output = nn.Sequential(nn.Conv2d(width[config.size], config.channels, 3, 1, 1, bias=False), nn.Tanh())
 
     def forward(self, noise, labels=None):
@@ -106,11 +122,17 @@ class _Downsample(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int):
         super().__init__()
-        self.main = nn.Sequential(_conv(in_channels, out_channels, 4, 2, 1), nn.BatchNorm2d(out_channels),
-                                  nn.LeakyReLU(0.2, True), _conv(out_channels, out_channels, 3, 1, 1),
-                                  nn.BatchNorm2d(out_channels), nn.LeakyReLU(0.2, True))
-        self.direct = nn.Sequential(nn.AvgPool2d(2), _conv(in_channels, out_channels, 1), nn.BatchNorm2d(out_channels),
-                                    nn.LeakyReLU(0.2, True))
+        self.main = nn.Sequential(
+            _conv(in_channels, out_channels, 4, 2, 1),
+            nn.BatchNorm2d(out_channels),
+            nn.LeakyReLU(0.2, True),
+            _conv(out_channels, out_channels, 3, 1, 1),
+            nn.BatchNorm2d(out_channels),
+            nn.LeakyReLU(0.2, True),
+        )
+        self.direct = nn.Sequential(
+            nn.AvgPool2d(2), _conv(in_channels, out_channels, 1), nn.BatchNorm2d(out_channels), nn.LeakyReLU(0.2, True)
+        )
 
     def forward(self, features):
         return (self.main(features) + self.direct(features)) / 2
@@ -122,7 +144,7 @@ class Decoder(nn.Sequential):
     def __init__(self, in_channels: int, side: int, channels: int, width: int):
         layers, current = [], in_channels
         for step in range(int(math.log2(side // 8))):
-            following = max(8, width // 2 ** step)
+            following = max(8, width // 2**step)
             layers.append(_Upsample(current, following))
             current = following
         layers += [nn.Conv2d(current, channels, 3, 1, 1, bias=False), nn.Tanh()]
@@ -136,15 +158,21 @@ class FastDiscriminator(nn.Module):
     def __init__(self, config: GanConfig):
         super().__init__()
         if config.size not in SIZES:
-            raise ValueError(f"The small-set model draws {' or '.join(map(str, SIZES))} px pictures, not {config.size}.")
+            raise ValueError(
+                f"The small-set model draws {' or '.join(map(str, SIZES))} px pictures, not {config.size}."
+            )
         ndf = config.ndf
         down = int(math.log2(config.size)) - 3  # size -> 8 in this many halvings
         # Channels after each halving: ndf at 32 px, 2 ndf at 16, 4 ndf at 8 (ndf / 2 at 64 for 128 px).
         widths = [max(8, int(ndf * 2.0 ** (index - down + 3))) for index in range(down)]
         self.stem = nn.Sequential(_conv(config.channels, widths[0], 4, 2, 1), nn.LeakyReLU(0.2, True))
         self.down = nn.ModuleList(_Downsample(before, after) for before, after in zip(widths, widths[1:]))
-        self.head = nn.Sequential(_conv(widths[-1], widths[-1] * 2, 1), nn.BatchNorm2d(widths[-1] * 2),
-                                  nn.LeakyReLU(0.2, True), _conv(widths[-1] * 2, 1, 4, bias=True))
+        self.head = nn.Sequential(
+            _conv(widths[-1], widths[-1] * 2, 1),
+            nn.BatchNorm2d(widths[-1] * 2),
+            nn.LeakyReLU(0.2, True),
+            _conv(widths[-1] * 2, 1, 4, bias=True),
+        )
         self.whole = Decoder(widths[-1], config.size // 2, config.channels, ndf * 2)
         self.part = Decoder(widths[-2], config.size // 2, config.channels, ndf * 2)
 
@@ -166,8 +194,9 @@ class FastDiscriminator(nn.Module):
         half = pictures.shape[-1] // 2
         whole = F.interpolate(pictures, size=(half, half), mode="area")
         row, column = (int(value) for value in torch.randint(0, 2, (2,)))
-        quarter = pictures[:, :, row * half:(row + 1) * half, column * half:(column + 1) * half]
-        part = sixteen[:, :, row * 8:(row + 1) * 8, column * 8:(column + 1) * 8]
-        loss = (self.whole(eight).float() - whole.float()).abs().mean() + \
-            (self.part(part).float() - quarter.float()).abs().mean()
+        quarter = pictures[:, :, row * half : (row + 1) * half, column * half : (column + 1) * half]
+        part = sixteen[:, :, row * 8 : (row + 1) * 8, column * 8 : (column + 1) * 8]
+        loss = (self.whole(eight).float() - whole.float()).abs().mean() + (
+            self.part(part).float() - quarter.float()
+        ).abs().mean()
         return logits, loss

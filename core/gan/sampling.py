@@ -29,8 +29,10 @@ def make_grid(samples, columns: int | None = None) -> np.ndarray:
     for index, picture in enumerate(pictures):
         row, column = divmod(index, columns)
         tile = np.repeat(picture, 3, axis=0) if channels == 1 else picture
-        canvas[2 + row * (height + 2):2 + row * (height + 2) + height,
-               2 + column * (width + 2):2 + column * (width + 2) + width] = tile.transpose(1, 2, 0)
+        canvas[
+            2 + row * (height + 2) : 2 + row * (height + 2) + height,
+            2 + column * (width + 2) : 2 + column * (width + 2) + width,
+        ] = tile.transpose(1, 2, 0)
     return canvas
 
 
@@ -79,8 +81,11 @@ def interpolate(generator, config: GanConfig, seed_a: int, seed_b: int, frames: 
     a = torch.randn(1, config.latent, 1, 1, generator=torch.Generator().manual_seed(seed_a))
     b = torch.randn(1, config.latent, 1, 1, generator=torch.Generator().manual_seed(seed_b))
     noise = torch.cat([slerp(a, b, t) for t in np.linspace(0, 1, frames)])
-    labels = labels_for(config, frames, wanted) if wanted is not None else (
-        torch.zeros(frames, dtype=torch.long) if config.conditional else None)
+    labels = (
+        labels_for(config, frames, wanted)
+        if wanted is not None
+        else (torch.zeros(frames, dtype=torch.long) if config.conditional else None)
+    )
     with torch.no_grad():
         return generator(noise, labels)
 
@@ -95,8 +100,14 @@ class ProgressFilm:
     evenly spaced rather than cut short.
     """
 
-    def __init__(self, gif_path: Path, mp4_path: Path | None = None, max_bytes: int = 50 * 10**6,
-                 frame_seconds: float = 0.25, rewrite_seconds: float = 20.0):
+    def __init__(
+        self,
+        gif_path: Path,
+        mp4_path: Path | None = None,
+        max_bytes: int = 50 * 10**6,
+        frame_seconds: float = 0.25,
+        rewrite_seconds: float = 20.0,
+    ):
         self.gif_path, self.mp4_path = Path(gif_path), mp4_path
         self.max_bytes, self.frame_seconds = max_bytes, frame_seconds
         # Rewriting a long film after every frame would cost more than the training between
@@ -131,9 +142,14 @@ class ProgressFilm:
     def _save(self) -> None:
         self.written_at = time.monotonic()
         temporary = self.gif_path.with_name(f".{self.gif_path.name}.tmp.gif")
-        self.frames[0].save(temporary, save_all=True, append_images=self.frames[1:], loop=0,
-                            duration=[round(self.frame_seconds * 1000)] * (len(self.frames) - 1) + [1500],
-                            optimize=False)
+        self.frames[0].save(
+            temporary,
+            save_all=True,
+            append_images=self.frames[1:],
+            loop=0,
+            duration=[round(self.frame_seconds * 1000)] * (len(self.frames) - 1) + [1500],
+            optimize=False,
+        )
         temporary.replace(self.gif_path)
 
     def write_mp4(self) -> bool:
@@ -145,8 +161,9 @@ class ProgressFilm:
         first = np.asarray(self.frames[0].convert("RGB"))
         height, width = first.shape[0] // 2 * 2, first.shape[1] // 2 * 2
         for codec in ("mp4v", "avc1"):  # mp4v first: OpenCV's wheels have it; avc1 only logs errors there
-            writer = cv2.VideoWriter(str(self.mp4_path), cv2.VideoWriter_fourcc(*codec), 1 / self.frame_seconds,
-                                     (width, height))
+            writer = cv2.VideoWriter(
+                str(self.mp4_path), cv2.VideoWriter_fourcc(*codec), 1 / self.frame_seconds, (width, height)
+            )
             if writer.isOpened():
                 for frame in self.frames:
                     writer.write(cv2.cvtColor(np.asarray(frame.convert("RGB"))[:height, :width], cv2.COLOR_RGB2BGR))

@@ -52,8 +52,10 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
         checkpoint = load_checkpoint(config.resume)
         check_compatible(checkpoint, config)
         if "discriminator" not in checkpoint:
-            raise ValueError("This checkpoint holds only a generator (a shipped one, for sampling); resume needs a "
-                             "checkpoint written by training.")
+            raise ValueError(
+                "This checkpoint holds only a generator (a shipped one, for sampling); resume needs a "
+                "checkpoint written by training."
+            )
         generator.load_state_dict(checkpoint.get("generator_trained", checkpoint["generator"]))
         discriminator.load_state_dict(checkpoint["discriminator"])
         optimiser_g.load_state_dict(checkpoint["optimiser_g"])
@@ -81,12 +83,14 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
             order = torch.randperm(len(data))
             generator.train()
             for index in range(start_index if epoch == start_epoch else 0, batches):
-                chosen = order[index * config.batch_size:(index + 1) * config.batch_size]
+                chosen = order[index * config.batch_size : (index + 1) * config.batch_size]
                 real = augment_batch(data[chosen], config.size)
                 real = real.to(where).contiguous(memory_format=torch.channels_last)
                 z = torch.randn(len(real), config.latent, 1, 1, device=where)
                 real_classes = labels[chosen].to(where) if labels is not None else None
-                fake_classes = torch.randint(0, config.class_count, (len(real),), device=where) if labels is not None else None
+                fake_classes = (
+                    torch.randint(0, config.class_count, (len(real),), device=where) if labels is not None else None
+                )
                 penalise = config.r1_gamma > 0 and step % R1_EVERY == 0
                 if penalise:
                     real.requires_grad_(True)
@@ -102,14 +106,17 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
                     else:
                         real_logits = discriminator(seen, real_classes)
                     real_logits = real_logits.float()
-                    fake_logits = discriminator(diff_augment(fake.detach(), config.diffaugment, chance), fake_classes).float()
+                    fake_logits = discriminator(
+                        diff_augment(fake.detach(), config.diffaugment, chance), fake_classes
+                    ).float()
                 if fastgan:  # the paper's hinge loss on D's map of logits
                     d_loss = F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean() + reconstruction.float()
                 else:
-                    d_loss = (F.binary_cross_entropy_with_logits(real_logits, torch.full_like(real_logits, real_label))
-                              + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+                    d_loss = F.binary_cross_entropy_with_logits(
+                        real_logits, torch.full_like(real_logits, real_label)
+                    ) + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
                 if penalise:  # R1, lazily every R1_EVERY iterations and scaled up to match (StyleGAN2's way)
-                    gradient, = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+                    (gradient,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
                     d_loss = d_loss + config.r1_gamma / 2 * R1_EVERY * gradient.pow(2).sum(dim=(1, 2, 3)).mean()
                 d_loss.backward()
                 optimiser_d.step()
@@ -120,24 +127,33 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
                 discriminator.requires_grad_(False)
                 with autocast:
                     g_logits = discriminator(diff_augment(fake, config.diffaugment, chance), fake_classes).float()
-                g_loss = -g_logits.mean() if fastgan else F.binary_cross_entropy_with_logits(g_logits,
-                                                                                             torch.ones_like(g_logits))
+                g_loss = (
+                    -g_logits.mean()
+                    if fastgan
+                    else F.binary_cross_entropy_with_logits(g_logits, torch.ones_like(g_logits))
+                )
                 g_loss.backward()
                 discriminator.requires_grad_(True)
                 optimiser_g.step()
                 if average is not None:
                     update_average(average, generator, min(config.ema, (1 + step) / (10 + step)))
                 step += 1
-                metrics = {"g_loss": g_loss.item(), "d_loss": d_loss.item(),
-                           "d_x": torch.sigmoid(real_logits).mean().item(), "d_g_z": torch.sigmoid(fake_logits).mean().item()}
+                metrics = {
+                    "g_loss": g_loss.item(),
+                    "d_loss": d_loss.item(),
+                    "d_x": torch.sigmoid(real_logits).mean().item(),
+                    "d_g_z": torch.sigmoid(fake_logits).mean().item(),
+                }
                 if reconstruction is not None:
                     metrics["reconstruction"] = reconstruction.item()
                 if adaptive is not None:
                     metrics["augment_probability"] = adaptive.probability  # the p this iteration used
                     adaptive.observe(real_logits)
                 if not all(math.isfinite(value) for value in metrics.values()):
-                    raise ValueError(f"The losses became NaN or infinite at step {step} (epoch {epoch + 1}); the last "
-                                     "good checkpoint was kept. Lower the learning rates or try label smoothing.")
+                    raise ValueError(
+                        f"The losses became NaN or infinite at step {step} (epoch {epoch + 1}); the last "
+                        "good checkpoint was kept. Lower the learning rates or try label smoothing."
+                    )
                 last = index == batches - 1
                 grid = None
                 if last or step == 1 or (config.preview_every and step % config.preview_every == 0):
@@ -155,18 +171,44 @@ def train(config: GanConfig, checkpoint_path: Path | None = None) -> Iterator[Pr
                     if garments is not None:
                         metrics.update(garments(judged))
                     if checkpoint_path is not None:
-                        save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
-                                        step, epoch + 1, noise.cpu(), average, adaptive=adaptive)
+                        save_checkpoint(
+                            checkpoint_path,
+                            generator,
+                            discriminator,
+                            (optimiser_g, optimiser_d),
+                            config,
+                            step,
+                            epoch + 1,
+                            noise.cpu(),
+                            average,
+                            adaptive=adaptive,
+                        )
                         saved_step = step
-                yield Progress(step=step, total=total, metrics=metrics,  # a resumed run continues the count
-                               preview=grid, result=grid,
-                               message=watch.update(metrics) or f"epoch {epoch + 1} of {config.epochs} · {description}")
+                yield Progress(
+                    step=step,
+                    total=total,
+                    metrics=metrics,  # a resumed run continues the count
+                    preview=grid,
+                    result=grid,
+                    message=watch.update(metrics) or f"epoch {epoch + 1} of {config.epochs} · {description}",
+                )
     except GeneratorExit:
         # Stopped between two iterations (the worker closes us at a yield, so every weight comes
         # from a finished step): save where we are, so a stopped run can be resumed and sampled.
         if checkpoint_path is not None and step > saved_step:
-            save_checkpoint(checkpoint_path, generator, discriminator, (optimiser_g, optimiser_d), config,
-                            step, epoch, noise.cpu(), average, epoch_iterations=index + 1, adaptive=adaptive)
+            save_checkpoint(
+                checkpoint_path,
+                generator,
+                discriminator,
+                (optimiser_g, optimiser_d),
+                config,
+                step,
+                epoch,
+                noise.cpu(),
+                average,
+                epoch_iterations=index + 1,
+                adaptive=adaptive,
+            )
         raise
 
 
@@ -211,8 +253,8 @@ class TrainingWatch:
         self.window, self.d_losses, self.g_losses, self.first_diversity = window, [], [], None
 
     def update(self, metrics: dict[str, float]) -> str:
-        self.d_losses = (self.d_losses + [metrics["d_loss"]])[-self.window:]
-        self.g_losses = (self.g_losses + [metrics["g_loss"]])[-self.window:]
+        self.d_losses = (self.d_losses + [metrics["d_loss"]])[-self.window :]
+        self.g_losses = (self.g_losses + [metrics["g_loss"]])[-self.window :]
         if "diversity" in metrics and self.first_diversity is None:
             self.first_diversity = metrics["diversity"]
         if len(self.d_losses) == self.window and max(self.d_losses) < 0.01:
@@ -222,7 +264,6 @@ class TrainingWatch:
         if "diversity" in metrics and self.first_diversity and metrics["diversity"] < 0.3 * self.first_diversity:
             return "Warning: the samples are becoming alike (mode collapse); try DiffAugment or a restart with another seed."
         return ""
-
 
 
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:

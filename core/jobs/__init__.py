@@ -46,11 +46,26 @@ from core.jobs.runfolder import RunFolder
 
 BACKENDS = ("local", "ray")
 
-__all__ = ["ACTIVE", "TERMINAL", "BACKENDS", "BackendError", "JobManager", "JobSnapshot", "LocalBackend", "OwnedJobs",
-           "RunFolder",
-           "Poll", "Policy", "QueueFull",
-           "backend_from_environment", "manager_from_environment", "now", "read_json", "save_image_atomically",
-           "write_json"]
+__all__ = [
+    "ACTIVE",
+    "TERMINAL",
+    "BACKENDS",
+    "BackendError",
+    "JobManager",
+    "JobSnapshot",
+    "LocalBackend",
+    "OwnedJobs",
+    "RunFolder",
+    "Poll",
+    "Policy",
+    "QueueFull",
+    "backend_from_environment",
+    "manager_from_environment",
+    "now",
+    "read_json",
+    "save_image_atomically",
+    "write_json",
+]
 
 
 def backend_from_environment(environment: Mapping[str, str] | None = None) -> Any:
@@ -66,8 +81,7 @@ def backend_from_environment(environment: Mapping[str, str] | None = None) -> An
     try:
         from core.jobs.ray_backend import RayBackend
     except ImportError as error:
-        raise ValueError(f"ATELIER_JOBS_BACKEND=ray needs Ray ({error}): "
-                         "pip install -r requirements-ray.txt") from None
+        raise ValueError(f"ATELIER_JOBS_BACKEND=ray needs Ray ({error}): pip install -r requirements-ray.txt") from None
     return RayBackend(
         environment.get("ATELIER_RAY_ADDRESS", ""),
         python=environment.get("ATELIER_RAY_PYTHON") or None,
@@ -78,9 +92,13 @@ def backend_from_environment(environment: Mapping[str, str] | None = None) -> An
     )
 
 
-def manager_from_environment(runs_dir: str | os.PathLike, *, max_concurrent: int | None = None,
-                             environment: Mapping[str, str] | None = None,
-                             retention: Policy | None = None) -> JobManager:
+def manager_from_environment(
+    runs_dir: str | os.PathLike,
+    *,
+    max_concurrent: int | None = None,
+    environment: Mapping[str, str] | None = None,
+    retention: Policy | None = None,
+) -> JobManager:
     """A manager on the configured backend; ``ATELIER_STOP_GRACE`` and ``ATELIER_KILL_AFTER``
     (seconds) set the stop's patience, ``ATELIER_RAY_LOST_AFTER`` how long a cluster may stay
     unreachable before its running jobs count as interrupted, ``ATELIER_MAX_QUEUED_PER_USER`` how
@@ -90,8 +108,11 @@ def manager_from_environment(runs_dir: str | os.PathLike, *, max_concurrent: int
     if queued < 1 or queued != int(queued):
         raise ValueError("ATELIER_MAX_QUEUED_PER_USER must be a whole number of at least 1.")
     return JobManager(
-        Path(runs_dir), max_concurrent=max_concurrent, backend=backend_from_environment(environment),
-        max_queued_per_owner=int(queued), retention=retention,
+        Path(runs_dir),
+        max_concurrent=max_concurrent,
+        backend=backend_from_environment(environment),
+        max_queued_per_owner=int(queued),
+        retention=retention,
         grace_seconds=_number(environment, "ATELIER_STOP_GRACE", 10.0),
         kill_after_seconds=_number(environment, "ATELIER_KILL_AFTER", 3.0),
         lost_after_seconds=_number(environment, "ATELIER_RAY_LOST_AFTER", 60.0),

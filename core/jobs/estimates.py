@@ -46,8 +46,15 @@ class Estimate:
 
     def card_fields(self) -> dict[str, Any]:
         """What the run card keeps of it (and what later estimates learn from)."""
-        return {"estimate": {"work": self.plan.work, "kind": self.plan.kind, "start_seconds": self.plan.start_seconds,
-                             "seconds": round(self.seconds, 1), "learned_from": self.learned_from}}
+        return {
+            "estimate": {
+                "work": self.plan.work,
+                "kind": self.plan.kind,
+                "start_seconds": self.plan.start_seconds,
+                "seconds": round(self.seconds, 1),
+                "learned_from": self.learned_from,
+            }
+        }
 
 
 def learned_rate(cards: Iterable[dict[str, Any]], kind: str) -> tuple[float | None, int]:

@@ -52,7 +52,11 @@ class LocalBackend:
         with (run_dir / "log.txt").open("ab") as log:
             self._popens[job_id] = subprocess.Popen(
                 [self.python, "-m", "core.jobs.worker", str(run_dir.resolve())],
-                cwd=REPO_ROOT, env=environment, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                cwd=REPO_ROOT,
+                env=environment,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
 
     def reap(self) -> None:
@@ -94,8 +98,14 @@ class LocalBackend:
         pass  # the worker's output already goes to run_dir/log.txt
 
     def describe(self) -> dict:
-        return {"backend": "local", "where": f"this machine ({socket.gethostname()})",
-                "cpus": os.cpu_count(), "gpus": None, "nodes": 1, "error": ""}
+        return {
+            "backend": "local",
+            "where": f"this machine ({socket.gethostname()})",
+            "cpus": os.cpu_count(),
+            "gpus": None,
+            "nodes": 1,
+            "error": "",
+        }
 
     def close(self, kill: bool = False) -> None:
         if kill:

@@ -43,8 +43,7 @@ from typing import Any
 from PIL import Image
 
 from core.jobs.backend import BackendError, Poll
-from core.jobs.files import (EventLog, create_exclusively, elapsed, eta, existing, new_job_id, now, read_json,
-                             write_json)
+from core.jobs.files import EventLog, create_exclusively, elapsed, eta, existing, new_job_id, now, read_json, write_json
 from core.jobs.local import LocalBackend
 from core.jobs.owners import EVERYONE
 from core.jobs.retention import Policy, delete_run, prune
@@ -176,8 +175,10 @@ class JobManager:
             raise ValueError(f"target must look like 'package.module:function', not {target!r}.")
         waiting = sum(1 for card in self._queued_cards() if card.get("owner", EVERYONE) == owner)
         if self.max_queued_per_owner is not None and waiting >= self.max_queued_per_owner:
-            raise QueueFull(f"You already have {waiting} jobs waiting, the most one person may queue at once. "
-                            "Start this one when one of them has started, or stop one.")
+            raise QueueFull(
+                f"You already have {waiting} jobs waiting, the most one person may queue at once. "
+                "Start this one when one of them has started, or stop one."
+            )
         job_id = new_job_id(tool)
         run_dir = self.runs_dir / job_id
         (run_dir / "inputs").mkdir(parents=True)
@@ -233,8 +234,11 @@ class JobManager:
         if status in ("queued", "running", "stopping"):
             active = self._active_cards()
             owner = card.get("owner", EVERYONE)
-            owner_running = sum(1 for other in active if other["status"] in ("running", "stopping")
-                                and other.get("owner", EVERYONE) == owner)
+            owner_running = sum(
+                1
+                for other in active
+                if other["status"] in ("running", "stopping") and other.get("owner", EVERYONE) == owner
+            )
             if status == "queued":
                 queue = [other["id"] for other in self._fair_order(active)]
                 position = queue.index(job_id) + 1 if job_id in queue else 1
@@ -308,11 +312,18 @@ class JobManager:
             report = prune(self.runs_dir, self.retention)
         self._pruned_at = time.monotonic()
         if report.removed or report.orphan_uploads:
-            log.info("retention removed %d runs and %d unused uploads (%d bytes)", len(report.removed),
-                     report.orphan_uploads, report.freed_bytes)
+            log.info(
+                "retention removed %d runs and %d unused uploads (%d bytes)",
+                len(report.removed),
+                report.orphan_uploads,
+                report.freed_bytes,
+            )
         if report.over_budget:
-            log.warning("the runs folder holds %d bytes, over the budget of %d, and what is left is in use",
-                        report.kept_bytes, self.retention.max_bytes)
+            log.warning(
+                "the runs folder holds %d bytes, over the budget of %d, and what is left is in use",
+                report.kept_bytes,
+                self.retention.max_bytes,
+            )
 
     def for_owner(self, owner: str) -> "OwnedJobs":
         return OwnedJobs(self, owner)
@@ -391,8 +402,12 @@ class JobManager:
         return cards
 
     def _output_to_collect(self, card: dict[str, Any]) -> bool:
-        return (self.backend.collects_logs and card.get("backend") == self.backend.name
-                and not card.get("logs_collected") and bool(card.get("server")))
+        return (
+            self.backend.collects_logs
+            and card.get("backend") == self.backend.name
+            and not card.get("logs_collected")
+            and bool(card.get("server"))
+        )
 
     def _settle(self) -> None:
         """Jobs whose worker wrote its ending: once the backend says the process has gone, keep
@@ -407,8 +422,11 @@ class JobManager:
                 self._ended.add(job_id)
 
     def _queued_cards(self, active: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-        queued = [card for card in (self._active_cards() if active is None else active)
-                  if card["status"] == "queued" and not (self.runs_dir / card["id"] / "CLAIM").exists()]
+        queued = [
+            card
+            for card in (self._active_cards() if active is None else active)
+            if card["status"] == "queued" and not (self.runs_dir / card["id"] / "CLAIM").exists()
+        ]
         return sorted(queued, key=lambda card: (card.get("queued_at", 0.0), card["id"]))
 
     def _fair_order(self, active: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -448,8 +466,14 @@ class JobManager:
                 # Only now "running": no server polls the backend for a job it has not accepted yet.
                 # (The worker may already have written its own start, or even its end: keep that.)
                 started = read_json(run_dir / "card.json", {}).get("status") != "queued"
-                self._update_card(job_id, status="running", started=now(), backend=self.backend.name,
-                                  server=self.server, keep=("started", "pid", "host") + (("status",) if started else ()))
+                self._update_card(
+                    job_id,
+                    status="running",
+                    started=now(),
+                    backend=self.backend.name,
+                    server=self.server,
+                    keep=("started", "pid", "host") + (("status",) if started else ()),
+                )
                 running += 1
                 last_started[card.get("owner", EVERYONE)] = time.time()
                 write_json(self.runs_dir / QUEUE_STATE, last_started)
@@ -467,8 +491,12 @@ class JobManager:
             if poll.state == "unreachable":
                 since = self._unreachable_since.setdefault(job_id, time.monotonic())
                 if time.monotonic() - since > self.lost_after_seconds:
-                    self._update_card(job_id, status="interrupted", ended=now(),
-                                      note=f"lost: {poll.reason} The latest result and checkpoint are kept.")
+                    self._update_card(
+                        job_id,
+                        status="interrupted",
+                        ended=now(),
+                        note=f"lost: {poll.reason} The latest result and checkpoint are kept.",
+                    )
                 continue
             self._unreachable_since.pop(job_id, None)
             if poll.state in ("ended", "lost"):
@@ -492,19 +520,27 @@ class JobManager:
         card = read_json(run_dir / "card.json", {})
         if card.get("status") not in TERMINAL:  # the worker could not write its own ending
             if poll.state == "lost":
-                self._update_card(job_id, status="interrupted", ended=now(),
-                                  note=f"lost: {poll.reason} The latest result and checkpoint are kept.")
+                self._update_card(
+                    job_id,
+                    status="interrupted",
+                    ended=now(),
+                    note=f"lost: {poll.reason} The latest result and checkpoint are kept.",
+                )
             elif (run_dir / "STOP").exists() and not card.get("pid"):
                 self._update_card(job_id, status="stopped", ended=now(), note="stopped before it started")
             elif (run_dir / "STOP").exists():
                 self._update_card(
-                    job_id, status="stopped", ended=card.get("ended") or now(),
+                    job_id,
+                    status="stopped",
+                    ended=card.get("ended") or now(),
                     note=f"did not stop within {self.grace_seconds:g} s, so it was ended; the latest result was kept",
                 )
             else:
                 because = f" ({poll.reason})" if poll.reason else ""
                 self._update_card(
-                    job_id, status="failed", ended=now(),
+                    job_id,
+                    status="failed",
+                    ended=now(),
                     error=f"The job's process ended unexpectedly{because}; see log.txt in its run folder.",
                 )
         self._terminated.pop(job_id, None)
@@ -529,12 +565,17 @@ class JobManager:
             if poll.state in ("ended", "lost"):
                 self.backend.collect_logs(card["id"], self._run_dir(card["id"]))
                 if read_json(self._run_dir(card["id"]) / "card.json", {}).get("status") in ACTIVE:
-                    self._update_card(card["id"], status="interrupted", ended=card.get("ended") or now(),
-                                      note="the server restarted while this job was running")
+                    self._update_card(
+                        card["id"],
+                        status="interrupted",
+                        ended=card.get("ended") or now(),
+                        note="the server restarted while this job was running",
+                    )
 
 
-def fair_order(queued: list[dict[str, Any]], active: list[dict[str, Any]],
-               last_started: dict[str, float]) -> list[dict[str, Any]]:
+def fair_order(
+    queued: list[dict[str, Any]], active: list[dict[str, Any]], last_started: dict[str, float]
+) -> list[dict[str, Any]]:
     """Round robin between owners: repeatedly take the oldest queued job of the owner with the
     fewest jobs running, breaking ties by whose latest job started longest ago (never started
     first), then by how long their oldest job has waited. ``queued`` is in arrival order."""
@@ -549,8 +590,14 @@ def fair_order(queued: list[dict[str, Any]], active: list[dict[str, Any]],
     started = dict(last_started)
     order, clock = [], max([time.time(), *started.values()])
     while waiting:
-        owner = min(waiting, key=lambda name: (running.get(name, 0), started.get(name, float("-inf")),
-                                                waiting[name][0].get("queued_at", 0.0)))
+        owner = min(
+            waiting,
+            key=lambda name: (
+                running.get(name, 0),
+                started.get(name, float("-inf")),
+                waiting[name][0].get("queued_at", 0.0),
+            ),
+        )
         order.append(waiting[owner].pop(0))
         if not waiting[owner]:
             del waiting[owner]
@@ -587,11 +634,26 @@ class OwnedJobs:
     def max_concurrent(self) -> int:
         return self.manager.max_concurrent
 
-    def submit(self, tool: str, target: str, config: dict[str, Any], *,
-               inputs: dict[str, Image.Image] | None = None, title: str = "",
-               card_fields: dict[str, Any] | None = None) -> str:
-        return self.manager.submit(tool, target, config, inputs=inputs, title=title, owner=self.owner,
-                                   uploads=self.uploads.names_in(config), card_fields=card_fields)
+    def submit(
+        self,
+        tool: str,
+        target: str,
+        config: dict[str, Any],
+        *,
+        inputs: dict[str, Image.Image] | None = None,
+        title: str = "",
+        card_fields: dict[str, Any] | None = None,
+    ) -> str:
+        return self.manager.submit(
+            tool,
+            target,
+            config,
+            inputs=inputs,
+            title=title,
+            owner=self.owner,
+            uploads=self.uploads.names_in(config),
+            card_fields=card_fields,
+        )
 
     def check(self, job_id: str) -> str:
         """The id, if it names a run of this owner; else the ValueError an unknown id gets."""

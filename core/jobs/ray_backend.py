@@ -36,8 +36,12 @@ from core.jobs.local import REPO_ROOT
 
 # Ray's error types for a job whose supervisor (not the job's own code) died or vanished: the
 # run was interrupted by the cluster, not failed by the tool.
-LOST_ERRORS = {"JOB_SUPERVISOR_ACTOR_DIED", "JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE",
-               "JobErrorType.JOB_SUPERVISOR_ACTOR_DIED", "JobErrorType.JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE"}
+LOST_ERRORS = {
+    "JOB_SUPERVISOR_ACTOR_DIED",
+    "JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE",
+    "JobErrorType.JOB_SUPERVISOR_ACTOR_DIED",
+    "JobErrorType.JOB_SUPERVISOR_ACTOR_UNKNOWN_FAILURE",
+}
 RETRY_SECONDS = 5.0  # after a failed request, wait this long before asking the cluster again
 RESOURCES_SECONDS = 30.0  # how long the cluster's CPU and GPU count is trusted
 LOG_TAIL_CHARACTERS = 200_000  # of a finished job's output copied into its log.txt
@@ -61,8 +65,10 @@ class RayBackend:
         check_timeout: float = 60.0,
     ):
         if not address:
-            raise ValueError("The Ray backend needs ATELIER_RAY_ADDRESS, the dashboard's address "
-                             "(for example http://127.0.0.1:8265).")
+            raise ValueError(
+                "The Ray backend needs ATELIER_RAY_ADDRESS, the dashboard's address "
+                "(for example http://127.0.0.1:8265)."
+            )
         self.address = address.rstrip("/") if "://" in address else f"http://{address.rstrip('/')}"
         self.python = python or sys.executable
         self.code_dir = str(code_dir or REPO_ROOT)
@@ -102,8 +108,15 @@ class RayBackend:
             raise BackendError(self.error)
         token = secrets.token_hex(8)
         marker = runs_dir / f".ray-check-{token}"
-        entrypoint = shlex.join([self.python, "-c", "import sys; open(sys.argv[1], 'w').write(sys.argv[2])",
-                                 str(self._on_nodes(marker)), token])
+        entrypoint = shlex.join(
+            [
+                self.python,
+                "-c",
+                "import sys; open(sys.argv[1], 'w').write(sys.argv[2])",
+                str(self._on_nodes(marker)),
+                token,
+            ]
+        )
         submission_id = f"atelier-runs-check-{token}"
         try:
             client.submit_job(entrypoint=entrypoint, submission_id=submission_id, entrypoint_num_cpus=0)
@@ -111,26 +124,32 @@ class RayBackend:
             while not (status := client.get_job_status(submission_id)).is_terminal():
                 if time.monotonic() > deadline:
                     client.stop_job(submission_id)
-                    raise BackendError(f"The Ray cluster at {self.address} did not run a one-line check job "
-                                       f"within {self.check_timeout:g} s; is it out of room?")
+                    raise BackendError(
+                        f"The Ray cluster at {self.address} did not run a one-line check job "
+                        f"within {self.check_timeout:g} s; is it out of room?"
+                    )
                 time.sleep(0.1)
             message = client.get_job_info(submission_id).message or ""
         except (OSError, RuntimeError) as error:
             raise BackendError(self._unreachable(error)) from None
         where = f"ATELIER_RUNS ({runs_dir})"
         if status != JobStatus.SUCCEEDED:
-            raise BackendError(f"A Ray job could not write into {where}: {_first_line(message)} "
-                               "Every Ray node must mount the runs folder at the same path as this server "
-                               "(NFS or a cloud file-system mount).")
+            raise BackendError(
+                f"A Ray job could not write into {where}: {_first_line(message)} "
+                "Every Ray node must mount the runs folder at the same path as this server "
+                "(NFS or a cloud file-system mount)."
+            )
         try:
             seen = marker.read_text() == token
             marker.unlink()
         except OSError:
             seen = False
         if not seen:
-            raise BackendError(f"A Ray job wrote a marker into {where}, but this server cannot see it: the node "
-                               "it ran on has another folder at that path. Every Ray node must mount the runs "
-                               "folder at the same path as this server (NFS or a cloud file-system mount).")
+            raise BackendError(
+                f"A Ray job wrote a marker into {where}, but this server cannot see it: the node "
+                "it ran on has another folder at that path. Every Ray node must mount the runs "
+                "folder at the same path as this server (NFS or a cloud file-system mount)."
+            )
         self._checked_runs_dirs.add(runs_dir)
 
     def start(self, job_id: str, run_dir: Path, tool: str) -> None:
@@ -140,13 +159,15 @@ class RayBackend:
         resources = self.resources() or {}
         gpus = 1 if tool in GPU_TOOLS and resources.get("gpus") else 0
         environment = {name: value for name, value in os.environ.items() if name.startswith(PASSED_PREFIXES)}
-        environment.update({
-            "PYTHONPATH": self.code_dir,
-            "PYTHONUNBUFFERED": "1",
-            "TF_CPP_MIN_LOG_LEVEL": environment.get("TF_CPP_MIN_LOG_LEVEL", "2"),
-            # Read by the job's supervisor: SIGTERM first, SIGKILL this many seconds later.
-            "RAY_JOB_STOP_WAIT_TIME_S": f"{self.kill_after_seconds:g}",
-        })
+        environment.update(
+            {
+                "PYTHONPATH": self.code_dir,
+                "PYTHONUNBUFFERED": "1",
+                "TF_CPP_MIN_LOG_LEVEL": environment.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+                # Read by the job's supervisor: SIGTERM first, SIGKILL this many seconds later.
+                "RAY_JOB_STOP_WAIT_TIME_S": f"{self.kill_after_seconds:g}",
+            }
+        )
         try:
             client.submit_job(
                 # A shell string: every argument quoted (an unquoted path is a command injection).
@@ -158,7 +179,9 @@ class RayBackend:
                 metadata={"atelier_tool": tool},
             )
         except (OSError, RuntimeError) as error:
-            raise BackendError(f"The Ray cluster at {self.address} refused the job: {_first_line(str(error))}") from None
+            raise BackendError(
+                f"The Ray cluster at {self.address} refused the job: {_first_line(str(error))}"
+            ) from None
 
     def reap(self) -> None:
         pass  # Ray's supervisors own the job processes; nothing of ours is left to wait for
@@ -171,8 +194,10 @@ class RayBackend:
             status = client.get_job_status(job_id)
         except RuntimeError as error:
             if "does not exist" in str(error):
-                return Poll("lost", reason=f"the Ray cluster at {self.address} has no record of this job any more "
-                                           "(it was restarted).")
+                return Poll(
+                    "lost",
+                    reason=f"the Ray cluster at {self.address} has no record of this job any more (it was restarted).",
+                )
             return Poll("unreachable", reason=self._unreachable(error))
         except OSError as error:
             return Poll("unreachable", reason=self._unreachable(error))
@@ -189,7 +214,9 @@ class RayBackend:
             # "Job entrypoint command failed with exit code 7, last available logs (...):"
             reason = _first_line(info.message or "").split(", last available logs")[0] or reason
             if str(getattr(info, "error_type", "") or "") in LOST_ERRORS:
-                return Poll("lost", reason=f"Ray lost the job's supervisor (its node or the cluster went away): {reason}")
+                return Poll(
+                    "lost", reason=f"Ray lost the job's supervisor (its node or the cluster went away): {reason}"
+                )
         return Poll("ended", reason=reason)
 
     def terminate(self, job_id: str, card: dict) -> None:
@@ -237,9 +264,14 @@ class RayBackend:
 
     def describe(self) -> dict:
         resources = self.resources() if self.ready() else None
-        return {"backend": "ray", "where": f"the Ray cluster at {self.address}",
-                "cpus": resources and resources["cpus"], "gpus": resources and resources["gpus"],
-                "nodes": resources and resources["nodes"], "error": self.error}
+        return {
+            "backend": "ray",
+            "where": f"the Ray cluster at {self.address}",
+            "cpus": resources and resources["cpus"],
+            "gpus": resources and resources["gpus"],
+            "nodes": resources and resources["nodes"],
+            "error": self.error,
+        }
 
     def close(self, kill: bool = False) -> None:
         self._client = None
@@ -263,8 +295,10 @@ class RayBackend:
 
     def _unreachable(self, error: BaseException) -> str:
         self._failed_at = time.monotonic()
-        self.error = (f"The Ray cluster at {self.address} cannot be reached ({_first_line(str(error))[:160]}). "
-                      "Queued jobs stay queued until it answers; check ATELIER_RAY_ADDRESS.")
+        self.error = (
+            f"The Ray cluster at {self.address} cannot be reached ({_first_line(str(error))[:160]}). "
+            "Queued jobs stay queued until it answers; check ATELIER_RAY_ADDRESS."
+        )
         return self.error
 
     def _on_nodes(self, path: Path) -> Path:

@@ -38,8 +38,10 @@ class Policy:
     @classmethod
     def from_environment(cls, environment: Mapping[str, str] | None = None) -> "Policy":
         environment = os.environ if environment is None else environment
-        return cls(keep_days=_non_negative(environment, "ATELIER_KEEP_DAYS", DEFAULT_KEEP_DAYS),
-                   max_bytes=int(_non_negative(environment, "ATELIER_RUNS_MAX_GB", DEFAULT_MAX_GB) * 1e9))
+        return cls(
+            keep_days=_non_negative(environment, "ATELIER_KEEP_DAYS", DEFAULT_KEEP_DAYS),
+            max_bytes=int(_non_negative(environment, "ATELIER_RUNS_MAX_GB", DEFAULT_MAX_GB) * 1e9),
+        )
 
     def words(self) -> str:
         """The policy for the Home page, in a sentence."""
@@ -50,8 +52,10 @@ class Policy:
             parts.append(f"up to {self.max_bytes / 1e9:g} GB in all")
         if not parts:
             return "Finished runs are kept until someone deletes them (no retention limit is set)."
-        return (f"Finished runs are kept {' and '.join(parts)}, oldest removed first; queued and running "
-                "jobs are never removed.")
+        return (
+            f"Finished runs are kept {' and '.join(parts)}, oldest removed first; queued and running "
+            "jobs are never removed."
+        )
 
 
 @dataclasses.dataclass
@@ -133,8 +137,10 @@ def prune(runs_dir: Path, policy: Policy, *, now: float | None = None, dry_run: 
     sizes = {card["id"]: folder_bytes(runs_dir / card["id"]) for card in cards}
     upload_bytes = folder_bytes(runs_dir / UPLOADS) if (runs_dir / UPLOADS).exists() else 0
     total = sum(sizes.values()) + upload_bytes
-    ended = sorted((card for card in cards if card.get("status") in TERMINAL),
-                   key=lambda card: ended_at(card, runs_dir / card["id"]))
+    ended = sorted(
+        (card for card in cards if card.get("status") in TERMINAL),
+        key=lambda card: ended_at(card, runs_dir / card["id"]),
+    )
     removed, freed = [], 0
     for card in ended:
         too_old = policy.keep_days and now - ended_at(card, runs_dir / card["id"]) > policy.keep_days * 86400
@@ -151,8 +157,13 @@ def prune(runs_dir: Path, policy: Policy, *, now: float | None = None, dry_run: 
                 continue  # it changed under us (another server deleted it)
     orphans = 0 if dry_run else _remove_orphan_uploads(runs_dir, now)
     left = total - freed
-    return PruneReport(removed=removed, freed_bytes=freed, kept_bytes=max(0, left),
-                       over_budget=bool(policy.max_bytes) and left > policy.max_bytes, orphan_uploads=orphans)
+    return PruneReport(
+        removed=removed,
+        freed_bytes=freed,
+        kept_bytes=max(0, left),
+        over_budget=bool(policy.max_bytes) and left > policy.max_bytes,
+        orphan_uploads=orphans,
+    )
 
 
 def _remove_orphan_uploads(runs_dir: Path, now: float) -> int:

@@ -44,7 +44,9 @@ def run(run_dir: Path) -> str:
     spec = json.loads((run_dir / "job.json").read_text())
     card_path = run_dir / "card.json"
     card = files.read_json(card_path, {})
-    card.update(status="running", started=card.get("started") or files.now(), pid=os.getpid(), host=socket.gethostname())
+    card.update(
+        status="running", started=card.get("started") or files.now(), pid=os.getpid(), host=socket.gethostname()
+    )
     files.write_json(card_path, card)
 
     def raise_hard_stop(signum, frame):

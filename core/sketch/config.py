@@ -24,32 +24,73 @@ class SketchConfig:
     and the Train tab's widgets are derived from here."""
 
     size: int = setting(256, "training crop side in pixels", label="Model size", choices=SIZES)
-    architecture: str = setting("unet", "unet (skip connections from each encoder level, default) or plain (the "
-                                "design's autoencoder)", choices=ARCHITECTURES)
-    width: int = setting(16, "filters of the first level, doubled per level (the design's plain model: 64)",
-                         label="Filters at the first level", options=(8, 12, 16, 24, 32, 64))
-    depth: int = setting(4, "levels down, each halving the picture (the design: 3)", label="Levels down",
-                         options=(2, 3, 4, 5))
-    perceptual: float = setting(0.0, "weight of the VGG19 feature loss added to MAE (default 0: MAE alone)",
-                                label="Perceptual loss weight (0 = MAE alone)", low=0.0, high=3.0, step=0.25)
-    epochs: int = setting(30, "the most epochs to train; early stopping usually ends sooner",
-                          label="Epochs (at most; early stopping may end sooner)", low=1, high=100)
+    architecture: str = setting(
+        "unet",
+        "unet (skip connections from each encoder level, default) or plain (the design's autoencoder)",
+        choices=ARCHITECTURES,
+    )
+    width: int = setting(
+        16,
+        "filters of the first level, doubled per level (the design's plain model: 64)",
+        label="Filters at the first level",
+        options=(8, 12, 16, 24, 32, 64),
+    )
+    depth: int = setting(
+        4, "levels down, each halving the picture (the design: 3)", label="Levels down", options=(2, 3, 4, 5)
+    )
+    perceptual: float = setting(
+        0.0,
+        "weight of the VGG19 feature loss added to MAE (default 0: MAE alone)",
+        label="Perceptual loss weight (0 = MAE alone)",
+        low=0.0,
+        high=3.0,
+        step=0.25,
+    )
+    epochs: int = setting(
+        30,
+        "the most epochs to train; early stopping usually ends sooner",
+        label="Epochs (at most; early stopping may end sooner)",
+        low=1,
+        high=100,
+    )
     batch_size: int = setting(16, "pairs per step", options=(4, 8, 16, 32, 64))
-    learning_rate: float = setting(1e-3, "Adam's learning rate, as in the design", label="Learning rate (Adam)",
-                                   options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2))
-    patience: int = setting(5, "epochs without a better validation MAE before training stops",
-                            label="Patience (epochs without improvement)", low=1, high=20)
-    validation_split: float = setting(0.15, "share of source photos (or uploaded pairs) held out, never cropped "
-                                      "into training")
+    learning_rate: float = setting(
+        1e-3,
+        "Adam's learning rate, as in the design",
+        label="Learning rate (Adam)",
+        options=(1e-4, 3e-4, 1e-3, 3e-3, 1e-2),
+    )
+    patience: int = setting(
+        5,
+        "epochs without a better validation MAE before training stops",
+        label="Patience (epochs without improvement)",
+        low=1,
+        high=20,
+    )
+    validation_split: float = setting(
+        0.15, "share of source photos (or uploaded pairs) held out, never cropped into training"
+    )
     flip: bool = True  # random horizontal flips, same for photo and sketch (the command line's --no-flip)
-    rotate: float = setting(10.0, "largest random rotation, degrees (the same for photo and sketch)",
-                            label="Random rotation up to (degrees)", low=0, high=30, step=1.0)
-    data: str = setting("", "zip of pairs: photos/ and sketches/ (or A/ and B/) with matching names (default: the "
-                        "built-in pairs)")
-    style: str = setting("pencil", "what draws the built-in targets: the slow pencil drawing (default) or a quick "
-                         "filter", label="What draws the targets", choices=STYLES)
-    pairs: int = setting(320, "crops cut from the photos or uploaded pairs", label="Crops to train on",
-                         options=(32, 64, 160, 320, 640))
+    rotate: float = setting(
+        10.0,
+        "largest random rotation, degrees (the same for photo and sketch)",
+        label="Random rotation up to (degrees)",
+        low=0,
+        high=30,
+        step=1.0,
+    )
+    data: str = setting(
+        "", "zip of pairs: photos/ and sketches/ (or A/ and B/) with matching names (default: the built-in pairs)"
+    )
+    style: str = setting(
+        "pencil",
+        "what draws the built-in targets: the slow pencil drawing (default) or a quick filter",
+        label="What draws the targets",
+        choices=STYLES,
+    )
+    pairs: int = setting(
+        320, "crops cut from the photos or uploaded pairs", label="Crops to train on", options=(32, 64, 160, 320, 640)
+    )
     init: str = setting("", "start from these weights (.keras or .weights.h5), e.g. the 256 model for 512")
     seed: int = setting(0, "the random seed (crops, flips, weights)")
 

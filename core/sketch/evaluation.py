@@ -26,10 +26,12 @@ def evaluate(predicted: np.ndarray, target: np.ndarray) -> dict[str, float]:
     predicted, target = np.asarray(predicted, np.float64), np.asarray(target, np.float64)
     return {
         "mae": float(np.mean(np.abs(predicted - target))),
-        "ssim": float(np.mean([metrics.structural_similarity(p, t, data_range=1.0)
-                               for p, t in zip(predicted, target)])),
-        "psnr": float(np.mean([metrics.peak_signal_noise_ratio(t, p, data_range=1.0)
-                               for p, t in zip(predicted, target)])),
+        "ssim": float(
+            np.mean([metrics.structural_similarity(p, t, data_range=1.0) for p, t in zip(predicted, target)])
+        ),
+        "psnr": float(
+            np.mean([metrics.peak_signal_noise_ratio(t, p, data_range=1.0) for p, t in zip(predicted, target)])
+        ),
     }
 
 
@@ -53,12 +55,17 @@ def speed(model, photos, side: int, style: str = "pencil", repeats: int = 3) -> 
     for photo in photos:
         picture = filters.resize_to_side(photo, side)
         # Cut to the model's multiple, so that no padding is in the model's time.
-        picture = picture[:picture.shape[0] // multiple * multiple, :picture.shape[1] // multiple * multiple]
+        picture = picture[: picture.shape[0] // multiple * multiple, : picture.shape[1] // multiple * multiple]
         model_times.append(median_seconds(lambda: forward(picture[None]), repeats))
         method_times.append(median_seconds(lambda: filters.pencil_filter(picture, style), repeats))
     model_seconds, method_seconds = statistics.median(model_times), statistics.median(method_times)
-    return {"model_seconds": model_seconds, "method_seconds": method_seconds,
-            "speedup": method_seconds / model_seconds, "side": side, "pictures": len(photos)}
+    return {
+        "model_seconds": model_seconds,
+        "method_seconds": method_seconds,
+        "speedup": method_seconds / model_seconds,
+        "side": side,
+        "pictures": len(photos),
+    }
 
 
 def median_seconds(function, repeats: int) -> float:

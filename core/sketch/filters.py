@@ -29,8 +29,14 @@ def dodge_and_burn(photo: np.ndarray, relative_sigma: float = 0.02) -> np.ndarra
     return cv2.divide(luminance, 255 - blurred_inverse, scale=256.0)
 
 
-def xdog(photo: np.ndarray, relative_sigma: float = 0.003, k: float = 1.6, tau: float = 0.98, epsilon: float = 0.0,
-         phi: float = 100.0) -> np.ndarray:
+def xdog(
+    photo: np.ndarray,
+    relative_sigma: float = 0.003,
+    k: float = 1.6,
+    tau: float = 0.98,
+    epsilon: float = 0.0,
+    phi: float = 100.0,
+) -> np.ndarray:
     """Extended difference of Gaussians (Winnemöller et al., 2012): clean ink-like edges.
 
     On flat areas the difference is (1 - tau) x brightness >= epsilon, so they stay white; the
@@ -80,5 +86,6 @@ def resize_to_side(photo: np.ndarray, side: int) -> np.ndarray:
     height, width = photo.shape[:2]
     scale = side / max(height, width)
     new_size = (max(8, round(width * scale)), max(8, round(height * scale)))
-    return cv2.resize(np.ascontiguousarray(photo[:, :, :3]), new_size,
-                      interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC)
+    return cv2.resize(
+        np.ascontiguousarray(photo[:, :, :3]), new_size, interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+    )

@@ -14,8 +14,10 @@ from core.sketch.model import input_channels, keras, model_input, model_multiple
 
 def predict(model, photos: np.ndarray, batch_size: int = 8) -> np.ndarray:
     """NxHxWx3 uint8 (sides multiples of ``model_multiple``) to NxHxW float32 sketches in [0, 1]."""
-    outputs = [np.asarray(compiled_forward(model)(photos[start:start + batch_size]))[..., 0]
-               for start in range(0, len(photos), batch_size)]
+    outputs = [
+        np.asarray(compiled_forward(model)(photos[start : start + batch_size]))[..., 0]
+        for start in range(0, len(photos), batch_size)
+    ]
     return np.concatenate(outputs).astype(np.float32)
 
 
@@ -32,8 +34,9 @@ def compiled_forward(model):
         if keras.backend.backend() == "tensorflow":
             import tensorflow as tf
 
-            compiled = tf.function(lambda batch: model(tf.cast(batch, tf.float32), training=False),
-                                   reduce_retracing=True, autograph=False)
+            compiled = tf.function(
+                lambda batch: model(tf.cast(batch, tf.float32), training=False), reduce_retracing=True, autograph=False
+            )
 
             def forward(batch):
                 return compiled(model_input(batch, channels)).numpy()
@@ -43,6 +46,7 @@ def compiled_forward(model):
             def forward(batch):
                 with torch.no_grad():
                     return keras.ops.convert_to_numpy(model(model_input(batch, channels), training=False))
+
         _FORWARD_CACHE[model] = forward
     return _FORWARD_CACHE[model]
 
@@ -85,11 +89,11 @@ def _tiled(model, photo: np.ndarray, tile: int, overlap: int) -> np.ndarray:
     step = tile - overlap
     for top in _tile_starts(height, tile, step):
         for left in _tile_starts(width, tile, step):
-            piece = photo[top:top + tile, left:left + tile]
+            piece = photo[top : top + tile, left : left + tile]
             drawn = _whole(model, piece)
-            weight = feather[:drawn.shape[0], :drawn.shape[1]]
-            total[top:top + tile, left:left + tile] += drawn * weight
-            weights[top:top + tile, left:left + tile] += weight
+            weight = feather[: drawn.shape[0], : drawn.shape[1]]
+            total[top : top + tile, left : left + tile] += drawn * weight
+            weights[top : top + tile, left : left + tile] += weight
     return total / np.maximum(weights, 1e-6)
 
 

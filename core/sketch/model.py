@@ -82,8 +82,15 @@ def build_model(size: int = 256, architecture: str = "unet", width: int = 16, de
             features = layers.Concatenate(name=f"skip{level}")([features, skips[level - 1]])
     bias = keras.initializers.Constant(2.2)
     if architecture == "plain":
-        sketch = layers.Conv2DTranspose(1, KERNEL, strides=2, padding="same", activation="sigmoid",
-                                        bias_initializer=bias, name=f"up{depth}_conv_sigmoid")(features)
+        sketch = layers.Conv2DTranspose(
+            1,
+            KERNEL,
+            strides=2,
+            padding="same",
+            activation="sigmoid",
+            bias_initializer=bias,
+            name=f"up{depth}_conv_sigmoid",
+        )(features)
     else:
         # Full resolution is where a CPU spends its time on thin layers (512x512 pixels, few
         # channels, memory-bound), so the last level is kept to width/4 channels and a 1x1
@@ -99,6 +106,7 @@ def _block(convolution, filters: int, name: str):
         features = convolution(filters, KERNEL, strides=2, padding="same", name=f"{name}_conv")(features)
         features = layers.LeakyReLU(negative_slope=0.2, name=f"{name}_leaky_relu")(features)
         return layers.BatchNormalization(momentum=BATCH_NORM_MOMENTUM, name=f"{name}_batch_norm")(features)
+
     return apply
 
 
@@ -143,8 +151,11 @@ def compile_model(model, learning_rate: float, perceptual: float = 0.0) -> None:
         loss = PerceptualLoss(perceptual)
     else:
         loss = "mean_absolute_error"
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss,
-                  metrics=[keras.metrics.MeanAbsoluteError(name="mae")])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=loss,
+        metrics=[keras.metrics.MeanAbsoluteError(name="mae")],
+    )
 
 
 def model_size(model) -> int:
@@ -191,9 +202,13 @@ def load_model(path: str | Path, size: int = 256, **architecture):
             model.load_weights(path)
     except Exception as error:  # Keras reports a corrupt file in many ways; the user needs one sentence
         raise ValueError(f"{path.name} is not a model this app can load: {str(error)[:200]}") from None
-    if tuple(model.input_shape[1:]) not in ((None, None, 3), (None, None, 4), (None, None, 5)) \
-            or model.output_shape[-1] != 1:
-        raise ValueError(f"{path.name} is a Keras model, but not a photo-to-sketch one (it maps "
-                         f"{model.input_shape[1:]} to {model.output_shape[1:]}; expected RGB (and the equalised "
-                         "luminance) in, one grey channel out).")
+    if (
+        tuple(model.input_shape[1:]) not in ((None, None, 3), (None, None, 4), (None, None, 5))
+        or model.output_shape[-1] != 1
+    ):
+        raise ValueError(
+            f"{path.name} is a Keras model, but not a photo-to-sketch one (it maps "
+            f"{model.input_shape[1:]} to {model.output_shape[1:]}; expected RGB (and the equalised "
+            "luminance) in, one grey channel out)."
+        )
     return model

@@ -23,6 +23,7 @@ from core.sketch.uploads import ZipReport, check_pairs_zip
 @dataclasses.dataclass
 class Pairs:
     """Training and validation pairs, already cropped to ``size``: photos NxSxSx3 uint8, sketches NxSxS uint8."""
+
     train_photos: np.ndarray
     train_sketches: np.ndarray
     validation_photos: np.ndarray
@@ -53,18 +54,30 @@ def builtin_pairs(config: SketchConfig) -> Pairs:
     rng = np.random.default_rng(config.seed)
     validation_count = max(2, round(config.pairs * config.validation_split))
     weights = lambda group: [2.0 if photo.portrait else 1.0 for photo in group]  # noqa: E731
-    train_photos = _crops([photo.pixels for photo in training], config.pairs - validation_count, config.size, rng,
-                          weights=weights(training))
-    validation_photos = _crops([photo.pixels for photo in validation], validation_count, config.size, rng,
-                               weights=weights(validation))
+    train_photos = _crops(
+        [photo.pixels for photo in training],
+        config.pairs - validation_count,
+        config.size,
+        rng,
+        weights=weights(training),
+    )
+    validation_photos = _crops(
+        [photo.pixels for photo in validation], validation_count, config.size, rng, weights=weights(validation)
+    )
     # Flips and rotations are applied to the photo before it is drawn, not to photo and drawing
     # afterwards: the pencil texture's hatching always runs at 45 degrees, and a flipped drawing
     # would teach hatching the method never draws. So built-in pairs come augmented already.
     if config.flip or config.rotate:
         train_photos = augment(train_photos, None, rng, config.flip, config.rotate)[0]
-    return Pairs(train_photos, draw_targets(train_photos, config.style), validation_photos,
-                 draw_targets(validation_photos, config.style),
-                 [photo.name for photo in training], [photo.name for photo in validation], augmented=True)
+    return Pairs(
+        train_photos,
+        draw_targets(train_photos, config.style),
+        validation_photos,
+        draw_targets(validation_photos, config.style),
+        [photo.name for photo in training],
+        [photo.name for photo in validation],
+        augmented=True,
+    )
 
 
 def draw_targets(crops: np.ndarray, style: str) -> np.ndarray:
@@ -72,8 +85,14 @@ def draw_targets(crops: np.ndarray, style: str) -> np.ndarray:
     return np.stack([filters.pencil_filter(crop, style) for crop in crops])
 
 
-def _crops(photos: list[np.ndarray], count: int, size: int, rng: np.random.Generator,
-           sketches: list[np.ndarray] | None = None, weights: list[float] | None = None):
+def _crops(
+    photos: list[np.ndarray],
+    count: int,
+    size: int,
+    rng: np.random.Generator,
+    sketches: list[np.ndarray] | None = None,
+    weights: list[float] | None = None,
+):
     """``count`` random square crops spread over ``photos`` in proportion to ``weights`` (evenly
     by default; side 40-100% of the shorter side), resized to ``size``. With ``sketches`` the same
     boxes are cut from them too."""
@@ -81,7 +100,7 @@ def _crops(photos: list[np.ndarray], count: int, size: int, rng: np.random.Gener
     # Deterministic shares (largest remainder), so every photo gets its crops whatever the seed.
     shares = weights / weights.sum() * count
     per_photo = np.floor(shares).astype(int)
-    per_photo[np.argsort(shares - per_photo)[::-1][:count - per_photo.sum()]] += 1
+    per_photo[np.argsort(shares - per_photo)[::-1][: count - per_photo.sum()]] += 1
     sources = rng.permutation(np.repeat(np.arange(len(photos)), per_photo))
     cut_photos, cut_sketches = [], []
     for source in sources:
@@ -94,8 +113,9 @@ def _crops(photos: list[np.ndarray], count: int, size: int, rng: np.random.Gener
         interpolation = cv2.INTER_AREA if side > size else cv2.INTER_CUBIC
         cut_photos.append(cv2.resize(np.ascontiguousarray(photo[box]), (size, size), interpolation=interpolation))
         if sketches is not None:
-            cut_sketches.append(cv2.resize(np.ascontiguousarray(sketches[source][box]), (size, size),
-                                           interpolation=interpolation))
+            cut_sketches.append(
+                cv2.resize(np.ascontiguousarray(sketches[source][box]), (size, size), interpolation=interpolation)
+            )
     photos_out = np.stack(cut_photos)
     return photos_out if sketches is None else (photos_out, np.stack(cut_sketches))
 
@@ -112,12 +132,23 @@ def zip_pairs(data: bytes, config: SketchConfig) -> tuple[Pairs, ZipReport]:
     validation = [pairs[i] for i in sorted(order[:held_out])]
     training = [pairs[i] for i in sorted(order[held_out:])]
     validation_count = max(len(validation), round(config.pairs * config.validation_split))
-    train_photos, train_sketches = _crops([p for _, p, _ in training], config.pairs - validation_count, config.size,
-                                          rng, [s for _, _, s in training])
-    validation_photos, validation_sketches = _crops([p for _, p, _ in validation], validation_count, config.size,
-                                                    rng, [s for _, _, s in validation])
-    return (Pairs(train_photos, train_sketches, validation_photos, validation_sketches,
-                  [name for name, _, _ in training], [name for name, _, _ in validation]), report)
+    train_photos, train_sketches = _crops(
+        [p for _, p, _ in training], config.pairs - validation_count, config.size, rng, [s for _, _, s in training]
+    )
+    validation_photos, validation_sketches = _crops(
+        [p for _, p, _ in validation], validation_count, config.size, rng, [s for _, _, s in validation]
+    )
+    return (
+        Pairs(
+            train_photos,
+            train_sketches,
+            validation_photos,
+            validation_sketches,
+            [name for name, _, _ in training],
+            [name for name, _, _ in validation],
+        ),
+        report,
+    )
 
 
 def load_pairs(config: SketchConfig) -> Pairs:
@@ -129,8 +160,9 @@ def load_pairs(config: SketchConfig) -> Pairs:
     return zip_pairs(path.read_bytes(), config)[0]
 
 
-def augment(photos: np.ndarray, sketches: np.ndarray | None, rng: np.random.Generator, flip: bool = True,
-            rotate: float = 10.0) -> tuple[np.ndarray, np.ndarray | None]:
+def augment(
+    photos: np.ndarray, sketches: np.ndarray | None, rng: np.random.Generator, flip: bool = True, rotate: float = 10.0
+) -> tuple[np.ndarray, np.ndarray | None]:
     """The same random flip and rotation for each photo and its sketch (photos alone when
     ``sketches`` is None). Rotations reflect the border, so no black corners appear that the
     sketch would have to learn."""
@@ -143,8 +175,9 @@ def augment(photos: np.ndarray, sketches: np.ndarray | None, rng: np.random.Gene
         if rotate > 0:
             matrix = cv2.getRotationMatrix2D((size / 2, size / 2), rng.uniform(-rotate, rotate), 1.0)
             for batch in pictures:
-                batch[index] = cv2.warpAffine(batch[index], matrix, (size, size), flags=cv2.INTER_LINEAR,
-                                              borderMode=cv2.BORDER_REFLECT_101)
+                batch[index] = cv2.warpAffine(
+                    batch[index], matrix, (size, size), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT_101
+                )
     return pictures[0], pictures[1] if sketches is not None else None
 
 
@@ -153,13 +186,16 @@ def augmentation_preview(pairs: Pairs, config: SketchConfig, count: int = 4, thu
     rng = np.random.default_rng(config.seed)
     rows = []
     for index in np.linspace(0, len(pairs.train_photos) - 1, count).astype(int):
-        photo, sketch = pairs.train_photos[index:index + 1], pairs.train_sketches[index:index + 1]
+        photo, sketch = pairs.train_photos[index : index + 1], pairs.train_sketches[index : index + 1]
         versions = [(photo, sketch)] + [augment(photo, sketch, rng, config.flip, config.rotate) for _ in range(3)]
         tiles = []
         for version_photo, version_sketch in versions:
             tiles += [version_photo[0], np.repeat(version_sketch[0][:, :, None], 3, axis=2)]
-        rows.append(np.concatenate([cv2.resize(tile, (thumbnail, thumbnail), interpolation=cv2.INTER_AREA)
-                                    for tile in tiles], axis=1))
+        rows.append(
+            np.concatenate(
+                [cv2.resize(tile, (thumbnail, thumbnail), interpolation=cv2.INTER_AREA) for tile in tiles], axis=1
+            )
+        )
     return np.concatenate(rows, axis=0)
 
 
@@ -168,6 +204,9 @@ def pair_strip(photos: np.ndarray, targets: np.ndarray, predictions: np.ndarray,
     rows = []
     for photo, target, prediction in zip(photos, targets, predictions):
         tiles = [photo, np.repeat(target[:, :, None], 3, axis=2), np.repeat(prediction[:, :, None], 3, axis=2)]
-        rows.append(np.concatenate([cv2.resize(tile, (thumbnail, thumbnail), interpolation=cv2.INTER_AREA)
-                                    for tile in tiles], axis=1))
+        rows.append(
+            np.concatenate(
+                [cv2.resize(tile, (thumbnail, thumbnail), interpolation=cv2.INTER_AREA) for tile in tiles], axis=1
+            )
+        )
     return np.concatenate(rows, axis=0)

@@ -58,8 +58,14 @@ def line_kernels(length: int) -> list[np.ndarray]:
         angle = index * math.pi / DIRECTIONS
         kernel = np.zeros((length, length), np.float32)
         dx, dy = math.cos(angle), -math.sin(angle)
-        cv2.line(kernel, (round(centre - dx * centre), round(centre - dy * centre)),
-                 (round(centre + dx * centre), round(centre + dy * centre)), 1.0, 1, cv2.LINE_AA)
+        cv2.line(
+            kernel,
+            (round(centre - dx * centre), round(centre - dy * centre)),
+            (round(centre + dx * centre), round(centre + dy * centre)),
+            1.0,
+            1,
+            cv2.LINE_AA,
+        )
         kernels.append(kernel / kernel.sum())
     return kernels
 
@@ -131,11 +137,13 @@ def texture_exponent(texture: np.ndarray, tone: np.ndarray, smoothness: float = 
         main = -np.ones(size)
         valid = np.ones(size, bool)
         if axis == 1:
-            valid[columns - 1::columns] = False
+            valid[columns - 1 :: columns] = False
         else:
-            valid[size - columns:] = False
+            valid[size - columns :] = False
         main[~valid] = 0
-        return sparse.diags([main, np.where(valid, 1.0, 0.0)[:size - step]], [0, step], shape=(size, size), format="csr")
+        return sparse.diags(
+            [main, np.where(valid, 1.0, 0.0)[: size - step]], [0, step], shape=(size, size), format="csr"
+        )
 
     dx, dy = difference(height, width, 1), difference(height, width, 0)
     system = sparse.diags(log_texture * log_texture) + smoothness * (dx.T @ dx + dy.T @ dy)
@@ -153,9 +161,13 @@ def draw(photo: np.ndarray, seed: int = 0) -> tuple[np.ndarray, PencilTimes, str
     if max(grey.shape) > LARGEST_SIDE:
         scale = LARGEST_SIDE / max(grey.shape)
         original = grey.shape
-        grey = cv2.resize(grey, (round(grey.shape[1] * scale), round(grey.shape[0] * scale)), interpolation=cv2.INTER_AREA)
-        note = (f"drawn at {grey.shape[1]}x{grey.shape[0]} instead of {original[1]}x{original[0]}: the slow method's "
-                f"time grows with the area, so it works at most {LARGEST_SIDE} px")
+        grey = cv2.resize(
+            grey, (round(grey.shape[1] * scale), round(grey.shape[0] * scale)), interpolation=cv2.INTER_AREA
+        )
+        note = (
+            f"drawn at {grey.shape[1]}x{grey.shape[0]} instead of {original[1]}x{original[0]}: the slow method's "
+            f"time grows with the area, so it works at most {LARGEST_SIDE} px"
+        )
     grey = grey.astype(np.float32) / 255.0
     times = PencilTimes()
     started = time.perf_counter()

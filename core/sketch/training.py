@@ -35,13 +35,16 @@ def train(config: SketchConfig, output: Path, pairs: Pairs | None = None) -> Ite
     keras.utils.set_random_seed(config.seed)
     model = build_model(config.size, config.architecture, config.width, config.depth)
     if config.init:
-        start = load_model(config.init, config.size, architecture=config.architecture, width=config.width,
-                           depth=config.depth)
+        start = load_model(
+            config.init, config.size, architecture=config.architecture, width=config.width, depth=config.depth
+        )
         try:
             model.set_weights(start.get_weights())
         except ValueError:
-            raise ValueError(f"{Path(config.init).name} has a different architecture from this run's "
-                             f"({config.architecture}, width {config.width}, depth {config.depth}).") from None
+            raise ValueError(
+                f"{Path(config.init).name} has a different architecture from this run's "
+                f"({config.architecture}, width {config.width}, depth {config.depth})."
+            ) from None
     compile_model(model, config.learning_rate, config.perceptual)
 
     validation_x = model_input(pairs.validation_photos, input_channels(model))
@@ -51,18 +54,26 @@ def train(config: SketchConfig, output: Path, pairs: Pairs | None = None) -> Ite
     stop = threading.Event()
     state = {"best_epoch": 0, "best": math.inf, "epoch": 0, "error": None, "diverged": ""}
     callback = _progress_callback(config, pairs, output, events, stop, state, len(batches))
-    early_stopping = keras.callbacks.EarlyStopping(monitor="val_mae", mode="min", patience=config.patience,
-                                                   restore_best_weights=True)
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor="val_mae", mode="min", patience=config.patience, restore_best_weights=True
+    )
 
     # Halve the learning rate when validation stalls for a while, before early stopping gives up:
     # the last epochs of a run then refine instead of bouncing (a departure from the design's constant 1e-3).
-    slow_down = keras.callbacks.ReduceLROnPlateau(monitor="val_mae", mode="min", factor=0.5,
-                                                  patience=max(1, config.patience // 2), min_lr=1e-5)
+    slow_down = keras.callbacks.ReduceLROnPlateau(
+        monitor="val_mae", mode="min", factor=0.5, patience=max(1, config.patience // 2), min_lr=1e-5
+    )
 
     def fit() -> None:
         try:
-            model.fit(batches, validation_data=(validation_x, validation_y), epochs=config.epochs, verbose=0,
-                      callbacks=[callback, slow_down, early_stopping], validation_batch_size=config.batch_size)
+            model.fit(
+                batches,
+                validation_data=(validation_x, validation_y),
+                epochs=config.epochs,
+                verbose=0,
+                callbacks=[callback, slow_down, early_stopping],
+                validation_batch_size=config.batch_size,
+            )
         except BaseException as error:  # handed to the consumer's thread, raised there
             state["error"] = error
         finally:
@@ -87,24 +98,35 @@ def train(config: SketchConfig, output: Path, pairs: Pairs | None = None) -> Ite
         raise ValueError(state["diverged"])
     if state["best_epoch"] == 0:
         raise ValueError("Training ended before the first epoch finished; there are no weights to keep.")
-    scores = held_out_scores(load_model(output, config.size, architecture=config.architecture, width=config.width,
-                                        depth=config.depth), pairs)
+    scores = held_out_scores(
+        load_model(output, config.size, architecture=config.architecture, width=config.width, depth=config.depth), pairs
+    )
     baseline, white = scores["mean_sketch_mae"], scores["white_page_mae"]
     stopped_early = early_stopping.stopped_epoch > 0
     yield Progress(
-        step=state["epoch"], total=config.epochs,
-        metrics={"best_val_mae": scores["mae"], "best_val_ssim": scores["ssim"], "best_val_psnr": scores["psnr"],
-                 "mean_sketch_mae": baseline, "white_page_mae": white, "best_epoch": state["best_epoch"]},
+        step=state["epoch"],
+        total=config.epochs,
+        metrics={
+            "best_val_mae": scores["mae"],
+            "best_val_ssim": scores["ssim"],
+            "best_val_psnr": scores["psnr"],
+            "mean_sketch_mae": baseline,
+            "white_page_mae": white,
+            "best_epoch": state["best_epoch"],
+        },
         result=callback.best_strip,
-        message=(f"{'Stopped early' if stopped_early else 'Done'} after epoch {state['epoch']}; kept the best "
-                 f"epoch, {state['best_epoch']}: validation MAE {scores['mae']:.4f} (the mean sketch scores "
-                 f"{baseline:.4f}, a blank page {white:.4f}), SSIM {scores['ssim']:.3f}, PSNR {scores['psnr']:.2f} dB."),
+        message=(
+            f"{'Stopped early' if stopped_early else 'Done'} after epoch {state['epoch']}; kept the best "
+            f"epoch, {state['best_epoch']}: validation MAE {scores['mae']:.4f} (the mean sketch scores "
+            f"{baseline:.4f}, a blank page {white:.4f}), SSIM {scores['ssim']:.3f}, PSNR {scores['psnr']:.2f} dB."
+        ),
     )
 
 
 def _batches(pairs: Pairs, config: SketchConfig):
     """Shuffled, augmented batches for ``fit`` (built-in pairs come augmented already; uploaded
     ones are flipped and rotated here, batch by batch)."""
+
     class Batches(keras.utils.PyDataset):
         def __init__(self):
             super().__init__(workers=1, use_multiprocessing=False)
@@ -115,7 +137,7 @@ def _batches(pairs: Pairs, config: SketchConfig):
             return math.ceil(len(pairs.train_photos) / config.batch_size)
 
         def __getitem__(self, index: int):
-            chosen = self.order[index * config.batch_size:(index + 1) * config.batch_size]
+            chosen = self.order[index * config.batch_size : (index + 1) * config.batch_size]
             photos, sketches = pairs.train_photos[chosen], pairs.train_sketches[chosen]
             if not pairs.augmented and (config.flip or config.rotate):
                 photos, sketches = augment(photos, sketches, self.rng, config.flip, config.rotate)
@@ -130,6 +152,7 @@ def _batches(pairs: Pairs, config: SketchConfig):
 def _progress_callback(config, pairs, output, events, stop, state, batches_per_epoch):
     """The Keras callback: events out, stop requests in, the best weights saved whenever the
     validation MAE improves, and a stop on a non-finite loss."""
+
     class ProgressCallback(keras.callbacks.Callback):
         def __init__(self):
             super().__init__()
@@ -144,17 +167,27 @@ def _progress_callback(config, pairs, output, events, stop, state, batches_per_e
             if not math.isfinite(loss):
                 state["diverged"] = (
                     f"The loss became {loss} in epoch {state['epoch'] + 1}; training stopped. "
-                    + (f"The best weights (epoch {state['best_epoch']}, validation MAE {state['best']:.4f}) "
-                       "were kept. " if state["best_epoch"] else "")
-                    + "Try a lower learning rate.")
+                    + (
+                        f"The best weights (epoch {state['best_epoch']}, validation MAE {state['best']:.4f}) "
+                        "were kept. "
+                        if state["best_epoch"]
+                        else ""
+                    )
+                    + "Try a lower learning rate."
+                )
                 self.model.stop_training = True
             if stop.is_set():
                 self.model.stop_training = True
             elif time.monotonic() - self.last_event > 1.0:
                 self.last_event = time.monotonic()
-                events.put(Progress(step=state["epoch"], total=config.epochs,
-                                    message=f"epoch {state['epoch'] + 1}: batch {batch + 1} of "
-                                            f"{batches_per_epoch}, training MAE {mae:.4f}"))
+                events.put(
+                    Progress(
+                        step=state["epoch"],
+                        total=config.epochs,
+                        message=f"epoch {state['epoch'] + 1}: batch {batch + 1} of "
+                        f"{batches_per_epoch}, training MAE {mae:.4f}",
+                    )
+                )
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
@@ -168,13 +201,17 @@ def _progress_callback(config, pairs, output, events, stop, state, batches_per_e
                 state["best"], state["best_epoch"] = validation_mae, epoch + 1
                 save_model(self.model, output)
                 self.best_strip = strip
-            events.put(Progress(
-                step=epoch + 1, total=config.epochs,
-                metrics={"train_mae": train_mae, "val_mae": validation_mae, "best_epoch": state["best_epoch"]},
-                preview=strip, result=self.best_strip,
-                message=f"epoch {epoch + 1}: validation MAE {validation_mae:.4f}"
-                        + (" (best so far, saved)" if improved else f" (best: epoch {state['best_epoch']})"),
-            ))
+            events.put(
+                Progress(
+                    step=epoch + 1,
+                    total=config.epochs,
+                    metrics={"train_mae": train_mae, "val_mae": validation_mae, "best_epoch": state["best_epoch"]},
+                    preview=strip,
+                    result=self.best_strip,
+                    message=f"epoch {epoch + 1}: validation MAE {validation_mae:.4f}"
+                    + (" (best so far, saved)" if improved else f" (best: epoch {state['best_epoch']})"),
+                )
+            )
 
         def strip(self) -> np.ndarray:
             predicted = predict(self.model, self.preview_photos)

@@ -18,6 +18,7 @@ from core.sketch.filters import grey
 @dataclasses.dataclass
 class ZipReport:
     """What ``check_pairs_zip`` found; ``problems`` are the reasons training cannot start."""
+
     pairs: int = 0
     photo_folder: str = ""
     sketch_folder: str = ""
@@ -34,13 +35,17 @@ class ZipReport:
 
     def lines(self) -> list[str]:
         """The report as short sentences, for the page and the command line."""
-        lines = [f"{self.pairs} matching pair{'s' if self.pairs != 1 else ''} in "
-                 f"{self.photo_folder or '?'} and {self.sketch_folder or '?'}."]
-        for label, names in (("photos without a sketch", self.unmatched_photos),
-                             ("sketches without a photo", self.unmatched_sketches),
-                             ("unreadable files (skipped)", self.unreadable),
-                             ("pairs whose photo and sketch differ in shape (skipped)", self.size_mismatches),
-                             ("other files (ignored)", self.ignored)):
+        lines = [
+            f"{self.pairs} matching pair{'s' if self.pairs != 1 else ''} in "
+            f"{self.photo_folder or '?'} and {self.sketch_folder or '?'}."
+        ]
+        for label, names in (
+            ("photos without a sketch", self.unmatched_photos),
+            ("sketches without a photo", self.unmatched_sketches),
+            ("unreadable files (skipped)", self.unreadable),
+            ("pairs whose photo and sketch differ in shape (skipped)", self.size_mismatches),
+            ("other files (ignored)", self.ignored),
+        ):
             if names:
                 shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
                 lines.append(f"{len(names)} {label}: {shown}.")
@@ -74,11 +79,15 @@ def check_pairs_zip(data: bytes) -> tuple[ZipReport, list[tuple[str, np.ndarray,
                 readable.append((name, *pair))
         report.pairs = len(readable)
         if not readable:
-            report.problems.append("No usable pairs: each photo needs a sketch with the same name (e.g. "
-                                   "photos/cat.jpg and sketches/cat.png).")
+            report.problems.append(
+                "No usable pairs: each photo needs a sketch with the same name (e.g. "
+                "photos/cat.jpg and sketches/cat.png)."
+            )
         elif len(readable) < MIN_PAIRS:
-            report.problems.append(f"Only {len(readable)} usable pair{'s' if len(readable) != 1 else ''}; "
-                                   f"training needs at least {MIN_PAIRS}, because some are held out for validation.")
+            report.problems.append(
+                f"Only {len(readable)} usable pair{'s' if len(readable) != 1 else ''}; "
+                f"training needs at least {MIN_PAIRS}, because some are held out for validation."
+            )
         return report, readable
     return report, []
 
@@ -97,16 +106,25 @@ def _find_pair_folders(members: list[zipfile.ZipInfo], report: ZipReport):
             parent, _, last = folder.rpartition("/")
             if last.lower() != photo_name:
                 continue
-            partner = next((other for other in folders if other.rpartition("/")[0] == parent
-                            and other.rpartition("/")[2].lower() == sketch_name), None)
+            partner = next(
+                (
+                    other
+                    for other in folders
+                    if other.rpartition("/")[0] == parent and other.rpartition("/")[2].lower() == sketch_name
+                ),
+                None,
+            )
             if partner is not None:
                 report.photo_folder, report.sketch_folder = folder + "/", partner + "/"
                 used = {folder, partner}
-                report.ignored += sorted(m.filename for f, group in folders.items() if f not in used
-                                         for m in group.values())
+                report.ignored += sorted(
+                    m.filename for f, group in folders.items() if f not in used for m in group.values()
+                )
                 return folders[folder], folders[partner]
-    report.problems.append("The zip needs two folders of pictures with matching names: photos/ and sketches/ "
-                           "(or A/ and B/), at the top or inside one folder.")
+    report.problems.append(
+        "The zip needs two folders of pictures with matching names: photos/ and sketches/ "
+        "(or A/ and B/), at the top or inside one folder."
+    )
     return {}, {}
 
 
@@ -124,8 +142,10 @@ def _read_pair(archive: zipfile.ZipFile, photo_member, sketch_member, report: Zi
     if sketch.shape != photo.shape[:2]:
         photo_ratio, sketch_ratio = photo.shape[1] / photo.shape[0], sketch.shape[1] / sketch.shape[0]
         if abs(photo_ratio - sketch_ratio) > 0.01 * photo_ratio:
-            report.size_mismatches.append(f"{photo_member.filename} {photo.shape[1]}x{photo.shape[0]} vs "
-                                          f"{sketch_member.filename} {sketch.shape[1]}x{sketch.shape[0]}")
+            report.size_mismatches.append(
+                f"{photo_member.filename} {photo.shape[1]}x{photo.shape[0]} vs "
+                f"{sketch_member.filename} {sketch.shape[1]}x{sketch.shape[0]}"
+            )
             return None
         sketch = cv2.resize(sketch, (photo.shape[1], photo.shape[0]), interpolation=cv2.INTER_AREA)
     return photo, sketch

@@ -16,7 +16,6 @@ from core import configs, videos
 from core.progress import Progress
 
 
-
 @dataclasses.dataclass
 class SketchVideoConfig:
     clip: str = ""
@@ -50,8 +49,11 @@ def sketch_clip(clip: str | Path, output: str | Path, config: SketchVideoConfig)
     network = model.load_model(resolve_model_path(config.model))
 
     def draw(frame: np.ndarray) -> np.ndarray:
-        drawn = adjust(inference.sketch_photo(network, frame, working_side=max(video_plan.width, video_plan.height)),
-                       config.darkness, config.line_weight)
+        drawn = adjust(
+            inference.sketch_photo(network, frame, working_side=max(video_plan.width, video_plan.height)),
+            config.darkness,
+            config.line_weight,
+        )
         return np.repeat(drawn[:, :, None], 3, axis=2)
 
     yield from videos.process(clip, output, video_plan, draw)

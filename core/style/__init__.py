@@ -25,14 +25,30 @@ from __future__ import annotations
 
 from core.lazy import lazy_attributes
 
-__getattr__, __dir__ = lazy_attributes(__name__, {
-    "config": ("StyleConfig", "OPTIMIZERS", "INITS", "SIZE_CAPS", "DISTANCE_LAYER", "STRENGTH_DEFAULT",
-               "CONTENT_DISTANCE_BOUND", "style_weight_for", "strength_for", "size_cap",
-               "FIRST_GUESS_SECONDS_PER_MEGAPIXEL_STEP", "CPU_PAGE_STEPS", "plan"),
-    "losses": ("content_distance", "gram", "loss_terms"),
-    "regions": ("KEEP_CONTENT_BOOST", "SMALLEST_REGION", "active_regions", "masked_gram", "regional_losses"),
-    "optimise": ("stylise",),
-    "canvas": ("fit_size", "to_tensor", "to_array", "luminance_transfer"),
-    "tiled": ("check_tiled",),
-    "job": ("job", "batch_job", "StyleInputs"),
-}, globals())
+__getattr__, __dir__ = lazy_attributes(
+    __name__,
+    {
+        "config": (
+            "StyleConfig",
+            "OPTIMIZERS",
+            "INITS",
+            "SIZE_CAPS",
+            "DISTANCE_LAYER",
+            "STRENGTH_DEFAULT",
+            "CONTENT_DISTANCE_BOUND",
+            "style_weight_for",
+            "strength_for",
+            "size_cap",
+            "FIRST_GUESS_SECONDS_PER_MEGAPIXEL_STEP",
+            "CPU_PAGE_STEPS",
+            "plan",
+        ),
+        "losses": ("content_distance", "gram", "loss_terms"),
+        "regions": ("KEEP_CONTENT_BOOST", "SMALLEST_REGION", "active_regions", "masked_gram", "regional_losses"),
+        "optimise": ("stylise",),
+        "canvas": ("fit_size", "to_tensor", "to_array", "luminance_transfer"),
+        "tiled": ("check_tiled",),
+        "job": ("job", "batch_job", "StyleInputs"),
+    },
+    globals(),
+)

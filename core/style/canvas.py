@@ -7,6 +7,7 @@ from PIL import Image
 
 from core.style.config import StyleConfig
 
+
 def fit_size(image: Image.Image, size: int) -> tuple[int, int]:
     scale = size / max(image.size)
     return max(1, round(image.width * scale)), max(1, round(image.height * scale))

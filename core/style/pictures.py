@@ -32,8 +32,12 @@ def frame_widths(picture: Image.Image) -> dict[str, int]:
         means, spreads = rows[:limit].mean(axis=1), rows[:limit].std(axis=1)
         count = 0
         if limit and (means[0] < FRAME_DARK or means[0] > FRAME_LIGHT) and spreads[0] < FRAME_SPREAD:
-            while (count < limit and spreads[count] < FRAME_SPREAD
-                   and abs(means[count] - means[0]) < 30 and (means[count] < FRAME_DARK or means[count] > FRAME_LIGHT)):
+            while (
+                count < limit
+                and spreads[count] < FRAME_SPREAD
+                and abs(means[count] - means[0]) < 30
+                and (means[count] < FRAME_DARK or means[count] > FRAME_LIGHT)
+            ):
                 count += 1
             count = min(limit, count + FRAME_MARGIN)
         widths[edge] = count
@@ -49,8 +53,10 @@ def trim_frame(picture: Image.Image) -> tuple[Image.Image, dict[str, int]]:
     box = (widths["left"], widths["top"], picture.width - widths["right"], picture.height - widths["bottom"])
     kept = max(0, box[2] - box[0]) * max(0, box[3] - box[1]) / (picture.width * picture.height)
     if kept < MOSTLY_FRAME:
-        raise ValueError(f"This style picture is mostly frame: only {kept:.0%} of it is left after taking off the "
-                         "dark or light bands along its edges. Crop it to the painting, or turn off the frame trim.")
+        raise ValueError(
+            f"This style picture is mostly frame: only {kept:.0%} of it is left after taking off the "
+            "dark or light bands along its edges. Crop it to the painting, or turn off the frame trim."
+        )
     if not any(widths.values()):
         return picture, widths
     return picture.crop(box), widths
@@ -73,8 +79,10 @@ def regions_from_mask(mask: Image.Image, size: tuple[int, int]) -> tuple[np.ndar
     notes = []
     if mask.size != size:
         if abs(mask.width / mask.height - size[0] / size[1]) > 0.02:
-            notes.append(f"the mask ({mask.width}x{mask.height}) has another shape than the photo "
-                         f"({size[0]}x{size[1]}), so it was stretched to fit")
+            notes.append(
+                f"the mask ({mask.width}x{mask.height}) has another shape than the photo "
+                f"({size[0]}x{size[1]}), so it was stretched to fit"
+            )
         else:
             notes.append(f"the mask was resized from {mask.width}x{mask.height} to {size[0]}x{size[1]}")
         mask = mask.resize(size, Image.Resampling.NEAREST)

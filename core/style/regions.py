@@ -20,15 +20,21 @@ def active_regions(regions: np.ndarray | None, config: StyleConfig, style_count:
     present = [label for label in np.unique(regions).tolist() if (regions == label).mean() >= SMALLEST_REGION]
     ignored = sorted(set(np.unique(regions).tolist()) - set(present))
     if ignored:
-        notes.append(f"region{'s' if len(ignored) > 1 else ''} {', '.join(map(str, ignored))} cover{'s' if len(ignored) == 1 else ''} "
-                     f"under {SMALLEST_REGION:.0%} of the picture and {'were' if len(ignored) > 1 else 'was'} ignored")
+        notes.append(
+            f"region{'s' if len(ignored) > 1 else ''} {', '.join(map(str, ignored))} cover{'s' if len(ignored) == 1 else ''} "
+            f"under {SMALLEST_REGION:.0%} of the picture and {'were' if len(ignored) > 1 else 'was'} ignored"
+        )
     for label in present:
         if label >= len(config.region_styles):
-            raise ValueError(f"The mask has a region {label} but only {len(config.region_styles)} region styles were given.")
+            raise ValueError(
+                f"The mask has a region {label} but only {len(config.region_styles)} region styles were given."
+            )
         choice = config.region_styles[label]
         if choice != "keep" and int(choice) >= style_count:
-            raise ValueError(f"Region {label} asks for style {int(choice) + 1}, but only {style_count} style "
-                             f"picture{'s were' if style_count > 1 else ' was'} given.")
+            raise ValueError(
+                f"Region {label} asks for style {int(choice) + 1}, but only {style_count} style "
+                f"picture{'s were' if style_count > 1 else ' was'} given."
+            )
     if len(present) < 2:
         notes.append("the mask has one region only, so the whole picture is treated alike")
     elif all(config.region_styles[label] == "keep" for label in present):
@@ -59,11 +65,12 @@ def regional_losses(found, region_masks, config: StyleConfig, style_targets, con
 
                 small = torch.nn.functional.interpolate(mask, size=target.shape[2:], mode="area")
                 keep_loss = keep_loss + 0.01 * ((found[name] - target) ** 2 * small).sum() / (
-                    small.sum().clamp_min(1e-6) * target.shape[1])
+                    small.sum().clamp_min(1e-6) * target.shape[1]
+                )
             continue
         targets = style_targets[int(choice)]
         for weight, name in zip(layer_weights, config.style_layers):
             channels = found[name].shape[1]
             difference = masked_gram(found[name], mask) - targets[name]
-            style_loss = style_loss + weight * (10.0 / channels**2) * (difference ** 2).mean()
+            style_loss = style_loss + weight * (10.0 / channels**2) * (difference**2).mean()
     return style_loss, keep_loss

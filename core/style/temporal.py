@@ -49,8 +49,9 @@ def warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     """``image`` sampled at each pixel plus its flow (bilinear; edges repeat)."""
     height, width = flow.shape[:2]
     grid_x, grid_y = np.meshgrid(np.arange(width, dtype=np.float32), np.arange(height, dtype=np.float32))
-    return cv2.remap(image, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR,
-                     borderMode=cv2.BORDER_REPLICATE)
+    return cv2.remap(
+        image, grid_x + flow[..., 0], grid_y + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def reliable(backward: np.ndarray, forward: np.ndarray) -> np.ndarray:
@@ -58,10 +59,13 @@ def reliable(backward: np.ndarray, forward: np.ndarray) -> np.ndarray:
     ``backward``: current -> previous; ``forward``: previous -> current."""
     returned = warp(forward, backward)  # the forward flow, read where each current pixel came from
     total = backward + returned
-    consistent = (total ** 2).sum(-1) <= 0.01 * ((backward ** 2).sum(-1) + (returned ** 2).sum(-1)) + 0.5
-    gradient = sum(cv2.Sobel(backward[..., channel], cv2.CV_32F, dx, dy, ksize=1) ** 2 / 4
-                   for channel in range(2) for dx, dy in ((1, 0), (0, 1)))
-    boundary = gradient > 0.01 * (backward ** 2).sum(-1) + 0.002
+    consistent = (total**2).sum(-1) <= 0.01 * ((backward**2).sum(-1) + (returned**2).sum(-1)) + 0.5
+    gradient = sum(
+        cv2.Sobel(backward[..., channel], cv2.CV_32F, dx, dy, ksize=1) ** 2 / 4
+        for channel in range(2)
+        for dx, dy in ((1, 0), (0, 1))
+    )
+    boundary = gradient > 0.01 * (backward**2).sum(-1) + 0.002
     return consistent & ~boundary
 
 

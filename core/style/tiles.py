@@ -33,7 +33,12 @@ def tile_boxes(height: int, width: int, tile: int, offset: tuple[int, int], marg
     boxes = []
     for top, bottom in zip(rows, rows[1:]):
         for left, right in zip(columns, columns[1:]):
-            context = (max(0, top - margin), max(0, left - margin), min(height, bottom + margin), min(width, right + margin))
+            context = (
+                max(0, top - margin),
+                max(0, left - margin),
+                min(height, bottom + margin),
+                min(width, right + margin),
+            )
             boxes.append(((top, left, bottom, right), context))
     return boxes
 
@@ -54,7 +59,7 @@ def seam_score(picture: np.ndarray, period: int | None = None) -> float:
     grey = grey.mean(axis=2) if grey.ndim == 3 else grey
     scores = []
     for steps in (np.abs(np.diff(grey, axis=1)).mean(axis=0), np.abs(np.diff(grey, axis=0)).mean(axis=1)):
-        lines = steps[period - 1::period] if period else steps
+        lines = steps[period - 1 :: period] if period else steps
         scores.append(float(lines.max() / max(np.median(steps), 1e-6)))
     return max(scores)
 
@@ -68,8 +73,11 @@ def estimate(size: tuple[int, int], steps: int, device_type: str) -> dict:
     # plus one tile's VGG activations and their gradients (about 1.2 kB per context pixel).
     picture_bytes = 5 * 3 * 4 * width * height
     tile_bytes = 1200 * (tile + 2 * MARGIN) ** 2
-    return {"seconds": SECONDS_PER_MEGAPIXEL_STEP.get(device_type, 9.0) * megapixels * steps,
-            "bytes": picture_bytes + tile_bytes, "tile": tile}
+    return {
+        "seconds": SECONDS_PER_MEGAPIXEL_STEP.get(device_type, 9.0) * megapixels * steps,
+        "bytes": picture_bytes + tile_bytes,
+        "tile": tile,
+    }
 
 
 def available_memory(device_type: str) -> int | None:

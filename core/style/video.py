@@ -43,8 +43,9 @@ def clip_plan(clip: str | Path, config: StyleVideoConfig) -> videos.VideoPlan:
     return videos.plan(videos.probe(clip), max_seconds=config.max_seconds, max_side=config.side)
 
 
-def style_clip(clip: str | Path, painting: Image.Image, output: str | Path,
-               config: StyleVideoConfig) -> Iterator[Progress]:
+def style_clip(
+    clip: str | Path, painting: Image.Image, output: str | Path, config: StyleVideoConfig
+) -> Iterator[Progress]:
     """Stylise ``clip`` into ``output``. The painting's style vector is computed once; below full
     strength it is blended with the clip's own, taken from its first frame, so the blend holds
     still for the whole clip."""

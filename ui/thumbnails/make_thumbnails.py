@@ -40,8 +40,23 @@ def sketch_thumbnail() -> Image.Image:
     with tempfile.TemporaryDirectory() as folder:
         photo, output = Path(folder) / "photo.png", Path(folder) / "sketch.png"
         square(images.load_sample("Astronaut")).save(photo)
-        subprocess.run([sys.executable, "-m", "core", "sketch", str(photo), "--output", str(output), "--model", "256",
-                        "--working-side", str(SIZE)], check=True, cwd=HERE.parent.parent)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "core",
+                "sketch",
+                str(photo),
+                "--output",
+                str(output),
+                "--model",
+                "256",
+                "--working-side",
+                str(SIZE),
+            ],
+            check=True,
+            cwd=HERE.parent.parent,
+        )
         return Image.open(output).convert("RGB")
 
 
