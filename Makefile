@@ -22,20 +22,30 @@ APT_GET ?= apt-get
 # What the benches add: the peers bench/ascii.py runs beside ours.
 BENCH_PACKAGES := chafa jp2a
 
-.PHONY: run run-ray ray-up ray-down test test-fast test-quick bench system-deps data thumbnails clean clean-runs
+.PHONY: run run-ray ray-up ray-down test test-fast test-quick lint format bench system-deps data thumbnails clean clean-runs
 
 # Streamlit starts the file service (core/api: every download, owner-checked) beside itself on PORT + 1.
 run: $(APP_STAMP) data
 	@echo "Atelier on http://$(HOST):$(PORT) (its file service starts on port $$(($(PORT) + 1)))"
 	$(BIN)/python -m streamlit run Home.py --server.address $(HOST) --server.port $(PORT)
 
-test: $(TEST_STAMP) $(RAY_STAMP) system-deps
+# The lint gate runs first: a new finding or an unformatted file fails `make test` (and CI) in seconds.
+test: lint $(RAY_STAMP) system-deps
 	$(BIN)/python -m pytest
 
-test-fast: $(TEST_STAMP) $(RAY_STAMP)  ## everything but the real-browser tests
+# ruff's rules and its formatter, configured in pyproject.toml; `make format` fixes what it can.
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(TEST_STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+test-fast: lint $(RAY_STAMP)  ## everything but the real-browser tests
 	$(BIN)/python -m pytest -m "not browser"
 
-test-quick: $(TEST_STAMP)  ## the unit tests only: no browser, no training, no child-process CLI, no Ray
+test-quick: lint  ## the unit tests only: no browser, no training, no child-process CLI, no Ray
 	$(BIN)/python -m pytest -m "not browser and not slow"
 
 # The app with its jobs on a Ray cluster (by default the local head of `make ray-up`).

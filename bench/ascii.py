@@ -187,6 +187,99 @@ MEASURES = {  # name: (function, what it is)
 }
 
 
+def bench_columns(columns, batch, distinct, batch_sizes, repeats, folder, font, per_photo, polarities) -> None:
+    """Time ours and the peers at one column count, score every distinct photo, print the rows."""
+    chafa, jp2a = shutil.which("chafa"), shutil.which("jp2a")
+    rows = rows_for(batch[0], columns, font)  # the batch shares one shape per source; see below
+    commands = {
+        "atelier (ours)": lambda files: [
+            sys.executable,
+            "-m",
+            "core",
+            "ascii",
+            *map(str, files),
+            "--columns",
+            str(columns),
+            "--format",
+            "txt",
+            "--output-dir",
+            str(folder / "ours"),
+        ],
+    }
+    if chafa:
+        # One --size for the whole batch, as a box: chafa keeps each picture's aspect inside
+        # it (with --stretch it would fill the square photo's grid for every picture, and so
+        # draw half as many cells again as we do on a landscape photo).
+        commands["chafa"] = lambda files: [
+            chafa,
+            "-f",
+            "symbols",
+            "--symbols",
+            "ascii",
+            "--colors",
+            "none",
+            "--size",
+            f"{columns}x{rows}",
+            *map(str, files),
+        ]
+    if jp2a:
+        commands["jp2a"] = lambda files: [jp2a, f"--width={columns}", *map(str, files)]
+    timings = {
+        name: [best_wall(command(batch[:size]), repeats) / size for size in batch_sizes]
+        for name, command in commands.items()
+    }
+    names = [
+        "atelier (ours)",
+        "atelier ramp (floor)",
+        "blank page (floor)",
+        *[n for n in commands if n != "atelier (ours)"],
+    ]
+    scores = {name: {measure: [] for measure in MEASURES} for name in names}
+
+    def score(name, candidates, source):
+        for measure, (function, _) in MEASURES.items():
+            scores[name][measure].append(max(function(candidate, source) for candidate in candidates))
+
+    polarities[columns] = []
+    for path in distinct:
+        source = np.asarray(images.load_image(path))
+        rows = rows_for(path, columns, font)
+        ours = ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns), font)
+        polarities[columns].append(ours.polarity)
+        score("atelier (ours)", [ours], source)
+        score(
+            "atelier ramp (floor)",
+            [
+                ascii_art.convert(
+                    source, ascii_art.AsciiConfig(columns=columns, method="ramp", polarity=ours.polarity), font
+                )
+            ],
+            source,
+        )
+        score(
+            "blank page (floor)",
+            [text_result([" " * columns] * rows, font, polarity) for polarity in ("paper", "screen")],
+            source,
+        )
+        for name, candidates in peer_candidates(path, columns, rows, font, chafa, jp2a).items():
+            score(name, candidates, source)  # the better orientation, per image and measure
+    ours = scores["atelier (ours)"]
+    for name in names:
+        timing = (
+            " ".join(f"{value * 1000:11.1f}" for value in timings[name])
+            if name in timings
+            else " ".join(f"{'':>11}" for _ in batch_sizes)
+        )
+        cells = []
+        for measure in MEASURES:
+            values = scores[name][measure]
+            per_photo[columns, name, measure] = values
+            wins = sum(o > v for o, v in zip(ours[measure], values))
+            beaten = "" if name == "atelier (ours)" else f"{wins}/{len(values)}"
+            cells.append(f"{statistics.mean(values):10.4f} {min(values):6.3f} {beaten:>6}")
+        print(f"{columns:>7} {name:<21} {timing} {' '.join(cells)}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", default="24,96", help="batch sizes to time, comma-separated")
@@ -219,94 +312,7 @@ def main() -> None:
         per_photo = {}  # (columns, tool, measure) -> score per distinct photo
         polarities = {}  # columns -> the polarity ours chose per photo
         for columns in grid_columns:
-            rows = rows_for(batch[0], columns, font)  # the batch shares one shape per source; see below
-            commands = {
-                "atelier (ours)": lambda files: [
-                    sys.executable,
-                    "-m",
-                    "core",
-                    "ascii",
-                    *map(str, files),
-                    "--columns",
-                    str(columns),
-                    "--format",
-                    "txt",
-                    "--output-dir",
-                    str(folder / "ours"),
-                ],
-            }
-            if chafa:
-                # One --size for the whole batch, as a box: chafa keeps each picture's aspect inside
-                # it (with --stretch it would fill the square photo's grid for every picture, and so
-                # draw half as many cells again as we do on a landscape photo).
-                commands["chafa"] = lambda files: [
-                    chafa,
-                    "-f",
-                    "symbols",
-                    "--symbols",
-                    "ascii",
-                    "--colors",
-                    "none",
-                    "--size",
-                    f"{columns}x{rows}",
-                    *map(str, files),
-                ]
-            if jp2a:
-                commands["jp2a"] = lambda files: [jp2a, f"--width={columns}", *map(str, files)]
-            timings = {
-                name: [best_wall(command(batch[:size]), arguments.repeats) / size for size in batch_sizes]
-                for name, command in commands.items()
-            }
-            names = [
-                "atelier (ours)",
-                "atelier ramp (floor)",
-                "blank page (floor)",
-                *[n for n in commands if n != "atelier (ours)"],
-            ]
-            scores = {name: {measure: [] for measure in MEASURES} for name in names}
-
-            def score(name, candidates, source):
-                for measure, (function, _) in MEASURES.items():
-                    scores[name][measure].append(max(function(candidate, source) for candidate in candidates))
-
-            polarities[columns] = []
-            for path in distinct:
-                source = np.asarray(images.load_image(path))
-                rows = rows_for(path, columns, font)
-                ours = ascii_art.convert(source, ascii_art.AsciiConfig(columns=columns), font)
-                polarities[columns].append(ours.polarity)
-                score("atelier (ours)", [ours], source)
-                score(
-                    "atelier ramp (floor)",
-                    [
-                        ascii_art.convert(
-                            source, ascii_art.AsciiConfig(columns=columns, method="ramp", polarity=ours.polarity), font
-                        )
-                    ],
-                    source,
-                )
-                score(
-                    "blank page (floor)",
-                    [text_result([" " * columns] * rows, font, polarity) for polarity in ("paper", "screen")],
-                    source,
-                )
-                for name, candidates in peer_candidates(path, columns, rows, font, chafa, jp2a).items():
-                    score(name, candidates, source)  # the better orientation, per image and measure
-            ours = scores["atelier (ours)"]
-            for name in names:
-                timing = (
-                    " ".join(f"{value * 1000:11.1f}" for value in timings[name])
-                    if name in timings
-                    else " ".join(f"{'':>11}" for _ in batch_sizes)
-                )
-                cells = []
-                for measure in MEASURES:
-                    values = scores[name][measure]
-                    per_photo[columns, name, measure] = values
-                    wins = sum(o > v for o, v in zip(ours[measure], values))
-                    beaten = "" if name == "atelier (ours)" else f"{wins}/{len(values)}"
-                    cells.append(f"{statistics.mean(values):10.4f} {min(values):6.3f} {beaten:>6}")
-                print(f"{columns:>7} {name:<21} {timing} {' '.join(cells)}")
+            bench_columns(columns, batch, distinct, batch_sizes, arguments.repeats, folder, font, per_photo, polarities)
         print("\n'beats': on how many of the images ours scores higher than that row.")
         peers = [name for name in ("chafa", "jp2a") if (grid_columns[0], name, "cell") in per_photo]
         for measure in ("cell", "blur"):

@@ -175,7 +175,7 @@ def gan_checks(bench: Bench, widths, limit: int) -> list[dict]:
         sane(grid.std() > 5, f"the grid is not flat (std {grid.std():.1f})")
         if width == widths[-1]:
             Image.fromarray(grid).save(bench.out / f"gan-width{width}.png")
-        pictures = last.total * config.batch_size if not limit else limit
+        pictures = limit or last.total * config.batch_size
         rows.append(
             {
                 "case": f"one epoch, width {width}{'' if not limit else f' ({limit} pictures)'}",
@@ -189,7 +189,8 @@ def gan_checks(bench: Bench, widths, limit: int) -> list[dict]:
 
 
 def sketch_checks(bench: Bench, sizes, pairs: int, batch: int) -> list[dict]:
-    from core.sketch import inference, model as sketch_model, training
+    from core.sketch import inference, training
+    from core.sketch import model as sketch_model
     from core.sketch.backend import import_keras
 
     keras = import_keras()

@@ -34,8 +34,8 @@ def measure(repeats: int, train_pairs: int, output: str) -> None:
     import numpy as np
 
     from core import images, sketch
-
-    from core.sketch import inference, model as sketch_model
+    from core.sketch import inference
+    from core.sketch import model as sketch_model
     from core.sketch.backend import import_keras
 
     keras = import_keras()

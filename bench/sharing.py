@@ -49,7 +49,7 @@ def main() -> int:
     replica = jobs.manager_from_environment(runs, max_concurrent=arguments.slots)
     started = time.monotonic()
     users = []
-    for index in range(arguments.users):
+    for _ in range(arguments.users):
         session = AppTest.from_file(str(REPO / "pages" / "5_Job_Lab.py"), default_timeout=120)
         session.run()
         session.slider(key="lab_steps").set_value(max(20, arguments.steps))

@@ -33,8 +33,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # grappler's harmless "remap
 
 from core import images, sketch  # noqa: E402
 from core.sketch import evaluation, inference  # noqa: E402
-from core.sketch.evaluation import median_seconds  # noqa: E402
 from core.sketch import model as sketch_model  # noqa: E402
+from core.sketch.evaluation import median_seconds  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results" / "sketch.txt"
 SSIM_TARGET, SPEEDUP_TARGET = 0.75, 10.0
@@ -190,12 +190,18 @@ def main() -> None:
         square = sketch.resize_to_side(photo, size)
         forward = inference.compiled_forward(model)
         batch = square[None]
-        ours = median_seconds(lambda: np.asarray(forward(batch)), arguments.repeats)  # with the input channels
-        end_to_end = median_seconds(lambda: inference.sketch_photo(model, photo, working_side=size), arguments.repeats)
+        ours = median_seconds(
+            lambda forward=forward, batch=batch: np.asarray(forward(batch)), arguments.repeats
+        )  # with the input channels
+        end_to_end = median_seconds(
+            lambda model=model, size=size: inference.sketch_photo(model, photo, working_side=size), arguments.repeats
+        )
         inputs = sketch_model.model_input(batch, sketch_model.input_channels(model))
-        predict = median_seconds(lambda: model.predict(inputs, verbose=0), max(5, arguments.repeats // 4))
-        opencv = median_seconds(lambda: sketch.opencv_pencil(square), arguments.repeats)
-        dodge = median_seconds(lambda: sketch.dodge_and_burn(square), arguments.repeats)
+        predict = median_seconds(
+            lambda model=model, inputs=inputs: model.predict(inputs, verbose=0), max(5, arguments.repeats // 4)
+        )
+        opencv = median_seconds(lambda square=square: sketch.opencv_pencil(square), arguments.repeats)
+        dodge = median_seconds(lambda square=square: sketch.dodge_and_burn(square), arguments.repeats)
         lines.append(
             f"{size:>5} {flops / 1e9:>6.2f} {floor * 1e3:>7.1f} {ours * 1e3:>7.1f} {ours / floor:>8.2f} "
             f"{end_to_end * 1e3:>8.1f} {predict * 1e3:>10.1f} {opencv * 1e3:>13.1f} {dodge * 1e3:>11.2f}"

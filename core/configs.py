@@ -89,6 +89,17 @@ def setting(
     )
 
 
+def check_choices(config: Any) -> None:
+    """Refuse a value outside a setting's declared choices, naming the setting and what it allows
+    (every config's ``__post_init__`` calls it, so a job file, a form and a flag meet one check)."""
+    for field in dataclasses.fields(config):
+        choices = field.metadata.get("spec", {}).get("choices", ())
+        value = getattr(config, field.name)
+        if choices and value not in choices:
+            allowed = ", ".join(map(str, choices))
+            raise ValueError(f"{field.name} must be one of {allowed}, not {value!r}.")
+
+
 def spec(config_class: type, name: str) -> Spec:
     """What ``setting`` declared for ``name`` (a plain field gets its default and type only)."""
     fields = {field.name: field for field in dataclasses.fields(config_class)}

@@ -7,11 +7,13 @@ that sentence; the command line prints it and exits non-zero.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -71,10 +73,9 @@ def load_image(
                 "The image file is truncated or corrupt, so it cannot be decoded. "
                 "Try saving it again, or choose another file."
             ) from None
-    try:
+    # A broken EXIF block should not cost the user the picture itself.
+    with contextlib.suppress(Exception):
         image = ImageOps.exif_transpose(image)
-    except Exception:  # a broken EXIF block should not cost the user the picture itself
-        pass
     if grey:
         return image if image.mode == "L" else to_rgb(image).convert("L")
     return to_rgb(image)

@@ -9,7 +9,8 @@ runs ``core/sketch/__init__.py`` first) costs no OpenCV, SciPy or fonts. PEP 562
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def lazy_attributes(

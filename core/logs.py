@@ -14,6 +14,8 @@ import logging.handlers
 import os
 from pathlib import Path
 
+from core import settings
+
 LOG_NAME = "atelier.log"
 _FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d]: %(message)s"
 _configured: set[str] = set()
@@ -22,7 +24,7 @@ _configured: set[str] = set()
 def configure(runs_dir: str | os.PathLike | None = None, level: int | str | None = None) -> Path | None:
     """Console logging, plus the rotating file in ``runs_dir`` when given (and writable). Safe to
     call on every page run: it sets up once per process. Returns the log file's path, if any."""
-    level = level or os.environ.get("ATELIER_LOG_LEVEL", "INFO")
+    level = level or settings.value("log_level").upper()
     root = logging.getLogger()
     if "console" not in _configured:
         console = logging.StreamHandler()

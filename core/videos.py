@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -273,7 +274,7 @@ class VideoWriter:
         for packet in self.audio.encode(None):
             self.container.mux(packet)
 
-    def __enter__(self) -> "VideoWriter":
+    def __enter__(self) -> VideoWriter:
         return self
 
     def __exit__(self, kind, value, traceback) -> None:
@@ -315,6 +316,7 @@ def synthetic_clip(
 
     width, height = size
     frames = max(1, round(seconds * fps))
+    source = None
     if kind in ("pan", "still"):
         photo = images.load_sample("Astronaut").convert("RGB")
         photo = photo.resize((round(photo.width * height * 1.5 / photo.height), round(height * 1.5)))
@@ -334,19 +336,7 @@ def synthetic_clip(
             audio.layout = "mono"
         tick = 0
         for index in range(frames):
-            if kind == "pan":
-                span = source.shape[1] - width
-                left = round(span * index / max(1, frames - 1))
-                picture = source[(source.shape[0] - height) // 2 :][:height, left : left + width]
-            elif kind == "still":
-                picture = source[:height, :width]
-            else:
-                y, x = np.mgrid[0:height, 0:width]
-                picture = np.stack([x * 255 // width, y * 255 // height, np.full_like(x, 96)], -1).astype(np.uint8)
-                for number in range(3):
-                    cx = (width * (0.2 + 0.3 * number) + index * 3 * (number + 1)) % width
-                    cy = height / 2 + height / 4 * math.sin(index / 6 + number)
-                    picture[(x - cx) ** 2 + (y - cy) ** 2 < (height / 8) ** 2] = (240, 200 - 60 * number, 40 * number)
+            picture = _synthetic_frame(kind, source, index, frames, width, height)
             picture = np.ascontiguousarray(np.rot90(picture, k=-turns)) if turns else np.ascontiguousarray(picture)
             frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
             if variable_rate:
@@ -357,16 +347,39 @@ def synthetic_clip(
         for packet in stream.encode():
             container.mux(packet)
         if audio is not None:
-            total = tick / (fps * 2) if variable_rate else frames / fps
-            samples = np.sin(2 * np.pi * 440 * np.arange(round(total * 22050)) / 22050).astype(np.float32) * 0.3
-            for start in range(0, len(samples), 1024):
-                chunk = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="flt", layout="mono")
-                chunk.sample_rate, chunk.pts = 22050, start
-                for packet in audio.encode(chunk):
-                    container.mux(packet)
-            for packet in audio.encode(None):
-                container.mux(packet)
+            _write_tone(container, audio, tick / (fps * 2) if variable_rate else frames / fps)
     return path
+
+
+def _synthetic_frame(kind: str, source, index: int, frames: int, width: int, height: int) -> np.ndarray:
+    """Frame ``index`` of a synthetic clip: a crop of the photo (sliding or still) or moving discs."""
+    if kind == "pan":
+        span = source.shape[1] - width
+        left = round(span * index / max(1, frames - 1))
+        return source[(source.shape[0] - height) // 2 :][:height, left : left + width]
+    if kind == "still":
+        return source[:height, :width]
+    y, x = np.mgrid[0:height, 0:width]
+    picture = np.stack([x * 255 // width, y * 255 // height, np.full_like(x, 96)], -1).astype(np.uint8)
+    for number in range(3):
+        cx = (width * (0.2 + 0.3 * number) + index * 3 * (number + 1)) % width
+        cy = height / 2 + height / 4 * math.sin(index / 6 + number)
+        picture[(x - cx) ** 2 + (y - cy) ** 2 < (height / 8) ** 2] = (240, 200 - 60 * number, 40 * number)
+    return picture
+
+
+def _write_tone(container, audio, seconds: float) -> None:
+    """A 440 Hz tone of ``seconds`` into the clip's audio stream."""
+    import av
+
+    samples = np.sin(2 * np.pi * 440 * np.arange(round(seconds * 22050)) / 22050).astype(np.float32) * 0.3
+    for start in range(0, len(samples), 1024):
+        chunk = av.AudioFrame.from_ndarray(samples[None, start : start + 1024], format="flt", layout="mono")
+        chunk.sample_rate, chunk.pts = 22050, start
+        for packet in audio.encode(chunk):
+            container.mux(packet)
+    for packet in audio.encode(None):
+        container.mux(packet)
 
 
 # --- the frame loop every tool's video job runs ------------------------------------------------
@@ -386,7 +399,7 @@ def process(
     *,
     what: str = "frame",
     preview_seconds: float = 1.0,
-) -> Iterator["Progress"]:
+) -> Iterator[Progress]:
     """Each frame of ``clip`` through ``frame_function`` (RGB in, RGB out, any even or odd size)
     into ``output`` (H.264 MP4 with the clip's sound), one progress event per frame, a preview
     about every ``preview_seconds``. Stopped early, the video holds the frames made so far (and

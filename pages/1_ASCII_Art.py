@@ -15,10 +15,9 @@ from core import images
 from core import jobs as core_jobs
 from core.configs import spec
 from ui import ascii as ascii_ui
-from ui import files, jobs, settings, video
+from ui import files, jobs, live, settings, video
 from ui.common import page
 from ui.inputs import image_input, uploaded_bytes
-from ui import live
 
 Config = ascii_art.AsciiConfig
 

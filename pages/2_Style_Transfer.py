@@ -11,12 +11,11 @@ from PIL import Image
 from core import images, style
 from core.configs import spec
 from core.style import tiles
-from ui import jobs, settings, video
+from ui import jobs, live, settings, video
 from ui import style as style_ui
 from ui.common import device_info, format_seconds, page
 from ui.compare import before_after
 from ui.inputs import image_input
-from ui import live
 
 TOOL = "style"
 Config = style.StyleConfig
@@ -316,7 +315,10 @@ def live_tab() -> None:
 
     paced, _ = live.pace("style_live", LIVE_SIDES, side)
 
-    def paint(frame: np.ndarray, vector=painting_vector, share=style_ui.instant_strength(strength)):
+    # Bound now: the camera thread paints with the settings of the rerun that drew this page.
+    strength_now = style_ui.instant_strength(strength)
+
+    def paint(frame: np.ndarray, vector=painting_vector, share=strength_now):
         small = np.asarray(images.fit_within(Image.fromarray(frame), paced.side))  # lowered while frames are slow
         if "own" not in state:
             state["own"] = instant_module.style_vector(Image.fromarray(small))

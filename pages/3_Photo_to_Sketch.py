@@ -11,14 +11,13 @@ import numpy as np
 import streamlit as st
 
 from core import images, sketch
+from core.configs import spec
 from core.sketch import config as sketch_config
 from core.sketch import pencil
-from core.configs import spec
-from ui import files, jobs, settings, video
+from ui import files, jobs, live, settings, video
 from ui import sketch as sketch_ui
 from ui.common import device_info, page
 from ui.inputs import image_input
-from ui import live
 
 TOOL = "sketch"
 Config = sketch.SketchConfig

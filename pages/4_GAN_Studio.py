@@ -8,8 +8,8 @@ import streamlit as st
 from core import assets, gan
 from core.configs import spec
 from core.gan import config as gan_config
-from ui import gan as gan_ui
 from ui import files, jobs, settings
+from ui import gan as gan_ui
 from ui.common import device_info, page
 
 TOOL = "gan"

@@ -425,11 +425,11 @@ def test_cli_writes_one_file_per_image_and_format_without_torch(tmp_path):
             sys.executable,
             "-c",
             (
-                "import sys, runpy; sys.argv=['core','ascii',%r,'--columns','20','--output-dir',%r]\n"
+                f"import sys, runpy; sys.argv=['core','ascii',{str(first)!r},'--columns','20','--output-dir',"
+                f"{str(tmp_path / 'o2')!r}]\n"
                 "try:\n    runpy.run_module('core', run_name='__main__')\nexcept SystemExit:\n    pass\n"
                 "print('HEAVY', [m for m in ('torch','tensorflow','scipy') if m in sys.modules])"
-            )
-            % (str(first), str(tmp_path / "o2")),
+            ),
         ],
         cwd=REPO,
         capture_output=True,

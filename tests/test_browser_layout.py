@@ -3,7 +3,7 @@ before/after preview must fit their columns (element widths against their contai
 
 import pytest
 
-from tests.test_browser import browser, server, shot, wait_for_app  # noqa: F401
+from tests.browser_support import shot, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,8 @@ def test_the_ascii_text_and_the_style_preview_fit_their_columns(server, browser,
         text = page.get_by_test_id("stMain").locator("pre").first
         fits = text.evaluate("""element => ({scroll: element.scrollWidth, client: element.clientWidth,
                                             right: element.getBoundingClientRect().right,
-                                            room: element.closest('[data-testid=stVerticalBlock]').getBoundingClientRect().right,
+                                            room: element.closest('[data-testid=stVerticalBlock]')
+                                                         .getBoundingClientRect().right,
                                             lines: element.innerText.split('\\n')[0].length})""")
         assert fits["lines"] == 100
         assert fits["scroll"] <= fits["client"] + 1, fits  # no line runs past the box

@@ -10,14 +10,12 @@ import sys
 import tempfile
 import time
 import urllib.request
-from urllib.parse import urlsplit
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
-from tests.test_browser import (
-    CHROMIUM_FLAGS,
-    browser,
+from tests.browser_support import (
     shot,
     start_job,
     streamlit_server,
@@ -157,24 +155,24 @@ def test_a_forged_cookie_gets_a_new_private_space_said_once(shared_server, brows
 @contextlib.contextmanager
 def oidc_provider():
     port = free_port()
-    log = tempfile.NamedTemporaryFile("w", prefix="oidc-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
-    )
-    url = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=1)
-                break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline, "the OIDC provider did not start"
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with tempfile.NamedTemporaryFile("w", prefix="oidc-", suffix=".log", delete=False) as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "oidc_provider_mock", "--port", str(port)], stdout=log, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}/.well-known/openid-configuration"
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    urllib.request.urlopen(url, timeout=1)
+                    break
+                except OSError:
+                    assert process.poll() is None and time.monotonic() < deadline, "the OIDC provider did not start"
+                    time.sleep(0.2)
+            yield url
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def secrets_file(folder: Path, app_port: int, metadata_url: str) -> Path:
@@ -310,7 +308,8 @@ def run_urls(page) -> list[str]:
     return page.evaluate("""() => [
         ...Array.from(document.querySelectorAll('a[href]'), a => a.href),
         ...Array.from(document.querySelectorAll('img[src], video[src], source[src], iframe[src]'), e => e.src),
-    ].filter(u => u.startsWith('http') && (new URL(u).pathname.startsWith('/media/') || u.includes('/api/v1/runs/')))""")
+    ].filter(u => u.startsWith('http')
+                  && (new URL(u).pathname.startsWith('/media/') || u.includes('/api/v1/runs/')))""")
 
 
 def finish_quick_demo_job(page, url: str) -> str:

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from core import videos
-from tests.test_browser import browser, live_camera_fps, page, record, server, shot, wait_for_app  # noqa: F401
+from tests.browser_support import live_camera_fps, record, shot, wait_for_app
 
 pytestmark = pytest.mark.browser
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
-from tests.helpers import REPO as ROOT, cli_options, run_cli
+
+from tests.helpers import REPO as ROOT
+from tests.helpers import cli_options, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 

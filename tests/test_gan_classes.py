@@ -135,7 +135,8 @@ def garment_model():
         return classifier.load()
     except ValueError:
         pytest.fail(
-            "weights/garment-classifier.pt is missing: python -m core gan-classifier --output weights/garment-classifier.pt"
+            "weights/garment-classifier.pt is missing: "
+            "python -m core gan-classifier --output weights/garment-classifier.pt"
         )
 
 

@@ -12,7 +12,6 @@ from PIL import Image
 from core import jobs
 from tests.helpers import free_port, wait_until
 
-
 pytestmark = pytest.mark.slow  # every test here runs jobs on a real Ray head
 
 

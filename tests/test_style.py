@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from core import assets, style, images
+from core import assets, images, style
 from core.vgg import Vgg, load_vgg19, vgg19_features
 from tests.helpers import run_cli
 

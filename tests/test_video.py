@@ -148,8 +148,9 @@ def test_an_ascii_clip_has_one_tone_for_every_frame_and_plays_as_html(clips, tmp
 
 @pytest.mark.slow
 def test_each_tools_video_job_runs_on_a_two_second_clip(clips, tmp_path):
-    from core import jobs
     from PIL import Image
+
+    from core import jobs
 
     manager = jobs.JobManager(tmp_path / "runs", max_concurrent=1, poll_interval=0.05)
     try:

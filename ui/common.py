@@ -12,8 +12,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from core import settings
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
-RUNS_DIR = Path(os.environ.get("ATELIER_RUNS", REPO_ROOT / "runs"))
+RUNS_DIR = settings.value("runs")
 
 
 def page(title: str, icon: str, blurb: str, *, home: bool = False) -> None:
@@ -24,12 +26,22 @@ def page(title: str, icon: str, blurb: str, *, home: bool = False) -> None:
     from ui import files, identity
 
     logs.configure(RUNS_DIR)
+    _report_settings()
     files.start_with_the_server()
     st.set_page_config(page_title=f"{title} · Atelier", page_icon=icon, layout="wide")
     st.title(f"{icon} {title}")
     if blurb:
         st.caption(blurb)
     identity.sidebar(require=not home)
+
+
+@st.cache_resource(show_spinner=False)
+def _report_settings() -> list[str]:
+    """Once per server: a bad ATELIER_ value or an unknown ATELIER_ name, in the server log."""
+    found = settings.problems()
+    for problem in found:
+        logging.getLogger("atelier.settings").warning("%s", problem)
+    return found
 
 
 def _probe_device() -> dict:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import contextlib
 import html
 import io
 import logging
@@ -34,9 +35,12 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
+from core import settings
 from core.api import serve
 from core.api.serve import runs_folder_key
-from ui.common import REPO_ROOT, RUNS_DIR
+from core.settings import REPO_ROOT
+
+RUNS_DIR = settings.value("runs")
 
 log = logging.getLogger(__name__)
 
@@ -154,8 +158,7 @@ def _streamlit_port() -> int:
 
 
 def service_port() -> int:
-    configured = os.environ.get("ATELIER_API_PORT", "").strip()
-    return int(configured) if configured.isdigit() else _streamlit_port() + 1
+    return settings.value("api_port") or _streamlit_port() + 1
 
 
 @st.cache_resource(show_spinner=False)
@@ -183,30 +186,31 @@ def _ensure_service(port: int) -> bool:
 def _start(port: int, local: str) -> dict | None:
     address = st.get_option("server.address") or "0.0.0.0"
     log_path = RUNS_DIR / "api.log"
-    try:
-        output = open(log_path, "a")
-    except OSError:
-        output = subprocess.DEVNULL
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "core",
-            "api",
-            "--runs",
-            str(RUNS_DIR),
-            "--host",
-            address,
-            "--port",
-            str(port),
-            "--parent",
-            str(os.getpid()),
-        ],
-        cwd=REPO_ROOT,
-        env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
-        stdout=output,
-        stderr=subprocess.STDOUT,
-    )
+    with contextlib.ExitStack() as files:
+        try:
+            output = files.enter_context(open(log_path, "a"))  # the child keeps its own copy
+        except OSError:
+            output = subprocess.DEVNULL
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "core",
+                "api",
+                "--runs",
+                str(RUNS_DIR),
+                "--host",
+                address,
+                "--port",
+                str(port),
+                "--parent",
+                str(os.getpid()),
+            ],
+            cwd=REPO_ROOT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     atexit.register(_end, process)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -226,7 +230,7 @@ def _start(port: int, local: str) -> dict | None:
 def start_with_the_server() -> threading.Thread | None:
     """Once per Streamlit server, as its first page is drawn: start the file service in the
     background (so ``make run`` has it up before anybody downloads, and no page waits for it)."""
-    if os.environ.get("ATELIER_API_URL", "").strip():
+    if settings.value("api_url"):
         return None  # run elsewhere, by whoever runs Atelier
     thread = threading.Thread(target=_ensure_service, args=(service_port(),), name="atelier-file-service", daemon=True)
     thread.start()
@@ -243,7 +247,7 @@ def _end(process: subprocess.Popen) -> None:
 
 def service_url() -> str | None:
     """The service's address as this person's browser reaches it; None while it is not running."""
-    configured = os.environ.get("ATELIER_API_URL", "").strip().rstrip("/")
+    configured = settings.value("api_url").rstrip("/")
     if configured:
         return configured
     port = service_port()

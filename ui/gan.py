@@ -12,6 +12,7 @@ import streamlit as st
 from PIL import Image
 
 from core import assets, gan
+from core.jobs.status import Status
 from ui import files, jobs
 
 TOOL = "gan"
@@ -133,7 +134,7 @@ def training_extras(snapshot) -> None:
     downloads: the film as it stands, and at the end the MP4 and the checkpoint."""
     jobs.preview_scrubber(snapshot, "fixed-noise grid after iteration {step} (preview {index})")
     folder = jobs.manager().folder(snapshot.id)
-    stopped = snapshot.status in ("stopped", "interrupted")
+    stopped = snapshot.status in (Status.STOPPED, Status.INTERRUPTED)
     if stopped and folder.checkpoint.exists():
         st.caption(
             f"The checkpoint holds iteration {gan.checkpoint_step(folder.checkpoint)}, the last one finished: "

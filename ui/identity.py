@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import time
 import urllib.parse
@@ -21,8 +20,11 @@ import urllib.request
 
 import streamlit as st
 
+from core import settings
 from core.jobs import owners
-from ui.common import REPO_ROOT, RUNS_DIR
+from core.settings import REPO_ROOT
+
+RUNS_DIR = settings.value("runs")
 
 log = logging.getLogger(__name__)
 _STATE = "atelier_owner"
@@ -36,7 +38,7 @@ def mode() -> str:
     """ "signin", "shared" or "browser"."""
     if sign_in_configured():
         return "signin"
-    if os.environ.get("ATELIER_SHARED_RUNS", "").strip().lower() in ("1", "true", "yes"):
+    if settings.value("shared_runs"):
         return "shared"
     return "browser"
 

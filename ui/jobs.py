@@ -9,9 +9,9 @@ after a page load).
 from __future__ import annotations
 
 import logging
-import os
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -20,6 +20,8 @@ from PIL import Image
 
 from core import jobs
 from core.jobs import estimates
+from core.jobs.status import Status
+from core.settings import Settings
 from ui import files, identity
 from ui.common import RUNS_DIR, device_info, format_seconds
 
@@ -38,22 +40,22 @@ TOOL_WORDS = {
     "demo": "Job Lab",
 }
 STATUS_WORDS = {
-    "queued": "Queued",
-    "running": "Running",
-    "stopping": "Stopping",
-    "finished": "Finished",
-    "stopped": "Stopped",
-    "failed": "Failed",
-    "interrupted": "Interrupted",
+    Status.QUEUED: "Queued",
+    Status.RUNNING: "Running",
+    Status.STOPPING: "Stopping",
+    Status.FINISHED: "Finished",
+    Status.STOPPED: "Stopped",
+    Status.FAILED: "Failed",
+    Status.INTERRUPTED: "Interrupted",
 }
 
 
 @st.cache_resource(show_spinner=False)
 def _manager() -> jobs.JobManager:
-    configured = os.environ.get("ATELIER_MAX_JOBS")
-    if configured:
-        limit = int(configured)
-    elif os.environ.get("ATELIER_JOBS_BACKEND", "local").strip().lower() == "ray":
+    settings = Settings.read()
+    if settings.max_jobs:
+        limit = settings.max_jobs
+    elif settings.jobs_backend == "ray":
         limit = None  # what the cluster can run at once (its GPUs, else its CPUs)
     else:  # one heavy job at a time on a CPU; a GPU has room for two
         info = device_info(timeout=120) or {}
@@ -164,7 +166,7 @@ def _finished_cards(tool: str) -> list[dict[str, Any]]:
     return [
         {"status": card.get("status"), "wall_seconds": card.get("wall_seconds"), "estimate": card.get("estimate")}
         for card in server_manager().list_runs(tool)
-        if card.get("status") == "finished" and card.get("estimate")
+        if card.get("status") == Status.FINISHED and card.get("estimate")
     ]
 
 
@@ -205,7 +207,7 @@ def job_view(
     snapshot = job_manager.snapshot(job_id)
     if snapshot.active:
         backend_notice()
-        stopping = snapshot.status == "stopping"
+        stopping = snapshot.status == Status.STOPPING
         st.button(
             "Stopping…" if stopping else "Stop",
             key=f"stop-{job_id}",
@@ -357,7 +359,7 @@ def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.OwnedJobs, unit: 
     word = STATUS_WORDS.get(snapshot.status, snapshot.status)
     if snapshot.card.get("title"):  # what this run is: its settings in a line
         st.caption(snapshot.card["title"])
-    if snapshot.status == "queued":
+    if snapshot.status == Status.QUEUED:
         limit = job_manager.max_concurrent
         where = "on this machine" if job_manager.backend.name == "local" else "on the Ray cluster"
         yours = f"; {snapshot.owner_running} of yours running" if snapshot.owner_running else ""
@@ -379,9 +381,9 @@ def _status_line(snapshot: jobs.JobSnapshot, job_manager: jobs.OwnedJobs, unit: 
         if snapshot.eta_seconds is not None:
             text += f" · about {format_seconds(snapshot.eta_seconds)} left"
         st.progress(snapshot.fraction, text=text)
-    elif snapshot.status == "finished":
+    elif snapshot.status == Status.FINISHED:
         st.success(f"Finished {snapshot.step} {unit}s in {format_seconds(snapshot.elapsed_seconds)}.")
-    elif snapshot.status == "failed":
+    elif snapshot.status == Status.FAILED:
         st.error(f"The job failed: {snapshot.error}")
     else:
         note = snapshot.card.get("note", "")

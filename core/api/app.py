@@ -19,6 +19,7 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
+from core import settings
 from core.api.serve import runs_folder_key
 from core.jobs import owners
 from core.jobs.files import read_json
@@ -36,8 +37,7 @@ SANDBOX = {"Content-Security-Policy": "sandbox allow-scripts"}
 
 
 def shared_mode(environment=None) -> bool:
-    environment = os.environ if environment is None else environment
-    return environment.get("ATELIER_SHARED_RUNS", "").strip().lower() in ("1", "true", "yes")
+    return settings.value("shared_runs", environment)
 
 
 def may_read(card: dict, requester: str | None, *, shared: bool) -> bool:
@@ -92,19 +92,19 @@ def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> Fa
     @app.get("/api/v1/runs/{run_id}/zip", summary="The whole run as a zip (its owner only)")
     def run_zip(run_id: str, request: Request) -> FileResponse:
         folder = readable_run(run_id, request)
-        handle = tempfile.NamedTemporaryFile(prefix="atelier-zip-", suffix=".zip", delete=False)
-        handle.close()
+        descriptor, zip_name = tempfile.mkstemp(prefix="atelier-zip-", suffix=".zip")
+        os.close(descriptor)
         try:
-            zip_folder(folder.path, Path(handle.name))
+            zip_folder(folder.path, Path(zip_name))
         except OSError:
-            os.unlink(handle.name)
+            os.unlink(zip_name)
             raise HTTPException(404, NOT_FOUND) from None  # deleted while it was being packed
         return FileResponse(
-            handle.name,
+            zip_name,
             headers=dict(PRIVATE_HEADERS),
             media_type="application/zip",
             filename=f"{run_id}.zip",
-            background=BackgroundTask(os.unlink, handle.name),
+            background=BackgroundTask(os.unlink, zip_name),
         )
 
     @app.exception_handler(HTTPException)

@@ -9,7 +9,7 @@ import base64
 import html
 import io
 import json
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image

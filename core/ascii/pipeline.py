@@ -5,22 +5,22 @@ prepared (``tone``), each cell matched to its nearest glyph (``features``). ``co
 runs it over the frames of an animated GIF with one polarity, one reading (photo or line art)
 and one tone curve for all of them, levelled by the histogram of every frame together: a
 curve per frame would re-level each frame on its own, and the text would flicker as bright
-things come and go. ``convert_clip`` does the same for a video too long to hold, in two passes. Nothing is refused that a user can see as a picture: a picture with fewer
-pixels than the text has samples is enlarged first, and a flat one becomes its flat tone; both
-say so in ``AsciiResult.notes``.
+things come and go. ``convert_clip`` does the same for a video too long to hold, in two passes.
+Nothing is refused that a user can see as a picture: a picture with fewer pixels than the text
+has samples is enlarged first, and a flat one becomes its flat tone; both say so in
+``AsciiResult.notes``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-from typing import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
 from PIL import Image
 
-from core.ascii import AsciiConfig
-from core.ascii import tone
+from core.ascii import AsciiConfig, tone
 from core.ascii.features import cell_grid, cell_pixels, describe_samples, glyph_table, nearest, nearest_from_samples
 from core.ascii.fonts import Font, load_font
 

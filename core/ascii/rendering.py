@@ -7,8 +7,8 @@ import functools
 import numpy as np
 
 from core.ascii import tone
-from core.ascii.pipeline import AsciiResult
 from core.ascii.fonts import Font, render_glyphs
+from core.ascii.pipeline import AsciiResult
 
 
 def render(result: AsciiResult, font_size: int | None = None) -> np.ndarray:

@@ -9,8 +9,9 @@ flicker as bright things come and go.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from core import configs, videos
 from core.ascii import AsciiConfig

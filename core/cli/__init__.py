@@ -9,7 +9,7 @@ made. Every command that runs a tool's events runs them through ``events.consume
     style.py    style, style-video
     sketch.py   sketch, sketch-train, sketch-eval, pencil, sketch-video (and sketch-serve)
     gan.py      gan-train, gan-sample, gan-fid, gan-classifier, gan-eval, gan-export
-    system.py   demo, device, assets, runs
+    system.py   demo, device, assets, settings, runs, api
     events.py   the event loop, progress lines, metrics JSON, the saved result
     video.py    what the three video commands share: the clip arguments, the plan, the loop
 """

@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from core.cli.events import Recorder, consume
+from core.cli.video import clip_command, run_clip
 from core.configs import add_arguments, spec
 from core.sketch.config import SketchConfig
-from core.cli.video import clip_command, run_clip
 
 
 def add(tools) -> None:

@@ -1,5 +1,5 @@
-"""``demo``, ``device``, ``assets``, ``runs`` and ``api``: checks of the machine, the runs folder, and the
-HTTP service that serves its files."""
+"""``demo``, ``device``, ``assets``, ``settings``, ``runs`` and ``api``: checks of the machine, the
+server's settings, the runs folder, and the HTTP service that serves its files."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from core import settings
 from core.cli.events import EXIT_BAD_INPUT, drive
 
 
@@ -16,6 +17,7 @@ def add(tools) -> None:
     add_demo(tools)
     add_device(tools)
     add_assets(tools)
+    add_settings(tools)
     add_runs(tools)
     add_api(tools)
 
@@ -61,7 +63,6 @@ def add_device(tools) -> None:
 
 def run_device(arguments) -> int:
     from core import device
-
     from core.sketch import keras_backend
 
     info = device.detect()
@@ -85,13 +86,40 @@ def run_assets(arguments) -> int:
     return 0
 
 
+def add_settings(tools) -> None:
+    command = tools.add_parser(
+        "settings", help="the server's settings (ATELIER_* variables): what this environment gives each"
+    )
+    command.add_argument("--markdown", action="store_true", help="print the README's table of every variable")
+    command.set_defaults(handler=run_settings)
+
+
+def run_settings(arguments) -> int:
+    """Each variable, its value here and whether it was set; exit 2 with the reasons when a value
+    is bad or an ATELIER_ name is unknown (a typo would otherwise go unnoticed)."""
+    if arguments.markdown:
+        print(settings.markdown_table())
+        return 0
+    for variable in settings.VARIABLES:
+        given = os.environ.get(variable.name, "").strip()
+        try:
+            shown = variable.parse(given)
+        except ValueError:
+            shown = f"{given!r} (not valid)"
+        print(f"{variable.name:<30} {'' if shown is None else shown!s:<36} {'set' if given else 'default'}")
+    found = settings.problems()
+    for problem in found:
+        print(f"error: {problem}", file=sys.stderr)
+    return EXIT_BAD_INPUT if found else 0
+
+
 def add_runs(tools) -> None:
     command = tools.add_parser(
         "runs", help="list, delete or prune the runs folder (every owner's runs: for whoever runs the server)"
     )
     command.add_argument(
         "--runs",
-        default=os.environ.get("ATELIER_RUNS", "runs"),
+        default=str(settings.given("runs") or "runs"),
         help="the runs folder (default: $ATELIER_RUNS, else ./runs)",
     )
     actions = command.add_subparsers(title="actions", metavar="ACTION", dest="action")
@@ -184,7 +212,7 @@ def add_api(tools) -> None:
     )
     command.add_argument(
         "--runs",
-        default=os.environ.get("ATELIER_RUNS", "runs"),
+        default=str(settings.given("runs") or "runs"),
         help="the runs folder (default: $ATELIER_RUNS, else ./runs)",
     )
     command.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")

@@ -16,8 +16,8 @@ the shipped one's command, seed and accuracy).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import torch

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from core.configs import setting
+from core.configs import check_choices, setting
 
 FASHION_CLASSES = (
     "T-shirt/top",
@@ -172,6 +172,11 @@ class GanConfig:
             raise ValueError("label_smoothing must be between 0 and 0.5.")
         if min(self.g_learning_rate, self.d_learning_rate) <= 0 or not 0 <= self.beta1 < 1:
             raise ValueError("learning rates must be positive and beta1 in [0, 1).")
+        check_choices(self)  # channels, device, architecture
+        self._check_augmentation_and_measures()
+        self._check_model()
+
+    def _check_augmentation_and_measures(self) -> None:
         unknown = {policy for policy in self.diffaugment.split(",") if policy} - {"color", "translation", "cutout"}
         if unknown:
             raise ValueError(
@@ -187,6 +192,8 @@ class GanConfig:
             raise ValueError("Fashion-MNIST classes are 0 to 9.")
         if self.preview_every < 0 or self.r1_gamma < 0:
             raise ValueError("preview_every and r1_gamma cannot be negative.")
+
+    def _check_model(self) -> None:
         if not 0 <= self.ema < 1:
             raise ValueError("ema must be 0 (off) or a decay below 1, such as 0.999.")
         if self.architecture not in ARCHITECTURES:
@@ -232,7 +239,7 @@ GPU_SPEED_UP = 30.0  # a first guess for a GPU, until its own runs say
 START_SECONDS = 15.0  # torch loading and the data set read (Fashion-MNIST, or the pictures cropped)
 
 
-def plan(config: "GanConfig", pictures: int):
+def plan(config: GanConfig, pictures: int):
     """The work of a training over ``pictures`` pictures (after crops and the limit) for its epochs."""
     from core.jobs.estimates import Plan
 
@@ -243,7 +250,7 @@ def plan(config: "GanConfig", pictures: int):
     return Plan(work=config.epochs * seen * (config.size / 32) ** 2, kind=kind, start_seconds=START_SECONDS)
 
 
-def first_guess_rate(config: "GanConfig", device_type: str) -> float:
+def first_guess_rate(config: GanConfig, device_type: str) -> float:
     reference_width = 16 if config.architecture == "fastgan" else 32
     rate = FIRST_GUESS_SECONDS_PER_PICTURE[config.architecture] * (config.ngf / reference_width) ** 2
     return rate / GPU_SPEED_UP if device_type in ("cuda", "mps") else rate

@@ -18,7 +18,6 @@ from PIL import Image
 from core import assets, images
 from core.gan import FASHION_CLASSES, IMAGE_SUFFIXES, GanConfig
 
-
 # Data sets by name; "abstract-art-held-out" holds the pictures kept out of "abstract-art" to judge
 # a generator on (core/assets.py, ABSTRACT_HELD_OUT).
 BUILT_IN = ("fashion-mnist", "abstract-art", "abstract-art-held-out")

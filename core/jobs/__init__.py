@@ -7,8 +7,8 @@ One design, four rooms:
   loaded when ``ATELIER_JOBS_BACKEND=ray``);
 - ``worker``: the entry point every backend runs, ``python -m core.jobs.worker RUN_DIR``.
 ``files`` holds the run-folder reading and writing they share, ``backend`` what a backend offers,
-``runfolder`` every file name of a run (what a page may read), ``owners`` who a run belongs to, ``uploads`` each owner's upload store, ``retention`` deleting runs
-and the policy that keeps the disk from filling.
+``runfolder`` every file name of a run (what a page may read), ``owners`` who a run belongs to,
+``uploads`` each owner's upload store, ``retention`` deleting runs and the policy that keeps the disk from filling.
 
 Why the disk and not a pipe: a page that reloads, a second tab, a server that restarted, or
 another server sharing the runs folder reads the same files, so reattaching is just reading
@@ -34,8 +34,9 @@ not reach its next event within the grace period is terminated, then killed.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from core.jobs.backend import BackendError, Poll
 from core.jobs.files import now, read_json, save_image_atomically, write_json
@@ -43,6 +44,7 @@ from core.jobs.local import LocalBackend
 from core.jobs.manager import ACTIVE, TERMINAL, JobManager, JobSnapshot, OwnedJobs, QueueFull
 from core.jobs.retention import Policy
 from core.jobs.runfolder import RunFolder
+from core.settings import Settings
 
 BACKENDS = ("local", "ray")
 
@@ -72,23 +74,20 @@ def backend_from_environment(environment: Mapping[str, str] | None = None) -> An
     """The backend the settings ask for: ``ATELIER_JOBS_BACKEND=local`` (the default) or ``ray``
     with ``ATELIER_RAY_ADDRESS`` (the dashboard's HTTP address). Raises ValueError, in words a
     user can act on, for a bad setting or a missing Ray."""
-    environment = os.environ if environment is None else environment
-    name = environment.get("ATELIER_JOBS_BACKEND", "local").strip().lower() or "local"
-    if name not in BACKENDS:
-        raise ValueError(f"ATELIER_JOBS_BACKEND must be local or ray, not {name!r}.")
-    if name == "local":
+    settings = Settings.read(environment)
+    if settings.jobs_backend == "local":
         return LocalBackend()
     try:
         from core.jobs.ray_backend import RayBackend
     except ImportError as error:
         raise ValueError(f"ATELIER_JOBS_BACKEND=ray needs Ray ({error}): pip install -r requirements-ray.txt") from None
     return RayBackend(
-        environment.get("ATELIER_RAY_ADDRESS", ""),
-        python=environment.get("ATELIER_RAY_PYTHON") or None,
-        code_dir=environment.get("ATELIER_RAY_CODE") or None,
-        runs_dir_on_nodes=environment.get("ATELIER_RAY_RUNS_ON_NODES") or None,
-        cpus_per_job=_number(environment, "ATELIER_RAY_CPUS_PER_JOB", 1.0),
-        kill_after_seconds=_number(environment, "ATELIER_KILL_AFTER", 3.0),
+        settings.ray_address,
+        python=settings.ray_python or None,
+        code_dir=settings.ray_code or None,
+        runs_dir_on_nodes=settings.ray_runs_on_nodes or None,
+        cpus_per_job=settings.ray_cpus_per_job,
+        kill_after_seconds=settings.kill_after,
     )
 
 
@@ -103,28 +102,14 @@ def manager_from_environment(
     (seconds) set the stop's patience, ``ATELIER_RAY_LOST_AFTER`` how long a cluster may stay
     unreachable before its running jobs count as interrupted, ``ATELIER_MAX_QUEUED_PER_USER`` how
     many jobs one owner may have waiting (3). ``retention``: the policy this manager applies."""
-    environment = os.environ if environment is None else environment
-    queued = _number(environment, "ATELIER_MAX_QUEUED_PER_USER", 3)
-    if queued < 1 or queued != int(queued):
-        raise ValueError("ATELIER_MAX_QUEUED_PER_USER must be a whole number of at least 1.")
+    settings = Settings.read(environment)
     return JobManager(
         Path(runs_dir),
         max_concurrent=max_concurrent,
         backend=backend_from_environment(environment),
-        max_queued_per_owner=int(queued),
+        max_queued_per_owner=settings.max_queued_per_user,
         retention=retention,
-        grace_seconds=_number(environment, "ATELIER_STOP_GRACE", 10.0),
-        kill_after_seconds=_number(environment, "ATELIER_KILL_AFTER", 3.0),
-        lost_after_seconds=_number(environment, "ATELIER_RAY_LOST_AFTER", 60.0),
+        grace_seconds=settings.stop_grace,
+        kill_after_seconds=settings.kill_after,
+        lost_after_seconds=settings.ray_lost_after,
     )
-
-
-def _number(environment: Mapping[str, str], name: str, default: float) -> float:
-    text = environment.get(name, "")
-    try:
-        value = float(text) if text.strip() else default
-    except ValueError:
-        raise ValueError(f"{name} must be a number of seconds or CPUs, not {text!r}.") from None
-    if value < 0:
-        raise ValueError(f"{name} must not be negative.")
-    return value

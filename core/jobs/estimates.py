@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
+
+from core.jobs.status import Status
 
 LEARN_FROM = 8  # the latest finished runs of the same kind that set the rate
 
@@ -63,7 +66,7 @@ def learned_rate(cards: Iterable[dict[str, Any]], kind: str) -> tuple[float | No
     rates = []
     for card in cards:
         planned = card.get("estimate") or {}
-        if card.get("status") != "finished" or planned.get("kind") != kind or not card.get("wall_seconds"):
+        if card.get("status") != Status.FINISHED or planned.get("kind") != kind or not card.get("wall_seconds"):
             continue
         work = float(planned.get("work") or 0)
         if work <= 0:

@@ -9,6 +9,7 @@ the server for the GIL.
 from __future__ import annotations
 
 import collections
+import contextlib
 import os
 import signal
 import socket
@@ -16,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from core.jobs.backend import Poll
+from core.jobs.backend import Poll, PollState
 
 REPO_ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -73,20 +74,20 @@ class LocalBackend:
     def poll(self, job_id: str, card: dict) -> Poll:
         if job_id in self._exit_codes:
             code = self._exit_codes.pop(job_id)
-            return Poll("ended", reason=f"exit code {code}", exit_code=code)
+            return Poll(PollState.ENDED, reason=f"exit code {code}", exit_code=code)
         popen = self._popens.get(job_id)
         if popen is not None:
             code = popen.poll()  # also reaps it, so no zombie is left behind
             if code is None:
-                return Poll("running")
+                return Poll(PollState.RUNNING)
             del self._popens[job_id]
-            return Poll("ended", reason=f"exit code {code}", exit_code=code)
+            return Poll(PollState.ENDED, reason=f"exit code {code}", exit_code=code)
         # A worker another server (or this server before a restart) started: judge it by its pid,
         # which only means something on the machine it runs on.
         pid, host = card.get("pid"), card.get("host")
         if not pid or (host and host != socket.gethostname()):
-            return Poll("unknown")
-        return Poll("running") if _alive(pid, job_id) else Poll("ended")
+            return Poll(PollState.UNKNOWN)
+        return Poll(PollState.RUNNING) if _alive(pid, job_id) else Poll(PollState.ENDED)
 
     def terminate(self, job_id: str, card: dict) -> None:
         self._signal(job_id, card, signal.SIGTERM)
@@ -119,10 +120,8 @@ class LocalBackend:
         pid = popen.pid if popen is not None else card.get("pid")
         if not pid or (popen is None and not _alive(pid, job_id)):
             return  # never signal a pid that may now belong to someone else
-        try:
+        with contextlib.suppress(OSError):  # it ended meanwhile
             os.kill(pid, signum)
-        except OSError:
-            pass
 
 
 def _alive(pid: int, job_id: str) -> bool:

@@ -20,6 +20,8 @@ import os
 import secrets
 from pathlib import Path
 
+from core import settings
+
 EVERYONE = "everyone"
 COOKIE_NAME = "atelier_space"
 COOKIE_DAYS = 400  # browsers cap cookie lifetimes at about 400 days
@@ -57,7 +59,7 @@ def describe(owner: str | None) -> str:
 def cookie_secret(runs_dir: Path) -> bytes:
     """The server's signing key: ``ATELIER_COOKIE_SECRET``, else a random one created once in the
     runs folder (so a restart or another replica keeps accepting the same cookies)."""
-    configured = os.environ.get("ATELIER_COOKIE_SECRET", "")
+    configured = settings.value("cookie_secret")
     if configured:
         return configured.encode()
     path = Path(runs_dir) / SECRET_FILE

@@ -31,7 +31,7 @@ from pathlib import Path
 
 from ray.job_submission import JobStatus, JobSubmissionClient
 
-from core.jobs.backend import GPU_TOOLS, BackendError, Poll
+from core.jobs.backend import GPU_TOOLS, BackendError, Poll, PollState
 from core.jobs.local import REPO_ROOT
 
 # Ray's error types for a job whose supervisor (not the job's own code) died or vanished: the
@@ -189,35 +189,36 @@ class RayBackend:
     def poll(self, job_id: str, card: dict) -> Poll:
         client = self._connect()
         if client is None:
-            return Poll("unreachable", reason=self.error)
+            return Poll(PollState.UNREACHABLE, reason=self.error)
         try:
             status = client.get_job_status(job_id)
         except RuntimeError as error:
             if "does not exist" in str(error):
                 return Poll(
-                    "lost",
+                    PollState.LOST,
                     reason=f"the Ray cluster at {self.address} has no record of this job any more (it was restarted).",
                 )
-            return Poll("unreachable", reason=self._unreachable(error))
+            return Poll(PollState.UNREACHABLE, reason=self._unreachable(error))
         except OSError as error:
-            return Poll("unreachable", reason=self._unreachable(error))
+            return Poll(PollState.UNREACHABLE, reason=self._unreachable(error))
         if status == JobStatus.PENDING:
-            return Poll("pending")
+            return Poll(PollState.PENDING)
         if status == JobStatus.RUNNING:
-            return Poll("running")
+            return Poll(PollState.RUNNING)
         reason = {JobStatus.STOPPED: "stopped by Ray", JobStatus.SUCCEEDED: "ended"}.get(status, "failed")
         if status == JobStatus.FAILED:
             try:
                 info = client.get_job_info(job_id)
             except (OSError, RuntimeError):
-                return Poll("ended", reason=reason)
+                return Poll(PollState.ENDED, reason=reason)
             # "Job entrypoint command failed with exit code 7, last available logs (...):"
             reason = _first_line(info.message or "").split(", last available logs")[0] or reason
             if str(getattr(info, "error_type", "") or "") in LOST_ERRORS:
                 return Poll(
-                    "lost", reason=f"Ray lost the job's supervisor (its node or the cluster went away): {reason}"
+                    PollState.LOST,
+                    reason=f"Ray lost the job's supervisor (its node or the cluster went away): {reason}",
                 )
-        return Poll("ended", reason=reason)
+        return Poll(PollState.ENDED, reason=reason)
 
     def terminate(self, job_id: str, card: dict) -> None:
         client = self._connect()

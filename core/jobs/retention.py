@@ -15,16 +15,18 @@ import dataclasses
 import os
 import shutil
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from core.jobs.files import parse_time, read_json
+from core.jobs.status import TERMINAL
+from core.settings import Settings, default
 
-TERMINAL = ("finished", "stopped", "failed", "interrupted")
 UPLOADS = "uploads"
 ORPHAN_UPLOAD_SECONDS = 24 * 3600
-DEFAULT_KEEP_DAYS = 30.0
-DEFAULT_MAX_GB = 20.0
+DEFAULT_KEEP_DAYS = default("keep_days")  # declared with the variable, ATELIER_KEEP_DAYS
+DEFAULT_MAX_GB = default("runs_max_gb")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,12 +38,9 @@ class Policy:
     max_bytes: int = int(DEFAULT_MAX_GB * 1e9)
 
     @classmethod
-    def from_environment(cls, environment: Mapping[str, str] | None = None) -> "Policy":
-        environment = os.environ if environment is None else environment
-        return cls(
-            keep_days=_non_negative(environment, "ATELIER_KEEP_DAYS", DEFAULT_KEEP_DAYS),
-            max_bytes=int(_non_negative(environment, "ATELIER_RUNS_MAX_GB", DEFAULT_MAX_GB) * 1e9),
-        )
+    def from_environment(cls, environment: Mapping[str, str] | None = None) -> Policy:
+        settings = Settings.read(environment)
+        return cls(keep_days=settings.keep_days, max_bytes=int(settings.runs_max_gb * 1e9))
 
     def words(self) -> str:
         """The policy for the Home page, in a sentence."""
@@ -186,14 +185,3 @@ def _remove_orphan_uploads(runs_dir: Path, now: float) -> int:
             shutil.rmtree(item, ignore_errors=True) if item.is_dir() else item.unlink(missing_ok=True)
             removed += 1
     return removed
-
-
-def _non_negative(environment: Mapping[str, str], name: str, default: float) -> float:
-    text = environment.get(name, "").strip()
-    try:
-        value = float(text) if text else default
-    except ValueError:
-        raise ValueError(f"{name} must be a number, not {text!r}.") from None
-    if value < 0:
-        raise ValueError(f"{name} must not be negative.")
-    return value

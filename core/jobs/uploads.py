@@ -13,8 +13,9 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from core.jobs.owners import owner_key
 from core.jobs.retention import UPLOADS

@@ -18,14 +18,16 @@ import socket
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from core import device
 from core.jobs import files
+from core.jobs.status import Status
 from core.progress import Progress, as_uint8_image
 
 RESULT_SAVE_INTERVAL = 2.0  # seconds; the result also lands on disk at the end, however it ends
@@ -45,7 +47,7 @@ def run(run_dir: Path) -> str:
     card_path = run_dir / "card.json"
     card = files.read_json(card_path, {})
     card.update(
-        status="running", started=card.get("started") or files.now(), pid=os.getpid(), host=socket.gethostname()
+        status=Status.RUNNING, started=card.get("started") or files.now(), pid=os.getpid(), host=socket.gethostname()
     )
     files.write_json(card_path, card)
 
@@ -55,7 +57,7 @@ def run(run_dir: Path) -> str:
     signal.signal(signal.SIGTERM, raise_hard_stop)
     signal.signal(signal.SIGINT, raise_hard_stop)
 
-    status, error, note = "finished", "", ""
+    status, error, note = Status.FINISHED, "", ""
     final_metrics: dict[str, float] = {}
     latest_result: np.ndarray | None = None
     result_saved_at, result_dirty = 0.0, False
@@ -82,12 +84,15 @@ def run(run_dir: Path) -> str:
                         files.save_image_atomically(run_dir / "result.png", _image(latest_result))
                         result_saved_at, result_dirty = time.time(), False
                 if (run_dir / "STOP").exists():
-                    status, note = "stopped", "stopped on request; the latest result was kept"
+                    status, note = Status.STOPPED, "stopped on request; the latest result was kept"
                     break
     except HardStop:
-        status, note = "stopped", "did not stop within the grace period, so it was ended; the latest result was kept"
+        status, note = (
+            Status.STOPPED,
+            "did not stop within the grace period, so it was ended; the latest result was kept",
+        )
     except Exception as exception:  # the page gets one readable sentence, the log the traceback
-        status, error = "failed", without_server_paths(readable_error(exception), run_dir)
+        status, error = Status.FAILED, without_server_paths(readable_error(exception), run_dir)
         traceback.print_exc()
     finally:
         if events is not None and hasattr(events, "close"):
@@ -151,4 +156,4 @@ if __name__ == "__main__":
     from core import logs
 
     logs.configure()  # to this process's output, which is the run's log.txt
-    sys.exit(0 if run(Path(sys.argv[1])) in ("finished", "stopped") else 1)
+    sys.exit(0 if run(Path(sys.argv[1])) in (Status.FINISHED, Status.STOPPED) else 1)

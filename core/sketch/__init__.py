@@ -29,8 +29,9 @@ upload real pairs as a zip.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from core.lazy import lazy_attributes
 from core.progress import Progress

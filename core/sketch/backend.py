@@ -11,11 +11,12 @@ is always respected.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
 
-from core import assets
+from core import assets, settings
 from core.sketch.config import SIZES
 
 KERAS_BACKENDS = ("tensorflow", "torch")
@@ -28,9 +29,7 @@ def keras_backend(cuda_available=None) -> str:
     ``cuda_available`` (a function) stands in for the CUDA probe in tests. The probe imports
     torch only where an NVIDIA driver is present, so a CPU machine never loads both frameworks.
     """
-    chosen = os.environ.get("ATELIER_KERAS_BACKEND", "auto")
-    if chosen not in ("auto", *KERAS_BACKENDS):
-        raise ValueError(f"ATELIER_KERAS_BACKEND must be auto, tensorflow or torch, not {chosen!r}.")
+    chosen = settings.value("keras_backend")  # auto, tensorflow or torch (checked there)
     if chosen != "auto":
         return chosen
     import importlib.util
@@ -59,10 +58,9 @@ def import_keras():
         os.environ.setdefault("KERAS_BACKEND", keras_backend())
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # grappler logs harmless "remapper failed" errors
         if os.environ["KERAS_BACKEND"] == "tensorflow" and "torch" in sys.modules:
-            try:  # the probe loaded torch: triton must come before TensorFlow (they crash otherwise)
+            # The probe loaded torch: triton must come before TensorFlow (they crash otherwise).
+            with contextlib.suppress(ImportError):
                 import triton  # noqa: F401
-            except ImportError:
-                pass
     import keras
 
     if keras.backend.backend() == "torch":

@@ -131,7 +131,7 @@ FIRST_GUESS_SECONDS_PER_PAIR_EPOCH = {"cpu": 0.047, "mps": 0.01, "cuda": 0.003}
 START_SECONDS = 25.0  # TensorFlow loading and the built-in pairs drawn by the slow pencil method
 
 
-def plan(config: "SketchConfig"):
+def plan(config: SketchConfig):
     """The work of a training that runs all its epochs (early stopping may end it sooner)."""
     from core.jobs.estimates import Plan
 

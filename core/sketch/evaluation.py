@@ -56,8 +56,8 @@ def speed(model, photos, side: int, style: str = "pencil", repeats: int = 3) -> 
         picture = filters.resize_to_side(photo, side)
         # Cut to the model's multiple, so that no padding is in the model's time.
         picture = picture[: picture.shape[0] // multiple * multiple, : picture.shape[1] // multiple * multiple]
-        model_times.append(median_seconds(lambda: forward(picture[None]), repeats))
-        method_times.append(median_seconds(lambda: filters.pencil_filter(picture, style), repeats))
+        model_times.append(median_seconds(lambda picture=picture: forward(picture[None]), repeats))
+        method_times.append(median_seconds(lambda picture=picture: filters.pencil_filter(picture, style), repeats))
     model_seconds, method_seconds = statistics.median(model_times), statistics.median(method_times)
     return {
         "model_seconds": model_seconds,

@@ -15,7 +15,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from core.sketch import filters, photos as photo_sources
+from core.sketch import filters
+from core.sketch import photos as photo_sources
 from core.sketch.config import SketchConfig
 from core.sketch.uploads import ZipReport, check_pairs_zip
 

@@ -56,7 +56,7 @@ class SketchService:
                 self._process.kill()
 
     def _ask(self, request: dict[str, Any]) -> dict[str, Any]:
-        for attempt in range(2):
+        for _attempt in range(2):
             process = self._ensure_started()
             try:
                 process.stdin.write(json.dumps(request) + "\n")

@@ -3,12 +3,14 @@ Imports Keras (through ``core.sketch.model``)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
 import queue
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -87,10 +89,8 @@ def train(config: SketchConfig, output: Path, pairs: Pairs | None = None) -> Ite
     finally:
         stop.set()
         while worker.is_alive():  # drain, so a blocked put cannot keep fit from finishing
-            try:
+            with contextlib.suppress(queue.Empty):
                 events.get(timeout=0.1)
-            except queue.Empty:
-                pass
         worker.join()
     if state["error"] is not None:
         raise state["error"]

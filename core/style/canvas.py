@@ -3,27 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
+import torch
 from PIL import Image
 
 from core.style.config import StyleConfig
 
 
-def fit_size(image: Image.Image, size: int) -> tuple[int, int]:
-    scale = size / max(image.size)
-    return max(1, round(image.width * scale)), max(1, round(image.height * scale))
-
-
 def to_tensor(image: Image.Image, size: tuple[int, int], where):
-    import torch
-
     array = np.asarray(image.convert("RGB").resize(size, Image.Resampling.LANCZOS), dtype=np.float32)
     return torch.from_numpy(array).permute(2, 0, 1).unsqueeze(0).to(where)
 
 
 def to_array(tensor) -> np.ndarray:
     """(1, 3, H, W) in 0-255 -> HxWx3 uint8."""
-    import torch
-
     return tensor.detach().clamp(0, 255).round().squeeze(0).permute(1, 2, 0).to("cpu", dtype=torch.uint8).numpy()
 
 

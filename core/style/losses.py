@@ -13,6 +13,8 @@ Gram matrix, over a mask or summed over tiles.
 
 from __future__ import annotations
 
+import torch
+
 from core.style.config import StyleConfig
 
 
@@ -20,8 +22,6 @@ def content_distance(features, target) -> float:
     """How far the result has moved from the photo, as VGG sees its layout: the RMS difference
     of the content layer's activations over the photo's own RMS (0 = the photo; about 1 = as
     far as a blank picture). Shown with every result; the strength slider is calibrated on it."""
-    import torch
-
     with torch.no_grad():
         return float(
             torch.sqrt(torch.mean((features - target) ** 2)) / torch.sqrt(torch.mean(target**2)).clamp_min(1e-12)
@@ -38,8 +38,6 @@ def gram(activation):
 def loss_terms(found, image, content_targets, style_targets, blend, layer_weights, config: StyleConfig):
     """The unweighted (content, style, tv) losses of a picture or a tile (formulas in the module
     docstring); ``style_targets`` holds one dict of Gram matrices per style picture."""
-    import torch
-
     content_loss = (
         sum(0.01 * torch.mean((found[name] - content_targets[name]) ** 2) for name in config.content_layers)
         if config.content_layers

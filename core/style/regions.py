@@ -20,8 +20,9 @@ def active_regions(regions: np.ndarray | None, config: StyleConfig, style_count:
     present = [label for label in np.unique(regions).tolist() if (regions == label).mean() >= SMALLEST_REGION]
     ignored = sorted(set(np.unique(regions).tolist()) - set(present))
     if ignored:
+        several = len(ignored) > 1
         notes.append(
-            f"region{'s' if len(ignored) > 1 else ''} {', '.join(map(str, ignored))} cover{'s' if len(ignored) == 1 else ''} "
+            f"region{'s' if several else ''} {', '.join(map(str, ignored))} cover{'' if several else 's'} "
             f"under {SMALLEST_REGION:.0%} of the picture and {'were' if len(ignored) > 1 else 'was'} ignored"
         )
     for label in present:

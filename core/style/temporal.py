@@ -27,7 +27,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from core.style.video import DEFAULT_STEADINESS
+from core.style.config import DEFAULT_STEADINESS
 
 
 def _grey(frame: np.ndarray) -> np.ndarray:

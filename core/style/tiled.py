@@ -3,40 +3,22 @@
 from __future__ import annotations
 
 import math
-from typing import Iterator
+from collections.abc import Iterator
 
+import torch
 from PIL import Image
 
 from core.progress import Progress
-from core.style.canvas import finish, fit_size, to_tensor
+from core.style import tiles
+from core.style.canvas import finish, to_tensor
 from core.style.config import StyleConfig
 from core.style.losses import gram, loss_terms
-
-
-def check_tiled(config: StyleConfig, shape: tuple[int, int], device_type: str) -> None:
-    """Refuse, before anything starts, a tiled size the device cannot hold (with the figures)."""
-    from core.style import tiles
-
-    if config.size > tiles.LARGEST:
-        raise ValueError(f"{config.size} px is over the tiled mode's largest size, {tiles.LARGEST} px.")
-    if config.region_styles:
-        raise ValueError("Regional style and the tiled mode do not work together yet: choose one.")
-    cost = tiles.estimate(shape, config.steps - config.steps // 2, device_type)
-    free = tiles.available_memory(device_type)
-    if free is not None and cost["bytes"] > 0.8 * free:
-        raise ValueError(
-            f"A tiled run at {shape[0]}x{shape[1]} px needs about {cost['bytes'] / 2**30:.1f} GB, and "
-            f"this {device_type.upper()} has {free / 2**30:.1f} GB free: choose a smaller size."
-        )
+from core.style.tiles import fit_size
 
 
 def _tiled_gram(vgg, picture_tensor, layers, tile: int) -> dict:
     """Gram matrices of a picture too big for one pass: a Gram matrix is an average over
     positions, so it is the area-weighted mean of its tiles' (borders aside)."""
-    import torch
-
-    from core.style import tiles
-
     _, _, height, width = picture_tensor.shape
     sums, count = {}, 0.0
     with torch.no_grad():
@@ -67,10 +49,6 @@ def refine_in_tiles(
 ) -> Iterator[Progress]:
     """The full-size stage of the tiled mode: Adam on the whole picture, its gradient gathered
     tile by tile (each core takes only its own tile's gradient), the tile grid moved every step."""
-    import torch
-
-    from core.style import tiles
-
     shape = fit_size(content, config.size)
     tile = tiles.TILE.get(where.type, tiles.TILE["cpu"])
     content_tensor = to_tensor(content, shape, where)

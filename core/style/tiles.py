@@ -13,6 +13,8 @@ import os
 
 import numpy as np
 
+from core.style.config import StyleConfig
+
 MARGIN = 32  # context pixels around each core; the VGG layers used see this far and more
 TILE = {"cpu": 384, "mps": 768, "cuda": 1024}  # core side per device: one tile's activations fit easily
 LARGEST = 8192  # longest side the tiled mode takes at all
@@ -20,6 +22,27 @@ LARGEST = 8192  # longest side the tiled mode takes at all
 # figure is a placeholder until bench/gpu.py has run on one). Used only to tell the user before
 # a run starts how long it will take.
 SECONDS_PER_MEGAPIXEL_STEP = {"cpu": 4.5, "mps": 1.0, "cuda": 0.05}
+
+
+def fit_size(image, size: int) -> tuple[int, int]:
+    """(width, height) of ``image`` (a PIL picture) with its longer side at ``size`` px."""
+    scale = size / max(image.size)
+    return max(1, round(image.width * scale)), max(1, round(image.height * scale))
+
+
+def check_tiled(config: StyleConfig, shape: tuple[int, int], device_type: str) -> None:
+    """Refuse, before anything starts, a tiled size the device cannot hold (with the figures)."""
+    if config.size > LARGEST:
+        raise ValueError(f"{config.size} px is over the tiled mode's largest size, {LARGEST} px.")
+    if config.region_styles:
+        raise ValueError("Regional style and the tiled mode do not work together yet: choose one.")
+    cost = estimate(shape, config.steps - config.steps // 2, device_type)
+    free = available_memory(device_type)
+    if free is not None and cost["bytes"] > 0.8 * free:
+        raise ValueError(
+            f"A tiled run at {shape[0]}x{shape[1]} px needs about {cost['bytes'] / 2**30:.1f} GB, and "
+            f"this {device_type.upper()} has {free / 2**30:.1f} GB free: choose a smaller size."
+        )
 
 
 def tile_boxes(height: int, width: int, tile: int, offset: tuple[int, int], margin: int = MARGIN):

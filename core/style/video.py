@@ -8,16 +8,16 @@ OpenCV load when a clip is painted."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from core import configs, videos
 from core.progress import Progress
-
-DEFAULT_STEADINESS = 0.7  # the flicker it leaves against per-frame: bench/results/video.txt
+from core.style.config import DEFAULT_STEADINESS
 
 
 @dataclasses.dataclass
