@@ -111,7 +111,8 @@ def small_set(iterations: int, curve: str | None) -> None:
     import matplotlib.pyplot as plt
 
     from core.gan import evaluation
-    from core.gan.data import augment_batch, load_dataset
+    from core.gan.augment import augment_batch
+    from core.gan.data import load_dataset
 
     records = json.loads(Path(curve).read_text())["steps"]
     per_iteration = measured[(64, "fastgan")]

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from core import ascii as ascii_art  # noqa: E402
-from core import images, videos  # noqa: E402
+from core import clips, images, videos  # noqa: E402
 from core.ascii import video as ascii_video  # noqa: E402
 from core.style import instant, temporal  # noqa: E402
 from core.style import video as style_video  # noqa: E402
@@ -59,7 +59,7 @@ def flicker(clip: Path, side: int, seconds: float, steadiness_values: list[float
 def live_rate(side: int, steady: bool, seconds: float = 4.0) -> float:
     from PIL import Image
 
-    camera = videos.synthetic_clip(Path(tempfile.mkdtemp()) / "camera.mp4", kind="shapes", seconds=1, size=(640, 480))
+    camera = clips.synthetic_clip(Path(tempfile.mkdtemp()) / "camera.mp4", kind="shapes", seconds=1, size=(640, 480))
     frames = list(videos.read_frames(camera, videos.plan(videos.probe(camera))))
     vector = instant.style_vector(images.load_sample("Starry Night"))
     stabiliser = temporal.Stabiliser() if steady else None
@@ -80,7 +80,7 @@ def main() -> int:
     parser.add_argument("--output", default=str(REPO / "bench" / "results" / "video.txt"))
     arguments = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="atelier-video-bench-"))
-    clip = videos.synthetic_clip(
+    clip = clips.synthetic_clip(
         folder / "pan-480p.mp4", kind="pan", seconds=arguments.seconds, fps=24, size=(854, 480), sound=True
     )
     info = videos.probe(clip)
@@ -120,7 +120,7 @@ def main() -> int:
         )
     lines += ["", "Flicker: warping error in grey levels (lower is steadier), 480 px, Starry Night, full strength"]
     targets = {"pan (made here)": clip}
-    real = videos.OPENCV_CLIPS / "vtest.avi"
+    real = clips.OPENCV_CLIPS / "vtest.avi"
     if real.exists():
         targets["vtest.avi (opencv-doc, real)"] = real
     for name, path in targets.items():

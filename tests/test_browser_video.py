@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from core import videos
+from core import clips
 from tests.browser_support import live_camera_fps, record, shot, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def clip(tmp_path_factory):
-    return videos.synthetic_clip(
+    return clips.synthetic_clip(
         tmp_path_factory.mktemp("clip") / "walk.mp4", kind="pan", seconds=2, sound=True, size=(320, 240)
     )
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core import ascii as ascii_art
+from core import clips as sample_clips
 from core import images, videos
 from core.style import instant, temporal
 
@@ -19,14 +20,14 @@ REPO = Path(__file__).resolve().parent.parent
 def clips(tmp_path_factory):
     folder = tmp_path_factory.mktemp("clips")
     return {
-        "pan": videos.synthetic_clip(folder / "pan.mp4", kind="pan", seconds=2, sound=True),
-        "shapes": videos.synthetic_clip(folder / "shapes.mp4", kind="shapes", seconds=2),
-        "rotated": videos.synthetic_clip(folder / "rotated.mp4", kind="shapes", seconds=1, rotation=90),
-        "variable": videos.synthetic_clip(
+        "pan": sample_clips.synthetic_clip(folder / "pan.mp4", kind="pan", seconds=2, sound=True),
+        "shapes": sample_clips.synthetic_clip(folder / "shapes.mp4", kind="shapes", seconds=2),
+        "rotated": sample_clips.synthetic_clip(folder / "rotated.mp4", kind="shapes", seconds=1, rotation=90),
+        "variable": sample_clips.synthetic_clip(
             folder / "variable.mp4", kind="pan", seconds=1, variable_rate=True, sound=True
         ),
-        "huge": videos.synthetic_clip(folder / "huge.mp4", kind="pan", seconds=0.25, size=(3840, 2160)),
-        "long": videos.synthetic_clip(folder / "long.mp4", kind="shapes", seconds=62, fps=2, size=(64, 48)),
+        "huge": sample_clips.synthetic_clip(folder / "huge.mp4", kind="pan", seconds=0.25, size=(3840, 2160)),
+        "long": sample_clips.synthetic_clip(folder / "long.mp4", kind="shapes", seconds=62, fps=2, size=(64, 48)),
     }
 
 

@@ -37,7 +37,7 @@ from PIL import Image
 
 from core import settings
 from core.api import serve
-from core.api.serve import runs_folder_key
+from core.jobs.files import runs_folder_key
 from core.settings import REPO_ROOT
 
 RUNS_DIR = settings.value("runs")

@@ -15,7 +15,7 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from core import videos
+from core import clips, videos
 from core.jobs.runfolder import RunFolder
 from ui import files, jobs
 from ui.common import format_seconds
@@ -33,7 +33,7 @@ class Clip:
 
 def clip_input(key: str) -> Clip | None:
     """An uploaded clip (kept in this person's upload store) or one of the installed samples."""
-    samples = videos.sample_clips()
+    samples = clips.sample_clips()
     choices = ["Upload a clip", *samples]
     source = st.radio("Clip", choices, horizontal=True, key=f"{key}_source")
     if source == "Upload a clip":

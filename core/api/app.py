@@ -20,9 +20,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from starlette.background import BackgroundTask
 
 from core import settings
-from core.api.serve import runs_folder_key
 from core.jobs import owners
-from core.jobs.files import read_json
+from core.jobs.files import read_json, runs_folder_key
 from core.jobs.runfolder import RunFolder
 
 log = logging.getLogger(__name__)

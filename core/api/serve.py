@@ -7,7 +7,6 @@ behind one proxy share one).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import threading
@@ -26,12 +25,6 @@ def serve(runs_dir: Path, host: str, port: int, parent: int | None = None) -> No
     if parent:
         threading.Thread(target=_end_with, args=(parent,), name="atelier-parent-watch", daemon=True).start()
     uvicorn.run(create_app(runs_dir), host=host, port=port, log_level="warning", access_log=False)
-
-
-def runs_folder_key(runs_dir: Path) -> str:
-    """Which runs folder a service serves, without naming it: a page checks that the service on
-    its port is its own before it links to it."""
-    return hashlib.sha256(str(Path(runs_dir).resolve()).encode()).hexdigest()[:16]
 
 
 def health(base_url: str, timeout: float = 1.0) -> dict | None:

@@ -14,7 +14,7 @@ cutout applied to real and fake pictures before D) help on small folders of imag
 
 For small picture sets the other model, FastGAN (fastgan.py: skip-layer excitation, a
 discriminator that must redraw its input, the hinge loss), with DiffAugment under an adaptive
-probability (ADA, data.AdaptiveAugment); ``architecture`` picks it.
+probability (ADA, augment.AdaptiveAugment); ``architecture`` picks it.
 
 ``train`` is a generator of progress events: per iteration the G and D losses, D(x) and D(G(z))
 (and FastGAN's reconstruction loss, ADA's probability);
@@ -32,9 +32,10 @@ from core.lazy import lazy_attributes
 #   config       the settings (GanConfig), light
 #   models       the generator and discriminator (unconditional and class-conditional)
 #   fastgan      the small-set model (FastGAN: skip-layer excitation, a self-reconstructing D)
-#   data         Fashion-MNIST, picture folders and class folders, augmentation
+#   data         Fashion-MNIST, picture folders and class folders, zips
+#   augment      random crops and flips, DiffAugment, ADA's adaptive probability
 #   checkpoints  saving, exporting, loading and checking checkpoints
-#   training     the training loop and its job target
+#   training     the training loop as steps and hooks (Trainer) and its job target
 #   sampling     grids, samples, latent walks, the training film (GIF / MP4)
 #   evaluation   VGG-FID, the garment classifier's distance, class coverage, memorisation
 #   classifier   the small garment classifier that the Fashion-MNIST metrics use
@@ -57,13 +58,11 @@ _WHERE = {
         "class_folders",
         "distinct_pictures",
         "load_dataset",
-        "augment_batch",
-        "diff_augment",
         "extract_pictures_zip",
         "picture_set",
         "check_batch",
-        "AdaptiveAugment",
     ),
+    "augment": ("augment_batch", "diff_augment", "AdaptiveAugment"),
     "checkpoints": (
         "ARCHITECTURE",
         "save_checkpoint",

@@ -10,7 +10,8 @@ import torch
 
 from core import assets, device
 from core.gan import FASHION_CLASSES, GanConfig
-from core.gan.data import augment_batch, read_idx
+from core.gan.augment import augment_batch
+from core.gan.data import read_idx
 from core.gan.sampling import sample
 
 FID_LAYER = "conv5_1"  # the deepest layer the style tool already loads
@@ -234,7 +235,8 @@ def picture_report(
     the training pictures themselves)."""
     import dataclasses
 
-    from core.gan.data import augment_batch, load_dataset
+    from core.gan.augment import augment_batch
+    from core.gan.data import load_dataset
     from core.gan.sampling import diversity
 
     if training is None:
@@ -270,7 +272,8 @@ def held_out_fid(generator, config: GanConfig, training, count: int = 500, seed:
     training crops against the same (see ``picture_report``)."""
     import dataclasses
 
-    from core.gan.data import augment_batch, load_dataset
+    from core.gan.augment import augment_batch
+    from core.gan.data import load_dataset
 
     crops = max(config.crops, math.ceil(count / max(1, len(assets.ABSTRACT_HELD_OUT))))
     held_out, _, _, _ = load_dataset(
@@ -295,7 +298,8 @@ def nearest_crops_grid(
 ) -> np.ndarray:
     """A picture for the eye's memorisation check of a folder generator: one row per sample, the
     sample then its ``neighbours`` nearest training crops (pixels, at the training size)."""
-    from core.gan.data import augment_batch, load_dataset
+    from core.gan.augment import augment_batch
+    from core.gan.data import load_dataset
     from core.gan.sampling import make_grid
 
     if training is None:  # the caller may pass the pictures it has loaded already

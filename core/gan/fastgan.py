@@ -21,7 +21,7 @@ Departures from the paper, each for a CPU and an offline machine:
   its generator's blocks is left out (no measurable change in short runs).
 
 Augmentation is not part of the networks: the training loop applies DiffAugment with an
-adaptive probability (``core.gan.data.AdaptiveAugment``) to everything D sees.
+adaptive probability (``core.gan.augment.AdaptiveAugment``) to everything D sees.
 """
 
 from __future__ import annotations

@@ -15,8 +15,9 @@ import torch.nn.functional as F
 
 from core import configs, device
 from core.gan import GanConfig
+from core.gan.augment import AdaptiveAugment, augment_batch, diff_augment
 from core.gan.checkpoints import check_compatible, load_checkpoint, save_checkpoint
-from core.gan.data import AdaptiveAugment, augment_batch, diff_augment, load_dataset
+from core.gan.data import load_dataset
 from core.gan.evaluation import training_fid
 from core.gan.models import build_discriminator, build_generator
 from core.gan.sampling import diversity, make_grid

@@ -8,6 +8,7 @@ sharing the same runs folder (over NFS, say) agree without talking to each other
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import secrets
@@ -115,3 +116,9 @@ def eta(records: list[dict[str, Any]]) -> float | None:
 
 def existing(path: Path) -> Path | None:
     return path if path.exists() else None
+
+
+def runs_folder_key(runs_dir: Path) -> str:
+    """Which runs folder a service serves, without naming it: a page checks that the service on
+    its port is its own before it links to it."""
+    return hashlib.sha256(str(Path(runs_dir).resolve()).encode()).hexdigest()[:16]

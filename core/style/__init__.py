@@ -8,10 +8,11 @@ The package, one file per concern:
     losses      content, Gram style and total-variation terms (the formulas are stated there)
     regions     regional style from a mask: one style per region, or the photo kept
     optimise    the optimisation loop (``stylise``)
-    canvas      pictures to 0-255 tensors and back, sizes, colour kept
-    tiled       big pictures refined in moving tiles (the layout is tiles.py, light)
-    job         what a run starts from (``StyleInputs``, written by the page, read by the job)
-                and the job targets
+    canvas      pictures to 0-255 tensors and back, colour kept
+    tiled       big pictures refined in moving tiles
+    tiles       the tile layout, sizes (``fit_size``), what a size costs and whether it fits; light
+    inputs      what a run starts from (``StyleInputs``, written by the page, read by the job); light
+    job         the job targets
     instant     the feed-forward network (onnxruntime), any picture size
     pictures    frames trimmed off paintings, masks read into regions (light)
     temporal    optical flow and the steadiness of clips
@@ -48,7 +49,8 @@ __getattr__, __dir__ = lazy_attributes(
         "optimise": ("stylise",),
         "canvas": ("to_tensor", "to_array", "luminance_transfer"),
         "tiles": ("fit_size", "check_tiled"),
-        "job": ("job", "batch_job", "StyleInputs"),
+        "inputs": ("StyleInputs", "INPUT_SIDE"),
+        "job": ("job", "batch_job"),
     },
     globals(),
 )
