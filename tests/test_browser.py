@@ -416,8 +416,8 @@ def test_ascii_animated_gif_converts_every_frame(server, page, tmp_path):
     page.get_by_text("x 100 characters").wait_for(timeout=30_000)
     for attempt in range(4):  # the sample's page can still be on screen: a rerun for the upload resets the tab
         wait_for_app(page)
-        page.get_by_role("tab", name="Export").click()
         try:
+            page.get_by_role("tab", name="Export").click(timeout=15_000)
             page.get_by_text("Animation: 5 frames").wait_for(timeout=30_000)
             break
         except Exception:

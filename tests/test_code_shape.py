@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 LONGEST_CORE_FILE = 400
 
@@ -98,3 +100,34 @@ def test_what_the_pages_take_from_the_tools_loads_no_framework():
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.strip() == "[]"
+
+
+TOOL_PAGES = sorted(path for path in (REPO / "pages").glob("*.py") if "Job_Lab" not in path.name)
+
+
+def test_every_tool_page_has_the_one_shape_and_reads_in_one_screenful_or_two():
+    from core.jobs.runfolder import RunFolder
+
+    run_files = {
+        value for name, value in vars(RunFolder).items() if name.isupper() and isinstance(value, str) and "." in value
+    }
+    for path in TOOL_PAGES:
+        text = path.read_text()
+        assert len(text.splitlines()) <= 150, f"{path.name}: move panels into ui/"
+        assert "tool_page.tabs(" in text and "tool_page.tool_page(" in text, f"{path.name}: use ui/tool_page.py"
+        assert "jobs.runs_list" not in text, f"{path.name}: earlier runs belong in the Earlier runs tab"
+        named = [name for name in run_files if name in text]
+        assert named == [], f"{path.name} names run files {named}: read them through RunFolder"
+
+
+def test_the_tabs_come_in_the_one_order(monkeypatch):
+    import streamlit as st
+
+    from ui import tool_page
+
+    monkeypatch.setattr(st, "tabs", lambda labels: [f"panel {label}" for label in labels])
+    tabs = tool_page.tabs("Earlier runs", "Video file", "Result", "Live camera")
+    assert list(tabs) == ["Result", "Live camera", "Video file", "Earlier runs"]
+    assert tabs["Video file"] == "panel Video file"
+    with pytest.raises(ValueError, match="Unknown tab"):
+        tool_page.tabs("Result", "Gallery")

@@ -1,9 +1,10 @@
 """GAN Studio's Streamlit helpers: cached generators and samples, the reading of uploaded picture
-sets, and the panels the page draws (the live extras of a training run, the Generate tab's grid,
-walk and memorisation check). The page keeps the widgets and the order; these keep the caches."""
+sets, and the panels the page draws: training (the data, the settings from GanConfig's
+declarations, Start and the live run) and the Generate tab's grid, walk and memorisation check."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 from pathlib import Path
 
@@ -12,8 +13,11 @@ import streamlit as st
 from PIL import Image
 
 from core import assets, gan
+from core.configs import spec
+from core.gan import config as config_module
 from core.jobs.status import Status
-from ui import files, jobs
+from ui import files, jobs, settings
+from ui.common import device_info
 
 TOOL = "gan"
 
@@ -187,3 +191,280 @@ def memorisation_panel(path: Path, config, seed: int) -> None:
             )
             for strip_row in memorisation_rows(str(path), path.stat().st_mtime, seed):
                 st.image(files.data_url(strip_row), width=240)
+
+
+# --- the page's panels ----------------------------------------------------------------------------
+
+Config = gan.GanConfig
+SOURCES = ["Fashion-MNIST", "Abstract art (Debian wallpapers)", "Upload a zip of pictures"]
+
+
+@dataclasses.dataclass
+class Data:
+    """What the Data column chose: the data set and the settings it implies."""
+
+    source: str
+    conditional: bool = False
+    dataset: str = "fashion-mnist"
+    classes: tuple = ()
+    size: int = 32
+    channels: int = 1
+    crops: int = 1
+    problem: str = ""
+    picture_count: int | None = None  # an upload's readable pictures, checked against the batch size at Start
+    pictures: int = 0  # how many pictures an epoch goes through (after crops), for the estimate
+
+
+def data_column() -> Data:
+    source = st.radio("Data", SOURCES, key="gan_source")
+    abstract = source == SOURCES[1]
+    conditional = settings.widget(
+        Config,
+        "conditional",
+        key="gan_conditional",
+        disabled=abstract,
+        help="G and D are told each picture's class, so you can ask for a class later. "
+        "Fashion-MNIST's ten garments, or a zip with one folder per class.",
+    )
+    data = Data(source, conditional=conditional and not abstract)
+    if source == SOURCES[0]:
+        if assets.fashion_mnist_dir() is None:
+            data.problem = "Fashion-MNIST is not installed: sudo apt-get install dataset-fashion-mnist."
+        data.classes = tuple(
+            st.multiselect(
+                "Only these classes (empty = all)",
+                list(range(10)),
+                key="gan_classes",
+                format_func=lambda label: gan.FASHION_CLASSES[label],
+            )
+        )
+        st.caption("32x32 grey pictures of garments; 60,000 for all classes, 6,000 per class.")
+        data.pictures = 6000 * len(data.classes) if data.classes else 60000
+        return data
+    data.channels = 3
+    data.size = st.radio(
+        "Picture size (px)",
+        [64, 128],
+        horizontal=True,
+        key="gan_size",
+        help="128 px shows four times the detail and costs about twice the time per iteration "
+        "(bench/results/gan-small-set.txt).",
+    )
+    if abstract:
+        data.dataset, data.crops = "abstract-art", 60
+        found = abstract_art_count()
+        if not found:
+            data.problem = (
+                "No abstract art is installed here; whoever runs Atelier can add it with make run as root "
+                "(Debian's propaganda-debian, gnome-backgrounds, plasma-workspace-wallpapers)."
+            )
+            return data
+        data.pictures = found * data.crops
+        st.caption(
+            f"{found} abstract pictures from Debian's desktop artwork (propaganda-debian's painterly "
+            "tiles, gnome-backgrounds, plasma-workspace-wallpapers, ukui-wallpapers, lomiri-wallpapers; "
+            f"{len(assets.ABSTRACT_HELD_OUT)} more are kept out to judge generators on), {data.crops} random "
+            f"crops of each, at {data.size} px in RGB: a small set, for the small-set model."
+        )
+        return data
+    upload = st.file_uploader(
+        "Zip of pictures" + (" (one folder per class)" if data.conditional else ""), type=["zip"], key="gan_zip"
+    )
+    if upload is None:
+        data.problem = "Upload a zip of pictures to train on" + (
+            ": one folder of pictures per class (shoes/, hats/, ...)." if data.conditional else "."
+        )
+        return data
+    try:
+        data.dataset, data.picture_count = describe_upload(upload, data.conditional, data.size, data.channels)
+        data.pictures = data.picture_count * data.crops
+    except ValueError as error:
+        data.problem = str(error)
+    return data
+
+
+def settings_column(data: Data) -> dict:
+    """The model's settings as GanConfig keyword arguments (each widget from its declaration)."""
+    # FastGAN is offered for picture sets (and is their default); Fashion-MNIST keeps the
+    # paper's DCGAN. A class-conditional run needs the DCGAN.
+    models = ("fastgan", "dcgan") if data.source != SOURCES[0] and not data.conditional else ("dcgan",)
+    architecture = settings.widget(
+        Config,
+        "architecture",
+        key=f"gan_architecture_{len(models)}",
+        options=models,
+        value=models[0],
+        format_func=gan.ARCHITECTURE_NAMES.get,
+        horizontal=True,
+        help="FastGAN: skip-layer excitation and a discriminator that must redraw its input, with adaptive "
+        "augmentation; it holds up on a few dozen pictures where the DCGAN collapses onto one motif, at "
+        "several times the time per iteration (bench/results/gan-small-set.txt).",
+    )
+    fast = architecture == "fastgan"
+    small = gan.SMALL_SET_DEFAULTS if fast else {}  # each model keeps its own widget state (its keys)
+    chosen = {
+        "architecture": architecture,
+        "epochs": settings.widget(Config, "epochs", key="gan_epochs"),
+        "batch_size": settings.widget(
+            Config, "batch_size", key=f"gan_batch_{architecture}", value=small.get("batch_size")
+        ),
+        "g_learning_rate": settings.widget(Config, "g_learning_rate", key="gan_glr"),
+        "d_learning_rate": settings.widget(Config, "d_learning_rate", key="gan_dlr"),
+    }
+    with st.expander("Model and tricks"):
+        chosen["latent"] = settings.widget(Config, "latent", key="gan_latent")
+        if fast:
+            chosen["ngf"] = settings.widget(
+                Config,
+                "ngf",
+                key="gan_ngf_fast",
+                value=small["ngf"],
+                options=(8, 16, 24, 32),
+                help="Channels at the finest level (x16 at 4x4). 16 keeps a 64 px "
+                "iteration under half a second on 2 CPU cores.",
+            )
+            chosen["ndf"] = settings.widget(Config, "ndf", key="gan_ndf_fast", value=small["ndf"])
+        else:
+            chosen["ngf"] = chosen["ndf"] = settings.widget(
+                Config,
+                "ngf",
+                key="gan_width",
+                label="Width (ngf = ndf)",
+                options=(16, 32, 48, 64),
+                help="Smaller trains faster on a CPU; 64 is the paper's.",
+            )
+            chosen["label_smoothing"] = settings.widget(Config, "label_smoothing", key="gan_smoothing")
+        policy = st.multiselect(
+            "DiffAugment",
+            ["color", "translation", "cutout"],
+            default=[name for name in small.get("diffaugment", "").split(",") if name],
+            key=f"gan_diffaugment_{architecture}",
+            help=spec(Config, "diffaugment").help,
+        )
+        adaptive = st.toggle(
+            "Adaptive augmentation (ADA)",
+            value=fast,
+            key=f"gan_ada_{architecture}",
+            disabled=not policy,
+            help="Apply DiffAugment with a probability that rises while D memorises the real "
+            "pictures and falls when it does not (Karras et al. 2020, target 0.6).",
+        )
+        chosen.update(diffaugment=",".join(policy), ada_target=0.6 if adaptive and policy else 0.0)
+        chosen["limit"] = settings.widget(
+            Config, "limit", key="gan_limit", format_func=lambda count: "all" if count == 0 else f"{count:,}"
+        )
+        chosen["preview_every"] = settings.widget(Config, "preview_every", key="gan_preview_every")
+        chosen["spectral_norm"] = not fast and settings.widget(Config, "spectral_norm", key="gan_spectral")
+        chosen["r1_gamma"] = settings.widget(Config, "r1_gamma", key="gan_r1")
+        chosen["fid_every"] = settings.widget(Config, "fid_every", key="gan_fid_every")
+        chosen["seed"] = int(settings.widget(Config, "seed", key="gan_seed", min_value=0, max_value=2**31 - 1))
+    resumable = resumable_runs()
+    resume = st.selectbox("Resume from", ["(start fresh)", *resumable], key="gan_resume")
+    chosen["resume"] = str(resumable[resume]) if resume in resumable else ""
+    return chosen
+
+
+def checked(data: Data, chosen: dict):
+    """The run's settings after the job's own checks; None (and the reason in the page) when refused."""
+    try:
+        config = Config(
+            dataset=data.dataset,
+            classes=data.classes,
+            size=data.size,
+            channels=data.channels,
+            crops=data.crops,
+            conditional=data.conditional,
+            **chosen,
+        )
+        if data.picture_count is not None:
+            gan.check_batch(data.picture_count, config.batch_size)
+    except ValueError as error:
+        st.error(str(error))
+        return None
+    return config
+
+
+def start(data: Data, config, estimated) -> str | None:
+    title = f"{data.source}, {gan.ARCHITECTURE_NAMES[config.architecture]}, {config.epochs} epochs"
+    return jobs.start(TOOL, "core.gan:job", dataclasses.asdict(config), inputs={}, title=title, estimated=estimated)
+
+
+def train_panel() -> None:
+    """Data, settings (from GanConfig's declarations), the estimate, Start, and the run."""
+    job_id = jobs.current_job(TOOL)
+    left, right = st.columns([1, 1], gap="large")
+    with left:
+        data = data_column()
+        if data.problem:
+            st.warning(data.problem)
+    with right:
+        chosen = settings_column(data)
+        config = None if data.problem else checked(data, chosen)
+        estimated = None
+        if config is not None and data.pictures:
+            device_type = (device_info(timeout=0) or {}).get("device", "cpu")
+            estimated = jobs.estimate(
+                TOOL,
+                config_module.plan(config, data.pictures),
+                what=f"{config.epochs} epochs",
+                first_guess_rate=config_module.first_guess_rate(config, device_type),
+            )
+        if st.button("Start training", type="primary", key="gan_start", disabled=config is None):
+            job_id = start(data, config, estimated) or job_id
+    if job_id:
+        st.divider()
+        training_panel(job_id)
+
+
+def generate_panel() -> None:
+    """Samples of a generator (a grid, a class, a walk between two seeds) and its memorisation check."""
+    available = generators()
+    if not available:
+        st.info("No generator yet: train one in the Train tab (a Fashion-MNIST epoch takes a few minutes on a CPU).")
+        return
+    path = available[st.selectbox("Generator", list(available), key="gan_generator")]
+    try:
+        _, config = generator_for(str(path), path.stat().st_mtime)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    stamp, wanted, names = path.stat().st_mtime, None, list(config.class_names) or list(gan.FASHION_CLASSES)
+    if config.conditional:
+        picked = st.selectbox(
+            "Class",
+            ["A row per class", *names],
+            key="gan_class",
+            help="This generator was trained by class: ask for one.",
+        )
+        wanted = "rows" if picked == "A row per class" else names.index(picked)
+    grid_column, walk_column = st.columns(2, gap="large")
+    with grid_column:
+        if wanted == "rows":
+            count = st.select_slider("Pictures per class", [4, 6, 8, 10], value=8, key="gan_per_class")
+        else:
+            count = st.select_slider("Pictures", [16, 36, 64, 100], value=64, key="gan_count")
+        seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_sample_seed")
+        grid = sample_grid(str(path), stamp, count, int(seed), wanted)
+        what = (
+            ("one row per class: " + ", ".join(names))
+            if wanted == "rows"
+            else (f"{count} samples of {names[wanted]}" if wanted is not None else f"{count} samples")
+        )
+        st.image(files.data_url(grid), caption=f"{what}, seed {seed}", width="stretch")
+        files.download_inline("Download grid", png(grid), f"gan-seed{seed}.png", "image/png", key="gan_grid_download")
+    with walk_column:
+        seed_a = st.number_input("From seed", 0, 2**31 - 1, 1, key="gan_seed_a")
+        seed_b = st.number_input("To seed", 0, 2**31 - 1, 2, key="gan_seed_b")
+        frames = st.slider("Frames", 4, 32, 10, key="gan_frames")
+        one_class = None if wanted in (None, "rows") else wanted
+        strip, gif = walk(str(path), stamp, int(seed_a), int(seed_b), frames, one_class)
+        walked = (
+            f" ({names[wanted]})"
+            if one_class is not None
+            else (f" ({names[0]}: pick a class above)" if wanted == "rows" else "")
+        )
+        st.image(
+            files.data_url(strip), caption=f"spherical interpolation between the two seeds{walked}", width="stretch"
+        )
+        files.download_inline("Download GIF", gif, f"walk-{seed_a}-{seed_b}.gif", "image/gif", key="gan_gif_download")
+    memorisation_panel(path, config, int(seed))

@@ -57,4 +57,45 @@ def widget(
         kind = float if found.kind is float else int
         step = kind(found.step) if found.step is not None else kind(1) if kind is int else None
         return st.slider(label, kind(found.low), kind(found.high), kind(value), step=step, key=key, help=help, **extra)
+    if found.kind is str:
+        return st.text_input(label, value=value, key=key, help=help, **extra)
     return st.number_input(label, value=value, key=key, help=help, **extra)
+
+
+def values(
+    config_class: type,
+    names: list[str] | tuple[str, ...],
+    *,
+    prefix: str,
+    widgets: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A widget per name in ``names`` (in that order, each from its declaration, keyed
+    ``<prefix>_<name>``) and what they hold, by setting. ``widgets`` changes a setting's widget: a
+    dict of ``widget`` arguments (key, help, format_func, horizontal, ...), or a function that draws
+    it and returns the value. A form in parts (some settings in an expander) calls this per part."""
+    found = {}
+    for name in names:
+        custom = (widgets or {}).get(name, {})
+        if callable(custom):
+            found[name] = custom()
+            continue
+        found[name] = widget(config_class, name, **{"key": f"{prefix}_{name}", **custom})
+    return found
+
+
+def build(config_class: type, values: dict[str, Any], **fixed: Any) -> Any:
+    """The config the form's values make (and ``fixed`` ones with no widget), in one call; a bad
+    value or combination raises ValueError in the config's own words, for the page to show."""
+    return configs.from_dict(config_class, {**values, **fixed})
+
+
+def form(
+    config_class: type,
+    names: list[str] | tuple[str, ...],
+    *,
+    prefix: str,
+    widgets: dict[str, Any] | None = None,
+    **fixed: Any,
+) -> Any:
+    """The settings form in one part: its widgets, then the config they make (``build``)."""
+    return build(config_class, values(config_class, names, prefix=prefix, widgets=widgets), **fixed)

@@ -1,5 +1,6 @@
 """Photo to Sketch's Streamlit helpers: the sketch service (TensorFlow in its own process), the
-cached drawings, the models this person can use, and the checking of uploaded pairs."""
+cached drawings, the models this person can use, the checking of uploaded pairs, and the page's
+panels (the sketch, training, the live camera, the video file)."""
 
 from __future__ import annotations
 
@@ -95,3 +96,362 @@ def upload_pairs(flip: bool, rotate: float) -> tuple[str, str, object]:
     if not report.usable:
         return "", "Fix the zip and upload it again.", preview
     return str(jobs.manager().uploads.file(content, ".zip")), "", preview
+
+
+# --- the page's panels ----------------------------------------------------------------------------
+
+VIDEO_TOOL = "sketch-video"
+BUILTIN = "Built-in pairs (offline photos + the slow pencil drawing)"
+UPLOAD = "Upload a zip of pairs"
+ARCHITECTURE_LABELS = {"unet": "U-Net (skip connections)", "plain": "Plain autoencoder (the design)"}
+STYLE_LABELS = {
+    "pencil": "Pencil drawing (slow, Lu et al. 2012)",
+    "dodge-and-burn": "Dodge-and-burn (quick filter)",
+    "xdog": "XDoG ink lines (quick filter)",
+}
+SIDES = (256, 512, 768, 1024, 1536, 2048)
+NO_MODEL = "No model yet: the shipped ones are missing from weights/. Train one in the Train tab."
+TRAIN_FORM = ("size", "architecture", "perceptual", "epochs", "patience", "batch_size", "learning_rate")
+TRAIN_MORE = ("pairs", "width", "depth", "flip", "rotate", "init", "seed")
+
+
+def drawing_controls(models: dict) -> dict | None:
+    """The model and how it draws (size, darkness, line weight); None when there is no model."""
+    if not models:
+        st.warning(NO_MODEL)
+        return None
+    choice = st.selectbox(
+        "Model",
+        list(models),
+        key="sketch_model",
+        help="The shipped models (U-Nets) learned the slow pencil drawing of Lu, Xu and Jia "
+        "(2012) on 53 offline photos; weights/README.md has their scores.",
+    )
+    model_path, size = models[choice]
+    working_side = st.select_slider(
+        "Working size (longer side, px)",
+        SIDES,
+        value=512,
+        key="sketch_side",
+        help=f"The photo is resized to this before sketching. The model is fully convolutional and draws "
+        f"lines a few pixels wide, so a larger size gives finer lines; above {2 * size} px (twice the "
+        f"model's training size) the photo is sketched in overlapping tiles to keep memory flat.",
+    )
+    darkness = st.slider(
+        "Darkness",
+        0.5,
+        3.0,
+        1.0,
+        step=0.1,
+        key="sketch_darkness",
+        help="A gamma on the sketch: above 1 the greys get darker.",
+    )
+    line_weight = st.slider(
+        "Line weight",
+        -2,
+        3,
+        0,
+        key="sketch_line_weight",
+        help="Thicken (positive) or thin (negative) the dark lines by this many pixels.",
+    )
+    return {
+        "choice": choice,
+        "path": model_path,
+        "side": working_side,
+        "darkness": darkness,
+        "line_weight": line_weight,
+    }
+
+
+def sketch_panel(photo, drawing: dict) -> None:
+    """The network's sketch of the photo beside the slow method it learned, then quick filters."""
+    from core import images
+    from ui import files
+
+    array = np.asarray(images.fit_within(photo, max(SIDES)))  # nothing is sketched above 2048 px anyway
+    working_side, model_path = drawing["side"], drawing["path"]
+    try:
+        with st.spinner("Sketching… (the first sketch also starts TensorFlow, a few seconds)"):
+            answer = model_sketch(array, str(model_path), model_path.stat().st_mtime, working_side)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    drawn = sketch.adjust(answer["sketch"], drawing["darkness"], drawing["line_weight"])
+    height, width = drawn.shape
+    how = f"in overlapping {answer['tile_side']} px tiles" if answer["tiles"] else "in one pass"
+    longest = max(photo.size)
+    scaled = "downscaled" if longest > working_side else "upscaled" if longest < working_side else "kept"
+    slow_side = min(working_side, pencil.LARGEST_SIDE)
+    show_slow = st.toggle(
+        "Pencil drawing (classical, slow)",
+        value=True,
+        key="sketch_slow_pencil",
+        help="Lu, Xu and Jia (NPAR 2012), the drawing the shipped models learned: pencil "
+        "strokes laid along the edges in eight directions, tone matched to a pencil "
+        "drawing's histogram, and a pencil texture fitted to that tone by a sparse linear "
+        f"solve. Seconds per picture at large sizes; it works at most {pencil.LARGEST_SIDE} px.",
+    )
+    network_column, slow_column = st.columns(2) if show_slow else (st.container(), None)
+    network_column.image(
+        files.data_url(drawn),
+        caption=f"{drawing['choice']}: {width}x{height}, photo {scaled} from {photo.width}x"
+        f"{photo.height}, sketched {how} in {answer['seconds'] * 1000:.0f} ms",
+        width="stretch" if show_slow else "content",
+    )
+    if slow_column is not None:
+        capped = (
+            f" at {slow_side} px: the slow method's cap, as its time grows with the area"
+            if slow_side < working_side
+            else ""
+        )
+        with slow_column, st.spinner(f"Drawing with strokes and hatching{capped}…"):
+            slow, seconds, note = slow_pencil(array, slow_side)
+        ratio = seconds / max(answer["seconds"], 1e-6)
+        slow_column.image(
+            files.data_url(slow),
+            width="stretch",
+            caption=f"Pencil drawing (Lu et al. 2012), the method the network learned: "
+            f"{slow.shape[1]}x{slow.shape[0]} in {seconds:.2f} s"
+            + (f" ({ratio:.0f}x the network's time)" if not capped and not note else "")
+            + (f"; {note}" if note else "")
+            + (f"; drawn{capped}" if capped else ""),
+        )
+    files.download_inline(
+        "Download sketch (PNG)", images.to_png_bytes(drawn), "sketch.png", "image/png", key="sketch_download"
+    )
+    st.markdown("**Beside quick classical filters** (same working size)")
+    opencv_drawing, dodge = classical_sketches(array, working_side)
+    columns = st.columns(3)
+    columns[0].image(files.data_url(photo), caption="Photo", width="stretch")
+    columns[1].image(files.data_url(opencv_drawing), caption="OpenCV pencilSketch", width="stretch")
+    columns[2].image(files.data_url(dodge), caption="Dodge-and-burn", width="stretch")
+
+
+def train_widgets() -> dict:
+    """How the training form offers the settings that need more than their declaration."""
+    starts = {"(random weights)": ""} | {name: str(path) for name, (path, _) in available_models().items()}
+    return {
+        "size": {
+            "key": "sketch_train_size",
+            "horizontal": True,
+            "help": "On a 2-core CPU an epoch of 320 crops takes about 15 s at 256 px with the U-Net and four "
+            "times that at 512 px. Starting from a shipped model (under More) needs far fewer epochs.",
+        },
+        "architecture": {
+            "format_func": ARCHITECTURE_LABELS.get,
+            "horizontal": True,
+            "help": "U-Net: each decoder level also sees the encoder's features at its size, so strokes land "
+            "on the edges; the shipped models are U-Nets. Plain: the design's autoencoder, everything "
+            "through the bottleneck.",
+        },
+        "perceptual": {
+            "help": "Adds the distance between VGG19 features (relu1_2, relu2_2, the same offline weights as "
+            "Style Transfer) of the drawing and the target to the pixel MAE: sharper strokes for about "
+            "twice the training time."
+        },
+        "batch_size": {"key": "sketch_batch"},
+        "learning_rate": {"key": "sketch_lr"},
+        "width": {"help": "Doubled at each level down. The design's plain autoencoder has 64; wider is slower."},
+        "flip": lambda: st.checkbox("Random flips", value=True, key="sketch_flip"),
+        "rotate": {"key": "sketch_rotate"},
+        "init": lambda: starts[
+            st.selectbox(
+                "Start from",
+                list(starts),
+                key="sketch_init",
+                help="Fine-tuning a shipped model needs far fewer epochs.",
+            )
+        ],
+        "seed": {"min_value": 0, "max_value": 2**31 - 1},
+    }
+
+
+def pairs_input(flip: bool, rotate: float) -> tuple[dict, str, object]:
+    """Where the pairs come from: (the config's data and style, what is wrong or "", a preview)."""
+    from core.configs import spec
+
+    source = st.radio("Pairs", [BUILTIN, UPLOAD], key="sketch_source")
+    if source == UPLOAD:
+        data, problem, preview = upload_pairs(flip, rotate)
+        return {"data": data, "style": "pencil"}, problem, preview if data else None
+    style = st.selectbox(
+        spec(sketch.SketchConfig, "style").label,
+        sketch.STYLES,
+        format_func=STYLE_LABELS.get,
+        key="sketch_style",
+        help=spec(sketch.SketchConfig, "style").help,
+    )
+    st.caption(
+        "No real photo/sketch pairs can be downloaded here, so the targets are drawn from 53 offline "
+        "photos (scikit-image, scikit-learn, matplotlib, OpenCV samples, KDE's photographic "
+        "wallpapers; portraits cut twice as often) by the slow pencil drawing, or a quick filter. "
+        "Whole photos are held out for validation."
+    )
+    return {"data": "", "style": style}, "", builtin_preview(style, flip, rotate)
+
+
+def train_panel() -> None:
+    """Train a model on pairs: the form (from SketchConfig), the estimate, Start, and the run."""
+    from core.sketch import config as sketch_config
+    from ui import files, settings
+    from ui.common import device_info
+
+    job_id = jobs.current_job(TOOL)
+    data_column, settings_column = st.columns([1, 1], gap="large")
+    with settings_column:
+        values = settings.values(sketch.SketchConfig, TRAIN_FORM, prefix="sketch", widgets=train_widgets())
+        with st.expander("More"):
+            values |= settings.values(sketch.SketchConfig, TRAIN_MORE, prefix="sketch", widgets=train_widgets())
+    with data_column:
+        pairs, problem, preview = pairs_input(values["flip"], float(values["rotate"]))
+        config = None
+        try:
+            config = settings.build(
+                sketch.SketchConfig, values | pairs, rotate=float(values["rotate"]), seed=int(values["seed"])
+            )
+        except ValueError as error:
+            problem = str(error)
+        if config is not None and preview is not None:
+            st.expander("Preview: pairs with the augmentation applied").image(
+                files.data_url(preview),
+                width="stretch",
+                caption="Each row: a pair as cut, then three augmented versions (photo, sketch).",
+            )
+        if problem:
+            st.warning(problem)
+    estimated = None
+    if config is not None:
+        device_type = (device_info(timeout=0) or {}).get("device", "cpu")
+        estimated = jobs.estimate(
+            TOOL,
+            sketch_config.plan(config),
+            at_most=True,
+            what=f"{config.epochs} epochs",
+            first_guess_rate=sketch_config.FIRST_GUESS_SECONDS_PER_PAIR_EPOCH.get(device_type, 0.047),
+        )
+    if st.button("Start training", type="primary", key="sketch_start", disabled=bool(problem) or config is None):
+        perceptual = f" + perceptual {config.perceptual:g}" if config.perceptual else ""
+        pairs_words = "built-in " + config.style if not config.data else "uploaded pairs"
+        title = f"{config.size} px {config.architecture}{perceptual}, {pairs_words}, up to {config.epochs} epochs"
+        job_id = jobs.start(
+            TOOL, "core.sketch.training:job", dataclasses.asdict(config), inputs={}, title=title, estimated=estimated
+        )
+    if job_id:
+        st.divider()
+        training_view(job_id)
+
+
+def training_view(job_id: str) -> None:
+    """The run: curves, the previews by epoch, what was kept, and the model to download."""
+    from ui import files
+
+    snapshot = jobs.job_view(
+        job_id,
+        curves=[["train_mae", "val_mae"]],
+        marker="best_epoch",
+        extra=lambda current: jobs.preview_scrubber(current, "photo | target | prediction after epoch {step}"),
+        unit="epoch",
+    )
+    final = snapshot.card.get("final_metrics") or {}
+    if not snapshot.active and "best_val_mae" in final:
+        st.info(
+            f"Kept epoch {final['best_epoch']:.0f} (the best on held-out pairs): MAE {final['best_val_mae']:.4f}, "
+            f"SSIM {final['best_val_ssim']:.3f}, PSNR {final['best_val_psnr']:.2f} dB. For scale: a blank page "
+            f"scores MAE {final['white_page_mae']:.4f}, the mean training sketch {final['mean_sketch_mae']:.4f}."
+        )
+    model = jobs.manager().folder(job_id).model
+    if model.exists() and not snapshot.active:
+        files.download_run_file("Download the model (.keras)", job_id, model.name, key="sketch_model_download")
+        st.caption(
+            "The best epoch's weights; pick it in the Model menu above as "
+            f'"Trained: {job_id}", or use it with python -m core sketch PHOTO --model {job_id}.keras.'
+        )
+
+
+def live_panel(models: dict) -> None:
+    """The webcam sketched continuously by the chosen model in the sketch service's process
+    (TensorFlow never enters the server), with the darkness and line sliders applied live."""
+    from ui import live
+
+    if not models:
+        st.warning(NO_MODEL)
+        return
+    controls, shown = st.columns([1, 2], gap="large")
+    with controls:
+        choice = st.selectbox("Model", list(models), key="sketch_live_model")
+        side = st.select_slider(
+            "Working size (longer side, px)",
+            [192, 256, 320, 384, 512],
+            value=256,
+            key="sketch_live_side",
+            help="Each frame is resized to this before sketching: "
+            "smaller is faster (the bench's target is 10 frames per second at 256 px).",
+        )
+        darkness = st.slider("Darkness", 0.5, 3.0, 1.0, step=0.1, key="sketch_live_darkness")
+        line_weight = st.slider("Line weight", 0, 3, 0, key="sketch_live_line")
+    model_path = str(models[choice][0])
+    service = sketch_service()
+    paced, _ = live.pace("sketch_live", (96, 128, 160, 192, 256, 320, 384, 512), side)
+
+    def sketch_frame(frame: np.ndarray, path=model_path, dark=darkness, lines=line_weight):
+        drawn = sketch.adjust(service.sketch(frame, path, working_side=paced.side)["sketch"], dark, lines)
+        return np.repeat(drawn[:, :, None], 3, axis=2), None
+
+    with shown:
+        live.live_video("sketch_live", sketch_frame, height=360, paced=paced)
+
+
+def video_panel(models: dict) -> None:
+    """A clip drawn frame by frame by the chosen network, as a job (TensorFlow in the job's process)."""
+    from core.sketch import video as sketch_video
+    from ui import video
+
+    st.caption(
+        "Every frame of a clip drawn by the network, with the darkness and line sliders, as a background "
+        "job; the result plays here with the clip's sound."
+    )
+    if not models:
+        st.warning(NO_MODEL)
+        return
+    clip = video.clip_input("sketch_video")
+    video_job = jobs.current_job(VIDEO_TOOL)
+    if clip is not None:
+        left, middle, right = st.columns(3)
+        choice = left.selectbox("Model", list(models), key="sketch_video_model")
+        side = left.select_slider(
+            "Frame size (longer side, px)",
+            [256, 320, 384, 512, 640, 720, 960, 1280],
+            value=512,
+            key="sketch_video_side",
+        )
+        darkness = middle.slider("Darkness", 0.5, 3.0, 1.0, step=0.1, key="sketch_video_darkness")
+        line_weight = right.slider("Line weight", 0, 3, 0, key="sketch_video_line")
+        try:
+            config = sketch_video.SketchVideoConfig(
+                clip=str(clip.path),
+                model=str(models[choice][0]),
+                working_side=side,
+                darkness=darkness,
+                line_weight=line_weight,
+            )
+            plan = sketch_video.clip_plan(clip.path, config)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            service = sketch_service()
+
+            def one_frame(frame: np.ndarray) -> np.ndarray:
+                drawn = service.sketch(frame, config.model, working_side=side)["sketch"]
+                return sketch.adjust(drawn, darkness, line_weight)
+
+            started = video.start_panel(
+                VIDEO_TOOL,
+                "core.sketch.video:job",
+                clip,
+                plan,
+                dataclasses.asdict(config),
+                frame_cost=one_frame,
+                title=f"{clip.name} at {side} px",
+            )
+            video_job = started or video_job
+    video.result_panel(VIDEO_TOOL, video_job)

@@ -12,7 +12,7 @@ import streamlit as st
 from PIL import Image
 
 from core import style
-from core.style import pictures
+from core.style import pictures, tiles
 from ui import files, jobs
 from ui.compare import before_after
 
@@ -186,3 +186,336 @@ def result_panel(snapshot) -> None:
                     f"{len(results)} photo{'s' if len(results) > 1 else ''} finished: "
                     + ", ".join(path.name for path in results)
                 )
+
+
+# --- the page's panels ----------------------------------------------------------------------------
+
+TOOL = "style"
+VIDEO_TOOL = "style-video"
+INIT_WORDS = {"content": "the photo", "instant": "the instant preview", "noise": "noise", "style": "the painting"}
+PREVIEW_SIDE = 512  # the instant preview's longer side
+LIVE_SIDES = (96, 128, 160, 192, 256, 320, 384, 512)  # the camera's working sizes, down to where 10 fps holds
+MORE = ("tv_weight", "learning_rate", "pooling", "preserve_colour", "multiscale", "style_scale", "seed")
+
+
+def picture_inputs():
+    """The photo, the painting (its frame trimmed) and an optional second painting with its share."""
+    from ui.inputs import image_input
+
+    left, right = st.columns(2)
+    with left:
+        content = image_input("Content", key="style_content", default_sample="Cat (Chelsea)", min_side=16)
+    with right:
+        painting = image_input("Style", key="style_style", default_sample="Starry Night", min_side=16, show=False)
+        trim = st.toggle(
+            "Trim the painting's frame",
+            value=True,
+            key="style_trim",
+            help="Dark or light bands along the edges (a frame, a mount, a scan margin) would "
+            "come back as bars in the result.",
+        )
+        painting = trimmed(painting, trim, show=True)
+    with st.expander("Blend a second style"):
+        second = (
+            image_input("Second style", key="style_second", default_sample="Coffee", min_side=16)
+            if st.toggle("Use a second style", key="style_use_second")
+            else None
+        )
+        second = trimmed(second, trim)
+        share = st.slider("Share of the second style", 0.0, 1.0, 0.5, key="style_share") if second else 0.0
+    return content, painting, second, share
+
+
+def form_widgets(cap: int, tiled: bool, device_type: str, optimizer: str) -> dict:
+    """How the page offers the settings that need more than their declaration."""
+    from core import configs
+
+    defaults = style.StyleConfig()
+    largest = min(tiles.LARGEST, 4096) if tiled else cap
+    return {
+        "tiled": {
+            "key": "style_tiled",
+            "help": f"Past {cap} px the picture is refined in tiles whose grid moves every step, so no seam "
+            "appears. Slow on a CPU: the time is estimated below before you start.",
+        },
+        "size": lambda: st.slider(
+            "Size (longer side, px)",
+            64,
+            largest,
+            min(defaults.size, largest),
+            step=32,
+            key="style_size",
+            help=f"This device's cap without tiles is {cap} px. Each doubling costs about four times the time.",
+        ),
+        # On a CPU the page starts at fewer steps, so the default run ends in about 2 minutes.
+        "steps": {
+            "value": style.CPU_PAGE_STEPS if device_type == "cpu" else None,
+            "help": f"{configs.spec(style.StyleConfig, 'steps').help}. The default here ({style.CPU_PAGE_STEPS} "
+            f"on a CPU, {defaults.steps} on a GPU) ends in about 2 minutes at {defaults.size} px on 2 CPU cores; "
+            "more steps refine the texture further.",
+        },
+        "optimizer": {"horizontal": True, "format_func": {"lbfgs": "L-BFGS (fewer steps)", "adam": "Adam"}.get},
+        "init": {
+            "options": tuple(INIT_WORDS),
+            "horizontal": True,
+            "format_func": INIT_WORDS.get,
+            "help": "The instant preview is already stylised, so the optimisation reaches the same losses "
+            "in fewer steps (bench/style.py).",
+        },
+        "tv_weight": {"key": "style_tv"},
+        "learning_rate": {"key": "style_lr", "disabled": optimizer != "adam"},
+        "pooling": {"horizontal": True},
+        "preserve_colour": {"key": "style_preserve"},
+        "style_scale": {"key": "style_scale"},
+        "seed": {"min_value": 0, "max_value": 2**31 - 1},
+    }
+
+
+def strength_slider() -> float:
+    return st.slider(
+        "Stylisation strength",
+        0.0,
+        1.0,
+        style.STRENGTH_DEFAULT,
+        step=0.05,
+        key="style_strength",
+        help="Low keeps the photo; high paints over it. The default keeps the subject "
+        "recognisable on the bundled pictures (see the content distance under a result).",
+    )
+
+
+def own_weights(strength: float) -> dict:
+    """The style and content weights: the strength's, or set by hand."""
+    from ui import settings
+
+    chosen = st.toggle("Set the weights yourself (instead of the strength)", key="style_own_weights")
+    # Set by hand, the style weight starts at 1 (the paper's equal weights), not the strength's.
+    style_weight = settings.widget(
+        style.StyleConfig, "style_weight", value=1.0, key="style_style_weight", disabled=not chosen
+    )
+    content_weight = settings.widget(
+        style.StyleConfig, "content_weight", key="style_content_weight", disabled=not chosen
+    )
+    if not chosen:
+        style_weight, content_weight = style.style_weight_for(strength), 1.0
+    return {"style_weight": style_weight, "content_weight": content_weight}
+
+
+def batch_input() -> list:
+    """Several photos as one job: (name, picture) each; the ones that cannot be read are said."""
+    from core import images
+
+    batch = []
+    uploads = st.file_uploader(
+        "Photos (each stylised with these settings)",
+        type=images.UPLOAD_TYPES,
+        accept_multiple_files=True,
+        key="style_batch",
+    )
+    for upload in uploads or []:
+        try:
+            batch.append((upload.name, images.load_image(upload.getvalue(), min_side=16)))
+        except ValueError as error:
+            st.warning(f"{upload.name} is left out: {error}")
+    if batch:
+        st.caption(
+            f"{len(batch)} photo{'s' if len(batch) > 1 else ''} in the batch; the content picture "
+            "above is not used. Each result is saved in the run (download the whole run as a zip)."
+        )
+    return batch
+
+
+def estimate_panel(config: style.StyleConfig, shape, batch: list, device_type: str):
+    """What the run will cost, said before Start; the estimate to keep with the run (None when tiled)."""
+    from ui.common import format_seconds
+
+    if config.tiled or config.size > style.size_cap(device_type):
+        cost = tiles.estimate(shape, config.steps - config.steps // 2, device_type)
+        st.info(
+            f"About {format_seconds(cost['seconds'] * max(1, len(batch)))} on this {device_type.upper()} at "
+            f"{shape[0]}x{shape[1]} px (the tiled half of the steps dominates), about "
+            f"{cost['bytes'] / 2**30:.1f} GB of memory.",
+            icon=":material/schedule:",
+        )
+        return None
+    return jobs.estimate(
+        TOOL,
+        style.plan(config, shape, max(1, len(batch))),
+        first_guess_rate=style.FIRST_GUESS_SECONDS_PER_MEGAPIXEL_STEP.get(device_type, 25.0),
+        what=f"{len(batch)} photos" if batch else f"{shape[0]}x{shape[1]} px",
+    )
+
+
+def start(config: style.StyleConfig, painting, second, content, mask, batch: list, strength: float, estimated) -> str:
+    """The run's inputs into a new job; its id."""
+    import dataclasses
+
+    given = style.StyleInputs(
+        styles=[picture for picture in (painting, second) if picture is not None],
+        content=None if batch else content,
+        mask=mask if mask is not None and config.region_styles else None,
+        batch=list(batch),
+    )
+    parameters = dataclasses.asdict(config)
+    if batch:
+        parameters["batch_names"] = given.batch_names()
+    what = f"{len(batch)} photos, " if batch else ""
+    return jobs.start(
+        TOOL,
+        "core.style:batch_job" if batch else "core.style:job",
+        parameters,
+        inputs=given.pictures(),
+        estimated=estimated,
+        title=f"{what}{config.steps} {config.optimizer} steps at {config.size} px, strength {strength:g}",
+    )
+
+
+def instant_panel(content, painting_png: bytes, strength: float) -> None:
+    """The feed-forward network's picture at once, against the photo."""
+    st.subheader("Instant preview")
+    try:
+        preview, seconds = instant_preview(png(content), painting_png, PREVIEW_SIDE, min(1.0, strength / 0.75))
+    except ValueError as error:
+        st.error(str(error))
+        return
+    shown, words = st.columns([3, 2])
+    with shown:
+        before_after(
+            content.resize((preview.shape[1], preview.shape[0])),
+            preview,
+            labels=("Photo", "Instant"),
+            width=560,
+            key="instant",
+        )
+    with words:
+        st.metric("Made in", f"{seconds:.2f} s")
+        st.caption(
+            "A feed-forward network (Magenta's arbitrary stylisation, Ghiasi et al. 2017) repaints "
+            "the photo in one pass, at 384 px scaled to the preview. It follows the strength slider. "
+            'Start the optimisation for the real thing; "Start from the instant preview" begins '
+            "there and needs fewer steps."
+        )
+
+
+def live_panel(painting_png: bytes | None, strength: float) -> None:
+    """The webcam in the chosen painting's style, by the instant network at the frame's own size
+    (the painting's style vector computed once), with the strength slider applied live."""
+    from ui import live
+
+    if painting_png is None:
+        st.info("Pick a painting above (the style) to paint your camera with it.")
+        return
+    controls, shown = st.columns([1, 2], gap="large")
+    with controls:
+        side = st.select_slider(
+            "Working size (longer side, px)",
+            [192, 256, 320, 384, 512],
+            value=256,
+            key="style_live_side",
+            help="Smaller is faster: bench/video.py measures 256 and 384.",
+        )
+        steady = st.toggle(
+            "Steady strokes",
+            key="style_live_steady",
+            help="Carries the last painted frame along the camera's motion and blends it in, as the "
+            "video files do: less flicker, a few frames per second fewer.",
+        )
+        st.caption(f"Strength {strength:g} and the painting, both chosen above, apply live.")
+    painting_vector = style_vector(painting_png)
+    network = instant_module()
+    # The camera's own style vector (for strengths below 1): taken from its first frame once.
+    state = st.session_state.setdefault("style_live_state", {})
+    if steady and "stabiliser" not in state:
+        from core.style import temporal
+
+        state["stabiliser"] = temporal.Stabiliser()
+    elif not steady:
+        state.pop("stabiliser", None)
+    paced, _ = live.pace("style_live", LIVE_SIDES, side)
+    # Bound now: the camera thread paints with the settings of the rerun that drew this page.
+    strength_now = instant_strength(strength)
+
+    def paint(frame: np.ndarray, vector=painting_vector, share=strength_now):
+        from core import images
+
+        small = np.asarray(images.fit_within(Image.fromarray(frame), paced.side))  # lowered while frames are slow
+        if "own" not in state:
+            state["own"] = network.style_vector(Image.fromarray(small))
+        painted = network.stylise_frame(small, network.blend_vectors(vector, state["own"], share))
+        stabiliser = state.get("stabiliser")
+        return (stabiliser(small, painted) if stabiliser is not None else painted), None
+
+    with shown:
+        live.live_video("style_live", paint, height=360, paced=paced)
+
+
+def video_panel(painting, painting_png: bytes | None, strength: float) -> None:
+    """A clip in the chosen painting's style, frame by frame as a job, steadied along its motion."""
+    import dataclasses
+
+    from core import images
+    from core.style import video as style_video
+    from ui import video
+
+    st.caption(
+        "The instant network paints every frame of a clip in the painting chosen above, at its strength; "
+        "each frame then keeps part of the previous one, carried along the clip's motion, wherever that "
+        "motion can be trusted (Ruder et al. 2016), so the strokes do not flicker. The sound is kept."
+    )
+    if painting is None:
+        st.info("Pick a painting above (the style) first.")
+        return
+    clip = video.clip_input("style_video")
+    video_job = jobs.current_job(VIDEO_TOOL)
+    if clip is not None:
+        left, right = st.columns(2)
+        side = left.select_slider(
+            "Frame size (longer side, px)",
+            [256, 320, 384, 480, 640, 720, 960, 1280],
+            value=480,
+            key="style_video_side",
+            help="Larger is sharper and slower.",
+        )
+        steadiness = right.slider(
+            "Steadiness",
+            0.0,
+            0.9,
+            style_video.DEFAULT_STEADINESS,
+            step=0.05,
+            key="style_video_steadiness",
+            help="How much of the previous frame, carried along the motion, each frame keeps. "
+            "0 paints every frame on its own (it flickers); high values trail a little.",
+        )
+        try:
+            config = style_video.StyleVideoConfig(
+                clip=str(clip.path), strength=instant_strength(strength), steadiness=steadiness, side=side
+            )
+            plan = style_video.clip_plan(clip.path, config)
+        except ValueError as error:
+            st.error(str(error))
+        else:
+            from core.style import temporal
+
+            vector = style_vector(painting_png)
+            network = instant_module()
+
+            def one_frame(frame: np.ndarray) -> np.ndarray:
+                # As the job does: the painting's vector blended with the clip's own (its first frame).
+                own = network.style_vector(Image.fromarray(frame))
+                painted = network.stylise_frame(frame, network.blend_vectors(vector, own, config.strength))
+                stabiliser = temporal.Stabiliser(steadiness)
+                stabiliser(frame, painted)
+                return stabiliser(frame, painted)  # the second call pays for the two optical flows
+
+            started = video.start_panel(
+                VIDEO_TOOL,
+                "core.style.video:job",
+                clip,
+                plan,
+                dataclasses.asdict(config),
+                frame_cost=one_frame,
+                inputs={"style": images.fit_within(painting, 1024)},
+                title=f"{clip.name} at {side} px, steadiness {steadiness:g}",
+            )
+            video_job = started or video_job
+    video.result_panel(VIDEO_TOOL, video_job)
