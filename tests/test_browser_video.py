@@ -51,6 +51,12 @@ def play_a_clip(page, url: str, path: str, tab_key: str, clip_path, name: str) -
     record(f"{name}_video_duration_seconds", duration)
     assert page.get_by_test_id("stException").count() == 0
     shot(page, f"41-video-{name}")
+    # The finished run is listed in the Earlier runs tab, which every tool page has in the same place.
+    page.get_by_role("tab", name="Earlier runs").click()
+    listed = page.get_by_role("tabpanel", name="Earlier runs").get_by_test_id("stExpander")
+    listed.filter(has_text=re.compile(r"Earlier runs \([1-9]\d*, ")).first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+    page.get_by_role("tab", name="Video file").click()
 
 
 def test_a_clip_through_ascii_art_plays_in_the_page_with_its_html(server, page, clip):

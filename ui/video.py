@@ -140,4 +140,3 @@ def result_panel(tool: str, job_id: str | None, *, extra_downloads: dict[str, tu
             ]
             for column, (name, label) in zip(st.columns(max(1, len(extras))), extras):
                 files.download_run_file(label, job_id, name, key=f"{tool}_download_{name}", target=column)
-    jobs.runs_list(tool, key=f"{tool}-runs")
