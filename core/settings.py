@@ -22,6 +22,11 @@ PREFIX = "ATELIER_"
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
+def in_words(choices: tuple[str, ...]) -> str:
+    """("a", "b", "c") -> "a, b or c"."""
+    return choices[0] if len(choices) == 1 else f"{', '.join(choices[:-1])} or {choices[-1]}"
+
+
 @dataclasses.dataclass(frozen=True)
 class Variable:
     """One environment variable: the ``Settings`` field it fills, what it holds, its default
@@ -49,7 +54,7 @@ class Variable:
             return text
         if self.kind == "choice":
             if text.lower() not in self.choices:
-                raise ValueError(f"{self.name} must be one of {', '.join(self.choices)}, not {text!r}.")
+                raise ValueError(f"{self.name} must be {in_words(self.choices)}, not {text!r}.")
             return text.lower()
         if self.kind == "switch":
             if text.lower() not in TRUE_WORDS + FALSE_WORDS:

@@ -62,9 +62,9 @@ def test_values_are_typed_and_defaults_fill_the_rest():
         ("ATELIER_MAX_JOBS", "0", "at least 1"),
         ("ATELIER_KEEP_DAYS", "-1", "at least 0"),
         ("ATELIER_SHARED_RUNS", "maybe", "1 or 0"),
-        ("ATELIER_JOBS_BACKEND", "celery", "local, ray"),
+        ("ATELIER_JOBS_BACKEND", "celery", "local or ray"),
         ("ATELIER_API_PORT", "70000", "65535"),
-        ("ATELIER_KERAS_BACKEND", "jax", "auto, tensorflow, torch"),
+        ("ATELIER_KERAS_BACKEND", "jax", "auto, tensorflow or torch"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_what_it_takes(name, text, words):
