@@ -299,9 +299,10 @@ def train_panel() -> None:
     job_id = jobs.current_job(TOOL)
     data_column, settings_column = st.columns([1, 1], gap="large")
     with settings_column:
-        values = settings.values(sketch.SketchConfig, TRAIN_FORM, prefix="sketch", widgets=train_widgets())
+        widgets = train_widgets()  # lists this person's models (the runs folder) once a rerun
+        values = settings.values(sketch.SketchConfig, TRAIN_FORM, prefix="sketch", widgets=widgets)
         with st.expander("More"):
-            values |= settings.values(sketch.SketchConfig, TRAIN_MORE, prefix="sketch", widgets=train_widgets())
+            values |= settings.values(sketch.SketchConfig, TRAIN_MORE, prefix="sketch", widgets=widgets)
     with data_column:
         pairs, problem, preview = pairs_input(values["flip"], float(values["rotate"]))
         config = None
