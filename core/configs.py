@@ -18,6 +18,8 @@ def from_dict(config_class: type[Config], data: dict[str, Any]) -> Config:
         raise ValueError(f"Unknown setting(s) for {config_class.__name__}: {', '.join(unknown)}.")
     hints = typing.get_type_hints(config_class)
     values = {name: _coerce(hints[name], value) for name, value in data.items()}
+    for name, value in values.items():
+        _check_type(name, hints[name], value)
     return config_class(**values)
 
 
@@ -33,6 +35,33 @@ def _coerce(hint: Any, value: Any) -> Any:
     if origin is tuple and isinstance(value, list):
         return tuple(value)
     return value
+
+
+_TYPE_WORDS = {bool: "true or false", int: "a whole number", float: "a number", str: "text"}
+
+
+def _check_type(name: str, hint: Any, value: Any) -> None:
+    """A value of the wrong kind (text where a number goes, a number for a switch) is refused by
+    name, where it comes in, rather than failing deep inside the tool."""
+    if hint not in _TYPE_WORDS:
+        return
+    fits = isinstance(value, hint) and (hint is bool or not isinstance(value, bool))
+    if not fits:
+        raise ValueError(f"{name} must be {_TYPE_WORDS[hint]}, not {value!r}.")
+
+
+def out_of_range(config: Any) -> list[str]:
+    """A sentence per setting outside its declared range (``low``-``high``, the page's slider). The
+    command line may go past a slider (a 5-step test run), so this says, and the caller decides."""
+    problems = []
+    for field in dataclasses.fields(config):
+        declared = field.metadata.get("spec", {})
+        low, high, value = declared.get("low"), declared.get("high"), getattr(config, field.name)
+        if low is None or high is None or isinstance(value, bool) or not isinstance(value, int | float):
+            continue
+        if not low <= value <= high:
+            problems.append(f"{field.name} is {value:g}, outside its range {low:g} to {high:g}.")
+    return problems
 
 
 # --- each parameter declared once ------------------------------------------------------------

@@ -20,6 +20,7 @@ tool_page.tool_page(
 
 controls, output = tool_page.inputs_and_settings()
 with controls:
+    tool_page.open_result({"ascii": ascii_ui.restored_widgets})
     picture = image_input("Picture", key="ascii", default_sample="Astronaut", show=False)
     values = settings.values(Config, ascii_ui.FORM, prefix="ascii", widgets=ascii_ui.form_widgets())
     baseline = st.toggle(

@@ -25,6 +25,7 @@ pictures_column, settings_column = tool_page.inputs_and_settings((3, 2))
 with pictures_column:
     content, painting, second, share = style_ui.picture_inputs()
 with settings_column:
+    tool_page.open_result({"style": style_ui.restored_widgets, "style-video": style_ui.restored_video_widgets})
     strength = style_ui.strength_slider()
     widgets = style_ui.form_widgets(cap, st.session_state.get("style_tiled", False), device_type, "lbfgs")
     values = settings.values(Config, ("tiled", "size", "steps", "optimizer", "init"), prefix="style", widgets=widgets)

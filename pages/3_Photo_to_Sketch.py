@@ -24,6 +24,9 @@ photo_column, settings_column = tool_page.inputs_and_settings((1, 1))
 with photo_column:
     photo = image_input("Photo", "sketch_photo", default_sample="Grace Hopper", show=False, min_side=16)
 with settings_column:
+    tool_page.open_result(
+        {"sketch-train": sketch_ui.restored_train_widgets, "sketch-video": sketch_ui.restored_video_widgets}
+    )
     drawing = sketch_ui.drawing_controls(models)
 
 tabs = tool_page.tabs("Result", "Train", "Live camera", "Video file", "Earlier runs")

@@ -10,6 +10,7 @@ tool_page.tool_page(
     "Train a DCGAN (Radford et al. 2016) on Fashion-MNIST, or a FastGAN (Liu et al. 2021) made for small sets "
     "on abstract art or your own pictures, and watch it learn; then sample new pictures and walk between them.",
 )
+tool_page.open_result({"gan": gan_ui.restored_widgets})
 tabs = tool_page.tabs("Train", "Generate", "Earlier runs")
 with tabs["Train"]:
     gan_ui.train_panel()

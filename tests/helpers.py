@@ -75,3 +75,10 @@ def cli_options() -> dict[str, dict[str, dict]]:
 
     walk(build_parser(), [])
     return found
+
+
+def art_lines(path) -> list[str]:
+    """An ASCII-art text file's lines under the settings line every export starts with."""
+    lines = Path(path).read_text().splitlines()
+    assert lines[0].startswith("atelier-settings: {") and lines[1] == "", lines[:2]
+    return lines[2:]

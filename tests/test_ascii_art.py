@@ -14,7 +14,7 @@ from PIL import Image
 
 import core.ascii as ascii_art
 from core import images
-from tests.helpers import run_cli
+from tests.helpers import art_lines, run_cli
 
 REPO = Path(__file__).resolve().parent.parent
 FONT = ascii_art.load_font(None)
@@ -419,7 +419,7 @@ def test_cli_writes_one_file_per_image_and_format_without_torch(tmp_path):
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(
         f"{stem}.{format}" for stem in ("one", "two") for format in ("txt", "png", "svg", "html", "ansi")
     )
-    assert len((tmp_path / "out" / "one.txt").read_text().splitlines()[0]) == 50
+    assert len(art_lines(tmp_path / "out" / "one.txt")[0]) == 50
     probe = subprocess.run(
         [
             sys.executable,
@@ -541,7 +541,7 @@ def test_cli_converts_small_flat_and_animated_pictures(tmp_path):
     assert completed.returncode == 0, completed.stderr
     assert "tiny.png: The picture is 40x30 pixels" in completed.stderr and "enlarged" in completed.stderr
     assert "flat.png" in completed.stderr and "flat tone" in completed.stderr
-    assert len((tmp_path / "still" / "tiny.txt").read_text().splitlines()[0]) == 100
+    assert len(art_lines(tmp_path / "still" / "tiny.txt")[0]) == 100
     completed = run_cli(
         "ascii",
         str(animated),

@@ -17,7 +17,7 @@ from PIL import Image
 
 import core.ascii as ascii_art
 from core import configs, images
-from ui import files
+from ui import files, restore
 
 WORKING_SIDE = 2048  # larger pictures are downscaled first: more pixels than this change nothing
 
@@ -87,7 +87,19 @@ def _export(identity: str, format: str, _result: ascii_art.AsciiResult) -> bytes
     return ascii_art.export(_result, format)
 
 
-def animation_downloads(results, durations, gif: bytes) -> None:
+def stamped(data: bytes, format: str, config: ascii_art.AsciiConfig, upload: bytes | None) -> bytes:
+    """An export with its settings inside (core.provenance), where the format has room for them:
+    'Open an Atelier result' and ``--settings`` read them back. ANSI text is printed as it is, and
+    a GIF has no place for them."""
+    from core import provenance, tools
+
+    if format not in ("txt", "html", "svg", "png"):
+        return data
+    inputs = {"picture": provenance.bytes_sha256(upload)} if upload else {}
+    return provenance.embed(data, format, tools.make_stamp("ascii", config, inputs=inputs))
+
+
+def animation_downloads(results, durations, gif: bytes, upload: bytes | None = None) -> None:
     """A row of downloads for a converted animation: the GIF made already, the rest on click."""
     animated = {
         "gif": ("image/gif", "animated GIF"),
@@ -97,6 +109,7 @@ def animation_downloads(results, durations, gif: bytes) -> None:
     }
     for button, (format, (mime, label)) in zip(st.columns(len(animated)), animated.items()):
         data = gif if format == "gif" else ascii_art.export_frames(results, format, durations)
+        data = stamped(data, format, results[0].config, upload)
         files.download_inline(
             label, data, f"ascii-animation.{format}", mime, key=f"ascii_animation_{format}", target=button
         )
@@ -162,7 +175,11 @@ def form_widgets() -> dict:
             key="ascii_charset",
         ),
         "custom_charset": lambda: (
-            st.text_input(configs.spec(ascii_art.AsciiConfig, "custom_charset").label, " .:oO@", key="ascii_custom")
+            st.text_input(
+                configs.spec(ascii_art.AsciiConfig, "custom_charset").label,
+                **restore.initial("ascii_custom", " .:oO@"),
+                key="ascii_custom",
+            )
             if st.session_state.get("ascii_charset") == "custom"
             else ""
         ),
@@ -348,7 +365,7 @@ def export_panel(result: ascii_art.AsciiResult, upload: bytes | None) -> None:
     for button, (format, mime) in zip(st.columns(len(formats)), formats.items()):
         files.download_inline(
             f".{format}",
-            exported(result, format),
+            stamped(exported(result, format), format, result.config, upload),
             f"ascii-art.{format}",
             mime,
             key=f"ascii_download_{format}",
@@ -374,4 +391,12 @@ def export_panel(result: ascii_art.AsciiResult, upload: bytes | None) -> None:
         else:
             seconds = time.perf_counter() - started
             st.image(files.data_url(gif), caption=f"{len(results)} frames in {seconds:.1f} s", width="stretch")
-            animation_downloads(results, durations, gif)
+            animation_downloads(results, durations, gif, upload)
+
+
+def restored_widgets(values: dict) -> dict:
+    """'Open an Atelier result': the widgets the declarations do not name (ui.restore)."""
+    found = {"_covers": ["custom_charset", "font"]}  # a font file is not kept in a result: pick it again
+    if values["custom_charset"]:
+        found["ascii_custom"] = values["custom_charset"]
+    return found

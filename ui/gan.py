@@ -16,7 +16,7 @@ from core import assets, gan
 from core.configs import spec
 from core.gan import config as config_module
 from core.jobs.status import Status
-from ui import files, jobs, settings
+from ui import files, jobs, restore, settings
 from ui.common import device_info
 
 TOOL = "gan"
@@ -216,6 +216,8 @@ class Data:
 
 
 def data_column() -> Data:
+    for key in ("gan_source", "gan_classes", "gan_size"):  # what "Open an Atelier result" applied
+        restore.place(key)
     source = st.radio("Data", SOURCES, key="gan_source")
     abstract = source == SOURCES[1]
     conditional = settings.widget(
@@ -468,3 +470,16 @@ def generate_panel() -> None:
         )
         files.download_inline("Download GIF", gif, f"walk-{seed_a}-{seed_b}.gif", "image/gif", key="gan_gif_download")
     memorisation_panel(path, config, int(seed))
+
+
+def restored_widgets(values: dict) -> dict:
+    """'Open an Atelier result' for a training's settings: the data (Fashion-MNIST and its
+    classes, the abstract art and its size; an uploaded zip is asked for again)."""
+    found = {"_covers": ["dataset", "classes", "size", "channels", "crops", "resume", "device", "fid_count"]}
+    if values["dataset"] == "fashion-mnist":
+        found |= {"gan_source": SOURCES[0], "gan_classes": list(values["classes"])}
+    else:
+        found["gan_source"] = SOURCES[1] if values["dataset"] == "abstract-art" else SOURCES[2]
+        if values["size"] in (64, 128):
+            found["gan_size"] = values["size"]
+    return found

@@ -8,6 +8,7 @@ from typing import Any
 import streamlit as st
 
 from core import configs
+from ui import restore
 
 
 def widget(
@@ -26,40 +27,32 @@ def widget(
     a toggle for a bool, a radio for choices, a select slider for a list of values, a slider
     for a range, a number box otherwise. ``options`` narrows the declared values."""
     found = configs.spec(config_class, name)
+    restore.remember(config_class, name, key)  # what "Open an Atelier result" shows as the page's value
+    restore.take(config_class, name, key)  # a value it applied, into the session before the widget
     label = label or found.label
     help = help or found.help or None
     value = found.default if value is None else value
+    # A value already in the session (the person's, or one "Open an Atelier result" applied) is the
+    # widget's; giving a default as well makes Streamlit warn on the page.
+    placed = key in st.session_state
     if found.kind is bool:
-        return st.toggle(label, value=bool(value), key=key, help=help, **extra)
+        return st.toggle(label, **({} if placed else {"value": bool(value)}), key=key, help=help, **extra)
     if found.choices:
         choices = list(options or found.choices)
-        return st.radio(
-            label,
-            choices,
-            index=choices.index(value) if value in choices else 0,
-            key=key,
-            help=help,
-            format_func=format_func or str,
-            **extra,
-        )
+        index = 0 if placed or value not in choices else choices.index(value)
+        return st.radio(label, choices, index=index, key=key, help=help, format_func=format_func or str, **extra)
     if found.options or options:
         values = list(options or found.options)
-        return st.select_slider(
-            label,
-            values,
-            value=value if value in values else values[0],
-            key=key,
-            help=help,
-            format_func=format_func or str,
-            **extra,
-        )
+        given = {} if placed else {"value": value if value in values else values[0]}
+        return st.select_slider(label, values, **given, key=key, help=help, format_func=format_func or str, **extra)
     if found.low is not None and found.high is not None:
         kind = float if found.kind is float else int
         step = kind(found.step) if found.step is not None else kind(1) if kind is int else None
-        return st.slider(label, kind(found.low), kind(found.high), kind(value), step=step, key=key, help=help, **extra)
+        given = {} if placed else {"value": kind(value)}
+        return st.slider(label, kind(found.low), kind(found.high), **given, step=step, key=key, help=help, **extra)
     if found.kind is str:
-        return st.text_input(label, value=value, key=key, help=help, **extra)
-    return st.number_input(label, value=value, key=key, help=help, **extra)
+        return st.text_input(label, **({} if placed else {"value": value}), key=key, help=help, **extra)
+    return st.number_input(label, **({} if placed else {"value": value}), key=key, help=help, **extra)
 
 
 def values(
@@ -77,7 +70,10 @@ def values(
     for name in names:
         custom = (widgets or {}).get(name, {})
         if callable(custom):
+            restore.take(config_class, name, f"{prefix}_{name}")  # the page's own widget, keyed the usual way
             found[name] = custom()
+            if f"{prefix}_{name}" in st.session_state:  # the page's own widget, keyed the usual way
+                restore.remember(config_class, name, f"{prefix}_{name}", overwrite=False)
             continue
         found[name] = widget(config_class, name, **{"key": f"{prefix}_{name}", **custom})
     return found

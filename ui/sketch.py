@@ -12,7 +12,7 @@ import streamlit as st
 
 from core import sketch
 from core.sketch import pencil
-from ui import jobs
+from ui import jobs, restore
 
 TOOL = "sketch"
 
@@ -252,10 +252,11 @@ def train_widgets() -> dict:
         "batch_size": {"key": "sketch_batch"},
         "learning_rate": {"key": "sketch_lr"},
         "width": {"help": "Doubled at each level down. The design's plain autoencoder has 64; wider is slower."},
-        "flip": lambda: st.checkbox("Random flips", value=True, key="sketch_flip"),
+        "flip": lambda: st.checkbox("Random flips", **restore.initial("sketch_flip", True), key="sketch_flip"),
         "rotate": {"key": "sketch_rotate"},
         "init": lambda: starts[
-            st.selectbox(
+            restore.place("sketch_init")
+            or st.selectbox(
                 "Start from",
                 list(starts),
                 key="sketch_init",
@@ -270,6 +271,8 @@ def pairs_input(flip: bool, rotate: float) -> tuple[dict, str, object]:
     """Where the pairs come from: (the config's data and style, what is wrong or "", a preview)."""
     from core.configs import spec
 
+    for key in ("sketch_source", "sketch_style"):  # what "Open an Atelier result" applied
+        restore.place(key)
     source = st.radio("Pairs", [BUILTIN, UPLOAD], key="sketch_source")
     if source == UPLOAD:
         data, problem, preview = upload_pairs(flip, rotate)
@@ -402,6 +405,9 @@ def live_panel(models: dict) -> None:
         live.live_video("sketch_live", sketch_frame, height=360, paced=paced)
 
 
+VIDEO_SIDES = [256, 320, 384, 512, 640, 720, 960, 1280]  # a video's frame sizes (longer side, px)
+
+
 def video_panel(models: dict) -> None:
     """A clip drawn frame by frame by the chosen network, as a job (TensorFlow in the job's process)."""
     from core.sketch import video as sketch_video
@@ -421,12 +427,16 @@ def video_panel(models: dict) -> None:
         choice = left.selectbox("Model", list(models), key="sketch_video_model")
         side = left.select_slider(
             "Frame size (longer side, px)",
-            [256, 320, 384, 512, 640, 720, 960, 1280],
-            value=512,
+            VIDEO_SIDES,
+            **restore.initial("sketch_video_side", 512),
             key="sketch_video_side",
         )
-        darkness = middle.slider("Darkness", 0.5, 3.0, 1.0, step=0.1, key="sketch_video_darkness")
-        line_weight = right.slider("Line weight", 0, 3, 0, key="sketch_video_line")
+        darkness = middle.slider(
+            "Darkness", 0.5, 3.0, **restore.initial("sketch_video_darkness", 1.0), step=0.1, key="sketch_video_darkness"
+        )
+        line_weight = right.slider(
+            "Line weight", 0, 3, **restore.initial("sketch_video_line", 0), key="sketch_video_line"
+        )
         try:
             config = sketch_video.SketchVideoConfig(
                 clip=str(clip.path),
@@ -456,3 +466,28 @@ def video_panel(models: dict) -> None:
             )
             video_job = started or video_job
     video.result_panel(VIDEO_TOOL, video_job)
+
+
+def restored_train_widgets(values: dict) -> dict:
+    """'Open an Atelier result' for a training's settings: the built-in pairs' style and where it
+    started from; an uploaded zip of pairs is not kept in the file, so it is asked for again."""
+    found = {"_covers": ["data", "style", "init", "flip"], "sketch_flip": values["flip"]}
+    if not values["data"]:
+        found |= {"sketch_source": BUILTIN, "sketch_style": values["style"]}
+    else:
+        found["sketch_source"] = UPLOAD
+    if not values["init"]:
+        found["sketch_init"] = "(random weights)"
+    return found
+
+
+def restored_video_widgets(values: dict) -> dict:
+    """'Open an Atelier result' for a video's settings (the Video file tab's own widgets)."""
+    from ui.restore import nearest
+
+    return {
+        "sketch_video_side": nearest(VIDEO_SIDES, values["working_side"]),
+        "sketch_video_darkness": values["darkness"],
+        "sketch_video_line": values["line_weight"],
+        "_covers": ["model", "working_side", "darkness", "line_weight", "max_seconds"],
+    }

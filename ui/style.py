@@ -13,7 +13,7 @@ from PIL import Image
 
 from core import style
 from core.style import pictures, tiles
-from ui import files, jobs
+from ui import files, jobs, restore
 from ui.compare import before_after
 
 
@@ -222,8 +222,15 @@ def picture_inputs():
             else None
         )
         second = trimmed(second, trim)
-        share = st.slider("Share of the second style", 0.0, 1.0, 0.5, key="style_share") if second else 0.0
+        share = (
+            st.slider("Share of the second style", 0.0, 1.0, **restore.initial("style_share", 0.5), key="style_share")
+            if second
+            else 0.0
+        )
     return content, painting, second, share
+
+
+VIDEO_SIDES = [256, 320, 384, 480, 640, 720, 960, 1280]  # a video's frame sizes (longer side, px)
 
 
 def form_widgets(cap: int, tiled: bool, device_type: str, optimizer: str) -> dict:
@@ -242,7 +249,7 @@ def form_widgets(cap: int, tiled: bool, device_type: str, optimizer: str) -> dic
             "Size (longer side, px)",
             64,
             largest,
-            min(defaults.size, largest),
+            **restore.initial("style_size", min(defaults.size, largest)),
             step=32,
             key="style_size",
             help=f"This device's cap without tiles is {cap} px. Each doubling costs about four times the time.",
@@ -276,7 +283,7 @@ def strength_slider() -> float:
         "Stylisation strength",
         0.0,
         1.0,
-        style.STRENGTH_DEFAULT,
+        **restore.initial("style_strength", style.STRENGTH_DEFAULT),
         step=0.05,
         key="style_strength",
         help="Low keeps the photo; high paints over it. The default keeps the subject "
@@ -288,6 +295,7 @@ def own_weights(strength: float) -> dict:
     """The style and content weights: the strength's, or set by hand."""
     from ui import settings
 
+    restore.place("style_own_weights")  # what "Open an Atelier result" applied
     chosen = st.toggle("Set the weights yourself (instead of the strength)", key="style_own_weights")
     # Set by hand, the style weight starts at 1 (the paper's equal weights), not the strength's.
     style_weight = settings.widget(
@@ -471,8 +479,8 @@ def video_panel(painting, painting_png: bytes | None, strength: float) -> None:
         left, right = st.columns(2)
         side = left.select_slider(
             "Frame size (longer side, px)",
-            [256, 320, 384, 480, 640, 720, 960, 1280],
-            value=480,
+            VIDEO_SIDES,
+            **restore.initial("style_video_side", 480),
             key="style_video_side",
             help="Larger is sharper and slower.",
         )
@@ -480,7 +488,7 @@ def video_panel(painting, painting_png: bytes | None, strength: float) -> None:
             "Steadiness",
             0.0,
             0.9,
-            style_video.DEFAULT_STEADINESS,
+            **restore.initial("style_video_steadiness", style_video.DEFAULT_STEADINESS),
             step=0.05,
             key="style_video_steadiness",
             help="How much of the previous frame, carried along the motion, each frame keeps. "
@@ -519,3 +527,42 @@ def video_panel(painting, painting_png: bytes | None, strength: float) -> None:
             )
             video_job = started or video_job
     video.result_panel(VIDEO_TOOL, video_job)
+
+
+def restored_widgets(values: dict) -> dict:
+    """'Open an Atelier result': the strength slider (or the weights by hand) and the second
+    style's share, which the page offers in its own way (ui.restore)."""
+    import math
+
+    weight, content_weight = values["style_weight"], values["content_weight"]
+    strength = round((math.log10(weight) + 3) / 4 / 0.05) * 0.05 if weight > 0 else -1.0
+    found = {"_covers": ["style_weight", "content_weight", "style_blend", "region_styles", "preview_every"]}
+    if content_weight == 1.0 and 0.0 <= strength <= 1.0 and math.isclose(style.style_weight_for(strength), weight):
+        found |= {"style_strength": round(strength, 2), "style_own_weights": False}
+    else:  # weights the strength slider does not make: set by hand, at the nearest of the page's values
+        from core.style.config import WEIGHT_SCALE
+        from ui.restore import nearest
+
+        found |= {
+            "style_own_weights": True,
+            "style_style_weight": nearest(WEIGHT_SCALE, weight),
+            "style_content_weight": nearest(WEIGHT_SCALE, content_weight),
+        }
+    blend = values.get("style_blend") or ()
+    if len(blend) == 2 and sum(blend) > 0:
+        found["style_share"] = round(blend[1] / sum(blend), 2)
+    return found
+
+
+def restored_video_widgets(values: dict) -> dict:
+    """'Open an Atelier result' for a video's settings (the Video file tab's own widgets)."""
+    from ui.restore import nearest
+
+    found = {
+        "style_video_side": nearest(VIDEO_SIDES, values["side"]),
+        "style_video_steadiness": min(0.9, round(values["steadiness"] / 0.05) * 0.05),
+        "_covers": ["strength", "side", "steadiness", "max_seconds"],
+    }
+    if values["strength"] < 1.0:  # the video's strength is the slider's for the instant network
+        found["style_strength"] = round(values["strength"] * 0.75 / 0.05) * 0.05
+    return found

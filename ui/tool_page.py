@@ -9,6 +9,9 @@ every tool:
     Video file    a clip through the tool, as a job
     Earlier runs  this person's finished runs of the tool, to open again
 
+Above its settings every page offers "Open an Atelier result" (``open_result``): a file Atelier
+made carries its settings, and Apply puts them into the form.
+
 A page names the tabs it has; they come in this order whatever order it names them in, so a
 person who learned one tool finds the same thing in the same place on the next. A mode with
 inputs of its own (Photo to Sketch's and GAN Studio's Train, GAN Studio's Generate) keeps them in
@@ -20,7 +23,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import jobs
+from ui import jobs, restore
 from ui.common import page
 
 TAB_ORDER = ("Result", "Train", "Generate", "Live camera", "Video file", "Earlier runs")
@@ -35,6 +38,12 @@ def inputs_and_settings(ratio: tuple[int, int] = (1, 2)):
     """The two columns every tool page starts with, above its tabs: the inputs on the left, the
     settings form (or what the inputs make at once) on the right."""
     return st.columns(list(ratio), gap="large")
+
+
+def open_result(accepted: dict[str, restore.Fill | None]) -> None:
+    """'Open an Atelier result', for the stamps' tools in ``accepted`` (each with the fill for
+    widgets its config's declaration does not cover). Call it above the settings form."""
+    restore.open_result_panel(accepted)
 
 
 def tabs(*labels: str) -> dict[str, st.delta_generator.DeltaGenerator]:

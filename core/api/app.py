@@ -16,10 +16,10 @@ import zipfile
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
-from core import settings
+from core import provenance, settings, tools
 from core.jobs import owners
 from core.jobs.files import read_json, runs_folder_key
 from core.jobs.runfolder import RunFolder
@@ -81,6 +81,11 @@ def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> Fa
         headers = dict(PRIVATE_HEADERS)
         if path.suffix.lower() in (".html", ".htm", ".svg"):
             headers.update(SANDBOX)
+        stamped = stamped_product(folder, path, download=download)
+        if stamped is not None:
+            if download:
+                headers["Content-Disposition"] = f'attachment; filename="{run_id}-{path.name}"'
+            return Response(stamped, media_type=media_type(path), headers=headers)
         return FileResponse(
             path,
             headers=headers,
@@ -94,7 +99,7 @@ def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> Fa
         descriptor, zip_name = tempfile.mkstemp(prefix="atelier-zip-", suffix=".zip")
         os.close(descriptor)
         try:
-            zip_folder(folder.path, Path(zip_name))
+            zip_folder(folder.path, Path(zip_name), stamp=tools.stamp_for_run(folder.path))
         except OSError:
             os.unlink(zip_name)
             raise HTTPException(404, NOT_FOUND) from None  # deleted while it was being packed
@@ -125,10 +130,48 @@ def inside(folder: Path, name: str) -> Path:
     return path
 
 
-def zip_folder(folder: Path, target: Path) -> None:
-    """The run's visible files, under the run's id (what "Whole run (.zip)" always gave)."""
+def zip_folder(folder: Path, target: Path, stamp: provenance.Stamp | None = None) -> None:
+    """The run's visible files, under the run's id (what "Whole run (.zip)" always gave), and the
+    settings that made them (``atelier-settings.json``, which "Open an Atelier result" reads)."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for path in sorted(folder.rglob("*")):
             relative = path.relative_to(folder)
             if path.is_file() and not any(part.startswith(".") for part in relative.parts):
                 archive.write(path, Path(folder.name) / relative)
+        if stamp is not None:
+            archive.writestr(provenance.ZIP_MEMBER, stamp.to_json())
+
+
+# A run's products that carry its settings: the pictures, pages and clips it made (not its inputs,
+# its previews, its log or its card).
+STAMPED_KINDS = ("png", "jpeg", "webp", "html", "svg", "mp4")
+UNSTAMPED_FOLDERS = ("inputs", "previews")
+MEDIA_TYPES = {
+    "png": "image/png",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "html": "text/html",
+    "svg": "image/svg+xml",
+}
+
+
+def media_type(path: Path) -> str:
+    return MEDIA_TYPES.get(provenance.SUFFIXES.get(path.suffix.lower(), ""), "application/octet-stream")
+
+
+def stamped_product(folder: RunFolder, path: Path, *, download: bool) -> bytes | None:
+    """The file with the run's settings inside it, when it is one of the run's products (a clip
+    only as a download: a playing video needs byte ranges, which a file on disk serves); None to
+    serve the file as it is. A stamp that cannot be made is logged and the file served plain."""
+    kind = provenance.SUFFIXES.get(path.suffix.lower())
+    relative = path.relative_to(folder.path.resolve())
+    if kind not in STAMPED_KINDS or relative.parts[0] in UNSTAMPED_FOLDERS or (kind == "mp4" and not download):
+        return None
+    try:
+        stamp = tools.stamp_for_run(folder.path)
+        if stamp is None:
+            return None
+        return provenance.embed(path.read_bytes(), kind, stamp)
+    except (OSError, ValueError):
+        log.exception("could not put the settings into %s of run %s", relative, folder.id)
+        return None

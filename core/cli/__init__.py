@@ -9,8 +9,9 @@ made. Every command that runs a tool's events runs them through ``events.consume
     style.py    style, style-video
     sketch.py   sketch, sketch-train, sketch-eval, pencil, sketch-video (and sketch-serve)
     gan.py      gan-train, gan-sample, gan-fid, gan-classifier, gan-eval, gan-export
-    system.py   demo, device, assets, settings, runs, api
+    system.py   demo, device, assets, settings, runs, api, info
     events.py   the event loop, progress lines, metrics JSON, the saved result
+    stamps.py   --settings FILE on every tool's command, and the settings inside what they write
     video.py    what the three video commands share: the clip arguments, the plan, the loop
 """
 
@@ -20,7 +21,7 @@ import argparse
 import sys
 
 from core import __version__
-from core.cli import ascii, gan, sketch, style, system
+from core.cli import ascii, gan, sketch, stamps, style, system
 from core.cli.events import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 
 __all__ = ["main", "build_parser", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]
@@ -33,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_BAD_INPUT
     try:
+        stamps.prepare(parser, arguments, argv)
         return arguments.handler(arguments) or 0
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)

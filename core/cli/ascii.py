@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
 from pathlib import Path
 
 from core.cli.events import EXIT_BAD_INPUT
+from core.cli.stamps import add_settings_option, input_hashes, pick, required, stamp_outputs, typed, with_base
 from core.cli.video import clip_command, run_clip
 
 
@@ -34,7 +36,23 @@ def add(tools) -> None:
         choices=FRAME_CHOICES,
         help="an animated GIF/PNG/WebP: its first frame (default) or all of them, with one tone curve for every frame",
     )
+    command.add_argument(
+        "--no-settings",
+        action="store_true",
+        help="leave the settings out of the files (a TXT then starts with the art itself, for pasting; "
+        "by default every txt, html, svg and png carries them, for --settings and the pages)",
+    )
     command.set_defaults(handler=run_ascii)
+
+
+# The settings whose flag is the setting itself (in --help's order); polarity, colour and levels
+# have flags of their own (--invert, --colour, --no-auto-levels).
+GLYPH_FLAGS = (
+    *("p", "charset", "custom_charset", "include", "exclude"),
+    *("font", "font_size", "contrast", "gamma", "edge_weight"),
+)
+TONE_FLAGS = ("method", "local_contrast")
+ASCII_FLAGS = (*GLYPH_FLAGS, *TONE_FLAGS, "drawing")
 
 
 def add_ascii_settings(command) -> None:
@@ -43,27 +61,14 @@ def add_ascii_settings(command) -> None:
     from core.ascii import AsciiConfig
     from core.configs import add_arguments, spec
 
-    command.add_argument("--columns", type=int, required=True, help=spec(AsciiConfig, "columns").help)
-    add_arguments(
-        command,
-        AsciiConfig,
-        [
-            "p",
-            "charset",
-            "custom_charset",
-            "include",
-            "exclude",
-            "font",
-            "font_size",
-            "contrast",
-            "gamma",
-            "edge_weight",
-            "polarity",
-        ],
+    command.add_argument(
+        "--columns", type=int, help=spec(AsciiConfig, "columns").help + " (required, unless --settings gives it)"
     )
+    add_settings_option(command, "ascii")
+    add_arguments(command, AsciiConfig, [*GLYPH_FLAGS, "polarity"])
     command.add_argument("--invert", action="store_true", help="the same as --polarity screen")
     command.add_argument("--colour", action="store_true", help="each glyph in its cell's colour")
-    add_arguments(command, AsciiConfig, ["method", "local_contrast"])
+    add_arguments(command, AsciiConfig, list(TONE_FLAGS))
     command.add_argument(
         "--no-auto-levels",
         action="store_true",
@@ -73,29 +78,19 @@ def add_ascii_settings(command) -> None:
 
 
 def ascii_config(arguments):
+    """The AsciiConfig of a parsed ``ascii`` or ``ascii-video`` command, in one call: each setting
+    from its flag when typed, else from ``--settings FILE``, else its default."""
     import core.ascii as ascii_art
+    from core import configs
 
-    if arguments.invert and arguments.polarity == "paper":
+    if arguments.invert and typed(arguments, "polarity") and arguments.polarity == "paper":
         raise ValueError("--invert means --polarity screen; it cannot go with --polarity paper.")
-    return ascii_art.AsciiConfig(
-        columns=arguments.columns,
-        p=arguments.p,
-        charset=arguments.charset,
-        custom_charset=arguments.custom_charset,
-        include=arguments.include,
-        exclude=arguments.exclude,
-        font=arguments.font,
-        font_size=arguments.font_size,
-        contrast=arguments.contrast,
-        gamma=arguments.gamma,
-        edge_weight=arguments.edge_weight,
-        polarity="screen" if arguments.invert else arguments.polarity,
-        colour_mode="colour" if arguments.colour else "mono",
-        method=arguments.method,
-        local_contrast=arguments.local_contrast,
-        auto_levels=not arguments.no_auto_levels,
-        drawing=arguments.drawing,
-    )
+    values = {name: pick(arguments, name) for name in ASCII_FLAGS}
+    values["columns"] = required(arguments, "columns", "--columns")
+    values["polarity"] = "screen" if arguments.invert else pick(arguments, "polarity")
+    values["colour_mode"] = "colour" if arguments.colour else pick(arguments, "colour_mode", default="mono")
+    values["auto_levels"] = False if arguments.no_auto_levels else pick(arguments, "auto_levels", default=True)
+    return configs.from_dict(ascii_art.AsciiConfig, with_base(arguments, values))
 
 
 def run_ascii(arguments) -> int:
@@ -113,7 +108,10 @@ def run_ascii(arguments) -> int:
     output_dir = Path(arguments.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     global _ASCII_BATCH
-    _ASCII_BATCH = (config, font, formats, output_dir, arguments.frames == "all")
+    from core import tools
+
+    stamp = None if arguments.no_settings else tools.make_stamp("ascii", config)
+    _ASCII_BATCH = (config, font, formats, output_dir, arguments.frames == "all", stamp)
     ascii_art.glyph_table(font, ascii_art.usable_characters(config, font), True)  # once, before any fork (photos)
     if config.local_contrast > 0:
         # Photos will need OpenCV's CLAHE: import it once here, before the fork, rather than in
@@ -137,7 +135,8 @@ def run_ascii(arguments) -> int:
     return EXIT_BAD_INPUT if failures else 0
 
 
-_ASCII_BATCH = None  # (config, font, formats, output dir, all frames) of the running ``ascii`` command
+_ASCII_BATCH = None  # (config, font, formats, output dir, all frames, stamp) of the running ``ascii`` command
+STAMPED_FORMATS = ("txt", "html", "svg", "png")  # an ANSI file is printed as it is; a GIF has no place for text
 
 
 def _forked_map(function, names: list[str], workers: int) -> list:
@@ -180,9 +179,9 @@ def _forked_map(function, names: list[str], workers: int) -> list:
 def _ascii_one(name: str) -> tuple[str, list[str]]:
     """Convert and write one image of the ``ascii`` batch: (the reason it failed or '', notes)."""
     import core.ascii as ascii_art
-    from core import images
+    from core import images, provenance
 
-    config, font, formats, output_dir, all_frames = _ASCII_BATCH
+    config, font, formats, output_dir, all_frames, stamp = _ASCII_BATCH
     # Mono output needs only brightness (a JPEG then decodes about 4x faster), and a big JPEG
     # can decode at 1/2, 1/4 or 1/8 scale (its DCT scaling) when that still gives 3 pixels per
     # sample column of 4: on the bench photos SSIM at cell scale did not drop (160 columns from
@@ -199,6 +198,8 @@ def _ascii_one(name: str) -> tuple[str, list[str]]:
     except ValueError as error:
         return str(error), notes
     notes = notes + list(results[0].notes)
+    if stamp is not None:
+        stamp = dataclasses.replace(stamp, inputs={Path(name).name: provenance.file_sha256(name)})
     for format in formats:
         target = output_dir / f"{Path(name).stem}.{format}"
         if format == "gif" or (all_frames and format != "svg"):
@@ -207,6 +208,8 @@ def _ascii_one(name: str) -> tuple[str, list[str]]:
             data = ascii_art.export(results[0], format)
             if all_frames:
                 notes.append(f"{format} holds the first frame only.")
+        if stamp is not None and format in STAMPED_FORMATS:
+            data = provenance.embed(data, format, stamp)  # its settings inside, for --settings and the pages
         try:
             target.write_bytes(data)
         except OSError as error:  # a full disk or a read-only folder: say so, keep going
@@ -227,10 +230,12 @@ def run_ascii_video(arguments) -> int:
     from core.ascii import video
 
     config = ascii_config(arguments)
-    return run_clip(
+    status = run_clip(
         lambda output: video.ascii_clip(
             arguments.clip, output, config, html_output=arguments.html or None, max_seconds=arguments.max_seconds
         ),
         arguments,
         video.clip_plan(arguments.clip, config, arguments.max_seconds),
     )
+    stamp_outputs("ascii", config, [arguments.output, arguments.html], inputs=input_hashes([arguments.clip]))
+    return status

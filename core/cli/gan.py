@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from core.cli.events import consume, drive
+from core.cli.stamps import add_settings_option, pick, required, stamp_outputs, typed
 from core.configs import add_arguments, spec
 from core.gan import SMALL_SET_DEFAULTS, GanConfig
 
@@ -24,7 +25,10 @@ def add(tools) -> None:
     )
     # Every model setting comes from GanConfig's declarations (help, choices, default, flag).
     add_arguments(train, GanConfig, ["dataset"])
-    train.add_argument("--epochs", type=int, required=True, help=spec(GanConfig, "epochs").help)
+    train.add_argument(
+        "--epochs", type=int, help=spec(GanConfig, "epochs").help + " (required, unless --settings gives it)"
+    )
+    add_settings_option(train, "gan")
     train.add_argument("--output", required=True, help="checkpoint file to write (e.g. gan.pt)")
     train.add_argument("--classes", type=int, nargs="*", default=[], help=spec(GanConfig, "classes").help)
     # These default to None and are resolved by gan_train_config: the DCGAN's defaults, the
@@ -114,18 +118,21 @@ def add(tools) -> None:
 
 
 def gan_train_config(arguments):
-    """The GanConfig of a parsed ``gan-train`` command line."""
-    from core import gan
+    """The GanConfig of a parsed ``gan-train`` command line, in one call: a flag typed wins, then
+    the ``--settings`` file, then the defaults of the data (and of --small-set)."""
+    from core import configs, gan
 
-    folder = arguments.dataset != "fashion-mnist"
+    base = getattr(arguments, "base", {})
+    dataset = pick(arguments, "dataset")
+    folder = dataset != "fashion-mnist"
     defaults = {"size": 64 if folder else 32, "channels": 3 if folder else 1}
     if arguments.small_set:
         defaults.update(gan.SMALL_SET_DEFAULTS)
-    chosen = {
-        name: value for name, value in vars(arguments).items() if name in GAN_SETTINGS and value is not None
-    }  # a flag given wins; else the defaults above
-    chosen["classes"] = tuple(arguments.classes)
-    return gan.GanConfig(**{**defaults, **chosen})
+    chosen = {name: pick(arguments, name) for name in GAN_SETTINGS if hasattr(arguments, name)}
+    chosen = {name: value for name, value in chosen.items() if value is not None}
+    chosen["epochs"] = required(arguments, "epochs", "--epochs")
+    chosen["classes"] = tuple(arguments.classes) if typed(arguments, "classes") else tuple(base.get("classes", ()))
+    return configs.from_dict(gan.GanConfig, {**defaults, **base, **chosen})
 
 
 def run_gan_train(arguments) -> int:
@@ -137,7 +144,10 @@ def run_gan_train(arguments) -> int:
     grid = Path(arguments.grid_output) if arguments.grid_output else output.with_suffix(".png")
     events = gan.train(config, output)
     if not arguments.progress_gif:
-        return drive(events, grid, arguments.metrics_json)
+        try:
+            return drive(events, grid, arguments.metrics_json)
+        finally:
+            stamp_outputs("gan", config, [grid])
     gif = Path(arguments.progress_gif)
     gif.parent.mkdir(parents=True, exist_ok=True)
     film = gan.ProgressFilm(gif, gif.with_suffix(".mp4"))
@@ -149,6 +159,7 @@ def run_gan_train(arguments) -> int:
     try:
         return drive(events, grid, arguments.metrics_json, watchers=(filmed,))
     finally:
+        stamp_outputs("gan", config, [grid])
         if film.frames:
             film.finish()
             print(

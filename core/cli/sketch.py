@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from core.cli.events import Recorder, consume
+from core.cli.stamps import add_settings_option, input_hashes, pick, required, stamp_outputs, with_base
 from core.cli.video import clip_command, run_clip
 from core.configs import add_arguments, spec
 from core.sketch.config import SketchConfig
@@ -43,7 +44,10 @@ def add(tools) -> None:
     )
     # Every training setting comes from SketchConfig's declarations (help, choices, default).
     add_arguments(train, SketchConfig, ["data", "size"])
-    train.add_argument("--epochs", type=int, required=True, help=spec(SketchConfig, "epochs").help)
+    train.add_argument(
+        "--epochs", type=int, help=spec(SketchConfig, "epochs").help + " (required, unless --settings gives it)"
+    )
+    add_settings_option(train, "sketch-train")
     train.add_argument("--output-weights", required=True, help=".keras (model) or .weights.h5 (weights) to write")
     train.add_argument("--metrics-json", help="write per-epoch and final metrics here")
     add_arguments(
@@ -188,28 +192,40 @@ def run_sketch_eval(arguments) -> int:
     return 0
 
 
+TRAIN_FLAGS = (
+    "size",
+    "batch_size",
+    "learning_rate",
+    "patience",
+    "validation_split",
+    "rotate",
+    "data",
+    "style",
+    "pairs",
+    "init",
+    "seed",
+    "architecture",
+    "width",
+    "depth",
+    "perceptual",
+)
+
+
+def sketch_train_config(arguments):
+    """The SketchConfig of a parsed ``sketch-train`` command, in one call (flag, else the
+    ``--settings`` file, else the default)."""
+    from core import configs, sketch
+
+    values = {name: pick(arguments, name) for name in TRAIN_FLAGS}
+    values["epochs"] = required(arguments, "epochs", "--epochs")
+    values["flip"] = False if arguments.no_flip else pick(arguments, "flip", default=True)
+    return configs.from_dict(sketch.SketchConfig, with_base(arguments, values))
+
+
 def run_sketch_train(arguments) -> int:
     from core import images, sketch
 
-    config = sketch.SketchConfig(
-        size=arguments.size,
-        epochs=arguments.epochs,
-        batch_size=arguments.batch_size,
-        learning_rate=arguments.learning_rate,
-        patience=arguments.patience,
-        validation_split=arguments.validation_split,
-        flip=not arguments.no_flip,
-        rotate=arguments.rotate,
-        data=arguments.data,
-        style=arguments.style,
-        pairs=arguments.pairs,
-        init=arguments.init,
-        seed=arguments.seed,
-        architecture=arguments.architecture,
-        width=arguments.width,
-        depth=arguments.depth,
-        perceptual=arguments.perceptual,
-    )
+    config = sketch_train_config(arguments)
     output = Path(arguments.output_weights)
     if not (output.name.endswith(".weights.h5") or output.suffix == ".keras"):
         raise ValueError("--output-weights must end in .keras or .weights.h5.")
@@ -254,6 +270,8 @@ def run_sketch_train(arguments) -> int:
     )
     if output.exists():
         print(f"saved {output}", file=sys.stderr)
+    if arguments.strip_output:
+        stamp_outputs("sketch-train", config, [arguments.strip_output])
     return status
 
 
@@ -266,21 +284,30 @@ def add_video(tools) -> None:
     command.add_argument("--working-side", type=int, default=defaults.working_side, help="the frames' longer side, px")
     command.add_argument("--darkness", type=float, default=defaults.darkness)
     command.add_argument("--line-weight", type=int, default=defaults.line_weight)
+    add_settings_option(command, "sketch-video")
     command.set_defaults(handler=run_sketch_video)
 
 
 def run_sketch_video(arguments) -> int:
+    from core import configs
     from core.sketch import video
 
-    config = video.SketchVideoConfig(
-        model=arguments.model,
-        working_side=arguments.working_side,
-        darkness=arguments.darkness,
-        line_weight=arguments.line_weight,
-        max_seconds=arguments.max_seconds,
-    )
-    return run_clip(
+    names = ("model", "working_side", "darkness", "line_weight", "max_seconds")
+    values = with_base(arguments, {name: pick(arguments, name) for name in names})
+    config = configs.from_dict(video.SketchVideoConfig, values)
+    status = run_clip(
         lambda output: video.sketch_clip(arguments.clip, output, config),
         arguments,
         video.clip_plan(arguments.clip, config),
     )
+    from core import tools
+
+    stamped = dataclasses.replace(config, model=tools.portable_model(config.model))  # no path of this machine
+    stamp_outputs(
+        "sketch-video",
+        stamped,
+        [arguments.output],
+        inputs=input_hashes([arguments.clip]),
+        weights=tools.weights_of("sketch-video", dataclasses.asdict(config)),
+    )
+    return status

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 from core.cli.events import EXIT_BAD_INPUT, EXIT_INTERRUPTED, drive
+from core.cli.stamps import add_settings_option, input_hashes, pick, stamp_outputs, typed, with_base
 from core.cli.video import clip_command, run_clip
 from core.configs import add_arguments
 from core.style.config import StyleConfig
@@ -57,7 +58,48 @@ def add(tools) -> None:
         ["pooling", "preserve_colour", "multiscale", "tiled", "weights", "device", "precision", "seed"],
     )
     command.add_argument("--metrics-json", help="write per-step losses and wall times here")
+    add_settings_option(command, "style")
     command.set_defaults(handler=run_style)
+
+
+STYLE_FLAGS = (
+    "size",
+    "steps",
+    "optimizer",
+    "learning_rate",
+    "content_weight",
+    "tv_weight",
+    "init",
+    "pooling",
+    "preserve_colour",
+    "multiscale",
+    "tiled",
+    "weights",
+    "device",
+    "precision",
+    "seed",
+)
+
+
+def style_config(arguments, regions: list[str]):
+    """The StyleConfig of a parsed ``style`` command, in one call: each setting from its flag when
+    typed, else from ``--settings FILE``, else its default."""
+    from core import configs, style
+
+    values = {name: pick(arguments, name) for name in STYLE_FLAGS}
+    if typed(arguments, "style_weight") and arguments.style_weight is not None:
+        values["style_weight"] = arguments.style_weight
+    elif typed(arguments, "strength") and arguments.strength is not None:
+        values["style_weight"] = style.style_weight_for(arguments.strength)
+    else:
+        values["style_weight"] = pick(arguments, "style_weight", default=style.style_weight_for(style.STRENGTH_DEFAULT))
+    values["style_blend"] = tuple(pick(arguments, "style_blend", default=()))
+    # A file's regions need a mask of the same layout: they come back only with --mask.
+    values["region_styles"] = tuple(regions) or (
+        tuple(pick(arguments, "region_styles", default=())) if arguments.mask else ()
+    )
+    values["preview_every"] = max(1, values["steps"])
+    return configs.from_dict(style.StyleConfig, with_base(arguments, values))
 
 
 def run_style(arguments) -> int:
@@ -66,12 +108,6 @@ def run_style(arguments) -> int:
 
     if arguments.output_dir is None and arguments.output is None:
         raise ValueError("Give --output (one picture) or --output-dir (a folder of pictures).")
-    if arguments.style_weight is not None:
-        style_weight = arguments.style_weight
-    else:
-        style_weight = style.style_weight_for(
-            style.STRENGTH_DEFAULT if arguments.strength is None else arguments.strength
-        )
     regions = []
     for choice in arguments.region_styles:
         if choice == "keep":
@@ -84,27 +120,7 @@ def run_style(arguments) -> int:
             )
     if arguments.mask and not regions:
         raise ValueError("--mask needs --region-styles: what each region gets (a STYLE number or keep).")
-    config = style.StyleConfig(
-        size=arguments.size,
-        steps=arguments.steps,
-        optimizer=arguments.optimizer,
-        learning_rate=arguments.learning_rate,
-        content_weight=arguments.content_weight,
-        style_weight=style_weight,
-        tv_weight=arguments.tv_weight,
-        style_blend=tuple(arguments.style_blend),
-        init=arguments.init,
-        pooling=arguments.pooling,
-        preserve_colour=arguments.preserve_colour,
-        multiscale=arguments.multiscale,
-        tiled=arguments.tiled,
-        weights=arguments.weights,
-        device=arguments.device,
-        precision=arguments.precision,
-        seed=arguments.seed,
-        preview_every=max(1, arguments.steps),
-        region_styles=tuple(regions),
-    )
+    config = style_config(arguments, regions)
     styles = []
     for path in arguments.styles:
         painting = images.load_image(path)
@@ -138,14 +154,16 @@ def run_style(arguments) -> int:
         from core.style import instant
 
         started = time.time()
-        picture = instant.stylise(content, styles[0], arguments.size)
+        picture = instant.stylise(content, styles[0], config.size)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(images.to_png_bytes(picture))
         print(f"saved {output} (instant, {time.time() - started:.2f} s)", file=sys.stderr)
         return 0
-    return drive(
+    status = drive(
         style.stylise(content, styles, config, regions=_regions(mask, content)), output, arguments.metrics_json
     )
+    stamp_outputs("style", config, [output], inputs=input_hashes([arguments.content, *arguments.styles]))
+    return status
 
 
 def _regions(mask, content):
@@ -185,6 +203,7 @@ def style_folder(folder: Path, styles, config, output_dir: Path, instant_only: b
             continue
         try:
             status = drive(style.stylise(content, styles, config, regions=_regions(mask, content)), target, None)
+            stamp_outputs("style", config, [target], inputs=input_hashes([path]))
         except ValueError as error:
             failed += 1
             print(f"[{index}/{len(paths)}] failed {path.name}: {error}", file=sys.stderr)
@@ -226,19 +245,20 @@ def add_video(tools) -> None:
         "(0 = every frame on its own: it flickers)",
     )
     command.add_argument("--side", type=int, default=defaults.side, help="the frames' longer side, px")
+    add_settings_option(command, "style-video")
     command.set_defaults(handler=run_style_video)
 
 
 def run_style_video(arguments) -> int:
-    from core import images
+    from core import configs, images
     from core.style import video
 
-    config = video.StyleVideoConfig(
-        strength=arguments.strength,
-        steadiness=arguments.steadiness,
-        side=arguments.side,
-        max_seconds=arguments.max_seconds,
+    names = ("strength", "steadiness", "side", "max_seconds")
+    config = configs.from_dict(
+        video.StyleVideoConfig, with_base(arguments, {name: pick(arguments, name) for name in names})
     )
     video_plan = video.clip_plan(arguments.clip, config)  # the clip is checked first, then the painting
     painting = images.load_image(arguments.style)
-    return run_clip(lambda output: video.style_clip(arguments.clip, painting, output, config), arguments, video_plan)
+    status = run_clip(lambda output: video.style_clip(arguments.clip, painting, output, config), arguments, video_plan)
+    stamp_outputs("style-video", config, [arguments.output], inputs=input_hashes([arguments.clip, arguments.style]))
+    return status

@@ -20,6 +20,36 @@ def add(tools) -> None:
     add_settings(tools)
     add_runs(tools)
     add_api(tools)
+    add_info(tools)
+
+
+def add_info(tools) -> None:
+    command = tools.add_parser(
+        "info",
+        help="the settings inside an Atelier result (PNG, JPEG, WebP, MP4, TXT, HTML, SVG, zip, .json)",
+        description="Print the settings that made FILE: tool, settings, seed, Atelier's version and commit, "
+        "the weights' and inputs' SHA-256. Exit 2 when FILE holds none or broken ones.",
+    )
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("--json", action="store_true", help="print the settings document as JSON (a settings file)")
+    command.set_defaults(handler=run_info)
+
+
+def run_info(arguments) -> int:
+    from core import provenance, tools
+
+    stamp = provenance.read_file(arguments.file)
+    if arguments.json:
+        print(json.dumps(json.loads(stamp.to_json()), indent=2))
+        return 0
+    for line in provenance.describe(stamp):
+        print(line)
+    try:
+        tools.config_of(stamp)
+    except ValueError as error:
+        print(f"warning: this Atelier cannot use these settings as they are: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
 
 
 def add_demo(tools) -> None:

@@ -1,0 +1,237 @@
+"""'Open an Atelier result' on every tool page: a file Atelier made carries its settings inside
+(``core.provenance``); dropped here, they are shown against the page's current ones, and Apply
+puts them into the page's form.
+
+Apply does not reach into the form (its widgets may sit in a tab not drawn yet, or above this panel):
+it leaves the values pending, by setting, and each widget takes its own as it is drawn
+(``ui.settings.widget`` calls ``take``; a page's own widgets call ``initial``). So this works for
+every form built from a config's declarations; a tool whose page offers a setting in its own way
+(Style Transfer's strength slider) adds those widgets' values with a ``fill`` function. A value a
+slider cannot show (a command-line run past the page's range) is brought inside it, and the page
+says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+from core import __version__, configs, provenance, tools
+
+log = logging.getLogger(__name__)
+
+KEYS = "_setting_widget_keys"  # session state: "ConfigClass.setting" -> the widget's key (for "Now")
+PENDING = "_restore_pending"  # "ConfigClass.setting" or a widget's key -> the value Apply left for it
+ROUND = "_restore_round"  # bumped to empty the uploader after Apply or Cancel
+FLASH = "_restore_flash"  # what Apply did, said once on the next run
+
+# A config's values -> {widget key: value}, plus "_covers": the settings it placed (or that the page
+# cannot take from a file, such as an uploaded font), which the declarations' plan leaves alone.
+Fill = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def initial(key: str, value: Any) -> dict[str, Any]:
+    """A page's own widget's ``value`` argument: a value Apply left for ``key`` goes into the session
+    first; then ``{"value": value}`` for a widget drawn the first time, ``{}`` once the session holds
+    its value (Streamlit warns when it gets both)."""
+    place(key)
+    return {} if key in st.session_state else {"value": value}
+
+
+def place(key: str) -> None:
+    """Before a page's own widget keyed ``key`` is drawn: a value Apply left for it, into the session."""
+    pending = st.session_state.get(PENDING, {})
+    if key in pending:
+        st.session_state[key] = pending.pop(key)
+
+
+def take(config_class: type, name: str, key: str) -> None:
+    """Before a declared setting's widget is drawn: the value Apply left for it, into the session
+    under the widget's key."""
+    pending = st.session_state.get(PENDING, {})
+    for pending_key in (key, f"{config_class.__name__}.{name}"):
+        if pending_key in pending:
+            st.session_state[key] = pending.pop(pending_key)
+
+
+def nearest(options, value):
+    """The option closest to ``value`` (a select slider holds only its own values)."""
+    return min(options, key=lambda option: abs(option - value))
+
+
+def remember(config_class: type, name: str, key: str, *, overwrite: bool = True) -> None:
+    """Note which widget offers ``name`` of ``config_class`` (``ui.settings`` calls this)."""
+    keys = st.session_state.setdefault(KEYS, {})
+    if overwrite or f"{config_class.__name__}.{name}" not in keys:
+        keys[f"{config_class.__name__}.{name}"] = key
+
+
+def open_result_panel(accepted: dict[str, Fill | None]) -> None:
+    """The expander at the top of a tool's settings: ``accepted`` names the stamps' tools this
+    page opens, each with an optional ``fill`` for the widgets its declaration does not cover.
+    Call it above the form: a widget's value can only be set before the widget is drawn."""
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.success(flash[0], icon=":material/file_open:")
+        for note in flash[1]:
+            st.caption(note)
+    with st.expander("Open an Atelier result", icon=":material/file_open:"):
+        upload = st.file_uploader(
+            "A picture, clip, text, page or zip Atelier made: its settings are inside it",
+            type=sorted({suffix.lstrip(".") for suffix in provenance.SUFFIXES}),
+            key=f"restore_upload_{st.session_state.get(ROUND, 0)}",
+        )
+        if upload is not None:
+            _offer(upload.name, upload.getvalue(), accepted)
+
+
+def _offer(name: str, data: bytes, accepted: dict[str, Fill | None]) -> None:
+    try:
+        stamp = provenance.read(data, name)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    if stamp.tool not in accepted:
+        found = tools.TOOLS.get(stamp.tool)
+        if found is None:
+            st.error(f"These settings are for a tool this Atelier does not have ({stamp.tool!r}).")
+        else:
+            st.warning(f"{name} is a {found.title} result: open it on that page.")
+            st.page_link(found.page, label=f"Go to {found.title}", icon=":material/arrow_forward:")
+        return
+    try:
+        config = tools.config_of(stamp)
+    except ValueError as error:
+        st.error(f"The settings in {name} cannot be used here: {error}")
+        return
+    plan, notes, left_out = planned(stamp.tool, config, accepted[stamp.tool])
+    for warning in _warnings(stamp):
+        st.warning(warning, icon=":material/warning:")
+    changed = [(key, _now(key, config), value) for key, value in plan.items()]
+    changed = [(key, now, value) for key, now, value in changed if now != value]
+    st.caption(
+        f"{tools.TOOLS[stamp.tool].title}, made {stamp.made or 'at an unknown time'} by Atelier {stamp.version}"
+        + (f", seed {stamp.seed}" if stamp.seed is not None else "")
+    )
+    if changed:
+        st.dataframe(
+            [{"Setting": _label(key), "Now": _shown(now), "In the file": _shown(value)} for key, now, value in changed],
+            hide_index=True,
+            use_container_width=True,
+            key="restore_differences",
+        )
+    else:
+        st.info("The page already has these settings.")
+    for note in notes:
+        st.caption(note)
+    if left_out:
+        st.caption("Not on this page's form, so kept as they are: " + ", ".join(left_out) + ".")
+    apply_column, cancel_column = st.columns(2)
+    if apply_column.button("Apply", type="primary", key="restore_apply", disabled=not changed):
+        st.session_state[PENDING] = dict(plan)  # each widget takes its value as it is drawn
+        st.session_state[FLASH] = (f"Applied {len(changed)} setting(s) from {name}.", notes)
+        _close()
+    if cancel_column.button("Cancel", key="restore_cancel"):
+        _close()
+
+
+def _close() -> None:
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
+    st.rerun()
+
+
+def planned(tool_name: str, config: Any, fill: Fill | None) -> tuple[dict[str, Any], list[str], list[str]]:
+    """What Apply leaves pending ("ConfigClass.setting" or a widget's key -> value), the notes on
+    values brought into a widget's range, and the settings the page's form (as last drawn) has no
+    widget for although the file's value is not the default."""
+    config_class = type(config)
+    keys = st.session_state.get(KEYS, {})
+    drawn = {qualified for qualified in keys if qualified.startswith(f"{config_class.__name__}.")}
+    values = configs.to_dict(config)
+    plan, notes, left_out = {}, [], []
+    extra = dict(fill(values)) if fill else {}
+    covered = set(extra.pop("_covers", ()))
+    defaults = configs.to_dict(config_class()) if _has_defaults(config_class) else {}
+    for name, value in values.items():
+        qualified = f"{config_class.__name__}.{name}"
+        if name in covered or name in _inputs(tool_name):
+            continue
+        if drawn and qualified not in drawn:
+            if name in defaults and defaults[name] != value:
+                left_out.append(name)
+            continue
+        fitted, note = fit(config_class, name, value)
+        plan[qualified] = fitted
+        if note:
+            notes.append(note)
+    plan.update(extra)
+    return plan, notes, left_out
+
+
+def _now(pending_key: str, config: Any) -> Any:
+    """What the page holds now for a pending key: its widget's value, else the declared default."""
+    keys = st.session_state.get(KEYS, {})
+    key = keys.get(pending_key, pending_key)
+    if key in st.session_state:
+        return st.session_state[key]
+    class_name, _, name = pending_key.partition(".")
+    if class_name == type(config).__name__ and name:
+        return configs.spec(type(config), name).default
+    return None
+
+
+def fit(config_class: type, name: str, value: Any) -> tuple[Any, str]:
+    """``value`` as the setting's widget can hold it: inside a slider's range, or the nearest of a
+    select slider's values; with a sentence when it had to change."""
+    found = configs.spec(config_class, name)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value, ""
+    if found.options and value not in found.options:
+        nearest = min(found.options, key=lambda option: abs(option - value))
+        return nearest, f"{found.label}: {value:g} is not one of the page's values; set to {nearest:g}."
+    if found.low is not None and found.high is not None and not found.low <= value <= found.high:
+        inside = type(value)(min(max(value, found.low), found.high))
+        return inside, f"{found.label}: {value:g} is outside the page's range; set to {inside:g}."
+    return value, ""
+
+
+def _has_defaults(config_class: type) -> bool:
+    return all(
+        field.default is not dataclasses.MISSING or field.default_factory is not dataclasses.MISSING
+        for field in dataclasses.fields(config_class)
+    )
+
+
+def _inputs(tool_name: str) -> tuple[str, ...]:
+    return tools.TOOLS[tool_name].inputs
+
+
+def _warnings(stamp: provenance.Stamp) -> list[str]:
+    warnings = []
+    if stamp.version != __version__:
+        warnings.append(
+            f"Made by Atelier {stamp.version}; this is {__version__}: the same settings may not give the same result."
+        )
+    here = tools.weights_of(stamp.tool, stamp.config)
+    changed = [name for name, digest in stamp.weights.items() if name in here and here[name] != digest]
+    if changed:
+        warnings.append(
+            f"The {', '.join(changed)} weights here are not the ones that made this file: the result will differ."
+        )
+    return warnings
+
+
+def _label(pending_key: str) -> str:
+    class_name, _, name = pending_key.partition(".")
+    if name:  # a declared setting
+        return name.replace("_", " ")
+    return pending_key.split("_", 1)[-1].replace("_", " ")  # a page's own widget, by its key
+
+
+def _shown(value: Any) -> str:
+    return "—" if value is None else value if isinstance(value, str) else json.dumps(value)
