@@ -261,6 +261,30 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
     page.get_by_text("spherical interpolation").wait_for(timeout=60_000)
     assert page.get_by_test_id("stException").count() == 0
     shot(page, "13-gan-generate")
+    # Remix (issue #32): the run's settings back in the form, with a new seed.
+    page.get_by_role("tab", name="Train").click()
+    epochs = page.locator(".st-key-gan_epochs").get_by_role("slider")
+    epochs.focus()
+    epochs.press("Home")  # 1 epoch: away from the run's 50
+    wait_for_app(page)
+    page.get_by_role("tab", name="Earlier runs").click()
+    page.get_by_text(re.compile(r"Earlier runs \(\d+")).click()
+    remixed = page.get_by_text(re.compile(r"The settings of that run are in the form, with a new seed \((\d+)\)"))
+    for _attempt in range(3):  # a click that lands on a rerun is lost
+        wait_for_app(page)
+        page.get_by_role("button", name="Remix (new seed)").click()
+        try:
+            remixed.wait_for(timeout=20_000)
+            break
+        except Exception:
+            if remixed.count():
+                break
+    seed = int(re.search(r"new seed \((\d+)\)", remixed.inner_text()).group(1))
+    page.get_by_role("tab", name="Train").click()
+    wait_for_app(page)
+    assert page.locator(".st-key-gan_epochs [data-testid='stSliderThumbValue']").inner_text() == "50"
+    assert int(page.locator(".st-key-gan_seed input").input_value()) == seed != 0
+    shot(page, "13b-gan-remixed")
 
 
 def test_gan_trains_the_small_set_model_on_abstract_art(server, page):

@@ -476,6 +476,8 @@ def restored_widgets(values: dict) -> dict:
     """'Open an Atelier result' for a training's settings: the data (Fashion-MNIST and its
     classes, the abstract art and its size; an uploaded zip is asked for again)."""
     found = {"_covers": ["dataset", "classes", "size", "channels", "crops", "resume", "device", "fid_count"]}
+    if values["ngf"] == values["ndf"]:  # the DCGAN form's one width slider sets both
+        found["_covers"].append("ndf")
     if values["dataset"] == "fashion-mnist":
         found |= {"gan_source": SOURCES[0], "gan_classes": list(values["classes"])}
     else:

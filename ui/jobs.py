@@ -310,11 +310,40 @@ def runs_list(tool: str, *, key: str) -> None:
             key=f"{key}-pick",
             format_func=lambda run_id: _run_words(next(c for c in cards if c["id"] == run_id)),
         )
-        if st.button("Show this run", key=f"{key}-show", icon=":material/open_in_new:"):
+        show, use, remix = st.columns(3)
+        if show.button("Show this run", key=f"{key}-show", icon=":material/open_in_new:"):
             st.session_state[f"job:{tool}"] = chosen
             st.query_params["job"] = chosen
             st.rerun()
+        _reuse_buttons(chosen, use, remix, key=key)
         st.caption('To delete a run, show it: "Delete this run" sits under the run on screen.')
+
+
+def _reuse_buttons(run_id: str, use, remix, *, key: str) -> None:
+    """'Use these settings' and 'Remix' (the same with a new seed, where the tool has one): the
+    run's settings into the page's form (ui.restore)."""
+    from core import tools
+    from ui import restore
+
+    stamp = tools.stamp_for_run(manager().folder(run_id))
+    if stamp is None:
+        return
+    has_seed = "seed" in stamp.config
+    chosen = None
+    if use.button("Use these settings", key=f"{key}-use", icon=":material/settings_backup_restore:"):
+        chosen = False
+    if has_seed and remix.button(
+        "Remix (new seed)", key=f"{key}-remix", icon=":material/shuffle:", help="The same settings with a new seed."
+    ):
+        chosen = True
+    if chosen is None:
+        return
+    try:
+        restore.reuse(stamp, remix=chosen, words="that run")
+    except ValueError as error:  # a run from an older Atelier whose settings no longer fit
+        st.error(f"This run's settings cannot be used here: {error}")
+        return
+    st.rerun()
 
 
 def _run_words(card: dict[str, Any]) -> str:

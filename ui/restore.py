@@ -71,10 +71,30 @@ def remember(config_class: type, name: str, key: str, *, overwrite: bool = True)
         keys[f"{config_class.__name__}.{name}"] = key
 
 
+_FILLS: dict[str, Fill | None] = {}  # the stamps' tools the pages open, with their fills (open_result_panel)
+
+
+def reuse(stamp: provenance.Stamp, *, remix: bool = False, words: str = "the run") -> None:
+    """'Use these settings' (or 'Remix': the same with a new seed) of one of this person's runs:
+    the values left pending for the page's form, and a line saying so; the caller reruns."""
+    import secrets
+
+    config = tools.config_of(stamp)
+    if remix and hasattr(config, "seed"):
+        config = dataclasses.replace(config, seed=secrets.randbelow(2**31 - 1))
+    plan, notes, left_out = planned(stamp.tool, config, _FILLS.get(stamp.tool))
+    st.session_state[PENDING] = plan
+    said = f"The settings of {words} are in the form" + (f", with a new seed ({config.seed})." if remix else ".")
+    if left_out:
+        notes = [*notes, "Not on this page's form, so kept as they are: " + ", ".join(left_out) + "."]
+    st.session_state[FLASH] = (said, notes)
+
+
 def open_result_panel(accepted: dict[str, Fill | None]) -> None:
     """The expander at the top of a tool's settings: ``accepted`` names the stamps' tools this
     page opens, each with an optional ``fill`` for the widgets its declaration does not cover.
     Call it above the form: a widget's value can only be set before the widget is drawn."""
+    _FILLS.update(accepted)
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash[0], icon=":material/file_open:")
