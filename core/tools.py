@@ -79,7 +79,7 @@ _JOB_SETTINGS = {
     "style": ("style", lambda config: {key: value for key, value in config.items() if key != "batch_names"}),
     "style-video": ("style-video", dict),
     "sketch": ("sketch-train", dict),
-    "sketch-video": ("sketch-video", lambda config: {**config, "model": portable_model(str(config.get("model", "")))}),
+    "sketch-video": ("sketch-video", dict),
     "gan": ("gan", dict),
 }
 
@@ -96,6 +96,23 @@ def portable_model(model: str) -> str:
         if Path(model).name == f"sketch-{size}.keras":
             return str(size)
     return Path(model).name
+
+
+def portable(tool_name: str, values: dict[str, Any]) -> dict[str, Any]:
+    """Settings fit to leave the server: a path (an upload's folder, a person's model, a checkpoint)
+    becomes its file name alone, which says where the server keeps people's files to nobody."""
+    values = dict(values)
+    named = {
+        "sketch-video": ("model",),
+        "sketch-train": ("data", "init"),
+        "gan": ("dataset", "resume"),
+    }.get(tool_name, ())
+    for name in named:
+        value = values.get(name)
+        if not isinstance(value, str) or not value or value in ("fashion-mnist", "abstract-art"):
+            continue
+        values[name] = portable_model(value) if name in ("model", "init") else Path(value).name
+    return values
 
 
 def tool(name: str) -> Tool:
@@ -173,7 +190,12 @@ def stamp_for_run(run_dir: str | Path) -> provenance.Stamp | None:
         path.stem: provenance.file_sha256(path) for path in sorted((run_dir / "inputs").glob("*.png")) if path.is_file()
     }
     stamp = make_stamp(
-        tool_name, values, weights=weights, inputs=inputs, run=run_dir.name, parent=str(card.get("parent", "") or "")
+        tool_name,
+        portable(tool_name, values),
+        weights=weights,
+        inputs=inputs,
+        run=run_dir.name,
+        parent=str(card.get("parent", "") or ""),
     )
     stamp.made = str(card.get("ended") or card.get("created") or stamp.made)
     versions = card.get("versions") or {}

@@ -7,7 +7,7 @@ import streamlit as st
 
 import core.ascii as ascii_art
 from ui import ascii as ascii_ui
-from ui import settings, tool_page
+from ui import presets, settings, tool_page
 from ui.inputs import image_input, uploaded_bytes
 
 Config = ascii_art.AsciiConfig
@@ -37,6 +37,7 @@ with controls:
         config, font = settings.build(Config, values), ascii_ui.font_for(font_file)
     except ValueError as error:
         config, font, problem = None, None, str(error)
+    presets.remember("ascii", config)  # what "Save as a preset" saves, and what comes back next visit
 
 head = output.container()  # the picture and its text, above the tabs (filled after the camera's tab)
 tabs = tool_page.tabs("Result", "Live camera", "Video file", "Earlier runs")

@@ -5,7 +5,7 @@ the webcam live and video clips through the instant network."""
 import streamlit as st
 
 from core import style
-from ui import jobs, settings, tool_page
+from ui import jobs, presets, settings, tool_page
 from ui import style as style_ui
 from ui.common import device_info
 
@@ -55,6 +55,7 @@ with settings_column:
     except ValueError as error:
         config, problem = None, str(error)
         st.error(problem)
+    presets.remember("style", config)  # what "Save as a preset" saves, and what comes back next visit
     estimated = style_ui.estimate_panel(config, shape, batch, device_type) if config else None
     ready = config is not None and first is not None and painting is not None
     label = f"Start ({len(batch)} photos)" if batch else "Start"

@@ -614,3 +614,60 @@ def test_every_tool_page_applies_a_results_settings(server, page, tmp_path, addr
     assert page.get_by_test_id("stException").count() == 0
     assert page.get_by_text("was created with a default value but also had its value set").count() == 0
     shot(page, f"32-applied-{address.lower()}")
+
+
+def click_until(page, button, said, attempts: int = 3) -> None:
+    """Click ``button`` until the text ``said`` shows: a click that lands on a rerun is lost."""
+    for _attempt in range(attempts):
+        wait_for_app(page)
+        if said.count():
+            return
+        button.click()
+        try:
+            said.wait_for(timeout=20_000)
+            return
+        except Exception:
+            continue
+    said.wait_for(timeout=30_000)
+
+
+def test_presets_apply_save_and_the_last_settings_come_back(server, page):
+    """Issue #32: a built-in preset fills the form; the settings on screen save as one's own preset,
+    which renames, exports and deletes; a new visit brings back the last settings used."""
+    page.goto(f"{server['url']}/ASCII_Art")
+    page.get_by_text("x 100 characters").wait_for(timeout=60_000)
+    page.get_by_text("Presets", exact=True).click()
+    wait_for_app(page)
+    page.locator(".st-key-presets_ascii_pick").click()
+    page.get_by_role("option", name="Fine detail (built in)").click()
+    wait_for_app(page)
+    click_until(page, page.get_by_role("button", name="Apply the preset"), page.get_by_text("x 200 characters"))
+    page.get_by_text("The preset 'Fine detail' is in the form.").wait_for(timeout=30_000)
+    assert page.locator(".st-key-ascii_columns [data-testid='stSliderThumbValue']").inner_text() == "200"
+    page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
+    if not page.locator(".st-key-presets_ascii_name input").first.is_visible():  # closed in the rerun
+        page.get_by_text("Presets", exact=True).click()
+    wait_for_app(page)
+    page.locator(".st-key-presets_ascii_name input").first.fill("Wide and sharp")
+    page.locator(".st-key-presets_ascii_name input").first.press("Enter")
+    wait_for_app(page)
+    click_until(
+        page, page.get_by_role("button", name="Save", exact=True), page.get_by_text("Saved the settings on screen")
+    )
+    assert page.locator(".st-key-ascii_columns [data-testid='stSliderThumbValue']").inner_text() == "200"
+    shot(page, "32-presets")
+    exported = json.loads(download(page, page.get_by_role("link", name="Export")).read_text())
+    assert [(entry["name"], entry["settings"]["columns"]) for entry in exported["presets"]] == [("Wide and sharp", 200)]
+    # A new visit (a new session of the same browser): the last settings are back in the form.
+    page.goto(f"{server['url']}/ASCII_Art")
+    page.get_by_text("x 200 characters").wait_for(timeout=60_000)
+    page.get_by_text("Presets", exact=True).click()
+    wait_for_app(page)
+    click_until(
+        page, page.get_by_role("button", name="Delete"), page.get_by_text("Deleted your preset 'Wide and sharp'.")
+    )
+    wait_for_app(page)
+    page.locator(".st-key-presets_ascii_pick").click()
+    assert page.get_by_role("option", name="Wide and sharp (yours)").count() == 0
+    assert page.get_by_role("option", name="Bold blocks (built in)").count() == 1
+    assert page.get_by_test_id("stException").count() == 0

@@ -146,6 +146,17 @@ FORM = (
 FONT_FORM = ("font_size", "include", "exclude")
 
 
+def charset_menu() -> str:
+    """The character sets by what they look like (a value "Open an Atelier result" left goes in first)."""
+    restore.place("ascii_charset")
+    return st.selectbox(
+        configs.spec(ascii_art.AsciiConfig, "charset").label,
+        list(CHARSET_LABELS),
+        format_func=CHARSET_LABELS.get,
+        key="ascii_charset",
+    )
+
+
 def form_widgets() -> dict:
     """How the page offers the settings that need more than their declaration (and the keys the
     page has always used, so a person's choices survive)."""
@@ -168,12 +179,7 @@ def form_widgets() -> dict:
             "stroke. Auto tells them apart by how many mid-tones the picture has and whether its fills are "
             "flat (a drawing) or grainy (a photo, a night sky).",
         },
-        "charset": lambda: st.selectbox(
-            configs.spec(ascii_art.AsciiConfig, "charset").label,
-            list(CHARSET_LABELS),
-            format_func=CHARSET_LABELS.get,
-            key="ascii_charset",
-        ),
+        "charset": charset_menu,
         "custom_charset": lambda: (
             st.text_input(
                 configs.spec(ascii_art.AsciiConfig, "custom_charset").label,

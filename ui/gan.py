@@ -16,7 +16,7 @@ from core import assets, gan
 from core.configs import spec
 from core.gan import config as config_module
 from core.jobs.status import Status
-from ui import files, jobs, restore, settings
+from ui import files, jobs, presets, restore, settings
 from ui.common import device_info
 
 TOOL = "gan"
@@ -411,6 +411,7 @@ def train_panel() -> None:
                 what=f"{config.epochs} epochs",
                 first_guess_rate=config_module.first_guess_rate(config, device_type),
             )
+        presets.remember(TOOL, config)  # what "Save as a preset" saves, and what comes back next visit
         if st.button("Start training", type="primary", key="gan_start", disabled=config is None):
             job_id = start(data, config, estimated) or job_id
     if job_id:

@@ -28,7 +28,8 @@ log = logging.getLogger(__name__)
 KEYS = "_setting_widget_keys"  # session state: "ConfigClass.setting" -> the widget's key (for "Now")
 PENDING = "_restore_pending"  # "ConfigClass.setting" or a widget's key -> the value Apply left for it
 ROUND = "_restore_round"  # bumped to empty the uploader after Apply or Cancel
-FLASH = "_restore_flash"  # what Apply did, said once on the next run
+FLASH = "_restore_flash"  # what a change from below the form did, said once on the next run
+SLOT = "_restore_slot"  # this run's container at the top of the settings, for what is said
 
 # A config's values -> {widget key: value}, plus "_covers": the settings it placed (or that the page
 # cannot take from a file, such as an uploaded font), which the declarations' plan leaves alone.
@@ -36,27 +37,40 @@ Fill = Callable[[dict[str, Any]], dict[str, Any]]
 
 
 def initial(key: str, value: Any) -> dict[str, Any]:
-    """A page's own widget's ``value`` argument: a value Apply left for ``key`` goes into the session
-    first; then ``{"value": value}`` for a widget drawn the first time, ``{}`` once the session holds
-    its value (Streamlit warns when it gets both)."""
-    place(key)
-    return {} if key in st.session_state else {"value": value}
+    """A page's own widget's ``value`` argument: ``{"value": value}``, or ``{}`` when a value Apply
+    left for ``key`` has just gone into the session (Streamlit warns when it gets both; and a
+    widget always given its default falls back to it, not to its minimum, should its state go)."""
+    return {} if place(key) else {"value": value}
 
 
-def place(key: str) -> None:
-    """Before a page's own widget keyed ``key`` is drawn: a value Apply left for it, into the session."""
+def place(key: str) -> bool:
+    """Before a page's own widget keyed ``key`` is drawn: a value Apply left for it, into the
+    session. True when there was one."""
     pending = st.session_state.get(PENDING, {})
     if key in pending:
         st.session_state[key] = pending.pop(key)
+        return True
+    return False
 
 
-def take(config_class: type, name: str, key: str) -> None:
+def take(config_class: type, name: str, key: str) -> bool:
     """Before a declared setting's widget is drawn: the value Apply left for it, into the session
-    under the widget's key."""
+    under the widget's key. True when there was one."""
     pending = st.session_state.get(PENDING, {})
     for pending_key in (key, f"{config_class.__name__}.{name}"):
         if pending_key in pending:
             st.session_state[key] = pending.pop(pending_key)
+            return True
+    return False
+
+
+def hand_over(config_class: type, name: str, key: str) -> None:
+    """A value Apply left for a setting the page draws with its own widget (keyed ``key``): left
+    pending under that key, for the widget's ``initial`` or ``place`` to take."""
+    pending = st.session_state.get(PENDING, {})
+    qualified = f"{config_class.__name__}.{name}"
+    if qualified in pending:
+        pending[key] = pending.pop(qualified)
 
 
 def nearest(options, value):
@@ -82,12 +96,33 @@ def reuse(stamp: provenance.Stamp, *, remix: bool = False, words: str = "the run
     config = tools.config_of(stamp)
     if remix and hasattr(config, "seed"):
         config = dataclasses.replace(config, seed=secrets.randbelow(2**31 - 1))
-    plan, notes, left_out = planned(stamp.tool, config, _FILLS.get(stamp.tool))
-    st.session_state[PENDING] = plan
     said = f"The settings of {words} are in the form" + (f", with a new seed ({config.seed})." if remix else ".")
+    apply_config(stamp.tool, config, said, later=True)  # from the Earlier runs tab, below the form: it reruns
+
+
+def apply_config(tool_name: str, config: Any, said: str, *, quiet: bool = False, later: bool = False) -> None:
+    """Leave ``config``'s values pending for the page's form (each widget takes its own as it is
+    drawn, in this run when the form is still to come) and, unless ``quiet``, say ``said`` at the
+    top of the page: now, or with ``later`` on the next run (a caller below the form reruns)."""
+    plan, notes, left_out = planned(tool_name, config, _FILLS.get(tool_name))
+    st.session_state[PENDING] = plan
     if left_out:
         notes = [*notes, "Not on this page's form, so kept as they are: " + ", ".join(left_out) + "."]
-    st.session_state[FLASH] = (said, notes)
+    if quiet:
+        return
+    if later:
+        st.session_state[FLASH] = (said, notes)
+    else:
+        say(said, notes)
+
+
+def say(said: str, notes: list[str] = ()) -> None:
+    """A line at the top of the page's settings, in this run (the slot open_result_panel made)."""
+    slot = st.session_state.get(SLOT)
+    with slot if slot is not None else st.container():
+        st.success(said, icon=":material/file_open:")
+        for note in notes:
+            st.caption(note)
 
 
 def open_result_panel(accepted: dict[str, Fill | None]) -> None:
@@ -96,10 +131,11 @@ def open_result_panel(accepted: dict[str, Fill | None]) -> None:
     Call it above the form: a widget's value can only be set before the widget is drawn."""
     _FILLS.update(accepted)
     flash = st.session_state.pop(FLASH, None)
+    # Always one container here, empty or not: a message that comes and goes must not move what
+    # follows (Streamlit would draw the expanders below as new ones, closed, and leave stale copies).
+    st.session_state[SLOT] = st.container()
     if flash:
-        st.success(flash[0], icon=":material/file_open:")
-        for note in flash[1]:
-            st.caption(note)
+        say(*flash)
     with st.expander("Open an Atelier result", icon=":material/file_open:"):
         upload = st.file_uploader(
             "A picture, clip, text, page or zip Atelier made: its settings are inside it",
@@ -107,10 +143,12 @@ def open_result_panel(accepted: dict[str, Fill | None]) -> None:
             key=f"restore_upload_{st.session_state.get(ROUND, 0)}",
         )
         if upload is not None:
-            _offer(upload.name, upload.getvalue(), accepted)
+            body = st.empty()  # emptied once Apply or Cancel is pressed: the form below shows the outcome
+            with body.container():
+                _offer(upload.name, upload.getvalue(), accepted, body)
 
 
-def _offer(name: str, data: bytes, accepted: dict[str, Fill | None]) -> None:
+def _offer(name: str, data: bytes, accepted: dict[str, Fill | None], body) -> None:
     try:
         stamp = provenance.read(data, name)
     except ValueError as error:
@@ -152,17 +190,20 @@ def _offer(name: str, data: bytes, accepted: dict[str, Fill | None]) -> None:
     if left_out:
         st.caption("Not on this page's form, so kept as they are: " + ", ".join(left_out) + ".")
     apply_column, cancel_column = st.columns(2)
-    if apply_column.button("Apply", type="primary", key="restore_apply", disabled=not changed):
-        st.session_state[PENDING] = dict(plan)  # each widget takes its value as it is drawn
-        st.session_state[FLASH] = (f"Applied {len(changed)} setting(s) from {name}.", notes)
-        _close()
-    if cancel_column.button("Cancel", key="restore_cancel"):
-        _close()
+    applied = apply_column.button("Apply", type="primary", key="restore_apply", disabled=not changed)
+    cancelled = cancel_column.button("Cancel", key="restore_cancel")
+    if applied:
+        # No rerun: the form is still to be drawn in this run, and each widget takes its value as it
+        # is (a rerun from above the form would lose the state of the widgets it did not draw).
+        st.session_state[PENDING] = dict(plan)
+        say(f"Applied {len(changed)} setting(s) from {name}.", notes)
+    if applied or cancelled:
+        _close(body)  # the last thing drawn here: nothing may go into the emptied place after it
 
 
-def _close() -> None:
-    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1
-    st.rerun()
+def _close(body) -> None:
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1  # the next run's uploader is empty
+    body.empty()
 
 
 def planned(tool_name: str, config: Any, fill: Fill | None) -> tuple[dict[str, Any], list[str], list[str]]:

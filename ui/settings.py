@@ -28,13 +28,13 @@ def widget(
     for a range, a number box otherwise. ``options`` narrows the declared values."""
     found = configs.spec(config_class, name)
     restore.remember(config_class, name, key)  # what "Open an Atelier result" shows as the page's value
-    restore.take(config_class, name, key)  # a value it applied, into the session before the widget
+    applied = restore.take(config_class, name, key)  # a value it applied, into the session first
     label = label or found.label
     help = help or found.help or None
     value = found.default if value is None else value
-    # A value already in the session (the person's, or one "Open an Atelier result" applied) is the
-    # widget's; giving a default as well makes Streamlit warn on the page.
-    placed = key in st.session_state
+    # A value just applied is in the session: giving a default as well makes Streamlit warn. Otherwise
+    # the default is always given, so a widget whose state was lost comes back at it.
+    placed = applied
     if found.kind is bool:
         return st.toggle(label, **({} if placed else {"value": bool(value)}), key=key, help=help, **extra)
     if found.choices:
@@ -70,7 +70,7 @@ def values(
     for name in names:
         custom = (widgets or {}).get(name, {})
         if callable(custom):
-            restore.take(config_class, name, f"{prefix}_{name}")  # the page's own widget, keyed the usual way
+            restore.hand_over(config_class, name, f"{prefix}_{name}")  # its own widget takes it, keyed the usual way
             found[name] = custom()
             if f"{prefix}_{name}" in st.session_state:  # the page's own widget, keyed the usual way
                 restore.remember(config_class, name, f"{prefix}_{name}", overwrite=False)

@@ -12,7 +12,7 @@ import streamlit as st
 
 from core import sketch
 from core.sketch import pencil
-from ui import jobs, restore
+from ui import jobs, presets, restore
 
 TOOL = "sketch"
 
@@ -227,6 +227,14 @@ def sketch_panel(photo, drawing: dict) -> None:
     columns[2].image(files.data_url(dodge), caption="Dodge-and-burn", width="stretch")
 
 
+def start_menu(labels: list[str]) -> str:
+    """Where training starts: random weights or a model (a value "Open an Atelier result" left goes in first)."""
+    restore.place("sketch_init")
+    return st.selectbox(
+        "Start from", labels, key="sketch_init", help="Fine-tuning a shipped model needs far fewer epochs."
+    )
+
+
 def train_widgets() -> dict:
     """How the training form offers the settings that need more than their declaration."""
     starts = {"(random weights)": ""} | {name: str(path) for name, (path, _) in available_models().items()}
@@ -254,15 +262,7 @@ def train_widgets() -> dict:
         "width": {"help": "Doubled at each level down. The design's plain autoencoder has 64; wider is slower."},
         "flip": lambda: st.checkbox("Random flips", **restore.initial("sketch_flip", True), key="sketch_flip"),
         "rotate": {"key": "sketch_rotate"},
-        "init": lambda: starts[
-            restore.place("sketch_init")
-            or st.selectbox(
-                "Start from",
-                list(starts),
-                key="sketch_init",
-                help="Fine-tuning a shipped model needs far fewer epochs.",
-            )
-        ],
+        "init": lambda: starts[start_menu(list(starts))],
         "seed": {"min_value": 0, "max_value": 2**31 - 1},
     }
 
@@ -315,6 +315,7 @@ def train_panel() -> None:
             )
         except ValueError as error:
             problem = str(error)
+        presets.remember("sketch-train", config)  # what "Save as a preset" saves, and comes back next visit
         if config is not None and preview is not None:
             st.expander("Preview: pairs with the augmentation applied").image(
                 files.data_url(preview),

@@ -42,8 +42,12 @@ def inputs_and_settings(ratio: tuple[int, int] = (1, 2)):
 
 def open_result(accepted: dict[str, restore.Fill | None]) -> None:
     """'Open an Atelier result', for the stamps' tools in ``accepted`` (each with the fill for
-    widgets its config's declaration does not cover). Call it above the settings form."""
+    widgets its config's declaration does not cover), then the Presets of the first of them (the
+    page's main form). Call it above the settings form."""
+    from ui import presets
+
     restore.open_result_panel(accepted)
+    presets.presets_panel(next(iter(accepted)))
 
 
 def tabs(*labels: str) -> dict[str, st.delta_generator.DeltaGenerator]:
