@@ -378,7 +378,9 @@ def test_sketch_an_upload_download_it_then_train_briefly(server, page, tmp_path)
     page.goto(f"{server['url']}/Photo_to_Sketch")
     wait_for_app(page)
     page.locator(".st-key-sketch_photo_source").get_by_text("Upload").click()
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
+    page.locator(".st-key-sketch_photo_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        str(photo)
+    )
     started = time.monotonic()
     page.get_by_text(re.compile(r"Shipped 256 px: 512x384, photo upscaled from 400x300")).wait_for(timeout=90_000)
     record("sketch_first_result_seconds", round(time.monotonic() - started, 2))  # includes starting TensorFlow
@@ -671,3 +673,23 @@ def test_presets_apply_save_and_the_last_settings_come_back(server, page):
     assert page.get_by_role("option", name="Wide and sharp (yours)").count() == 0
     assert page.get_by_role("option", name="Bold blocks (built in)").count() == 1
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_a_picture_result_is_sent_to_another_tool(server, page):
+    """Issue #32: "Send to" under ASCII Art's picture opens Style Transfer with it as the photo; the
+    picker says where it came from, and gives the person's own choices back on request."""
+    page.goto(f"{server['url']}/ASCII_Art")
+    page.get_by_text("x 100 characters").wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Export").click()
+    wait_for_app(page)
+    page.get_by_role("button", name="Send to").click()
+    page.get_by_role("button", name="Style Transfer, as the photo").click()
+    page.get_by_text("Sent from your ASCII Art picture.").wait_for(timeout=60_000)
+    wait_for_app(page)
+    assert page.locator(".st-key-style_content_source").count() == 0  # the sent picture, not the picker
+    shot(page, "32-sent-to-style")
+    assert page.get_by_test_id("stException").count() == 0
+    click_until(
+        page, page.get_by_role("button", name="Pick another picture"), page.locator(".st-key-style_content_source")
+    )
+    assert page.get_by_text("Sent from your ASCII Art picture.").count() == 0

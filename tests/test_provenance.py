@@ -289,6 +289,12 @@ def test_a_runs_downloads_carry_its_settings_and_never_a_server_path(tmp_path):
     assert str(tmp_path) not in stamp.to_json()
     assert stamp.weights["sketch model"] == provenance.bytes_sha256(b"weights")
     assert tools.config_of(stamp).working_side == 384
+    card = json.loads((folder / "card.json").read_text())
+    (folder / "card.json").write_text(json.dumps({**card, "parent": "20261207-101010-style-abcdef"}))
+    assert provenance.read(client.get(f"/api/v1/runs/{job_id}/files/result.png").content).parent == (
+        "20261207-101010-style-abcdef"
+    )  # the run its input was sent from
+    (folder / "card.json").write_text(json.dumps(card))
     inline = client.get(f"/api/v1/runs/{job_id}/files/result.png")
     assert provenance.read(inline.content) == stamp  # shown on a page and saved from there, too
     whole = client.get(f"/api/v1/runs/{job_id}/zip")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import html
+import io
 import time
 from pathlib import Path
 
@@ -95,8 +96,11 @@ def stamped(data: bytes, format: str, config: ascii_art.AsciiConfig, upload: byt
 
     if format not in ("txt", "html", "svg", "png"):
         return data
+    from ui import send
+
     inputs = {"picture": provenance.bytes_sha256(upload)} if upload else {}
-    return provenance.embed(data, format, tools.make_stamp("ascii", config, inputs=inputs))
+    stamp = tools.make_stamp("ascii", config, inputs=inputs, parent=send.parent_of("ascii"))
+    return provenance.embed(data, format, stamp)
 
 
 def animation_downloads(results, durations, gif: bytes, upload: bytes | None = None) -> None:
@@ -377,6 +381,15 @@ def export_panel(result: ascii_art.AsciiResult, upload: bytes | None) -> None:
             key=f"ascii_download_{format}",
             target=button,
         )
+    from ui import send
+
+    send.send_menu(
+        Image.open(io.BytesIO(exported(result, "png"))).convert("RGB"),
+        words="your ASCII Art picture",
+        parent=send.parent_of("ascii"),
+        key="ascii_result",
+        leave_out=("ascii",),
+    )
     if upload is None or images.frame_count(upload) < 2:
         return
     frames, durations, frame_notes = animation_frames(upload)

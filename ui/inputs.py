@@ -28,7 +28,21 @@ def image_input(
     min_side: int = 1,
     show: bool = True,
 ) -> Image.Image | None:
-    """Let the user pick an image; returns RGB, or None (with the reason shown) if there is none."""
+    """Let the user pick an image; returns RGB, or None (with the reason shown) if there is none. A
+    picture another tool sent here ("Send to", ui.send) comes first, until the person picks another."""
+    from ui import send
+
+    if st.session_state.get(f"{key}_unsend"):  # "Pick another picture" was pressed: the pickers again
+        send.forget(key)
+    given = send.sent(key)
+    if given is not None:
+        st.markdown(f"**{label}**")
+        st.info(f"Sent from {given['words']}.", icon=":material/send:")
+        st.button("Pick another picture", key=f"{key}_unsend", icon=":material/close:")
+        image = _decode(given["png"], max_pixels, min_side)
+        if show:
+            st.image(files.data_url(image), caption=f"{image.width}x{image.height}", width="stretch")
+        return image
     sources = ["Sample", "Upload", "Camera"]
     source = st.radio(label, sources, horizontal=True, key=f"{key}_source")
     image = None

@@ -138,6 +138,7 @@ def start(
     inputs: dict[str, Image.Image],
     title: str,
     estimated: estimates.Estimate | None = None,
+    parent: str = "",
 ) -> str | None:
     """Queue a job for this session's owner; a full queue is said in the page (and the job shown
     before stays). ``estimated`` (what ``estimate`` said before Start) goes into the run card, for
@@ -149,7 +150,10 @@ def start(
             config,
             inputs=inputs,
             title=title,
-            card_fields=estimated.card_fields() if estimated is not None else None,
+            card_fields={
+                **(estimated.card_fields() if estimated is not None else {}),
+                **({"parent": parent} if parent else {}),  # the run its input came from (Send to)
+            },
         )
     except jobs.QueueFull as error:
         st.error(str(error), icon=":material/hourglass_top:")
@@ -205,6 +209,15 @@ def job_view(
     """
     job_manager = manager()
     snapshot = job_manager.snapshot(job_id)
+    parent = snapshot.card.get("parent")
+    if parent:  # its input was sent from another run ("Send to"): say which, if it is still this person's
+        made_from = job_manager.list_runs()
+        found = next((card for card in made_from if card["id"] == parent), None)
+        st.caption(
+            f"Made from your run {_run_words(found)} ({parent})"
+            if found
+            else "Made from a run that has since been deleted."
+        )
     if snapshot.active:
         backend_notice()
         stopping = snapshot.status == Status.STOPPING

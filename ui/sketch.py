@@ -219,6 +219,17 @@ def sketch_panel(photo, drawing: dict) -> None:
     files.download_inline(
         "Download sketch (PNG)", images.to_png_bytes(drawn), "sketch.png", "image/png", key="sketch_download"
     )
+    from PIL import Image
+
+    from ui import send
+
+    send.send_menu(
+        Image.fromarray(drawn).convert("RGB"),
+        words="your Photo to Sketch drawing",
+        parent=send.parent_of("sketch_photo"),
+        key="sketch_result",
+        leave_out=("sketch",),
+    )
     st.markdown("**Beside quick classical filters** (same working size)")
     opencv_drawing, dodge = classical_sketches(array, working_side)
     columns = st.columns(3)

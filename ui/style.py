@@ -180,6 +180,14 @@ def result_panel(snapshot) -> None:
                     if kept
                     else "Past the calibrated bound: the subject may be lost. Lower the strength."
                 )
+            from ui import send
+
+            send.send_menu(
+                Image.open(snapshot.result_path).convert("RGB"),
+                words=f"your Style Transfer run {snapshot.id}",
+                parent=snapshot.id,
+                key=f"style_result_{snapshot.id}",
+            )
             results = jobs.manager().folder(snapshot.id).finished_results()
             if results:
                 st.caption(
@@ -368,6 +376,8 @@ def start(config: style.StyleConfig, painting, second, content, mask, batch: lis
     if batch:
         parameters["batch_names"] = given.batch_names()
     what = f"{len(batch)} photos, " if batch else ""
+    from ui import send
+
     return jobs.start(
         TOOL,
         "core.style:batch_job" if batch else "core.style:job",
@@ -375,6 +385,7 @@ def start(config: style.StyleConfig, painting, second, content, mask, batch: lis
         inputs=given.pictures(),
         estimated=estimated,
         title=f"{what}{config.steps} {config.optimizer} steps at {config.size} px, strength {strength:g}",
+        parent=send.parent_of("style_content", "style_style"),
     )
 
 

@@ -1,0 +1,59 @@
+"""'Send to': a picture one tool made becomes another tool's input without a download and an upload.
+
+The picture goes into this session's state under the receiving picker's key (``ui.inputs.image_input``
+shows it as "Sent from ...", with a way back to its own choices), together with the run it came from,
+so the receiving tool's run records its parent (the run card's ``parent``, and the stamp inside its
+results). Nothing leaves the session: the picture is never written anywhere another person could see.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from PIL import Image
+
+from core import images
+
+SENT = "_sent_pictures"  # a picker's key -> {"png": bytes, "words": what it is, "parent": a run id or ""}
+
+# Where a picture can go: (the button's words, the page, the picker's key there).
+TARGETS = {
+    "ascii": ("ASCII Art", "pages/1_ASCII_Art.py", "ascii"),
+    "sketch": ("Photo to Sketch", "pages/3_Photo_to_Sketch.py", "sketch_photo"),
+    "style-content": ("Style Transfer, as the photo", "pages/2_Style_Transfer.py", "style_content"),
+    "style-painting": ("Style Transfer, as the painting", "pages/2_Style_Transfer.py", "style_style"),
+}
+
+
+def send_menu(picture: Image.Image, *, words: str, key: str, parent: str = "", leave_out: tuple[str, ...] = ()) -> None:
+    """A 'Send to' menu under a picture result: each button opens the other tool with the picture
+    as its input. ``words`` says what it is ("your Style Transfer run of 10:42"); ``parent`` is the
+    run it came from, if any."""
+    with st.popover("Send to", icon=":material/send:"):
+        for target, (title, page, picker) in TARGETS.items():
+            if target in leave_out:
+                continue
+            if st.button(title, key=f"{key}_send_{target}", width="stretch"):
+                st.session_state.setdefault(SENT, {})[picker] = {
+                    "png": images.to_png_bytes(picture),
+                    "words": words,
+                    "parent": parent,
+                }
+                st.switch_page(page)
+
+
+def sent(picker: str) -> dict | None:
+    """What was sent to the picker keyed ``picker``, if anything."""
+    return st.session_state.get(SENT, {}).get(picker)
+
+
+def forget(picker: str) -> None:
+    st.session_state.get(SENT, {}).pop(picker, None)
+
+
+def parent_of(*pickers: str) -> str:
+    """The run the pictures in these pickers came from (the first that came from one), or ''."""
+    for picker in pickers:
+        found = sent(picker)
+        if found and found.get("parent"):
+            return found["parent"]
+    return ""
