@@ -7,7 +7,7 @@ the seed, Atelier's version and commit, the SHA-256 of the weights it used, the 
 inputs, the run it came from and the run that run came from. It goes where each format keeps text:
 
     PNG         a tEXt chunk keyed ``atelier`` (inserted without decoding the picture)
-    JPEG, WebP  EXIF ImageDescription (JPEG: an APP1 segment inserted; WebP: saved again, lossless)
+    JPEG, WebP  EXIF ImageDescription (JPEG: an APP1 segment; WebP: an EXIF chunk; neither encoded again)
     MP4         the container's ``comment`` tag (the streams copied, not encoded again)
     TXT         a first line ``atelier-settings: {...}`` and a blank line
     HTML, SVG   a comment ``<!-- atelier-settings {...} -->`` at the top

@@ -127,22 +127,42 @@ def _jpeg_with_exif(data: bytes, text: str) -> bytes:
     return b"".join(kept)
 
 
+def _webp_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
+    if not (data[:4] == b"RIFF" and data[8:12] == b"WEBP"):
+        raise ValueError("This is not a WebP file.")
+    chunks, offset = [], 12
+    while offset + 8 <= len(data):
+        kind = data[offset : offset + 4]
+        (length,) = struct.unpack("<I", data[offset + 4 : offset + 8])
+        if offset + 8 + length > len(data):
+            raise ValueError("The WebP file is cut short.")
+        chunks.append((kind, data[offset + 8 : offset + 8 + length]))
+        offset += 8 + length + (length & 1)  # chunks are padded to an even length
+    return chunks
+
+
 def _webp_with_exif(data: bytes, text: str) -> bytes:
+    """An EXIF chunk added to the WebP's chunks, nothing encoded again. A simple WebP (one VP8 or
+    VP8L chunk) becomes an extended one: a VP8X header with the EXIF flag and the canvas size."""
     from PIL import Image
 
-    with Image.open(io.BytesIO(data)) as picture:
-        lossless = picture.info.get("lossless", False) or b"VP8L" in data[12:40]
-        frames = getattr(picture, "n_frames", 1)
-        buffer = io.BytesIO()
-        picture.save(
-            buffer,
-            format="WEBP",
-            exif=_exif_bytes(text),
-            lossless=bool(lossless),
-            quality=95,
-            save_all=frames > 1,
-        )
-    return buffer.getvalue()
+    chunks = [(kind, body) for kind, body in _webp_chunks(data) if kind != b"EXIF"]
+    if chunks and chunks[0][0] == b"VP8X":
+        flags = chunks[0][1][0] | 0x08  # EXIF present
+        chunks[0] = (b"VP8X", bytes([flags]) + chunks[0][1][1:])
+    else:
+        with Image.open(io.BytesIO(data)) as picture:
+            width, height = picture.size
+            alpha = 0x10 if "A" in picture.getbands() else 0
+        header = bytes([0x08 | alpha, 0, 0, 0]) + (width - 1).to_bytes(3, "little") + (height - 1).to_bytes(3, "little")
+        chunks.insert(0, (b"VP8X", header))
+    exif = _exif_bytes(text)
+    chunks.append((b"EXIF", exif[6:] if exif.startswith(b"Exif\0\0") else exif))
+    body = b"".join(
+        kind + struct.pack("<I", len(payload)) + payload + (b"\0" if len(payload) & 1 else b"")
+        for kind, payload in chunks
+    )
+    return b"RIFF" + struct.pack("<I", 4 + len(body)) + b"WEBP" + body
 
 
 def _mp4_with_comment(data: bytes, text: str) -> bytes:
