@@ -198,6 +198,15 @@ def test_style_transfer_short_run_preview_updates_then_stop(server, page):
     assert (server["runs"] / job_id / "result.png").exists()
     page.get_by_role("link", name="Download result").wait_for(timeout=30_000)
     shot(page, "10-style-stopped")
+    # "Use these settings" (issue #32): the run's settings and its photo and painting back in the page.
+    page.get_by_role("tab", name="Earlier runs").click()
+    page.get_by_text(re.compile(r"Earlier runs \(\d+")).first.click()
+    back = page.get_by_text(f"Sent from the inputs of your run {job_id}.")
+    click_until(page, page.get_by_role("button", name="Use these settings").first, back.first)
+    page.get_by_text("The settings of that run are in the form.").wait_for(timeout=30_000)
+    assert back.count() == 2  # the photo and the painting
+    assert page.locator(".st-key-style_steps [data-testid='stSliderThumbValue']").inner_text() == "1000"
+    shot(page, "10b-style-settings-back")
 
 
 def test_style_transfer_instant_preview_then_a_run_started_from_it(server, page):

@@ -356,7 +356,21 @@ def _reuse_buttons(run_id: str, use, remix, *, key: str) -> None:
     except ValueError as error:  # a run from an older Atelier whose settings no longer fit
         st.error(f"This run's settings cannot be used here: {error}")
         return
+    _inputs_back(run_id)
     st.rerun()
+
+
+def _inputs_back(run_id: str) -> None:
+    """The run's input pictures back in the page's pickers, where the tool keeps them with the run
+    (and this person still owns it: the folder comes through the owner-checked manager)."""
+    from ui import send
+
+    folder = manager().folder(run_id)
+    tool = (manager().snapshot(run_id).card or {}).get("tool", "")
+    for name, picker in send.RUN_INPUTS.get(tool, ()):
+        path = folder.input(name)
+        if path.is_file():
+            send.put(picker, path.read_bytes(), f"the inputs of your run {run_id}")
 
 
 def _run_words(card: dict[str, Any]) -> str:

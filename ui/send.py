@@ -15,6 +15,10 @@ from core import images
 
 SENT = "_sent_pictures"  # a picker's key -> {"png": bytes, "words": what it is, "parent": a run id or ""}
 
+# A run's saved input pictures -> the pickers that take them back ("Use these settings"): a tool whose
+# inputs are uploads (clips, zips of pairs or pictures) has none here, and they are picked again.
+RUN_INPUTS = {"style": (("content", "style_content"), ("style0", "style_style"))}
+
 # Where a picture can go: (the button's words, the page, the picker's key there).
 TARGETS = {
     "ascii": ("ASCII Art", "pages/1_ASCII_Art.py", "ascii"),
@@ -33,12 +37,13 @@ def send_menu(picture: Image.Image, *, words: str, key: str, parent: str = "", l
             if target in leave_out:
                 continue
             if st.button(title, key=f"{key}_send_{target}", width="stretch"):
-                st.session_state.setdefault(SENT, {})[picker] = {
-                    "png": images.to_png_bytes(picture),
-                    "words": words,
-                    "parent": parent,
-                }
+                put(picker, images.to_png_bytes(picture), words, parent)
                 st.switch_page(page)
+
+
+def put(picker: str, png: bytes, words: str, parent: str = "") -> None:
+    """Give the picker keyed ``picker`` this picture (PNG bytes) until the person picks another."""
+    st.session_state.setdefault(SENT, {})[picker] = {"png": png, "words": words, "parent": parent}
 
 
 def sent(picker: str) -> dict | None:
