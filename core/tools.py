@@ -98,6 +98,9 @@ def portable_model(model: str) -> str:
     return Path(model).name
 
 
+JOB_TOOLS = frozenset(_JOB_SETTINGS)  # the run cards' tools whose runs carry a tool's settings
+
+
 def portable(tool_name: str, values: dict[str, Any]) -> dict[str, Any]:
     """Settings fit to leave the server: a path (an upload's folder, a person's model, a checkpoint)
     becomes its file name alone, which says where the server keeps people's files to nobody."""

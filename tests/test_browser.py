@@ -279,15 +279,7 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
     page.get_by_role("tab", name="Earlier runs").click()
     page.get_by_text(re.compile(r"Earlier runs \(\d+")).click()
     remixed = page.get_by_text(re.compile(r"The settings of that run are in the form, with a new seed \((\d+)\)"))
-    for _attempt in range(3):  # a click that lands on a rerun is lost
-        wait_for_app(page)
-        page.get_by_role("button", name="Remix (new seed)").click()
-        try:
-            remixed.wait_for(timeout=20_000)
-            break
-        except Exception:
-            if remixed.count():
-                break
+    click_until(page, page.get_by_role("button", name="Remix (new seed)"), remixed)
     seed = int(re.search(r"new seed \((\d+)\)", remixed.inner_text()).group(1))
     page.get_by_role("tab", name="Train").click()
     wait_for_app(page)
@@ -603,17 +595,8 @@ def test_every_tool_page_applies_a_results_settings(server, page, tmp_path, addr
         str(result)
     )
     applied = page.get_by_text("setting(s) from result.png")
-    for _attempt in range(3):
-        page.get_by_role("button", name="Apply").wait_for(timeout=30_000)
-        wait_for_app(page)
-        page.get_by_role("button", name="Apply").click()
-        try:
-            applied.wait_for(timeout=20_000)
-            break
-        except Exception:
-            if applied.count():
-                break
-    applied.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Apply").wait_for(timeout=30_000)
+    click_until(page, page.get_by_role("button", name="Apply"), applied)
     wait_for_app(page)
     if address != "Style_Transfer":
         page.get_by_role("tab", name="Train").click()

@@ -338,10 +338,10 @@ def _reuse_buttons(run_id: str, use, remix, *, key: str) -> None:
     from core import tools
     from ui import restore
 
-    stamp = tools.stamp_for_run(manager().folder(run_id))
-    if stamp is None:
-        return
-    has_seed = "seed" in stamp.config
+    card = manager().snapshot(run_id).card or {}
+    if card.get("tool") not in tools.JOB_TOOLS:
+        return  # a Job Lab run has no tool form to fill
+    has_seed = "seed" in (card.get("parameters") or {})
     chosen = None
     if use.button("Use these settings", key=f"{key}-use", icon=":material/settings_backup_restore:"):
         chosen = False
@@ -350,6 +350,9 @@ def _reuse_buttons(run_id: str, use, remix, *, key: str) -> None:
     ):
         chosen = True
     if chosen is None:
+        return
+    stamp = tools.stamp_for_run(manager().folder(run_id))  # read only on a click: it hashes the inputs
+    if stamp is None:
         return
     try:
         restore.reuse(stamp, remix=chosen, words="that run")
