@@ -144,12 +144,6 @@ def kind_of(name: str | Path) -> str:
 # --- showing -------------------------------------------------------------------------------------------
 
 
-def differences(old: dict[str, Any], new: dict[str, Any]) -> list[tuple[str, Any, Any]]:
-    """(name, old value, new value) for every setting that differs, in ``new``'s order."""
-    names = list(new) + [name for name in old if name not in new]
-    return [(name, old.get(name), new.get(name)) for name in names if old.get(name) != new.get(name)]
-
-
 def describe(stamp: Stamp) -> list[str]:
     """The stamp as lines for a person (``python -m core info``)."""
     lines = [f"tool: {stamp.tool}", f"made: {stamp.made or '(unknown)'} by Atelier {stamp.version}"]
