@@ -98,6 +98,15 @@ def portable_model(model: str) -> str:
     return Path(model).name
 
 
+def page_of_run(run_tool: str) -> str | None:
+    """The page that shows a run of ``run_tool`` (as run cards name it); None for an unknown tool."""
+    if run_tool == "demo":
+        return "pages/5_Job_Lab.py"
+    if run_tool in _JOB_SETTINGS:
+        return TOOLS[_JOB_SETTINGS[run_tool][0]].page
+    return None
+
+
 JOB_TOOLS = frozenset(_JOB_SETTINGS)  # the run cards' tools whose runs carry a tool's settings
 
 

@@ -82,3 +82,63 @@ def art_lines(path) -> list[str]:
     lines = Path(path).read_text().splitlines()
     assert lines[0].startswith("atelier-settings: {") and lines[1] == "", lines[:2]
     return lines[2:]
+
+
+def finished_run(
+    runs_dir: Path,
+    number: int,
+    owner: str,
+    *,
+    tool: str = "style",
+    parent: str = "",
+    day: int = 1,
+    size: tuple[int, int] = (128, 96),
+) -> str:
+    """A finished run written straight into ``runs_dir`` as the worker leaves one (job file, card,
+    inputs, result, thumbnail), with the tool's real default config (``number`` varies its steps and
+    seed): History's tests and its bench need many quickly. Returns its id."""
+    import numpy as np
+    from PIL import Image
+
+    from core import configs, tools
+    from core.history import thumbnails
+    from core.jobs.files import write_json
+    from core.jobs.status import Status
+
+    stamp_tool = {"style": "style", "gan": "gan", "sketch": "sketch-train"}[tool]
+    config = configs.to_dict(tools.tool(stamp_tool).config_class()())
+    config["seed"] = number
+    config["steps" if tool == "style" else "epochs"] = 10 + number % 40
+    run_id = f"202612{day:02d}-{number % 86400:06d}-{tool}-{number:06x}"
+    folder = Path(runs_dir) / run_id
+    (folder / "inputs").mkdir(parents=True)
+    rng = np.random.default_rng(number)
+    picture = Image.fromarray((rng.random((size[1], size[0], 3)) * 255).astype("uint8"))
+    if tool == "style":
+        picture.save(folder / "inputs" / "content.png")
+        picture.transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(folder / "inputs" / "style0.png")
+    write_json(folder / "job.json", {"tool": tool, "target": "tests.job_targets:count", "config": config})
+    minute, second = divmod(number % 3600, 60)
+    write_json(
+        folder / "card.json",
+        {
+            "id": run_id,
+            "tool": tool,
+            "title": f"{tool} run number {number}",
+            "status": Status.FINISHED,
+            "parameters": config,
+            "seed": number,
+            "created": f"2026-12-{day:02d}T{number // 3600 % 24:02d}:{minute:02d}:{second:02d}",
+            "started": f"2026-12-{day:02d}T{number // 3600 % 24:02d}:{minute:02d}:{second:02d}",
+            "ended": f"2026-12-{day:02d}T23:59:59",
+            "wall_seconds": 3.0 + number % 50,
+            "owner": owner,
+            "parent": parent,
+            "inputs": ["inputs/content.png", "inputs/style0.png"] if tool == "style" else [],
+            "final_metrics": {"loss": round(1 / (number + 1), 6)},
+            "device": "cpu",
+        },
+    )
+    picture.save(folder / "result.png")
+    thumbnails.make(folder)
+    return run_id

@@ -685,3 +685,49 @@ def test_a_picture_result_is_sent_to_another_tool(server, page):
         page, page.get_by_role("button", name="Pick another picture"), page.locator(".st-key-style_content_source")
     )
     assert page.get_by_text("Sent from your ASCII Art picture.").count() == 0
+
+
+def test_history_finds_stars_opens_compares_and_reuses_a_run(server, page):
+    """Issue #32: History lists the person's runs as pictures; a star and 'Starred only', the details
+    with the chain of Send to, Compare's difference map, and 'Use these settings' opening the tool."""
+    from core.jobs import owners
+    from tests.helpers import finished_run
+
+    page.goto(f"{server['url']}/History")
+    page.get_by_text("Nothing here yet").wait_for(timeout=60_000)
+    cookie = next(c["value"] for c in page.context.cookies() if c["name"] == owners.COOKIE_NAME)
+    owner = owners.browser_owner(owners.verify(cookie, owners.cookie_secret(server["runs"])))
+    first = finished_run(server["runs"], 900, owner, day=2, size=(256, 192))
+    second = finished_run(server["runs"], 901, owner, parent=first, day=3, size=(256, 192))
+    page.reload()
+    page.get_by_text("2 of 2 runs (yours only)").wait_for(timeout=60_000)
+    shot(page, "32-history")
+    click_until(
+        page, page.locator(f".st-key-history-star-{first} button").first, page.get_by_text("starred runs are kept")
+    )
+    page.get_by_text("Starred only").click()
+    page.get_by_text("1 of 2 runs").wait_for(timeout=30_000)
+    page.get_by_text("Starred only").click()
+    page.get_by_text("2 of 2 runs").wait_for(timeout=30_000)
+    click_until(
+        page, page.locator(f".st-key-history-details-{second} button"), page.get_by_text("Made from your Style")
+    )
+    shot(page, "32-history-details")
+    click_until(
+        page, page.locator(f".st-key-history-pick-{first} button").first, page.get_by_text("is picked for Compare")
+    )
+    click_until(
+        page, page.locator(f".st-key-history-pick-{second} button").first, page.get_by_role("tab", name="Difference")
+    )
+    click_until(page, page.get_by_role("tab", name="Difference"), page.get_by_text("Mean difference"))
+    shot(page, "32-history-compare")
+    click_until(page, page.locator(f".st-key-history-details-{first} button"), page.get_by_text(f"run {first}"))
+    click_until(
+        page,
+        page.locator(".st-key-history-use button"),
+        page.get_by_text("The settings of your run “style run number 900”"),
+    )
+    assert "/Style_Transfer" in page.url
+    page.get_by_text("Sent from the inputs of your run").first.wait_for(timeout=30_000)
+    shot(page, "32-history-used")
+    assert page.get_by_test_id("stException").count() == 0

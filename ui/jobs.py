@@ -211,8 +211,10 @@ def job_view(
     snapshot = job_manager.snapshot(job_id)
     parent = snapshot.card.get("parent")
     if parent:  # its input was sent from another run ("Send to"): say which, if it is still this person's
-        made_from = job_manager.list_runs()
-        found = next((card for card in made_from if card["id"] == parent), None)
+        try:
+            found = job_manager.snapshot(parent).card  # owner-checked: another's run reads as a deleted one
+        except ValueError:
+            found = None
         st.caption(
             f"Made from your run {_run_words(found)} ({parent})"
             if found
@@ -336,7 +338,6 @@ def _reuse_buttons(run_id: str, use, remix, *, key: str) -> None:
     """'Use these settings' and 'Remix' (the same with a new seed, where the tool has one): the
     run's settings into the page's form (ui.restore)."""
     from core import tools
-    from ui import restore
 
     card = manager().snapshot(run_id).card or {}
     if card.get("tool") not in tools.JOB_TOOLS:
@@ -349,18 +350,28 @@ def _reuse_buttons(run_id: str, use, remix, *, key: str) -> None:
         "Remix (new seed)", key=f"{key}-remix", icon=":material/shuffle:", help="The same settings with a new seed."
     ):
         chosen = True
-    if chosen is None:
-        return
-    stamp = tools.stamp_for_run(manager().folder(run_id))  # read only on a click: it hashes the inputs
+    if chosen is not None and reuse_run(run_id, remix=chosen) is not None:
+        st.rerun()
+
+
+def reuse_run(run_id: str, *, remix: bool, words: str = "that run") -> str | None:
+    """The run's settings (a new seed with ``remix``) left for its tool's form, and its input
+    pictures back in the pickers; returns the page that has the form, or None with the reason said.
+    Read only on a click: it hashes the inputs and weights."""
+    from core import tools
+    from ui import restore
+
+    stamp = tools.stamp_for_run(manager().folder(run_id))
     if stamp is None:
-        return
+        st.error("This run has no settings a tool's form can take (a Job Lab run, or a run whose job file is gone).")
+        return None
     try:
-        restore.reuse(stamp, remix=chosen, words="that run")
+        restore.reuse(stamp, remix=remix, words=words)
     except ValueError as error:  # a run from an older Atelier whose settings no longer fit
         st.error(f"This run's settings cannot be used here: {error}")
-        return
+        return None
     _inputs_back(run_id)
-    st.rerun()
+    return tools.tool(stamp.tool).page
 
 
 def _inputs_back(run_id: str) -> None:

@@ -86,9 +86,31 @@ def remember(config_class: type, name: str, key: str, *, overwrite: bool = True)
 
 
 _FILLS: dict[str, Fill | None] = {}  # the stamps' tools the pages open, with their fills (open_result_panel)
+# Where each tool's fill lives, for a change made on another page (History's "Use these settings")
+# before the tool's own page has been drawn in this server.
+FILL_FUNCTIONS = {
+    "ascii": "ui.ascii:restored_widgets",
+    "style": "ui.style:restored_widgets",
+    "style-video": "ui.style:restored_video_widgets",
+    "sketch-train": "ui.sketch:restored_train_widgets",
+    "sketch-video": "ui.sketch:restored_video_widgets",
+    "gan": "ui.gan:restored_widgets",
+}
 
 
-def reuse(stamp: provenance.Stamp, *, remix: bool = False, words: str = "the run") -> None:
+def fill_for(tool_name: str) -> Fill | None:
+    """The tool's fill: the one its page registered, else the one FILL_FUNCTIONS names."""
+    if tool_name in _FILLS:
+        return _FILLS[tool_name]
+    if tool_name not in FILL_FUNCTIONS:
+        return None
+    import importlib
+
+    module, _, name = FILL_FUNCTIONS[tool_name].partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def reuse(stamp: provenance.Stamp, *, remix: bool = False, words: str = "the run") -> provenance.Stamp:
     """'Use these settings' (or 'Remix': the same with a new seed) of one of this person's runs:
     the values left pending for the page's form, and a line saying so; the caller reruns."""
     import secrets
@@ -97,14 +119,16 @@ def reuse(stamp: provenance.Stamp, *, remix: bool = False, words: str = "the run
     if remix and hasattr(config, "seed"):
         config = dataclasses.replace(config, seed=secrets.randbelow(2**31 - 1))
     said = f"The settings of {words} are in the form" + (f", with a new seed ({config.seed})." if remix else ".")
-    apply_config(stamp.tool, config, said, later=True)  # from the Earlier runs tab, below the form: it reruns
+    # From below the form (Earlier runs) or from another page (History): said on the next run.
+    apply_config(stamp.tool, config, said, later=True)
+    return stamp
 
 
 def apply_config(tool_name: str, config: Any, said: str, *, quiet: bool = False, later: bool = False) -> None:
     """Leave ``config``'s values pending for the page's form (each widget takes its own as it is
     drawn, in this run when the form is still to come) and, unless ``quiet``, say ``said`` at the
     top of the page: now, or with ``later`` on the next run (a caller below the form reruns)."""
-    plan, notes, left_out = planned(tool_name, config, _FILLS.get(tool_name))
+    plan, notes, left_out = planned(tool_name, config, fill_for(tool_name))
     st.session_state[PENDING] = plan
     if left_out:
         notes = [*notes, "Not on this page's form, so kept as they are: " + ", ".join(left_out) + "."]

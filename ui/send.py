@@ -28,11 +28,19 @@ TARGETS = {
 }
 
 
-def send_menu(picture: Image.Image, *, words: str, key: str, parent: str = "", leave_out: tuple[str, ...] = ()) -> None:
+def send_menu(
+    picture: Image.Image,
+    *,
+    words: str,
+    key: str,
+    parent: str = "",
+    leave_out: tuple[str, ...] = (),
+    width: str = "content",
+) -> None:
     """A 'Send to' menu under a picture result: each button opens the other tool with the picture
     as its input. ``words`` says what it is ("your Style Transfer run of 10:42"); ``parent`` is the
     run it came from, if any."""
-    with st.popover("Send to", icon=":material/send:"):
+    with st.popover("Send to", icon=":material/send:", width=width):
         for target, (title, page, picker) in TARGETS.items():
             if target in leave_out:
                 continue

@@ -20,6 +20,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from core import provenance, settings, tools
+from core.history import export
 from core.jobs import owners
 from core.jobs.files import read_json, runs_folder_key
 from core.jobs.runfolder import RunFolder
@@ -134,12 +135,7 @@ def zip_folder(folder: Path, target: Path, stamp: provenance.Stamp | None = None
     """The run's visible files, under the run's id (what "Whole run (.zip)" always gave), and the
     settings that made them (``atelier-settings.json``, which "Open an Atelier result" reads)."""
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path in sorted(folder.rglob("*")):
-            relative = path.relative_to(folder)
-            if path.is_file() and not any(part.startswith(".") for part in relative.parts):
-                archive.write(path, Path(folder.name) / relative)
-        if stamp is not None:
-            archive.writestr(provenance.ZIP_MEMBER, stamp.to_json())
+        export.write_run(archive, folder, stamp)
 
 
 # A run's products that carry its settings: the pictures, pages and clips it made (not its inputs,

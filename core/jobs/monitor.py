@@ -145,6 +145,9 @@ class Monitor:
         card = self.store.card(job_id, {})
         if card.get("status") not in TERMINAL:  # the worker could not write its own ending
             self.store.update_card(job_id, **self._ending(card, poll, stopped=(run_dir / "STOP").exists()))
+            from core.history import thumbnails  # (nor make History's picture of what it had saved)
+
+            thumbnails.make(run_dir)
         self.terminated.pop(job_id, None)
         self.last_polls.pop(job_id, None)
         self.unsettled.discard(job_id)

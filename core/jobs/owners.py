@@ -136,3 +136,8 @@ def owner_from_cookies(cookies: dict[str, str], secret: bytes, *, now: float, sh
         return owner
     browser_id = verify(cookies.get(COOKIE_NAME), secret)
     return browser_owner(browser_id) if browser_id else None
+
+
+def visible(card: dict, owner: str | None) -> bool:
+    """Whether ``owner`` (None: nobody in particular, the server itself) may see the run ``card`` is of."""
+    return owner is None or owner == EVERYONE or card.get("owner") == owner

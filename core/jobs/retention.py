@@ -2,7 +2,8 @@
 
 Plain functions on the runs folder (no manager needed), so the command line (``python -m core runs
 list|delete|prune``) and every server do the same thing. Only ended runs are ever removed: a
-queued, running or stopping job is never touched, whatever the policy says.
+queued, running or stopping job is never touched, whatever the policy says, and neither is a run
+starred in History (``core.history.marks``): a person keeps what they starred until they delete it.
 
 Uploads (``runs/uploads/<owner key>/...``) belong to the runs that name them in their card's
 ``uploads`` list; deleting a run deletes its uploads unless another run still names them. An upload
@@ -53,7 +54,7 @@ class Policy:
             return "Finished runs are kept until someone deletes them (no retention limit is set)."
         return (
             f"Finished runs are kept {' and '.join(parts)}, oldest removed first; queued and running "
-            "jobs are never removed."
+            "jobs, and runs starred in History, are never removed."
         )
 
 
@@ -130,6 +131,8 @@ def delete_run(runs_dir: Path, job_id: str) -> int:
 def prune(runs_dir: Path, policy: Policy, *, now: float | None = None, dry_run: bool = False) -> PruneReport:
     """Apply the policy: ended runs past ``keep_days``, then the oldest ended runs while the runs
     folder is over ``max_bytes``; then uploads no run names, once they are a day old."""
+    from core.history.marks import read_marks  # (History's star; imported here: core.history reads core.jobs)
+
     runs_dir = Path(runs_dir)
     now = time.time() if now is None else now
     cards = run_cards(runs_dir)
@@ -137,7 +140,11 @@ def prune(runs_dir: Path, policy: Policy, *, now: float | None = None, dry_run: 
     upload_bytes = folder_bytes(runs_dir / UPLOADS) if (runs_dir / UPLOADS).exists() else 0
     total = sum(sizes.values()) + upload_bytes
     ended = sorted(
-        (card for card in cards if card.get("status") in TERMINAL),
+        (
+            card
+            for card in cards
+            if card.get("status") in TERMINAL and not read_marks(runs_dir / card["id"]).starred  # a star keeps it
+        ),
         key=lambda card: ended_at(card, runs_dir / card["id"]),
     )
     removed, freed = [], 0

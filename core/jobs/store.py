@@ -17,7 +17,7 @@ from typing import Any, TypedDict
 from PIL import Image
 
 from core.jobs.files import new_job_id, now, read_json, write_json
-from core.jobs.owners import EVERYONE
+from core.jobs.owners import EVERYONE, visible
 from core.jobs.runfolder import RunFolder
 from core.jobs.status import Status
 
@@ -53,11 +53,6 @@ def no_such_run(job_id: str) -> ValueError:
     # An id comes from a URL: a long one is cut, so the page never echoes pages of it back.
     shown = job_id if len(job_id) <= 60 else f"{job_id[:40]}… ({len(job_id):,} characters)"
     return ValueError(f"There is no run called {shown!r}.")
-
-
-def visible(card: dict[str, Any], owner: str | None) -> bool:
-    """Whether ``owner`` (None: nobody in particular, the server itself) may see the run."""
-    return owner is None or owner == EVERYONE or card.get("owner") == owner
 
 
 class RunStore:
@@ -130,12 +125,13 @@ class RunStore:
 
     def cards(self, tool: str | None = None, *, owner: str | None = None) -> list[RunCard]:
         """Run cards, newest first. With ``owner``, only that owner's (``EVERYONE`` sees all)."""
-        cards = []
-        for card_path in self.runs_dir.glob("*/card.json"):
-            card = read_json(card_path)
-            if card and (tool is None or card.get("tool") == tool) and visible(card, owner):
-                cards.append(card)
-        return sorted(cards, key=lambda card: card.get("created", ""), reverse=True)
+        from core.history.index import index_for  # (History's index: a card is read again only when it changed)
+
+        return [
+            card
+            for card in index_for(self.runs_dir).cards()
+            if (tool is None or card.get("tool") == tool) and visible(card, owner)
+        ]
 
     def previews(self, job_id: str) -> list[tuple[int, Path]]:
         """(step, path) of every preview the job has saved, in step order."""

@@ -115,6 +115,9 @@ def run(run_dir: Path) -> str:
             files=sorted(p.name for p in run_dir.iterdir() if p.is_file() and not p.name.startswith(".")),
         )
         files.write_json(card_path, card)
+        from core.history import thumbnails  # History's picture of the run, made once, now it has ended
+
+        thumbnails.make(run_dir)
     return status
 
 
