@@ -687,7 +687,7 @@ def test_a_picture_result_is_sent_to_another_tool(server, page):
     assert page.get_by_text("Sent from your ASCII Art picture.").count() == 0
 
 
-def test_history_finds_stars_opens_compares_and_reuses_a_run(server, page):
+def test_history_finds_stars_opens_compares_and_reuses_a_run(server, page, tmp_path):
     """Issue #32: History lists the person's runs as pictures; a star and 'Starred only', the details
     with the chain of Send to, Compare's difference map, and 'Use these settings' opening the tool."""
     from core.jobs import owners
@@ -730,4 +730,22 @@ def test_history_finds_stars_opens_compares_and_reuses_a_run(server, page):
     assert "/Style_Transfer" in page.url
     page.get_by_text("Sent from the inputs of your run").first.wait_for(timeout=30_000)
     shot(page, "32-history-used")
+    # "Inputs only": a result of one's own run brings its pictures back and leaves the settings.
+    from core import provenance, tools
+
+    result = tmp_path / "painted.png"
+    folder = server["runs"] / second
+    result.write_bytes(provenance.embed((folder / "result.png").read_bytes(), "png", tools.stamp_for_run(folder)))
+    page.get_by_text("Pick another picture").first.click()
+    page.locator(".st-key-style_content_source").wait_for(timeout=30_000)
+    page.get_by_text("Open an Atelier result").click()
+    page.locator("[class*='st-key-restore_upload_']").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        str(result)
+    )
+    click_until(
+        page,
+        page.get_by_role("button", name="Inputs only"),
+        page.get_by_text("The input pictures of the run that made painted.png are back"),
+    )
+    page.get_by_text(f"Sent from the inputs of your run {second}").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0

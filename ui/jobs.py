@@ -370,11 +370,11 @@ def reuse_run(run_id: str, *, remix: bool, words: str = "that run") -> str | Non
     except ValueError as error:  # a run from an older Atelier whose settings no longer fit
         st.error(f"This run's settings cannot be used here: {error}")
         return None
-    _inputs_back(run_id)
+    inputs_back(run_id)
     return tools.tool(stamp.tool).page
 
 
-def _inputs_back(run_id: str) -> None:
+def inputs_back(run_id: str) -> None:
     """The run's input pictures back in the page's pickers, where the tool keeps them with the run
     (and this person still owns it: the folder comes through the owner-checked manager)."""
     from ui import send

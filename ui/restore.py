@@ -213,16 +213,61 @@ def _offer(name: str, data: bytes, accepted: dict[str, Fill | None], body) -> No
         st.caption(note)
     if left_out:
         st.caption("Not on this page's form, so kept as they are: " + ", ".join(left_out) + ".")
-    apply_column, cancel_column = st.columns(2)
-    applied = apply_column.button("Apply", type="primary", key="restore_apply", disabled=not changed)
-    cancelled = cancel_column.button("Cancel", key="restore_cancel")
-    if applied:
-        # No rerun: the form is still to be drawn in this run, and each widget takes its value as it
-        # is (a rerun from above the form would lose the state of the widgets it did not draw).
-        st.session_state[PENDING] = dict(plan)
-        say(f"Applied {len(changed)} setting(s) from {name}.", notes)
-    if applied or cancelled:
+    source = _own_run_with_inputs(stamp)
+    if source:
+        st.caption("The run that made it is yours and keeps its input pictures: Apply brings them back too.")
+    apply_column, inputs_column, cancel_column = st.columns(3)
+    # Callbacks, not code after the buttons: they run before the next run draws anything, so the
+    # pickers above show the run's pictures and each widget of the form takes its value as it is
+    # drawn (a rerun from here would lose the state of the widgets below that it did not draw).
+    apply_column.button(
+        "Apply",
+        type="primary",
+        key="restore_apply",
+        disabled=not (changed or source),
+        on_click=_applied,
+        args=(dict(plan), f"Applied {len(changed)} setting(s) from {name}.", list(notes), source),
+    )
+    inputs_column.button(
+        "Inputs only",
+        key="restore_inputs",
+        disabled=not source,
+        on_click=_applied,
+        args=(
+            {},
+            f"The input pictures of the run that made {name} are back; the settings are as they were.",
+            [],
+            source,
+        ),
+        help="The pictures the run started from, back in the pickers, and the settings left as they are. "
+        + ("" if source else "Only for a result of one of your own runs that keeps its pictures (Style Transfer)."),
+    )
+    if cancel_column.button("Cancel", key="restore_cancel"):
         _close(body)  # the last thing drawn here: nothing may go into the emptied place after it
+
+
+def _own_run_with_inputs(stamp: provenance.Stamp) -> str:
+    """The stamp's run, when it is this person's and its tool keeps input pictures; else ''."""
+    from ui import jobs, send
+
+    if not stamp.run or stamp.tool not in send.RUN_INPUTS:
+        return ""
+    try:
+        folder = jobs.manager().folder(stamp.run)  # owner-checked: another's run reads as an unknown one
+    except ValueError:
+        return ""
+    return stamp.run if any(folder.input(name).is_file() for name, _ in send.RUN_INPUTS[stamp.tool]) else ""
+
+
+def _applied(plan: dict[str, Any], said: str, notes: list[str], source: str) -> None:
+    from ui import jobs
+
+    if plan:
+        st.session_state[PENDING] = plan
+    if source:
+        jobs.inputs_back(source)
+    st.session_state[FLASH] = (said, notes)
+    st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1  # the next run's uploader is empty
 
 
 def _close(body) -> None:
