@@ -70,6 +70,11 @@ for column, (key, path, title, icon, text) in zip(columns, TOOLS):
         st.page_link(path, label=f"Open {title}", icon=":material/arrow_forward:")
 
 st.page_link(
+    "pages/6_History.py",
+    label="History: everything you made, in every tool: find it, star it, use its settings again, compare two",
+    icon=":material/history:",
+)
+st.page_link(
     "pages/5_Job_Lab.py",
     label="Job Lab: watch a small network repaint your picture "
     "(a quick check that background jobs, torch and TensorFlow work here)",
