@@ -207,6 +207,32 @@ def read_frames(path: str | Path, video_plan: VideoPlan) -> Iterator[np.ndarray]
             emitted += 1
 
 
+def frame_at(path: str | Path, seconds: float) -> np.ndarray:
+    """The frame shown at ``seconds`` into the clip (RGB, upright): the last one that starts by then,
+    so any moment picks the frame a player would show (the first frame before it starts, the last after
+    it ends). A ``ValueError`` for a clip with no frames."""
+    import av
+
+    info = probe(path)
+    chosen = None
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        target = max(0.0, float(seconds))
+        if target > 1.0 and stream.time_base:  # jump to the key frame before it rather than decode from the start
+            container.seek(int((target - 1.0) / stream.time_base), stream=stream, backward=True, any_frame=False)
+        start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        for frame in container.decode(stream):
+            moment = (frame.time or 0.0) - start
+            if chosen is not None and moment > target + 1e-6:
+                break
+            chosen = frame
+    if chosen is None:
+        raise ValueError("The clip has no frames.")
+    picture = chosen.to_ndarray(format="rgb24")
+    turns = info.rotation // 90
+    return np.ascontiguousarray(np.rot90(picture, k=turns)) if turns else picture
+
+
 class VideoWriter:
     """H.264 MP4 (yuv420p, fast start: it plays in a browser while it loads), with the sound of
     ``audio_from`` (its first ``seconds``) re-encoded as AAC."""

@@ -295,3 +295,40 @@ def test_use_these_settings_opens_the_tool_with_the_runs_settings_and_pictures(t
     assert app.session_state["style_steps"] == 10 + 501 % 40
     assert any("settings of your run" in str(item.value) for item in app.success)
     assert "Sent from the inputs of your run" in all_text(app)
+
+
+def test_a_frame_of_a_video_result_is_sent_to_another_tool(two_people):
+    """Issue #32: under a video result, any frame goes on with 'Send to'; the new run will name its parent."""
+    run_id = two_people["alice"][2]
+    with videos.VideoWriter(two_people["runs"] / run_id / "result.mp4", 10, 64, 48) as writer:
+        for frame in range(20):
+            writer.write(np.full((48, 64, 3), frame * 12, np.uint8))
+    app = history_app(ALICE).run()
+    app.button(key=f"history-details-{run_id}").click().run()
+    app.slider(key="history_frame_at").set_value(1.5).run()
+    assert not app.exception, [item.value for item in app.exception]
+    app.button(key="history_frame_send_ascii").click().run()
+    assert not app.exception, [item.value for item in app.exception]
+    sent = app.session_state["_sent_pictures"]["ascii"]
+    assert sent["parent"] == run_id and sent["words"].endswith("at 1.5 s")
+    picture = np.asarray(Image.open(io.BytesIO(sent["png"])))
+    assert picture.shape[:2] == (48, 64) and abs(picture.mean() - 15 * 12) < 6
+    assert "Sent from your Style Transfer run" in all_text(app)
+
+
+def test_use_these_settings_brings_a_second_painting_back_with_its_share(two_people):
+    run_id = two_people["alice"][0]
+    folder = two_people["runs"] / run_id
+    job = json.loads((folder / "job.json").read_text())
+    job["config"]["style_blend"] = [0.7, 0.3]
+    (folder / "job.json").write_text(json.dumps(job))
+    painting = np.random.default_rng(5).integers(0, 255, (48, 64, 3), np.uint8)  # (a flat one is all "frame")
+    Image.fromarray(painting).save(folder / "inputs" / "style1.png")
+    app = history_app(ALICE).run()
+    app.button(key=f"history-details-{run_id}").click().run()
+    app.button(key="history-use").click().run()
+    assert not app.exception, [item.value for item in app.exception]
+    assert app.session_state["style_use_second"] is True, [s.key for s in app.slider]
+    assert app.slider(key="style_share").value == 0.3
+    second = app.session_state["_sent_pictures"]["style_second"]
+    assert (np.asarray(Image.open(io.BytesIO(second["png"]))) == painting).all()

@@ -63,6 +63,23 @@ def test_a_rotated_phone_clip_is_turned_upright(clips):
     assert gradient[:, -20:, 0].mean() > gradient[:, :20, 0].mean() + 100  # red grows left to right, as drawn
 
 
+def test_a_frame_at_any_moment_is_the_one_a_player_shows(clips, tmp_path):
+    """'Send to' under a video result (issue #32) sends the frame at the chosen moment."""
+    clip = tmp_path / "steps.mp4"
+    with videos.VideoWriter(clip, 10, 64, 48) as writer:  # frame n is n * 10 grey
+        for frame in range(25):
+            writer.write(np.full((48, 64, 3), frame * 10, np.uint8))
+
+    def grey(seconds):
+        return videos.frame_at(clip, seconds).mean() / 10
+
+    assert grey(0.0) == pytest.approx(0, abs=0.6)
+    assert grey(0.55) == pytest.approx(5, abs=0.6)
+    assert grey(2.05) == pytest.approx(20, abs=0.6)  # past a second: found after a seek
+    assert grey(99) == pytest.approx(24, abs=0.6), "past the end: the last frame"
+    assert videos.frame_at(clips["rotated"], 0.5).shape == (240, 320, 3), "upright, as read_frames gives it"
+
+
 def test_a_variable_rate_clip_is_made_steady_and_keeps_its_length(clips):
     info = videos.probe(clips["variable"])
     plan = videos.plan(info)

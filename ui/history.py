@@ -296,6 +296,10 @@ def _details(entry: Entry, everything: list[Entry], names: list[str]) -> None:
                     st.video(url)
                 elif picture is not None:
                     files.show(picture, width="stretch")
+                if entry.status.terminal:
+                    send.frame_menu(
+                        folder.video, words=f"your {entry.family} run of {_when(entry)}", key="history", parent=entry.id
+                    )
             elif picture is not None:
                 files.show(picture, width="stretch")
             else:

@@ -17,7 +17,7 @@ SENT = "_sent_pictures"  # a picker's key -> {"png": bytes, "words": what it is,
 
 # A run's saved input pictures -> the pickers that take them back ("Use these settings"): a tool whose
 # inputs are uploads (clips, zips of pairs or pictures) has none here, and they are picked again.
-RUN_INPUTS = {"style": (("content", "style_content"), ("style0", "style_style"))}
+RUN_INPUTS = {"style": (("content", "style_content"), ("style0", "style_style"), ("style1", "style_second"))}
 
 # Where a picture can go: (the button's words, the page, the picker's key there).
 TARGETS = {
@@ -70,3 +70,29 @@ def parent_of(*pickers: str) -> str:
         if found and found.get("parent"):
             return found["parent"]
     return ""
+
+
+def frame_menu(clip, *, words: str, key: str, parent: str = "") -> None:
+    """Under a video result: pick a moment of the clip, see its frame, and send it on like a picture
+    ("Send to"). The frame is read only while this panel is open."""
+    from core import videos
+
+    with st.expander("Send a frame of this video to another tool", icon=":material/photo_camera:"):
+        try:
+            info = videos.probe(clip)
+            seconds = st.slider(
+                "Frame at (seconds)",
+                0.0,
+                max(0.1, round(info.seconds, 1)),
+                0.0,
+                step=0.1,
+                key=f"{key}_frame_at",
+            )
+            frame = Image.fromarray(videos.frame_at(clip, seconds))
+        except (OSError, ValueError) as error:
+            st.caption(f"This video's frames cannot be read: {error}")
+            return
+        from ui import files
+
+        files.show(frame, caption=f"{seconds:.1f} s · {frame.width}x{frame.height}", width=320)
+        send_menu(frame, words=f"{words} at {seconds:.1f} s", key=f"{key}_frame", parent=parent)

@@ -226,7 +226,7 @@ def picture_inputs():
     with st.expander("Blend a second style"):
         second = (
             image_input("Second style", key="style_second", default_sample="Coffee", min_side=16)
-            if st.toggle("Use a second style", key="style_use_second")
+            if st.toggle("Use a second style", key="style_use_second", **restore.initial("style_use_second", False))
             else None
         )
         second = trimmed(second, trim)
@@ -560,6 +560,7 @@ def restored_widgets(values: dict) -> dict:
             "style_content_weight": nearest(WEIGHT_SCALE, content_weight),
         }
     blend = values.get("style_blend") or ()
+    found["style_use_second"] = len(blend) == 2  # a run of two paintings opens the second's picker
     if len(blend) == 2 and sum(blend) > 0:
         found["style_share"] = round(blend[1] / sum(blend), 2)
     return found

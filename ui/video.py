@@ -135,6 +135,11 @@ def result_panel(tool: str, job_id: str | None, *, extra_downloads: dict[str, tu
             address = files.run_file_url(job_id, movie.name)  # owner-checked, like every run file
             if address is not None:
                 st.video(address)
+            from ui import send
+
+            send.frame_menu(
+                movie, words=f"your {jobs.TOOL_WORDS.get(tool, tool)} run", key=f"{tool}-video", parent=job_id
+            )
             extras = [
                 (name, label) for name, (label, _mime) in (extra_downloads or {}).items() if (folder / name).exists()
             ]

@@ -102,6 +102,9 @@ def run(run_dir: Path) -> str:
                 traceback.print_exc()
         if latest_result is not None and result_dirty:
             files.save_image_atomically(run_dir / "result.png", _image(latest_result))
+        from core.history import thumbnails  # History's picture of the run, made once, before the card says it ended
+
+        thumbnails.make(run_dir)
         card = files.read_json(card_path, {})
         card.update(
             status=status,
@@ -115,9 +118,6 @@ def run(run_dir: Path) -> str:
             files=sorted(p.name for p in run_dir.iterdir() if p.is_file() and not p.name.startswith(".")),
         )
         files.write_json(card_path, card)
-        from core.history import thumbnails  # History's picture of the run, made once, now it has ended
-
-        thumbnails.make(run_dir)
     return status
 
 
