@@ -40,7 +40,7 @@ with controls:
     presets.remember("ascii", config)  # what "Save as a preset" saves, and what comes back next visit
 
 head = output.container()  # the picture and its text, above the tabs (filled after the camera's tab)
-tabs = tool_page.tabs("Result", "Live camera", "Video file", "Earlier runs")
+tabs = tool_page.tabs("Result", "Live camera", "Video file", "Sweep", "Earlier runs")
 with tabs["Live camera"]:  # first, so that a picture the page cannot convert leaves the camera working
     if config is None:
         st.error(problem)
@@ -52,7 +52,7 @@ with tabs["Video file"]:  # a clip needs no picture
     else:
         ascii_ui.video_panel(config, font_file)
 with tabs["Earlier runs"]:
-    tool_page.earlier_runs((ascii_ui.VIDEO_TOOL, "Video files"))
+    tool_page.earlier_runs((ascii_ui.VIDEO_TOOL, "Video files"), (ascii_ui.SWEEP_TOOL, "Sweeps"))
 
 with head:
     if picture is None:
@@ -69,6 +69,9 @@ with head:
         st.error(str(error))
         st.stop()
     ascii_ui.picture_panel(picture, source, result, rendered, seconds, baseline)
+
+with tabs["Sweep"]:
+    ascii_ui.sweep_panel(picture, config, font_file)
 
 with tabs["Result"]:
     text_tab, quality_tab, export_tab = st.tabs(["Text", "Match quality", "Export"])

@@ -479,7 +479,10 @@ def _facts(entry: Entry, card: dict[str, Any], folder) -> None:
                         width="stretch",
                     )
         else:
-            st.caption("No settings file can be made for this run (a Job Lab run has none).")
+            st.caption(
+                "This run has no one settings file: a Job Lab run has none, and a sweep keeps one in each cell "
+                "(open them on its tool)."
+            )
 
 
 def _stamp_tool(run_tool: str) -> str:

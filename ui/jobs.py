@@ -32,6 +32,7 @@ MAX_CHART_POINTS = 1500
 TOOL_WORDS = {
     "ascii": "ASCII Art",
     "ascii-video": "ASCII video",
+    "ascii-sweep": "ASCII sweep",
     "style": "Style Transfer",
     "style-video": "Style video",
     "sketch": "Photo to Sketch",

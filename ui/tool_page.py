@@ -7,6 +7,7 @@ every tool:
     Generate      sampling a trained model (GAN Studio)
     Live camera   the webcam through the tool (tools fast enough for it)
     Video file    a clip through the tool, as a job
+    Sweep         one or two settings stepped over values, as one job: a grid to compare by eye
     Earlier runs  this person's finished runs of the tool, to open again
 
 Above its settings every page offers "Open an Atelier result" (``open_result``): a file Atelier
@@ -26,7 +27,7 @@ import streamlit as st
 from ui import jobs, restore
 from ui.common import page
 
-TAB_ORDER = ("Result", "Train", "Generate", "Live camera", "Video file", "Earlier runs")
+TAB_ORDER = ("Result", "Train", "Generate", "Live camera", "Video file", "Sweep", "Earlier runs")
 
 
 def tool_page(title: str, icon: str, blurb: str) -> None:

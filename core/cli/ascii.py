@@ -37,6 +37,15 @@ def add(tools) -> None:
         help="an animated GIF/PNG/WebP: its first frame (default) or all of them, with one tone curve for every frame",
     )
     command.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="step one setting over values, V1,V2,... or START:STOP:COUNT (give it twice for a grid of two "
+        "settings; at most 36 cells): writes DIR/<name>-sweep.png, a grid with labelled axes, and each cell "
+        "as DIR/<name>-<setting>-<value>.png with its settings inside",
+    )
+    command.add_argument(
         "--no-settings",
         action="store_true",
         help="leave the settings out of the files (a TXT then starts with the art itself, for pasting; "
@@ -104,6 +113,8 @@ def run_ascii(arguments) -> int:
     if unknown or not formats:
         raise ValueError(f"Unknown format(s) {', '.join(unknown) or '(none)'}; choose from {','.join(allowed)}.")
     config = ascii_config(arguments)
+    if arguments.sweep:
+        return _run_sweep(arguments, config)
     font = ascii_art.load_font(config.font)
     output_dir = Path(arguments.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -132,6 +143,46 @@ def run_ascii(arguments) -> int:
         if reason:
             print(f"error: {name}: {reason}", file=sys.stderr)
             failures += 1
+    return EXIT_BAD_INPUT if failures else 0
+
+
+def _run_sweep(arguments, config) -> int:
+    """``ascii --sweep``: each IMAGE through every cell of the sweep, and a grid per image."""
+    from core import images, provenance, sweep, tools
+    from core.ascii import AsciiConfig
+    from core.ascii import sweep as ascii_sweep
+
+    if len(arguments.sweep) > sweep.MAX_AXES:
+        raise ValueError(f"--sweep is given once or twice (a grid of two settings), not {len(arguments.sweep)} times.")
+    if arguments.frames == "all":
+        raise ValueError("--sweep draws the first frame of each picture; it cannot go with --frames all.")
+    axes = [sweep.parse_axis(AsciiConfig, text) for text in arguments.sweep]
+    cells = sweep.cells(config, axes)  # every cell checked before any picture is read
+    output_dir = Path(arguments.output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    for name in arguments.images:
+        try:
+            picture = images.load_image(name)
+        except ValueError as error:
+            print(f"error: {name}: {error}", file=sys.stderr)
+            failures += 1
+            continue
+        inputs = {Path(name).name: provenance.file_sha256(name)}
+
+        def stamp_of(cell, inputs=inputs):
+            return None if arguments.no_settings else tools.make_stamp("ascii", cell.config, inputs=inputs)
+
+        pictures, stem = [None] * len(cells), Path(name).stem
+        for cell, rendered, png, _seconds in ascii_sweep.run(picture, cells, stamp_of=stamp_of):
+            (output_dir / f"{stem}-{cell.name}.png").write_bytes(png)
+            pictures[cell.index] = rendered
+        grid = sweep.grid(pictures, axes, title=f"{Path(name).name}: " + ascii_sweep._title(config, axes))
+        target = output_dir / f"{stem}-sweep.png"
+        grid.save(target)
+        if not arguments.no_settings:  # the grid carries the settings held across it
+            provenance.embed_file(target, tools.make_stamp("ascii", config, inputs=inputs))
+        print(f"{name}: {len(cells)} cells and the grid {target}")
     return EXIT_BAD_INPUT if failures else 0
 
 

@@ -29,6 +29,7 @@ from core.jobs.status import Status
 FAMILIES = {
     "ascii": "ASCII Art",
     "ascii-video": "ASCII Art",
+    "ascii-sweep": "ASCII Art",
     "style": "Style Transfer",
     "style-video": "Style Transfer",
     "sketch": "Photo to Sketch",
@@ -38,6 +39,7 @@ FAMILIES = {
 }
 KINDS = {
     "ascii-video": "video",
+    "ascii-sweep": "sweep",
     "style": "picture",
     "style-video": "video",
     "sketch": "training",
