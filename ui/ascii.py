@@ -507,7 +507,7 @@ def sweep_panel(picture, config: ascii_art.AsciiConfig, font_file) -> None:
                 or sweep_job
             )
     if sweep_job:
-        snapshot = jobs.job_view(sweep_job, curves=[["cell_seconds"]], unit="cell")
+        snapshot = jobs.job_view(sweep_job, curves=[["cell_seconds"]], unit="cell", wide=True)
         if not snapshot.active:
             _sweep_cells(sweep_job)
 

@@ -200,13 +200,15 @@ def job_view(
     marker: str | None = None,
     unit: str = "step",
     product: tuple[str, str] = (jobs.RunFolder.RESULT, "Download result"),
+    wide: bool = False,
 ) -> jobs.JobSnapshot:
     """Draw one job: Stop (while active), then a live panel of progress, preview and curves.
 
     ``marker`` names a metric whose latest value is a step to mark on the curves with a
     vertical rule (the best epoch that early stopping keeps, say); ``unit`` what a step is
     called in the status line ("frame" for a video); ``product`` the run file the first download
-    gives, and its label (a video job's clip, not its last frame).
+    gives, and its label (a video job's clip, not its last frame); ``wide`` puts the picture above
+    the curves, at the page's width.
     """
     job_manager = manager()
     snapshot = job_manager.snapshot(job_id)
@@ -241,7 +243,8 @@ def job_view(
         if was_active and not current.active:
             st.rerun()  # a full run draws the ended job once, turns polling off, adds downloads
         _status_line(current, job_manager, unit)
-        left, right = st.columns([1, 1])
+        # A wide picture (a sweep's grid) over the curves; else the two side by side.
+        left, right = (st.container(), st.container()) if wide else st.columns([1, 1])
         with left:
             picture = current.preview_path if current.active else (current.result_path or current.preview_path)
             if picture is not None:
