@@ -53,9 +53,6 @@ STATUS_ICONS = {
     Status.FAILED: ":material/error:",
     Status.INTERRUPTED: ":material/warning:",
 }
-# Files of a run that are its workings, not its products (the zip has them all).
-WORKINGS = {"card.json", "job.json", "events.jsonl", "log.txt", "marks.json", "preview.png", thumbnails.THUMBNAIL}
-
 
 # --- thumbnails: each file turned into a data URL once, while it is unchanged ------------------------
 
@@ -209,7 +206,8 @@ def _tile(entry: Entry, picked: bool) -> None:
             unsafe_allow_html=True,
         )
     star = ":material/star:" if entry.marks.starred else ""
-    st.markdown(f"**{_short(entry.title)}** {star}")
+    shared = ":material/share:" if entry.links else ""
+    st.markdown(f"**{_short(entry.title)}** {star}{shared}")
     st.caption(
         f"{FAMILY_ICONS.get(entry.family, '')} {entry.family} · {STATUS_ICONS.get(entry.status, '')} "
         f"{jobs.STATUS_WORDS.get(entry.status, entry.status)} · {_when(entry)}"
@@ -395,7 +393,61 @@ def _actions(entry: Entry, picture: Image.Image | None, names: list[str]) -> Non
                 )
                 if st.button("Delete for good", key="history-delete", type="primary"):
                     _delete(entry)
+    if entry.status.terminal:
+        _share_panel(entry)
     _collections_editor(entry, names)
+
+
+SHARE_DAYS = {"Until I revoke it": None, "1 day": 1.0, "7 days": 7.0, "30 days": 30.0}
+
+
+def _share_panel(entry: Entry) -> None:
+    """Share: links that show the run read-only to anyone who has them, until revoked or expired."""
+    import time
+
+    from core import shares
+
+    run_dir = jobs.manager().run_dir(entry.id)
+    links = shares.links(run_dir)
+    live = [link for link in links if link.live()]
+    label = f"Share ({len(live)} link{'s' if len(live) != 1 else ''})" if live else "Share"
+    with st.popover(label, icon=":material/share:", width="stretch"):
+        st.caption(
+            "Anyone with a link sees this run's pictures, files and settings, read-only, without signing in; "
+            "never your name, your other runs or your uploads. Deleting the run ends every link."
+        )
+        duration = st.selectbox("The link lasts", list(SHARE_DAYS), key=f"history-share-days-{entry.id}")
+        has_input = (run_dir / "inputs" / "content.png").is_file()
+        include = has_input and st.checkbox(
+            "Include the input picture (a before/after slider)", key=f"history-share-input-{entry.id}"
+        )
+        if st.button("Make a link", key=f"history-share-make-{entry.id}", icon=":material/add_link:", type="primary"):
+            try:
+                shares.create(run_dir, days=SHARE_DAYS[duration], include_inputs=include)
+            except ValueError as error:
+                st.error(str(error))
+            else:
+                links = shares.links(run_dir)
+        base = files.service_url()
+        for number, link in enumerate(links):
+            if base is None:
+                st.caption(f"A link: {files.UNAVAILABLE}")
+                break
+            ends = (
+                "until revoked"
+                if link.expires is None
+                else (
+                    "expired"
+                    if not link.live()
+                    else "until " + time.strftime("%Y-%m-%d %H:%M", time.localtime(link.expires))
+                )
+            )
+            st.code(f"{base}/share/{link.token}", language=None)
+            words, revoke = st.columns([3, 1])
+            words.caption(f"{ends}{' · with the input' if link.include_inputs else ''}")
+            if revoke.button("Revoke", key=f"history-share-revoke-{entry.id}-{number}"):
+                shares.revoke(run_dir, link.token)
+                st.rerun()
 
 
 def _delete(entry: Entry) -> None:
@@ -446,10 +498,7 @@ def _facts(entry: Entry, card: dict[str, Any], folder) -> None:
                 width="stretch",
             )
     with outputs_tab:
-        products = sorted(
-            (path for path in folder.path.rglob("*") if path.is_file() and _is_product(folder.path, path)),
-            key=lambda path: str(path.relative_to(folder.path)),
-        )
+        products = folder.products()
         if not products:
             st.caption("No outputs were saved.")
         for number, path in enumerate(products[:40]):
@@ -490,13 +539,6 @@ def _stamp_tool(run_tool: str) -> str:
         return tools._JOB_SETTINGS[run_tool][0]
     except KeyError:
         return run_tool
-
-
-def _is_product(root: Path, path: Path) -> bool:
-    relative = path.relative_to(root)
-    if any(part.startswith(".") for part in relative.parts) or relative.parts[0] in ("inputs", "previews"):
-        return False
-    return str(relative) not in WORKINGS
 
 
 def _value(value: Any) -> str:

@@ -383,12 +383,8 @@ def inputs_back(run_id: str) -> None:
     (and this person still owns it: the folder comes through the owner-checked manager)."""
     from ui import send
 
-    folder = manager().folder(run_id)
     tool = (manager().snapshot(run_id).card or {}).get("tool", "")
-    for name, picker in send.RUN_INPUTS.get(tool, ()):
-        path = folder.input(name)
-        if path.is_file():
-            send.put(picker, path.read_bytes(), f"the inputs of your run {run_id}")
+    send.inputs_back(manager().folder(run_id), tool)
 
 
 def _run_words(card: dict[str, Any]) -> str:

@@ -149,10 +149,12 @@ def say(said: str, notes: list[str] = ()) -> None:
             st.caption(note)
 
 
-def open_result_panel(accepted: dict[str, Fill | None]) -> None:
+def open_result_panel(accepted: dict[str, Fill | None], run_folder: Callable[[str], Any] | None = None) -> None:
     """The expander at the top of a tool's settings: ``accepted`` names the stamps' tools this
     page opens, each with an optional ``fill`` for the widgets its declaration does not cover.
-    Call it above the form: a widget's value can only be set before the widget is drawn."""
+    Call it above the form: a widget's value can only be set before the widget is drawn.
+    ``run_folder`` gives this person's run folder by id (``ValueError`` for another's): a result of
+    one of their own runs can bring that run's input pictures back too."""
     _FILLS.update(accepted)
     flash = st.session_state.pop(FLASH, None)
     # Always one container here, empty or not: a message that comes and goes must not move what
@@ -169,10 +171,10 @@ def open_result_panel(accepted: dict[str, Fill | None]) -> None:
         if upload is not None:
             body = st.empty()  # emptied once Apply or Cancel is pressed: the form below shows the outcome
             with body.container():
-                _offer(upload.name, upload.getvalue(), accepted, body)
+                _offer(upload.name, upload.getvalue(), accepted, body, run_folder)
 
 
-def _offer(name: str, data: bytes, accepted: dict[str, Fill | None], body) -> None:
+def _offer(name: str, data: bytes, accepted: dict[str, Fill | None], body, run_folder=None) -> None:
     try:
         stamp = provenance.read(data, name)
     except ValueError as error:
@@ -213,8 +215,8 @@ def _offer(name: str, data: bytes, accepted: dict[str, Fill | None], body) -> No
         st.caption(note)
     if left_out:
         st.caption("Not on this page's form, so kept as they are: " + ", ".join(left_out) + ".")
-    source = _own_run_with_inputs(stamp)
-    if source:
+    source = _own_run_with_inputs(stamp, run_folder)
+    if source is not None:
         st.caption("The run that made it is yours and keeps its input pictures: Apply brings them back too.")
     apply_column, inputs_column, cancel_column = st.columns(3)
     # Callbacks, not code after the buttons: they run before the next run draws anything, so the
@@ -224,14 +226,14 @@ def _offer(name: str, data: bytes, accepted: dict[str, Fill | None], body) -> No
         "Apply",
         type="primary",
         key="restore_apply",
-        disabled=not (changed or source),
+        disabled=not changed and source is None,
         on_click=_applied,
-        args=(dict(plan), f"Applied {len(changed)} setting(s) from {name}.", list(notes), source),
+        args=(dict(plan), f"Applied {len(changed)} setting(s) from {name}.", list(notes), source, stamp.tool),
     )
     inputs_column.button(
         "Inputs only",
         key="restore_inputs",
-        disabled=not source,
+        disabled=source is None,
         on_click=_applied,
         args=(
             {},
@@ -240,32 +242,36 @@ def _offer(name: str, data: bytes, accepted: dict[str, Fill | None], body) -> No
             source,
         ),
         help="The pictures the run started from, back in the pickers, and the settings left as they are. "
-        + ("" if source else "Only for a result of one of your own runs that keeps its pictures (Style Transfer)."),
+        + (
+            ""
+            if source is not None
+            else "Only for a result of one of your own runs that keeps its pictures (Style Transfer)."
+        ),
     )
     if cancel_column.button("Cancel", key="restore_cancel"):
         _close(body)  # the last thing drawn here: nothing may go into the emptied place after it
 
 
-def _own_run_with_inputs(stamp: provenance.Stamp) -> str:
-    """The stamp's run, when it is this person's and its tool keeps input pictures; else ''."""
-    from ui import jobs, send
+def _own_run_with_inputs(stamp: provenance.Stamp, run_folder) -> Any:
+    """The folder of the stamp's run, when it is this person's and keeps input pictures; else None."""
+    from ui import send
 
-    if not stamp.run or stamp.tool not in send.RUN_INPUTS:
-        return ""
+    if not stamp.run or stamp.tool not in send.RUN_INPUTS or run_folder is None:
+        return None
     try:
-        folder = jobs.manager().folder(stamp.run)  # owner-checked: another's run reads as an unknown one
+        folder = run_folder(stamp.run)  # owner-checked: another's run reads as an unknown one
     except ValueError:
-        return ""
-    return stamp.run if any(folder.input(name).is_file() for name, _ in send.RUN_INPUTS[stamp.tool]) else ""
+        return None
+    return folder if any(folder.input(name).is_file() for name, _ in send.RUN_INPUTS[stamp.tool]) else None
 
 
-def _applied(plan: dict[str, Any], said: str, notes: list[str], source: str) -> None:
-    from ui import jobs
+def _applied(plan: dict[str, Any], said: str, notes: list[str], source, tool: str) -> None:
+    from ui import send
 
     if plan:
         st.session_state[PENDING] = plan
-    if source:
-        jobs.inputs_back(source)
+    if source is not None:
+        send.inputs_back(source, tool)
     st.session_state[FLASH] = (said, notes)
     st.session_state[ROUND] = st.session_state.get(ROUND, 0) + 1  # the next run's uploader is empty
 

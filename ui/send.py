@@ -49,6 +49,15 @@ def send_menu(
                 st.switch_page(page)
 
 
+def inputs_back(folder, tool: str) -> None:
+    """A run's saved input pictures (``folder``: its owner-checked RunFolder) back in the pickers
+    that take them (RUN_INPUTS), each saying which run it came from."""
+    for name, picker in RUN_INPUTS.get(tool, ()):
+        path = folder.input(name)
+        if path.is_file():
+            put(picker, path.read_bytes(), f"the inputs of your run {folder.id}")
+
+
 def put(picker: str, png: bytes, words: str, parent: str = "") -> None:
     """Give the picker keyed ``picker`` this picture (PNG bytes) until the person picks another."""
     st.session_state.setdefault(SENT, {})[picker] = {"png": png, "words": words, "parent": parent}

@@ -47,7 +47,7 @@ def open_result(accepted: dict[str, restore.Fill | None]) -> None:
     page's main form). Call it above the settings form."""
     from ui import presets
 
-    restore.open_result_panel(accepted)
+    restore.open_result_panel(accepted, run_folder=jobs.manager().folder)
     presets.presets_panel(next(iter(accepted)))
 
 

@@ -1,4 +1,4 @@
-"""The owner-checked file routes (FastAPI).
+"""The owner-checked file routes (FastAPI), and the share links' (share_routes).
 
 Every route answers a request from someone who may not read the run with the very 404 that an
 unknown run gets, so run ids cannot be probed. Who a request comes from is read from its cookies
@@ -12,28 +12,20 @@ import logging
 import os
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
-from core import provenance, settings, tools
-from core.history import export
+from core import settings, tools
+from core.api import share_routes
+from core.api.files import NOT_FOUND, PRIVATE_HEADERS, SANDBOX, inside, media_type, stamped_product, zip_folder
 from core.jobs import owners
 from core.jobs.files import read_json, runs_folder_key
 from core.jobs.runfolder import RunFolder
 
 log = logging.getLogger(__name__)
-
-NOT_FOUND = "There is no such run or file."
-# Nobody on the way (a proxy, the browser's disk cache) keeps a person's file past this answer,
-# and a file is never read as a type it is not.
-PRIVATE_HEADERS = {"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"}
-# A run's HTML (ASCII Art's playing page) runs in an opaque origin: its scripts play the text but
-# can never read this service's cookies or other files.
-SANDBOX = {"Content-Security-Policy": "sandbox allow-scripts"}
 
 
 def shared_mode(environment=None) -> bool:
@@ -112,62 +104,10 @@ def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> Fa
             background=BackgroundTask(os.unlink, zip_name),
         )
 
+    share_routes.add(app, runs)
+
     @app.exception_handler(HTTPException)
     def plain_error(request: Request, error: HTTPException) -> JSONResponse:
         return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=dict(PRIVATE_HEADERS))
 
     return app
-
-
-def inside(folder: Path, name: str) -> Path:
-    """``folder/name`` when that is a plain, visible file inside the folder; else 404 (``..``,
-    absolute names, links out, hidden files such as the claim)."""
-    parts = Path(name).parts
-    if not name or Path(name).is_absolute() or any(part in ("..", "") or part.startswith(".") for part in parts):
-        raise HTTPException(404, NOT_FOUND)
-    path = (folder / name).resolve()
-    if folder.resolve() not in path.parents or not path.is_file():
-        raise HTTPException(404, NOT_FOUND)
-    return path
-
-
-def zip_folder(folder: Path, target: Path, stamp: provenance.Stamp | None = None) -> None:
-    """The run's visible files, under the run's id (what "Whole run (.zip)" always gave), and the
-    settings that made them (``atelier-settings.json``, which "Open an Atelier result" reads)."""
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        export.write_run(archive, folder, stamp)
-
-
-# A run's products that carry its settings: the pictures, pages and clips it made (not its inputs,
-# its previews, its log or its card).
-STAMPED_KINDS = ("png", "jpeg", "webp", "html", "svg", "mp4")
-UNSTAMPED_FOLDERS = ("inputs", "previews")
-MEDIA_TYPES = {
-    "png": "image/png",
-    "jpeg": "image/jpeg",
-    "webp": "image/webp",
-    "html": "text/html",
-    "svg": "image/svg+xml",
-}
-
-
-def media_type(path: Path) -> str:
-    return MEDIA_TYPES.get(provenance.SUFFIXES.get(path.suffix.lower(), ""), "application/octet-stream")
-
-
-def stamped_product(folder: RunFolder, path: Path, *, download: bool) -> bytes | None:
-    """The file with the run's settings inside it, when it is one of the run's products (a clip
-    only as a download: a playing video needs byte ranges, which a file on disk serves); None to
-    serve the file as it is. A stamp that cannot be made is logged and the file served plain."""
-    kind = provenance.SUFFIXES.get(path.suffix.lower())
-    relative = path.relative_to(folder.path.resolve())
-    if kind not in STAMPED_KINDS or relative.parts[0] in UNSTAMPED_FOLDERS or (kind == "mp4" and not download):
-        return None
-    try:
-        stamp = tools.stamp_for_run(folder.path)
-        if stamp is None:
-            return None
-        return provenance.embed(path.read_bytes(), kind, stamp)
-    except (OSError, ValueError):
-        log.exception("could not put the settings into %s of run %s", relative, folder.id)
-        return None

@@ -20,10 +20,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core import shares
 from core.history.marks import MARKS, Marks, read_marks
 from core.jobs.files import parse_time, read_json
 from core.jobs.owners import visible
 from core.jobs.status import Status
+from core.shares import SHARES
 
 # The History's tool filter groups a tool's runs as its page does (a video run belongs to its tool).
 FAMILIES = {
@@ -73,6 +75,7 @@ class Entry:
     marks: Marks
     note: str = ""
     error: str = ""
+    links: int = 0  # share links made (core/shares.py)
 
     @functools.cached_property
     def search_text(self) -> str:
@@ -235,7 +238,12 @@ class RunIndex:
                 card_key = _stat_key(os.path.join(folder.path, "card.json"))
                 if card_key is None:
                     continue  # not a run (people/, uploads/) or one being made or deleted
-                key = (folder_time, card_key, _stat_key(os.path.join(folder.path, MARKS)))
+                key = (
+                    folder_time,
+                    card_key,
+                    _stat_key(os.path.join(folder.path, MARKS)),
+                    _stat_key(os.path.join(folder.path, SHARES)),
+                )
                 seen.add(name)
                 if known is not None and known[0][1:] == key[1:]:
                     self._known[name] = (key, known[1])
@@ -249,7 +257,8 @@ class RunIndex:
                     continue
                 card["id"] = name  # the folder names the run, whatever its card says
                 marks = read_marks(folder.path) if key[2] is not None else Marks()
-                self._known[name] = (key, entry_of(card, marks))
+                links = len(shares.links(folder.path)) if key[3] is not None else 0
+                self._known[name] = (key, dataclasses.replace(entry_of(card, marks), links=links))
                 self._cards[name] = card
                 changed = True
             for gone in set(self._known) - seen:

@@ -112,6 +112,9 @@ def delete_run(runs_dir: Path, job_id: str) -> int:
     # The card first: from this moment the run is gone for every reader (pages, the file service),
     # even while the rest of a large folder is still being removed.
     (folder / "card.json").unlink(missing_ok=True)
+    from core import shares  # (imported here: core.shares reads core.jobs.files)
+
+    shares.forget_run(runs_dir, folder)  # its links' pointers (its list of them goes with the folder)
     shutil.rmtree(folder, ignore_errors=True)
     still_used = {name for other in run_cards(runs_dir) for name in other.get("uploads", [])}
     for name in card.get("uploads", []):

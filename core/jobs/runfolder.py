@@ -71,6 +71,22 @@ class RunFolder:
     def results(self) -> Path:
         return self.path / self.RESULTS
 
+    # What the manager, the worker and the pages keep beside a run's products: its workings.
+    WORKINGS = (CARD, JOB, EVENTS, LOG, PREVIEW, "marks.json", "shares.json", "thumbnail.jpg", "CLAIM", "STOP")
+
+    def products(self) -> list[Path]:
+        """What the run made, for a person to download: every visible file but its workings, its
+        inputs and its previews, in name order."""
+        found = []
+        for path in sorted(self.path.rglob("*")):
+            relative = path.relative_to(self.path)
+            if not path.is_file() or any(part.startswith(".") for part in relative.parts):
+                continue
+            if relative.parts[0] in (self.INPUTS, self.PREVIEWS) or str(relative) in self.WORKINGS:
+                continue
+            found.append(path)
+        return found
+
     def finished_results(self) -> list[Path]:
         """A batch's finished pictures, by name."""
         return sorted(self.results.glob("*.png"))
