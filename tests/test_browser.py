@@ -207,6 +207,18 @@ def test_style_transfer_short_run_preview_updates_then_stop(server, page):
     assert back.count() == 2  # the photo and the painting
     assert page.locator(".st-key-style_steps [data-testid='stSliderThumbValue']").inner_text() == "1000"
     shot(page, "10b-style-settings-back")
+    # History (issue #32): the real run is there with the thumbnail its job made as it ended, and its
+    # picture goes on to another tool, which names the run it came from.
+    assert (server["runs"] / job_id / "thumbnail.jpg").is_file()
+    page.goto(f"{server['url']}/History")
+    page.get_by_text("1 of 1 runs (yours only)").wait_for(timeout=60_000)
+    click_until(page, page.locator(f".st-key-history-details-{job_id} button"), page.get_by_text(f"run {job_id}"))
+    page.locator(".st-key-history-details").get_by_role("button", name="Send to").click()
+    page.get_by_role("button", name="Photo to Sketch").click()
+    page.get_by_text("Sent from your Style Transfer run of").first.wait_for(timeout=60_000)
+    assert "/Photo_to_Sketch" in page.url
+    page.get_by_text(re.compile(r"Shipped 256 px: \d+x\d+")).wait_for(timeout=120_000)  # the painting, sketched
+    shot(page, "32-history-sent-on")
 
 
 def test_style_transfer_instant_preview_then_a_run_started_from_it(server, page):

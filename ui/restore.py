@@ -240,6 +240,7 @@ def _offer(name: str, data: bytes, accepted: dict[str, Fill | None], body, run_f
             f"The input pictures of the run that made {name} are back; the settings are as they were.",
             [],
             source,
+            stamp.tool,
         ),
         help="The pictures the run started from, back in the pickers, and the settings left as they are. "
         + (
