@@ -106,6 +106,7 @@ bench: $(APP_STAMP) $(RAY_STAMP) system-deps
 	@$(MAKE) --no-print-directory system-deps DEBIAN_PACKAGES="$(BENCH_PACKAGES)"
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/sharing.py
+	$(BIN)/python bench/api.py
 	$(BIN)/python bench/ascii.py
 	$(BIN)/python bench/style.py
 	$(BIN)/python bench/gan.py

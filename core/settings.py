@@ -106,7 +106,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable(
         "cookie_secret", "text", "", "the key signing people's cookies (else one kept in the runs folder)", "Serving"
     ),
-    Variable("api_port", "port", None, "the file service's port (default: Streamlit's port + 1)", "Serving"),
+    Variable("api_port", "port", None, "the file service's and API's port (default: Streamlit's port + 1)", "Serving"),
     Variable("api_url", "text", "", "the file service's address as browsers reach it, when run apart", "Serving"),
     Variable("log_level", "choice", "info", "the server log's level", "Serving", ("debug", "info", "warning", "error")),
     # Jobs.

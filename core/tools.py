@@ -76,6 +76,7 @@ TOOLS = {
 # A job's tool (as run cards name it) -> the stamp's tool, and how its job config holds the settings.
 _JOB_SETTINGS = {
     "ascii-video": ("ascii", lambda config: dict(config.get("ascii", {}))),
+    "ascii-batch": ("ascii", lambda config: dict(config.get("ascii", {}))),
     "style": ("style", lambda config: {key: value for key, value in config.items() if key != "batch_names"}),
     "style-video": ("style-video", dict),
     "sketch": ("sketch-train", dict),

@@ -761,3 +761,41 @@ def test_history_finds_stars_opens_compares_and_reuses_a_run(server, page, tmp_p
     )
     page.get_by_text(f"Sent from the inputs of your run {second}").first.wait_for(timeout=30_000)
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_api_page_makes_a_token_a_program_uses_then_revokes_it(server, page):
+    """Issue #34: a token made on the API page acts as this browser's person through the HTTP API (the
+    job shows in their History), and once revoked the API refuses it."""
+    import httpx
+
+    page.goto(f"{server['url']}/API")
+    page.get_by_text("No tokens yet").wait_for(timeout=60_000)
+    page.get_by_label("Name").fill("my notebook")
+    page.get_by_role("button", name="Make a token").click()
+    page.get_by_text("Copy it now").wait_for(timeout=30_000)
+    token = next(word for word in page.locator("code").all_inner_texts() if word.startswith("atelier_"))
+    base = re.search(r"http://127\.0\.0\.1:\d+", page.get_by_test_id("stMain").inner_text()).group(0)
+    shot(page, "34-api-token")
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (48, 64, 3), dtype=np.uint8)).save(buffer, "PNG")
+    headers = {"Authorization": f"Bearer {token}"}
+    job = httpx.post(
+        f"{base}/api/v1/jobs",
+        headers=headers,
+        data={"tool": "ascii", "settings": json.dumps({"columns": 32})},
+        files={"image": ("noise.png", buffer.getvalue())},
+        timeout=60,
+    ).json()
+    deadline = time.monotonic() + 120
+    while httpx.get(f"{base}/api/v1/jobs/{job['id']}", headers=headers, timeout=30).json()["status"] != "finished":
+        assert time.monotonic() < deadline, "the API's job did not finish"
+        time.sleep(0.5)
+    page.goto(f"{server['url']}/History")
+    page.get_by_text("1 of 1 runs (yours only)").wait_for(timeout=60_000)
+    page.get_by_text("noise.png at 32 columns (API)").first.wait_for(timeout=30_000)
+    shot(page, "34-api-job-in-history")
+    page.goto(f"{server['url']}/API")
+    page.get_by_text("my notebook").first.wait_for(timeout=60_000)
+    click_until(page, page.get_by_role("button", name="Revoke"), page.get_by_text("No tokens yet"))
+    assert httpx.get(f"{base}/api/v1/history", headers=headers, timeout=30).status_code == 401
+    assert page.get_by_test_id("stException").count() == 0

@@ -102,9 +102,12 @@ def test_what_the_pages_take_from_the_tools_loads_no_framework():
     assert completed.stdout.strip() == "[]"
 
 
-# The tools' pages (the Job Lab is a check of the machinery, History a page over every tool's runs).
+# The tools' pages (the Job Lab is a check of the machinery, History a page over every tool's runs,
+# API a person's tokens).
 TOOL_PAGES = sorted(
-    path for path in (REPO / "pages").glob("*.py") if "Job_Lab" not in path.name and "History" not in path.name
+    path
+    for path in (REPO / "pages").glob("*.py")
+    if not any(word in path.name for word in ("Job_Lab", "History", "API"))
 )
 
 

@@ -33,6 +33,7 @@ TOOL_WORDS = {
     "ascii": "ASCII Art",
     "ascii-video": "ASCII video",
     "ascii-sweep": "ASCII sweep",
+    "ascii-batch": "ASCII batch",
     "style": "Style Transfer",
     "style-video": "Style video",
     "sketch": "Photo to Sketch",

@@ -1,4 +1,5 @@
-"""The owner-checked file routes (FastAPI), and the share links' (share_routes).
+"""Atelier's HTTP service (FastAPI): the owner-checked file routes, the jobs API (job_routes) and the
+share links' routes (share_routes).
 
 Every route answers a request from someone who may not read the run with the very 404 that an
 unknown run gets, so run ids cannot be probed. Who a request comes from is read from its cookies
@@ -11,21 +12,32 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from starlette.background import BackgroundTask
 
 from core import settings, tools
-from core.api import share_routes
+from core.api import job_routes, share_routes, tokens
 from core.api.files import NOT_FOUND, PRIVATE_HEADERS, SANDBOX, inside, media_type, stamped_product, zip_folder
 from core.jobs import owners
 from core.jobs.files import read_json, runs_folder_key
 from core.jobs.runfolder import RunFolder
 
 log = logging.getLogger(__name__)
+
+UNAUTHORISED = "Send a personal API token as 'Authorization: Bearer <token>' (made on Atelier's API page)."
+API_DESCRIPTION = (
+    "Atelier's tools from other programs: submit a job with its pictures and settings, follow it, "
+    "fetch its files. Jobs share the fair queue, the per-person caps and the history with the pages. "
+    "Every call acts as the person whose API token it sends (`Authorization: Bearer ...`); another "
+    "person's job answers 404, as one that does not exist."
+)
 
 
 def shared_mode(environment=None) -> bool:
@@ -41,18 +53,65 @@ def may_read(card: dict, requester: str | None, *, shared: bool) -> bool:
     return bool(requester) and requester == owner
 
 
-def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> FastAPI:
+class _ManagerSlot:
+    """The job manager, made on the first request that needs one (a file download never does)."""
+
+    def __init__(self, runs: Path, manager: Any = None):
+        self.runs, self.manager, self.lock = runs, manager, threading.Lock()
+
+    def __call__(self) -> Any:
+        with self.lock:
+            if self.manager is None:
+                from core.jobs import manager_from_environment
+
+                # The cap on running jobs holds across every server on the runs folder (the pages' too);
+                # retention stays the pages' server's.
+                limit = settings.value("max_jobs") or None
+                self.manager = manager_from_environment(self.runs, max_concurrent=limit)
+            return self.manager
+
+
+def requester_of(request: Request, runs: Path, *, shared: bool) -> str | None:
+    """The person a request acts for: its API token's owner, else its cookie's; None for nobody.
+    A token that is not (or no longer) good answers 401 at once, whatever cookie comes with it."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        owner = tokens.owner_of(runs, token.strip()) if scheme.lower() == "bearer" else None
+        if owner is None:
+            raise HTTPException(401, UNAUTHORISED, headers={"WWW-Authenticate": "Bearer"})
+        return owner
+    try:
+        secret = owners.cookie_secret(runs)
+    except OSError:
+        log.exception("the file service cannot read the cookie secret in %s", runs)
+        return None
+    return owners.owner_from_cookies(dict(request.cookies), secret, now=time.time(), shared=shared)
+
+
+def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None, manager: Any = None) -> FastAPI:
+    """The service over ``runs_dir``; ``manager``: the job manager its jobs go through (by default one
+    made on the first request that needs it, from the settings, like the pages' own)."""
     runs = Path(runs_dir)
     shared = shared_mode() if shared is None else shared
-    app = FastAPI(title="Atelier", version="1", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+    app = FastAPI(
+        title="Atelier",
+        version="1",
+        description=API_DESCRIPTION,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    manager_of = _ManagerSlot(runs, manager)
 
     def requester(request: Request) -> str | None:
-        try:
-            secret = owners.cookie_secret(runs)
-        except OSError:
-            log.exception("the file service cannot read the cookie secret in %s", runs)
-            return None
-        return owners.owner_from_cookies(dict(request.cookies), secret, now=time.time(), shared=shared)
+        return requester_of(request, runs, shared=shared)
+
+    def caller(request: Request) -> str:
+        who = requester(request)
+        if not who:
+            raise HTTPException(401, UNAUTHORISED, headers={"WWW-Authenticate": "Bearer"})
+        return who
 
     def readable_run(run_id: str, request: Request) -> RunFolder:
         if not run_id or "/" in run_id or "\\" in run_id or run_id.startswith(".") or len(run_id) > 200:
@@ -67,7 +126,8 @@ def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> Fa
     def health() -> dict:
         return {"ok": True, "runs": runs_folder_key(runs)}
 
-    @app.get("/api/v1/runs/{run_id}/files/{name:path}", summary="One file of a run (its owner only)")
+    @app.get("/api/v1/jobs/{run_id}/files/{name:path}", summary="One file of a job (its owner only)")
+    @app.get("/api/v1/runs/{run_id}/files/{name:path}", include_in_schema=False)
     def run_file(run_id: str, name: str, request: Request, download: bool = False) -> FileResponse:
         folder = readable_run(run_id, request)
         path = inside(folder.path, name)
@@ -105,9 +165,23 @@ def create_app(runs_dir: str | os.PathLike, *, shared: bool | None = None) -> Fa
         )
 
     share_routes.add(app, runs)
+    job_routes.add(app, runs, manager_of, caller, lambda card, who: may_read(card, who, shared=shared))
+    app.state.manager_of = manager_of
 
-    @app.exception_handler(HTTPException)
-    def plain_error(request: Request, error: HTTPException) -> JSONResponse:
-        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=dict(PRIVATE_HEADERS))
-
+    app.add_exception_handler(HTTPException, _plain_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     return app
+
+
+def _plain_error(request: Request, error: HTTPException) -> JSONResponse:
+    headers = {**PRIVATE_HEADERS, **(error.headers or {})}
+    return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=headers)
+
+
+def _invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+    """A query parameter of the wrong type, say: the same shape as every other refusal."""
+    problems = [
+        {"field": ".".join(str(part) for part in item.get("loc", ())[1:]) or None, "message": item.get("msg", "")}
+        for item in error.errors()
+    ]
+    return JSONResponse({"detail": problems}, status_code=422, headers=dict(PRIVATE_HEADERS))

@@ -17,6 +17,7 @@ from core import provenance
 TITLES = {
     "ascii-video": "ASCII Art video",
     "ascii-sweep": "ASCII Art sweep",
+    "ascii-batch": "ASCII Art batch",
     "style": "Style Transfer",
     "style-video": "Style Transfer video",
     "sketch": "Photo to Sketch (a trained model)",

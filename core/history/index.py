@@ -32,6 +32,7 @@ FAMILIES = {
     "ascii": "ASCII Art",
     "ascii-video": "ASCII Art",
     "ascii-sweep": "ASCII Art",
+    "ascii-batch": "ASCII Art",
     "style": "Style Transfer",
     "style-video": "Style Transfer",
     "sketch": "Photo to Sketch",
@@ -42,6 +43,7 @@ FAMILIES = {
 KINDS = {
     "ascii-video": "video",
     "ascii-sweep": "sweep",
+    "ascii-batch": "batch",
     "style": "picture",
     "style-video": "video",
     "sketch": "training",
