@@ -7,7 +7,7 @@ import streamlit as st
 
 import core.ascii as ascii_art
 from ui import ascii as ascii_ui
-from ui import presets, settings, tool_page
+from ui import ascii_batch, presets, settings, tool_page
 from ui.inputs import image_input, uploaded_bytes
 
 Config = ascii_art.AsciiConfig
@@ -40,7 +40,7 @@ with controls:
     presets.remember("ascii", config)  # what "Save as a preset" saves, and what comes back next visit
 
 head = output.container()  # the picture and its text, above the tabs (filled after the camera's tab)
-tabs = tool_page.tabs("Result", "Live camera", "Video file", "Sweep", "Earlier runs")
+tabs = tool_page.tabs("Result", "Live camera", "Video file", "Sweep", "Batch", "Earlier runs")
 with tabs["Live camera"]:  # first, so that a picture the page cannot convert leaves the camera working
     if config is None:
         st.error(problem)
@@ -51,8 +51,12 @@ with tabs["Video file"]:  # a clip needs no picture
         st.error(problem)
     else:
         ascii_ui.video_panel(config, font_file)
+with tabs["Batch"]:  # pictures of its own
+    ascii_batch.batch_panel(config, font_file)
 with tabs["Earlier runs"]:
-    tool_page.earlier_runs((ascii_ui.VIDEO_TOOL, "Video files"), (ascii_ui.SWEEP_TOOL, "Sweeps"))
+    tool_page.earlier_runs(
+        (ascii_ui.VIDEO_TOOL, "Video files"), (ascii_ui.SWEEP_TOOL, "Sweeps"), (ascii_batch.BATCH_TOOL, "Batches")
+    )
 
 with head:
     if picture is None:

@@ -799,3 +799,40 @@ def test_api_page_makes_a_token_a_program_uses_then_revokes_it(server, page):
     click_until(page, page.get_by_role("button", name="Revoke"), page.get_by_text("No tokens yet"))
     assert httpx.get(f"{base}/api/v1/history", headers=headers, timeout=30).status_code == 401
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_ascii_sweep_and_batch_tabs_run_as_jobs(server, page, tmp_path):
+    """Issue #33: the Sweep tab's grid as one job, a cell's settings back in the form; the Batch tab's
+    pictures and a zip with junk in it as one job, the junk listed with its reason."""
+    import zipfile
+
+    page.goto(f"{server['url']}/ASCII_Art")
+    wait_for_app(page)
+    page.get_by_text(re.compile(r"x \d+ characters")).first.wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Sweep").click()
+    page.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Start the sweep").click()
+    page.get_by_text("Open a cell").wait_for(timeout=120_000)
+    wait_for_app(page)
+    shot(page, "33-ascii-sweep")
+    page.get_by_role("button", name="Use this cell's settings").click()
+    page.get_by_text("The settings of the sweep's cell").first.wait_for(timeout=30_000)
+    pictures = []
+    for index in range(2):
+        path = tmp_path / f"photo-{index}.png"
+        Image.fromarray(np.random.default_rng(index).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(path)
+        pictures.append(str(path))
+    with zipfile.ZipFile(tmp_path / "more.zip", "w") as archive:
+        archive.write(pictures[0], "inside/third.png")
+        archive.writestr("inside/readme.txt", "not a picture")
+    page.get_by_role("tab", name="Batch").click()
+    page.locator(".st-key-ascii_batch_files").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        [*pictures, str(tmp_path / "more.zip")]
+    )
+    page.get_by_text("3 pictures").first.wait_for(timeout=60_000)
+    page.get_by_text("1 left out").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Start the batch").click()
+    page.get_by_text("6 files made").wait_for(timeout=120_000)
+    wait_for_app(page)
+    shot(page, "33-ascii-batch")
+    assert page.get_by_test_id("stException").count() == 0

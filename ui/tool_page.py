@@ -27,7 +27,7 @@ import streamlit as st
 from ui import jobs, restore
 from ui.common import page
 
-TAB_ORDER = ("Result", "Train", "Generate", "Live camera", "Video file", "Sweep", "Earlier runs")
+TAB_ORDER = ("Result", "Train", "Generate", "Live camera", "Video file", "Sweep", "Batch", "Earlier runs")
 
 
 def tool_page(title: str, icon: str, blurb: str) -> None:

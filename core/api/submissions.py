@@ -73,7 +73,7 @@ API_TOOLS = {
     for tool in (
         ApiTool(
             "ascii",
-            (Input("image", "the pictures to draw as text: one, or up to 100 as one batch", most=100),),
+            (Input("image", "the pictures to draw as text: one, or up to 100 (or zips) as one batch", most=100),),
             {"font": ("",)},
             notes='Form field "formats": the files made of each picture, comma-separated from '
             "txt, html, ansi, png, svg (png,txt by default). A picture that cannot be read is listed "
@@ -177,17 +177,15 @@ def _ascii_job(config: Any, given: list[tuple[str, bytes]], formats: str) -> Job
         raise Refused(
             422, [{"field": "formats", "message": f"formats are from {', '.join(EXPORT_FORMATS)}, not {formats!r}."}]
         )
-    pictures, names, skipped = {}, [], []
     for name, data in given:
-        try:
-            picture = decode("image", name, data)
-        except Refused as refused:
-            skipped.append({"name": name, "reason": refused.problems[0]["message"]})
-            continue
-        pictures[batch.input_name(len(names))] = picture
-        names.append(name)
-    if not pictures:
-        raise Refused(422, [{"field": "image", "message": item["reason"]} for item in skipped])
+        if len(data) > MAX_UPLOAD_BYTES:
+            raise Refused(413, [{"field": "image", "message": f"{name} is over {MAX_UPLOAD_BYTES // 2**20} MB."}])
+    try:
+        found, skipped = batch.gather(given)
+    except ValueError as error:
+        raise Refused(422, [{"field": "image", "message": str(error)}]) from None
+    pictures = {batch.input_name(index): picture for index, (_, picture) in enumerate(found)}
+    names = [name for name, _ in found]
     job_config = {"ascii": configs.to_dict(config), "names": names, "formats": chosen, "skipped": skipped}
     count = f"{len(names)} pictures" if len(names) > 1 else names[0]
     return Job(

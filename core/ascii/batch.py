@@ -32,6 +32,7 @@ INPUT_PREFIX = "picture_"  # inputs/picture_000.png, ...
 SHEET_SIDE = 200  # px: a picture's longer side on the contact sheet
 SHEET_COLUMNS = 6
 DEFAULT_FORMATS = ("png", "txt")
+MAX_PICTURES = 100  # in one batch job (a page's or the API's)
 
 
 def input_name(index: int) -> str:
@@ -91,6 +92,44 @@ def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
         )
     (folder / FAILURES).write_text(json.dumps(failures, indent=1))
     archive(folder, stamp)
+
+
+def gather(
+    files: list[tuple[str, bytes]], most: int = MAX_PICTURES
+) -> tuple[list[tuple[str, Image.Image]], list[dict]]:
+    """The pictures in uploaded files (a zip's pictures too, by their names inside it), decoded:
+    ([(name, picture)], [{"name", "reason"}] for what was left out). ValueError when nothing is left."""
+    from core import images, zips
+
+    found, skipped = [], []
+
+    def take(name: str, data: bytes) -> None:
+        if len(found) >= most:
+            skipped.append({"name": name, "reason": f"past the {most} pictures a batch takes"})
+            return
+        try:
+            found.append((name, images.load_image(data)))
+        except ValueError as error:
+            skipped.append({"name": name, "reason": str(error)})
+
+    for name, data in files:
+        if not name.lower().endswith(".zip"):
+            take(name, data)
+            continue
+        try:
+            archive = zips.open_zip(data)
+        except ValueError as error:
+            skipped.append({"name": name, "reason": str(error)})
+            continue
+        for path, member in archive.members:
+            if path.suffix.lower().lstrip(".") in images.UPLOAD_TYPES:
+                take(str(path), archive.read(member))
+            else:
+                skipped.append({"name": f"{name}: {path}", "reason": "not a picture"})
+    if not found:
+        reasons = "; ".join(f"{item['name']}: {item['reason']}" for item in skipped[:5])
+        raise ValueError(f"No picture could be read ({reasons})." if reasons else "No pictures were given.")
+    return found, skipped
 
 
 def unique_stems(names: list[str], count: int) -> list[str]:

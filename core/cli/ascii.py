@@ -21,7 +21,12 @@ def add(tools) -> None:
         help="structure-aware image to ASCII art (txt, html, ansi, png, svg; animated gif)",
         description="Convert each IMAGE to ASCII art; writes DIR/<name>.<format> for every format.",
     )
-    command.add_argument("images", nargs="+", metavar="IMAGE")
+    command.add_argument(
+        "images",
+        nargs="+",
+        metavar="IMAGE",
+        help="a picture, a folder of pictures, a zip of pictures, or a quoted glob ('photos/*.jpg')",
+    )
     command.add_argument(
         "--format",
         default="txt",
@@ -44,6 +49,16 @@ def add(tools) -> None:
         help="step one setting over values, V1,V2,... or START:STOP:COUNT (give it twice for a grid of two "
         "settings; at most 36 cells): writes DIR/<name>-sweep.png, a grid with labelled axes, and each cell "
         "as DIR/<name>-<setting>-<value>.png with its settings inside",
+    )
+    command.add_argument(
+        "--contact-sheet",
+        action="store_true",
+        help="also write DIR/contact-sheet.png: every picture's PNG, small, over its name (needs png in --format)",
+    )
+    command.add_argument(
+        "--zip",
+        metavar="NAME",
+        help="also write DIR/NAME, a zip of every file written, the failures with their reasons and the settings",
     )
     command.add_argument(
         "--no-settings",
@@ -113,8 +128,54 @@ def run_ascii(arguments) -> int:
     if unknown or not formats:
         raise ValueError(f"Unknown format(s) {', '.join(unknown) or '(none)'}; choose from {','.join(allowed)}.")
     config = ascii_config(arguments)
-    if arguments.sweep:
-        return _run_sweep(arguments, config)
+    if arguments.contact_sheet and "png" not in formats:
+        raise ValueError("--contact-sheet lays out the pictures' PNGs: add png to --format.")
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="atelier-ascii-") as unpacked:
+        arguments.images = expand_inputs(arguments.images, Path(unpacked))
+        if arguments.sweep:
+            return _run_sweep(arguments, config)
+        return _run_pictures(arguments, config, formats)
+
+
+def expand_inputs(names: list[str], unpacked: Path) -> list[str]:
+    """Each IMAGE as picture files: a folder's pictures (by name), a zip's (unpacked into ``unpacked``;
+    a member that is not a picture is left out), a quoted glob's matches; anything else as given
+    (a missing file is reported with the others). ValueError for a folder, zip or glob with none."""
+    import glob
+
+    from core import images, zips
+
+    found: list[str] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            pictures = sorted(str(p) for p in path.iterdir() if p.suffix.lower().lstrip(".") in images.UPLOAD_TYPES)
+        elif path.suffix.lower() == ".zip" and path.is_file():
+            archive = zips.open_zip(path.read_bytes())
+            pictures = []
+            for index, (member_path, member) in enumerate(archive.members):
+                if member_path.suffix.lower().lstrip(".") in images.UPLOAD_TYPES:
+                    target = unpacked / f"{index:04d}" / member_path.name  # (a folder each: names may repeat)
+                    target.parent.mkdir()
+                    target.write_bytes(archive.read(member))
+                    pictures.append(str(target))
+        elif not path.exists() and any(mark in name for mark in "*?["):
+            pictures = sorted(glob.glob(name, recursive=True))
+        else:
+            found.append(name)
+            continue
+        if not pictures:
+            raise ValueError(f"{name} holds no pictures ({', '.join(images.UPLOAD_TYPES)}).")
+        found.extend(pictures)
+    return found
+
+
+def _run_pictures(arguments, config, formats: list[str]) -> int:
+    """Every IMAGE converted and written, over the machine's cores; the contact sheet and the zip."""
+    import core.ascii as ascii_art
+
     font = ascii_art.load_font(config.font)
     output_dir = Path(arguments.output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
@@ -136,14 +197,56 @@ def run_ascii(arguments) -> int:
         outcomes = _forked_map(_ascii_one, names, workers)
     else:
         outcomes = [_ascii_one(name) for name in names]
-    failures = 0
+    failures = []
     for name, (reason, notes) in zip(names, outcomes):
         for note in notes:
             print(f"note: {name}: {note}", file=sys.stderr)
         if reason:
             print(f"error: {name}: {reason}", file=sys.stderr)
-            failures += 1
+            failures.append({"name": Path(name).name, "reason": reason})
+    done = [name for name, (reason, _) in zip(names, outcomes) if not reason]
+    if arguments.contact_sheet and done:
+        _contact_sheet(output_dir, done)
+    if arguments.zip:
+        _zip(
+            output_dir,
+            arguments.zip,
+            [f"{Path(name).stem}.{kind}" for name in done for kind in formats],
+            failures,
+            stamp,
+        )
     return EXIT_BAD_INPUT if failures else 0
+
+
+def _contact_sheet(output_dir: Path, done: list[str]) -> None:
+    from PIL import Image
+
+    from core.ascii import batch
+
+    pictures = []
+    for name in done:
+        with Image.open(output_dir / f"{Path(name).stem}.png") as opened:
+            pictures.append((Path(name).stem, opened.convert("RGB")))
+    batch.contact_sheet(pictures).save(output_dir / "contact-sheet.png")
+
+
+def _zip(output_dir: Path, name: str, written: list[str], failures: list[dict], stamp) -> None:
+    import zipfile
+
+    from core import provenance
+
+    if Path(name).name != name or not name.endswith(".zip"):
+        raise ValueError(f"--zip takes a file name ending in .zip, written in the output folder, not {name!r}.")
+    target = output_dir / name
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file_name in sorted(set(written)):
+            if (output_dir / file_name).is_file():
+                archive.write(output_dir / file_name, file_name)
+        if (output_dir / "contact-sheet.png").is_file():
+            archive.write(output_dir / "contact-sheet.png", "contact-sheet.png")
+        archive.writestr("failures.json", json.dumps(failures, indent=1))
+    if stamp is not None:
+        provenance.embed_file(target, stamp)
 
 
 def _run_sweep(arguments, config) -> int:
