@@ -63,7 +63,7 @@ with settings_column:
         job_id = style_ui.start(config, painting, second, content, mask, batch, strength, estimated)
 
 painting_png = style_ui.png(painting) if painting is not None else None  # once a run: three panels use it
-tabs = tool_page.tabs("Result", "Live camera", "Video file", "Earlier runs")
+tabs = tool_page.tabs("Result", "Live camera", "Video file", "Sweep", "Earlier runs")
 with tabs["Result"]:
     if content is not None and painting is not None:
         style_ui.instant_panel(content, painting_png, strength)
@@ -76,5 +76,9 @@ with tabs["Live camera"]:
     style_ui.live_panel(painting_png, strength)
 with tabs["Video file"]:
     style_ui.video_panel(painting, painting_png, strength)
+with tabs["Sweep"]:
+    style_ui.sweep_panel(config, content, painting, second, device_type)
 with tabs["Earlier runs"]:
-    tool_page.earlier_runs((style_ui.TOOL, "Photos"), (style_ui.VIDEO_TOOL, "Video files"))
+    tool_page.earlier_runs(
+        (style_ui.TOOL, "Photos"), (style_ui.VIDEO_TOOL, "Video files"), (style_ui.SWEEP_TOOL, "Sweeps")
+    )

@@ -836,3 +836,27 @@ def test_ascii_sweep_and_batch_tabs_run_as_jobs(server, page, tmp_path):
     wait_for_app(page)
     shot(page, "33-ascii-batch")
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_style_sweep_tab_runs_its_cells_as_one_job(server, page):
+    """Issue #33 on Style Transfer: two step counts as a sweep; each cell a whole optimisation, its
+    settings back in the form."""
+    page.goto(f"{server['url']}/Style_Transfer")
+    wait_for_app(page)
+    page.get_by_text("Instant preview", exact=True).wait_for(timeout=60_000)
+    page.get_by_role("tab", name="Sweep").click()
+    sweep_tab = page.get_by_role("tabpanel", name="Sweep")
+    sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=30_000)
+    sweep_tab.locator(".st-key-style_sweep_x").click()
+    page.get_by_role("option", name="Steps").click()
+    values = sweep_tab.locator(".st-key-style_sweep_x_values_steps input")
+    values.fill("10,20")
+    values.press("Enter")
+    sweep_tab.get_by_text("2 cells").first.wait_for(timeout=30_000)
+    sweep_tab.get_by_role("button", name="Start the sweep").click()
+    page.get_by_text("Open a cell").wait_for(timeout=300_000)
+    wait_for_app(page)
+    shot(page, "33-style-sweep")
+    page.get_by_role("button", name="Use this cell's settings").click()
+    page.get_by_text("The settings of the sweep's cell").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0

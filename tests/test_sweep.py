@@ -137,3 +137,48 @@ def test_the_sweep_tab_runs_a_grid_as_a_job_and_a_cell_fills_the_form():
     assert not app.exception, [item.value for item in app.exception]
     assert any("are in the form" in str(item.value) for item in app.success)
     assert (app.session_state["ascii_columns"], app.session_state["ascii_charset"]) == (80, "symbols")
+
+
+def test_the_style_sweep_job_runs_a_whole_optimisation_per_cell(tmp_path):
+    from core.style import sweep as style_sweep
+
+    folder = RunFolder(tmp_path / "run")
+    (folder / "inputs").mkdir(parents=True)
+    rng = np.random.default_rng(3)
+    Image.fromarray(rng.integers(0, 255, (36, 48, 3), np.uint8)).save(folder.input("content"))
+    Image.fromarray(rng.integers(0, 255, (40, 40, 3), np.uint8)).save(folder.input("style0"))
+    base = {"size": 48, "steps": 10, "preview_every": 5, "seed": 1}
+    config = {"base": base, "axes": [{"name": "steps", "values": [10, 12]}]}
+    events = list(style_sweep.job(config, folder.path))
+    assert events[0].total == 22 and events[-1].step == 22, "progress counts every step of every cell"
+    assert [event.step for event in events] == sorted(event.step for event in events)
+    assert events[-1].result is not None and events[-1].result.shape[1] > 48, "the grid is the result"
+    cells = sorted((folder / style_sweep.CELLS).glob("*.png"))
+    assert [path.name for path in cells] == ["00-steps-10.png", "01-steps-12.png"]
+    assert [tools.config_of(provenance.read_file(path)).steps for path in cells] == [10, 12]
+    (folder.input("content")).unlink()
+    with pytest.raises(ValueError, match="no photo"):
+        list(style_sweep.job(config, folder.path))
+
+
+@pytest.mark.slow
+def test_style_sweep_on_the_command_line(tmp_path):
+    rng = np.random.default_rng(4)
+    photo, painting = tmp_path / "photo.png", tmp_path / "painting.png"
+    Image.fromarray(rng.integers(0, 255, (36, 48, 3), np.uint8)).save(photo)
+    Image.fromarray(rng.integers(0, 255, (40, 40, 3), np.uint8)).save(painting)
+    out = tmp_path / "out"
+    ran = run_cli("style", photo, painting, "--size", "48", "--steps", "10", "--output-dir", out,
+                  "--sweep", "steps=10,12", "--sweep", "pooling=max,avg")  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    names = sorted(path.name for path in out.iterdir())
+    assert names == [
+        "photo-steps-10_pooling-avg.png",
+        "photo-steps-10_pooling-max.png",
+        "photo-steps-12_pooling-avg.png",
+        "photo-steps-12_pooling-max.png",
+        "photo-sweep.png",
+    ]
+    assert provenance.read_file(out / "photo-steps-12_pooling-avg.png").config["pooling"] == "avg"
+    ran = run_cli("style", photo, painting, "--output", out / "x.png", "--sweep", "steps=5,2000")
+    assert ran.returncode != 0 and "outside its range" in ran.stderr

@@ -440,105 +440,25 @@ SWEEPABLE = {
 }
 
 
-def sweep_panel(picture, config: ascii_art.AsciiConfig, font_file) -> None:
-    """Sweep: one or two settings stepped over values, every other setting as the form has it, run
-    as one job in the fair queue; a grid with labelled axes, and each cell's picture with its
-    settings inside, to open in the form."""
-    from core import sweep
-    from ui import jobs
+def _sweep_tab():
+    from ui.sweep import SweepTab
 
-    st.caption(
-        "Step one or two settings over a few values, every other setting as on the left: one job draws every "
-        f"cell (at most {sweep.MAX_CELLS}) and lays them out as a grid, each cell's picture with its settings inside."
-    )
-    names = list(SWEEPABLE)
-    first, second = st.columns(2)
-    with first:
-        across = st.selectbox(
-            "Across", names, key="ascii_sweep_x", format_func=lambda name: configs.spec(Config, name).label
-        )
-        across_values = st.text_input(
-            "Values across",
-            value=SWEEPABLE[across],
-            key=f"ascii_sweep_x_values_{across}",
-            help="V1,V2,... or START:STOP:COUNT (evenly spaced, ends included), within the setting's range.",
-        )
-    with second:
-        down = st.selectbox(
-            "Down (optional)",
-            ["", *[name for name in names if name != across]],
-            key="ascii_sweep_y",
-            format_func=lambda name: configs.spec(Config, name).label if name else "Nothing (one row)",
-        )
-        down_values = (
-            st.text_input("Values down", value=SWEEPABLE[down], key=f"ascii_sweep_y_values_{down}") if down else ""
-        )
-    sweep_job = jobs.current_job(SWEEP_TOOL)
-    try:
-        axes = [sweep.parse_axis(Config, f"{across}={across_values}")]
-        if down:
-            axes.append(sweep.parse_axis(Config, f"{down}={down_values}"))
-        cells = sweep.cells(config, axes)
-    except ValueError as error:
-        st.error(str(error))
-    else:
-        if font_file is not None:
-            st.caption("The sweep draws in the default font (an uploaded font is used by the page's own result).")
-            config = dataclasses.replace(config, font="")
-            cells = sweep.cells(config, axes)
-        middle = cells[len(cells) // 2].config
+    return SweepTab("ascii", SWEEP_TOOL, "core.ascii.sweep:job", Config, SWEEPABLE, "ascii_sweep")
+
+
+def sweep_panel(picture, config: ascii_art.AsciiConfig, font_file) -> None:
+    """Sweep (``ui/sweep.py``): the grid of one or two settings as one job, from this picture."""
+    from ui import sweep as sweep_ui
+
+    note = ""
+    if font_file is not None:
+        note = "The sweep draws in the default font (an uploaded font is used by the page's own result)."
+        config = dataclasses.replace(config, font="")
+
+    def seconds_per_cell(middle: ascii_art.AsciiConfig) -> tuple[float, str]:
         started = time.perf_counter()
         ascii_art.render(ascii_art.convert(working_copy(picture), middle, ascii_art.load_font(middle.font or None)))
-        one = time.perf_counter() - started
-        st.caption(
-            f":material/grid_on: **{len(cells)} cells** ({' x '.join(str(len(axis.values)) for axis in axes)}), "
-            f"about {max(1, round(one * len(cells) + 5))} s as a job (one cell took {one:.2f} s here, "
-            "plus the job's start)."
-        )
-        if st.button("Start the sweep", key="ascii_sweep_start", type="primary", icon=":material/grid_on:"):
-            sweep_job = (
-                jobs.start(
-                    SWEEP_TOOL,
-                    "core.ascii.sweep:job",
-                    {"base": configs.to_dict(config), "axes": [axis.to_dict() for axis in axes]},
-                    inputs={"image": picture.convert("RGB")},
-                    title=" x ".join(f"{axis.name} {','.join(map(sweep.shown, axis.values))}" for axis in axes),
-                )
-                or sweep_job
-            )
-    if sweep_job:
-        snapshot = jobs.job_view(sweep_job, curves=[["cell_seconds"]], unit="cell", wide=True)
-        if not snapshot.active:
-            _sweep_cells(sweep_job)
+        seconds = time.perf_counter() - started
+        return seconds, f"one cell took {seconds:.2f} s here"
 
-
-def _sweep_cells(run_id: str) -> None:
-    """A finished sweep's cells: pick one, see it, and put its settings into the form."""
-    from core import provenance, tools
-    from core.ascii import sweep as ascii_sweep
-    from ui import jobs
-
-    found = ascii_sweep.cell_files(jobs.manager().run_dir(run_id))
-    if not found:
-        return
-    chosen = st.selectbox(
-        "Open a cell",
-        found,
-        key=f"ascii_sweep_cell_{run_id}",
-        format_func=lambda path: path.stem.split("-", 1)[1].replace("_", ", ").replace("-", " = ", 1),
-    )
-    left, right = st.columns([2, 1])
-    files.show(chosen, left, width="stretch")
-    with right:
-        try:
-            stamp = provenance.read_file(chosen)
-            cell_config = tools.config_of(stamp)
-        except ValueError as error:
-            st.caption(f"This cell's settings cannot be read: {error}")
-            return
-        files.download_run_file("This cell (PNG)", run_id, f"{ascii_sweep.CELLS}/{chosen.name}", key="ascii_sweep_dl")
-        if st.button("Use this cell's settings", key="ascii_sweep_use", icon=":material/settings_backup_restore:"):
-            restore.apply_config(
-                "ascii", cell_config, f"The settings of the sweep's cell {chosen.stem} are in the form.", later=True
-            )
-            st.rerun()
+    sweep_ui.panel(_sweep_tab(), config, {"image": picture.convert("RGB")}, seconds_per_cell, note=note)

@@ -34,6 +34,7 @@ TOOL_WORDS = {
     "ascii-video": "ASCII video",
     "ascii-sweep": "ASCII sweep",
     "ascii-batch": "ASCII batch",
+    "style-sweep": "Style sweep",
     "style": "Style Transfer",
     "style-video": "Style video",
     "sketch": "Photo to Sketch",
@@ -174,6 +175,11 @@ def _finished_cards(tool: str) -> list[dict[str, Any]]:
         for card in server_manager().list_runs(tool)
         if card.get("status") == Status.FINISHED and card.get("estimate")
     ]
+
+
+def quiet_estimate(tool: str, plan: estimates.Plan, *, first_guess_rate: float) -> estimates.Estimate:
+    """``estimate`` without saying it (a sweep adds up its cells' and says the sum)."""
+    return estimates.estimate(plan, _finished_cards(tool), first_guess_rate=first_guess_rate)
 
 
 def estimate(

@@ -578,3 +578,45 @@ def restored_video_widgets(values: dict) -> dict:
     if values["strength"] < 1.0:  # the video's strength is the slider's for the instant network
         found["style_strength"] = round(values["strength"] * 0.75 / 0.05) * 0.05
     return found
+
+
+SWEEP_TOOL = "style-sweep"
+# The settings worth sweeping, with values to start from (ui/sweep.py).
+SWEEPABLE = {
+    "style_weight": "0.01,0.03,0.1",
+    "steps": "50,100,200",
+    "style_scale": "0.5,1,1.5",
+    "content_weight": "0.3,1,3",
+    "tv_weight": "0,0.001,0.01",
+    "init": "content,noise,instant",
+    "pooling": "max,avg",
+    "optimizer": "lbfgs,adam",
+    "preserve_colour": "false,true",
+    "seed": "0,1,2",
+}
+
+
+def sweep_panel(config: style.StyleConfig | None, content, painting, second, device_type: str) -> None:
+    """Sweep (``ui/sweep.py``): the photo repainted once per cell, each a whole optimisation."""
+    from ui import sweep as sweep_ui
+
+    if config is None or content is None or painting is None:
+        st.info("Pick a photo and a painting, and settings that work, to sweep them.")
+        return
+    if config.tiled or config.region_styles:
+        st.info("A sweep repaints the whole photo at one size: turn off the tiled mode and the regional styles.")
+        return
+    tab = sweep_ui.SweepTab(
+        "style", SWEEP_TOOL, "core.style.sweep:job", style.StyleConfig, SWEEPABLE, "style_sweep", unit="step"
+    )
+    pictures = style.StyleInputs(styles=[p for p in (painting, second) if p is not None], content=content).pictures()
+
+    def seconds_per_cell(middle: style.StyleConfig) -> tuple[float, str]:
+        found = jobs.quiet_estimate(
+            TOOL,
+            style.plan(middle, style.fit_size(content, middle.size)),
+            first_guess_rate=style.FIRST_GUESS_SECONDS_PER_MEGAPIXEL_STEP.get(device_type, 25.0),
+        )
+        return found.seconds, f"a cell about {found.seconds:.0f} s: {found.basis()}"
+
+    sweep_ui.panel(tab, config, pictures, seconds_per_cell, note="Each cell is a whole optimisation.")

@@ -18,6 +18,7 @@ TITLES = {
     "ascii-video": "ASCII Art video",
     "ascii-sweep": "ASCII Art sweep",
     "ascii-batch": "ASCII Art batch",
+    "style-sweep": "Style Transfer sweep",
     "style": "Style Transfer",
     "style-video": "Style Transfer video",
     "sketch": "Photo to Sketch (a trained model)",

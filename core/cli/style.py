@@ -58,6 +58,15 @@ def add(tools) -> None:
         ["pooling", "preserve_colour", "multiscale", "tiled", "weights", "device", "precision", "seed"],
     )
     command.add_argument("--metrics-json", help="write per-step losses and wall times here")
+    command.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="step one setting over values, V1,V2,... or START:STOP:COUNT (twice for a grid of two; at most 36 "
+        "cells, each a whole optimisation): --output (or DIR/<name>-sweep.png) is the grid with labelled axes, "
+        "and each cell is written beside it as <name>-<setting>-<value>.png with its settings inside",
+    )
     add_settings_option(command, "style")
     command.set_defaults(handler=run_style)
 
@@ -145,6 +154,8 @@ def run_style(arguments) -> int:
             Path(arguments.content), styles, config, Path(arguments.output_dir), arguments.instant, mask
         )
     content = images.load_image(arguments.content)
+    if arguments.sweep:
+        return _run_sweep(arguments, config, content, styles, mask)
     output = (
         Path(arguments.output)
         if arguments.output
@@ -163,6 +174,34 @@ def run_style(arguments) -> int:
         style.stylise(content, styles, config, regions=_regions(mask, content)), output, arguments.metrics_json
     )
     stamp_outputs("style", config, [output], inputs=input_hashes([arguments.content, *arguments.styles]))
+    return status
+
+
+def _run_sweep(arguments, config, content, styles, mask) -> int:
+    """``style --sweep``: a whole optimisation per cell, each cell's picture and the grid."""
+    from core import sweep, tools
+    from core.style import sweep as style_sweep
+
+    if len(arguments.sweep) > sweep.MAX_AXES:
+        raise ValueError(f"--sweep is given once or twice (a grid of two settings), not {len(arguments.sweep)} times.")
+    if arguments.instant or mask is not None or config.tiled:
+        raise ValueError("--sweep repaints the whole picture by optimisation: not with --instant, --mask or --tiled.")
+    axes = [sweep.parse_axis(StyleConfig, text) for text in arguments.sweep]
+    sweep.cells(config, axes)  # every cell checked before the first optimisation
+    stem = Path(arguments.content).stem
+    grid = Path(arguments.output) if arguments.output else Path(arguments.output_dir) / f"{stem}-sweep.png"
+    grid.parent.mkdir(parents=True, exist_ok=True)
+    inputs = input_hashes([arguments.content, *arguments.styles])
+    events = style_sweep.run(
+        content,
+        styles,
+        config,
+        axes,
+        cell_path=lambda cell: grid.parent / f"{stem}-{cell.name}.png",
+        stamp_of=lambda cell: tools.make_stamp("style", cell.config, inputs=inputs),
+    )
+    status = drive(events, grid, arguments.metrics_json)
+    stamp_outputs("style", config, [grid], inputs=inputs)  # the grid carries the settings held across it
     return status
 
 
