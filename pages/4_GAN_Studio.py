@@ -11,10 +11,12 @@ tool_page.tool_page(
     "on abstract art or your own pictures, and watch it learn; then sample new pictures and walk between them.",
 )
 tool_page.open_result({"gan": gan_ui.restored_widgets})
-tabs = tool_page.tabs("Train", "Generate", "Earlier runs")
+tabs = tool_page.tabs("Train", "Generate", "Sweep", "Earlier runs")
 with tabs["Train"]:
-    gan_ui.train_panel()
+    data, config = gan_ui.train_panel()
 with tabs["Generate"]:
     gan_ui.generate_panel()
+with tabs["Sweep"]:
+    gan_ui.sweep_panel(data, config)
 with tabs["Earlier runs"]:
-    tool_page.earlier_runs((gan_ui.TOOL, "Trainings"))
+    tool_page.earlier_runs((gan_ui.TOOL, "Trainings"), (gan_ui.SWEEP_TOOL, "Sweeps"))

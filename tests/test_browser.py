@@ -289,7 +289,7 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
     epochs.press("Home")  # 1 epoch: away from the run's 50
     wait_for_app(page)
     page.get_by_role("tab", name="Earlier runs").click()
-    page.get_by_text(re.compile(r"Earlier runs \(\d+")).click()
+    page.get_by_text(re.compile(r"Earlier runs \(\d+")).first.click()  # (its trainings; its sweeps below)
     remixed = page.get_by_text(re.compile(r"The settings of that run are in the form, with a new seed \((\d+)\)"))
     click_until(page, page.get_by_role("button", name="Remix (new seed)"), remixed)
     seed = int(re.search(r"new seed \((\d+)\)", remixed.inner_text()).group(1))
@@ -859,4 +859,15 @@ def test_style_sweep_tab_runs_its_cells_as_one_job(server, page):
     shot(page, "33-style-sweep")
     page.get_by_role("button", name="Use this cell's settings").click()
     page.get_by_text("The settings of the sweep's cell").first.wait_for(timeout=30_000)
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_gan_sweep_tab_offers_short_trainings_with_an_honest_estimate(server, page):
+    page.goto(f"{server['url']}/GAN_Studio")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Sweep").click()
+    sweep_tab = page.get_by_role("tabpanel", name="Sweep")
+    sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
+    sweep_tab.get_by_text("Each cell is a whole training from scratch").wait_for(timeout=30_000)
+    shot(page, "33-gan-sweep")
     assert page.get_by_test_id("stException").count() == 0

@@ -182,3 +182,30 @@ def test_style_sweep_on_the_command_line(tmp_path):
     assert provenance.read_file(out / "photo-steps-12_pooling-avg.png").config["pooling"] == "avg"
     ran = run_cli("style", photo, painting, "--output", out / "x.png", "--sweep", "steps=5,2000")
     assert ran.returncode != 0 and "outside its range" in ran.stderr
+
+
+def test_the_gan_sweep_job_trains_each_cell_briefly_and_keeps_its_grid(tmp_path):
+    from core.gan import sweep as gan_sweep
+
+    folder = RunFolder(tmp_path / "run")
+    folder.path.mkdir()
+    base = {
+        "epochs": 1,
+        "limit": 1000,
+        "ngf": 8,
+        "ndf": 16,
+        "batch_size": 128,
+        "grid": 16,
+        "garment_metrics": False,
+        "preview_every": 0,
+        "seed": 1,
+    }
+    config = {"base": base, "axes": [{"name": "label_smoothing", "values": [0.0, 0.2]}]}
+    events = list(gan_sweep.job(config, folder.path))
+    assert events[-1].step == events[-1].total == 2 * gan_sweep.PER_CELL
+    assert [event.step for event in events] == sorted(event.step for event in events)
+    cells = sorted((folder / gan_sweep.CELLS).glob("*.png"))
+    assert [path.name for path in cells] == ["00-label_smoothing-0.png", "01-label_smoothing-0.2.png"]
+    assert tools.config_of(provenance.read_file(cells[1])).label_smoothing == 0.2
+    with pytest.raises(ValueError, match="cannot resume"):
+        list(gan_sweep.job({"base": {**base, "resume": "x.pt"}, "axes": config["axes"]}, folder.path))

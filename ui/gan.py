@@ -391,8 +391,9 @@ def start(data: Data, config, estimated) -> str | None:
     return jobs.start(TOOL, "core.gan:job", dataclasses.asdict(config), inputs={}, title=title, estimated=estimated)
 
 
-def train_panel() -> None:
-    """Data, settings (from GanConfig's declarations), the estimate, Start, and the run."""
+def train_panel() -> tuple[Data, Config | None]:
+    """Data, settings (from GanConfig's declarations), the estimate, Start, and the run; the data and
+    the settings, for the Sweep tab."""
     job_id = jobs.current_job(TOOL)
     left, right = st.columns([1, 1], gap="large")
     with left:
@@ -417,6 +418,57 @@ def train_panel() -> None:
     if job_id:
         st.divider()
         training_panel(job_id)
+    return data, config
+
+
+SWEEP_TOOL = "gan-sweep"
+# The training settings worth sweeping over a few epochs, with values to start from (ui/sweep.py).
+SWEEPABLE = {
+    "g_learning_rate": "0.0001,0.0002,0.0005",
+    "d_learning_rate": "0.0001,0.0002,0.0005",
+    "batch_size": "32,64,128",
+    "ngf": "16,32,64",
+    "label_smoothing": "0,0.1,0.2",
+    "spectral_norm": "false,true",
+    "r1_gamma": "0,1,10",
+    "latent": "32,64,100",
+    "epochs": "1,2,3",
+    "seed": "0,1,2",
+}
+
+
+def sweep_panel(data: Data, config: Config | None) -> None:
+    """Sweep (``ui/sweep.py``): a short training per cell, each cell's fixed-noise grid."""
+    from ui import sweep as sweep_ui
+
+    if config is None or not data.pictures:
+        st.info("Pick the data and settings in the Train tab first: the sweep trains with them.")
+        return
+    if config.resume:
+        st.info("A sweep trains every cell from the start: clear Resume in the Train tab.")
+        return
+    device_type = (device_info(timeout=0) or {}).get("device", "cpu")
+    tab = sweep_ui.SweepTab("gan", SWEEP_TOOL, "core.gan.sweep:job", Config, SWEEPABLE, "gan_sweep", unit="part")
+
+    def seconds_per_cell(middle: Config) -> tuple[float, str]:
+        found = jobs.quiet_estimate(
+            TOOL,
+            config_module.plan(middle, data.pictures),
+            first_guess_rate=config_module.first_guess_rate(middle, device_type),
+        )
+        return (
+            found.seconds,
+            f"a training of {middle.epochs} epochs about {found.seconds / 60:.1f} min: {found.basis()}",
+        )
+
+    sweep_ui.panel(
+        tab,
+        config,
+        {},
+        seconds_per_cell,
+        note="Each cell is a whole training from scratch, so keep them short (1-3 epochs, or a limit on the "
+        "pictures): a sweep shows which way a setting pushes the pictures early on, not where a long training ends.",
+    )
 
 
 def generate_panel() -> None:

@@ -35,6 +35,7 @@ TOOL_WORDS = {
     "ascii-sweep": "ASCII sweep",
     "ascii-batch": "ASCII batch",
     "style-sweep": "Style sweep",
+    "gan-sweep": "GAN sweep",
     "style": "Style Transfer",
     "style-video": "Style video",
     "sketch": "Photo to Sketch",

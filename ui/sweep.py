@@ -12,6 +12,9 @@ from typing import Any
 import streamlit as st
 
 from core import configs, sweep
+from ui.common import format_seconds
+
+LONG_SWEEP_SECONDS = 15 * 60
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,7 +42,7 @@ def panel(
     from ui import jobs
 
     st.caption(
-        "Step one or two settings over a few values, every other setting as on the left: one job makes every "
+        "Step one or two settings over a few values, every other setting as the form has it: one job makes every "
         f"cell (at most {sweep.MAX_CELLS}) and lays them out as a grid, each cell's picture with its settings inside."
         + (f" {note}" if note else "")
     )
@@ -74,10 +77,15 @@ def panel(
         st.error(str(error))
     else:
         seconds, basis = seconds_per_cell(cells[len(cells) // 2].config)
-        st.caption(
+        whole = seconds * len(cells) + 5
+        said = (
             f":material/grid_on: **{len(cells)} cells** ({' x '.join(str(len(axis.values)) for axis in axes)}), "
-            f"about {max(1, round(seconds * len(cells) + 5))} s as a job ({basis}, plus the job's start)."
+            f"about **{format_seconds(whole)}** as a job ({basis}, plus the job's start)."
         )
+        if whole > LONG_SWEEP_SECONDS:
+            st.warning(said + " That is long: fewer values, or lighter settings, give an answer sooner.")
+        else:
+            st.caption(said)
         if st.button("Start the sweep", key=f"{tab.key}_start", type="primary", icon=":material/grid_on:"):
             sweep_job = (
                 jobs.start(

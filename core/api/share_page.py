@@ -19,6 +19,7 @@ TITLES = {
     "ascii-sweep": "ASCII Art sweep",
     "ascii-batch": "ASCII Art batch",
     "style-sweep": "Style Transfer sweep",
+    "gan-sweep": "GAN Studio sweep",
     "style": "Style Transfer",
     "style-video": "Style Transfer video",
     "sketch": "Photo to Sketch (a trained model)",

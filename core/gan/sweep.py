@@ -1,0 +1,82 @@
+"""GAN Studio swept over one or two training settings (``core.sweep``): a short training per cell,
+each cell's picture its fixed-noise grid after the last iteration (its settings inside), laid out as
+a labelled grid. A cell is a whole training, so a sweep is for a few epochs: it shows which way a
+setting pushes the pictures, not where a long training ends.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from core import configs, provenance, sweep
+from core.gan.config import GanConfig
+from core.gan.training import train
+from core.jobs.runfolder import RunFolder
+from core.progress import Progress
+
+CELLS = "cells"  # cells/<index>-<name>.png, settings inside
+PER_CELL = 1000  # progress counts each cell as this many parts, whatever its iterations
+
+
+def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
+    """Job target: ``config`` is {"base": GanConfig as JSON, "axes": [{"name", "values"}]}."""
+    from core import tools
+
+    base = configs.from_dict(GanConfig, config["base"])
+    if base.resume:
+        raise ValueError("A sweep trains every cell from the start: it cannot resume a checkpoint.")
+    axes = sweep.axes_from(config["axes"], GanConfig)
+    cells = sweep.cells(base, axes)
+    folder = RunFolder(run_dir)
+    (folder / CELLS).mkdir(exist_ok=True)
+    pictures: list[Image.Image | None] = [None] * len(cells)
+    total = PER_CELL * len(cells)
+    yield Progress(step=0, total=total, message=f"{len(cells)} trainings")
+    for cell in cells:
+        started, last = time.perf_counter(), None
+        for event in train(cell.config, None):
+            last = event.preview if event.preview is not None else last
+            done = cell.index * PER_CELL + (PER_CELL * event.step // max(1, event.total))
+            yield Progress(
+                step=done,
+                total=total,
+                metrics=event.metrics,
+                preview=event.preview,
+                message=f"cell {cell.index + 1} of {len(cells)} ({cell.words}): {event.message}",
+            )
+        if last is None:
+            continue
+        picture = Image.fromarray(np.asarray(last)).convert("RGB")
+        buffer = io.BytesIO()
+        picture.save(buffer, "PNG")
+        stamp = tools.make_stamp("gan", cell.config, run=folder.id)
+        (folder / CELLS / f"{cell.index:02d}-{cell.name}.png").write_bytes(
+            provenance.embed(buffer.getvalue(), "png", stamp)
+        )
+        pictures[cell.index] = picture
+        drawn = np.asarray(sweep.grid(pictures, axes, title=_title(base, axes)))
+        yield Progress(
+            step=(cell.index + 1) * PER_CELL,
+            total=total,
+            metrics={"cell_seconds": time.perf_counter() - started},
+            preview=drawn,
+            result=drawn,
+            message=f"cell {cell.index + 1} of {len(cells)} done: {cell.words}",
+        )
+
+
+def _title(base: GanConfig, axes: list[sweep.Axis]) -> str:
+    swept = {axis.name for axis in axes}
+    held = [
+        f"{name}={sweep.shown(getattr(base, name))}"
+        for name in ("dataset", "epochs", "architecture")
+        if name not in swept
+    ]
+    return f"GAN Studio sweep ({', '.join(held)}; every other setting as given)"
