@@ -99,12 +99,15 @@ def portable_model(model: str) -> str:
     return Path(model).name
 
 
+SWEEPS = {"ascii-sweep": "ascii", "style-sweep": "style", "gan-sweep": "gan", "sketch-sweep": "sketch-train"}
+
+
 def page_of_run(run_tool: str) -> str | None:
     """The page that shows a run of ``run_tool`` (as run cards name it); None for an unknown tool."""
     if run_tool == "demo":
         return "pages/5_Job_Lab.py"
-    if run_tool in ("ascii-sweep", "style-sweep", "gan-sweep"):
-        return TOOLS[run_tool.removesuffix("-sweep")].page
+    if run_tool in SWEEPS:
+        return TOOLS[SWEEPS[run_tool]].page
     if run_tool in _JOB_SETTINGS:
         return TOOLS[_JOB_SETTINGS[run_tool][0]].page
     return None

@@ -29,17 +29,21 @@ with settings_column:
     )
     drawing = sketch_ui.drawing_controls(models)
 
-tabs = tool_page.tabs("Result", "Train", "Live camera", "Video file", "Earlier runs")
+tabs = tool_page.tabs("Result", "Train", "Live camera", "Video file", "Sweep", "Earlier runs")
 with tabs["Result"]:
     if photo is None:
         st.info("Pick a photo to begin.")
     elif drawing is not None:
         sketch_ui.sketch_panel(photo, drawing)
 with tabs["Train"]:
-    sketch_ui.train_panel()
+    training = sketch_ui.train_panel()
 with tabs["Live camera"]:
     sketch_ui.live_panel(models)
 with tabs["Video file"]:
     sketch_ui.video_panel(models)
+with tabs["Sweep"]:
+    sketch_ui.sweep_panel(training)
 with tabs["Earlier runs"]:
-    tool_page.earlier_runs((sketch_ui.TOOL, "Trainings"), (sketch_ui.VIDEO_TOOL, "Video files"))
+    tool_page.earlier_runs(
+        (sketch_ui.TOOL, "Trainings"), (sketch_ui.VIDEO_TOOL, "Video files"), (sketch_ui.SWEEP_TOOL, "Sweeps")
+    )

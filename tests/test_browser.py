@@ -707,6 +707,10 @@ def test_history_finds_stars_opens_compares_and_reuses_a_run(server, page, tmp_p
 
     page.goto(f"{server['url']}/History")
     page.get_by_text("Nothing here yet").wait_for(timeout=60_000)
+    deadline = time.monotonic() + 30
+    while not any(c["name"] == owners.COOKIE_NAME for c in page.context.cookies()):  # set by the page, soon after
+        assert time.monotonic() < deadline, "the page never set its owner cookie"
+        page.wait_for_timeout(200)
     cookie = next(c["value"] for c in page.context.cookies() if c["name"] == owners.COOKIE_NAME)
     owner = owners.browser_owner(owners.verify(cookie, owners.cookie_secret(server["runs"])))
     first = finished_run(server["runs"], 900, owner, day=2, size=(256, 192))
@@ -754,6 +758,10 @@ def test_history_finds_stars_opens_compares_and_reuses_a_run(server, page, tmp_p
     page.locator("[class*='st-key-restore_upload_']").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         str(result)
     )
+    try:
+        page.get_by_role("button", name="Inputs only").wait_for(timeout=60_000)
+    finally:
+        shot(page, "32-history-restore-offered")
     click_until(
         page,
         page.get_by_role("button", name="Inputs only"),
@@ -870,4 +878,15 @@ def test_gan_sweep_tab_offers_short_trainings_with_an_honest_estimate(server, pa
     sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
     sweep_tab.get_by_text("Each cell is a whole training from scratch").wait_for(timeout=30_000)
     shot(page, "33-gan-sweep")
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_sketch_sweep_tab_offers_short_trainings(server, page):
+    page.goto(f"{server['url']}/Photo_to_Sketch")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Sweep").click()
+    sweep_tab = page.get_by_role("tabpanel", name="Sweep")
+    sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
+    sweep_tab.get_by_text("Each cell is a whole training from scratch").wait_for(timeout=30_000)
+    shot(page, "33-sketch-sweep")
     assert page.get_by_test_id("stException").count() == 0

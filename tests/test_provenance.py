@@ -318,6 +318,7 @@ def test_the_pages_own_widgets_are_filled_from_a_results_settings():
         "style_strength": 0.6,
         "style_own_weights": False,
         "style_share": 0.75,
+        "style_use_second": True,  # a blend of two: the second painting's switch goes on
         "_covers": None,
     }
     by_hand = style_ui.restored_widgets(configs.to_dict(style.StyleConfig(style_weight=2.5, content_weight=0.3)))

@@ -209,3 +209,36 @@ def test_the_gan_sweep_job_trains_each_cell_briefly_and_keeps_its_grid(tmp_path)
     assert tools.config_of(provenance.read_file(cells[1])).label_smoothing == 0.2
     with pytest.raises(ValueError, match="cannot resume"):
         list(gan_sweep.job({"base": {**base, "resume": "x.pt"}, "axes": config["axes"]}, folder.path))
+
+
+@pytest.mark.slow
+def test_the_sketch_sweep_job_draws_the_pairs_once_and_trains_each_cell(tmp_path, monkeypatch):
+    from core.sketch import sweep as sketch_sweep
+
+    drawn = []
+    original = sketch_sweep.load_pairs
+    monkeypatch.setattr(sketch_sweep, "load_pairs", lambda config: drawn.append(config) or original(config))
+    folder = RunFolder(tmp_path / "run")
+    folder.path.mkdir()
+    base = {"epochs": 1, "pairs": 32, "width": 8, "depth": 2, "seed": 1}
+    config = {"base": base, "axes": [{"name": "learning_rate", "values": [0.001, 0.003]}]}
+    events = list(sketch_sweep.job(config, folder.path))
+    assert len(drawn) == 1, "the pairs are drawn once for the sweep"
+    assert events[-1].step == events[-1].total == 2 * sketch_sweep.PER_CELL
+    cells = sorted((folder / sketch_sweep.CELLS).glob("*.png"))
+    assert [path.name for path in cells] == ["00-learning_rate-0.001.png", "01-learning_rate-0.003.png"]
+    assert tools.config_of(provenance.read_file(cells[1])).learning_rate == 0.003
+    assert len(list((folder / sketch_sweep.CELLS).glob("*.keras"))) == 2
+
+
+@pytest.mark.slow
+def test_gan_train_sweep_on_the_command_line(tmp_path):
+    output = tmp_path / "fashion.pt"
+    ran = run_cli("gan-train", "--epochs", "1", "--limit", "1000", "--ngf", "8", "--ndf", "16", "--output", output,
+                  "--seed", "1", "--sweep", "label_smoothing=0,0.2")  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert (tmp_path / "fashion-sweep.png").is_file()
+    cells = sorted((tmp_path / "fashion-sweep" / "cells").glob("*.png"))
+    assert [path.name for path in cells] == ["00-label_smoothing-0.png", "01-label_smoothing-0.2.png"]
+    ran = run_cli("gan-train", "--epochs", "1", "--output", output, "--sweep", "epochs=0,2")
+    assert ran.returncode != 0 and "outside its range" in ran.stderr

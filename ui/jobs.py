@@ -36,6 +36,7 @@ TOOL_WORDS = {
     "ascii-batch": "ASCII batch",
     "style-sweep": "Style sweep",
     "gan-sweep": "GAN sweep",
+    "sketch-sweep": "Sketch sweep",
     "style": "Style Transfer",
     "style-video": "Style video",
     "sketch": "Photo to Sketch",

@@ -304,8 +304,9 @@ def pairs_input(flip: bool, rotate: float) -> tuple[dict, str, object]:
     return {"data": "", "style": style}, "", builtin_preview(style, flip, rotate)
 
 
-def train_panel() -> None:
-    """Train a model on pairs: the form (from SketchConfig), the estimate, Start, and the run."""
+def train_panel():
+    """Train a model on pairs: the form (from SketchConfig), the estimate, Start, and the run; the
+    settings (None while they do not hold), for the Sweep tab."""
     from core.sketch import config as sketch_config
     from ui import files, settings
     from ui.common import device_info
@@ -355,6 +356,7 @@ def train_panel() -> None:
     if job_id:
         st.divider()
         training_view(job_id)
+    return config
 
 
 def training_view(job_id: str) -> None:
@@ -503,3 +505,51 @@ def restored_video_widgets(values: dict) -> dict:
         "sketch_video_line": values["line_weight"],
         "_covers": ["model", "working_side", "darkness", "line_weight", "max_seconds"],
     }
+
+
+SWEEP_TOOL = "sketch-sweep"
+# The training settings worth sweeping over a few epochs, with values to start from (ui/sweep.py).
+SWEEPABLE = {
+    "architecture": "unet,plain",
+    "width": "8,16,32",
+    "depth": "2,3,4",
+    "learning_rate": "0.0003,0.001,0.003",
+    "perceptual": "0,0.5,1",
+    "batch_size": "8,16,32",
+    "pairs": "64,160,320",
+    "style": "pencil,dodge-and-burn,xdog",
+    "epochs": "5,10,20",
+    "seed": "0,1,2",
+}
+
+
+def sweep_panel(config) -> None:
+    """Sweep (``ui/sweep.py``): a short training per cell, each cell's photo | target | prediction."""
+    from core.sketch import config as sketch_config
+    from ui import sweep as sweep_ui
+    from ui.common import device_info
+
+    if config is None:
+        st.info("Pick the pairs and settings in the Train tab first: the sweep trains with them.")
+        return
+    device_type = (device_info(timeout=0) or {}).get("device", "cpu")
+    tab = sweep_ui.SweepTab(
+        "sketch-train", SWEEP_TOOL, "core.sketch.sweep:job", sketch.SketchConfig, SWEEPABLE, "sketch_sweep", unit="part"
+    )
+
+    def seconds_per_cell(middle) -> tuple[float, str]:
+        found = jobs.quiet_estimate(
+            TOOL,
+            sketch_config.plan(middle),
+            first_guess_rate=sketch_config.FIRST_GUESS_SECONDS_PER_PAIR_EPOCH.get(device_type, 0.047),
+        )
+        return found.seconds, f"a training of {middle.epochs} epochs at most about {found.seconds / 60:.1f} min"
+
+    sweep_ui.panel(
+        tab,
+        config,
+        {},
+        seconds_per_cell,
+        note="Each cell is a whole training from scratch (the pairs are drawn once when no swept setting changes "
+        "them), so keep them short: a sweep shows which way a setting pushes the drawing early on.",
+    )

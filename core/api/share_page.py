@@ -20,6 +20,7 @@ TITLES = {
     "ascii-batch": "ASCII Art batch",
     "style-sweep": "Style Transfer sweep",
     "gan-sweep": "GAN Studio sweep",
+    "sketch-sweep": "Photo to Sketch sweep",
     "style": "Style Transfer",
     "style-video": "Style Transfer video",
     "sketch": "Photo to Sketch (a trained model)",

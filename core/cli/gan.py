@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.cli.events import consume, drive
 from core.cli.stamps import add_settings_option, pick, required, stamp_outputs, typed
+from core.cli.sweeps import add_sweep_option, run_sweep
 from core.configs import add_arguments, spec
 from core.gan import SMALL_SET_DEFAULTS, GanConfig
 
@@ -67,6 +68,7 @@ def add(tools) -> None:
     add_arguments(train, GanConfig, ["r1_gamma", "spectral_norm"])
     train.add_argument("--grid-output", help="also save the last epoch's sample grid here (PNG)")
     train.add_argument("--metrics-json", help="write per-iteration losses and wall times here")
+    add_sweep_option(train)
     train.set_defaults(handler=run_gan_train)
     sample = tools.add_parser("gan-sample", help="sample a grid of pictures from a trained generator")
     sample.add_argument("--weights", required=True, help="a checkpoint from gan-train or GAN Studio")
@@ -141,6 +143,10 @@ def run_gan_train(arguments) -> int:
     config = gan_train_config(arguments)
     output = Path(arguments.output)
     output.parent.mkdir(parents=True, exist_ok=True)
+    if arguments.sweep:
+        from core.gan import sweep
+
+        return run_sweep(sweep.job, GanConfig, config, arguments.sweep, output, arguments.metrics_json)
     grid = Path(arguments.grid_output) if arguments.grid_output else output.with_suffix(".png")
     events = gan.train(config, output)
     if not arguments.progress_gif:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from core.cli.events import Recorder, consume
 from core.cli.stamps import add_settings_option, input_hashes, pick, required, stamp_outputs, with_base
+from core.cli.sweeps import add_sweep_option, run_sweep
 from core.cli.video import clip_command, run_clip
 from core.configs import add_arguments, spec
 from core.sketch.config import SketchConfig
@@ -70,6 +71,7 @@ def add(tools) -> None:
     add_arguments(train, SketchConfig, ["rotate", "init"])
     train.add_argument("--strip-output", help="also save the best epoch's photo | target | prediction strip")
     add_arguments(train, SketchConfig, ["seed"])
+    add_sweep_option(train)
     train.set_defaults(handler=run_sketch_train)
     evaluate = tools.add_parser(
         "sketch-eval",
@@ -229,6 +231,10 @@ def run_sketch_train(arguments) -> int:
     output = Path(arguments.output_weights)
     if not (output.name.endswith(".weights.h5") or output.suffix == ".keras"):
         raise ValueError("--output-weights must end in .keras or .weights.h5.")
+    if arguments.sweep:
+        from core.sketch import sweep
+
+        return run_sweep(sweep.job, sketch.SketchConfig, config, arguments.sweep, output, arguments.metrics_json)
     pairs = sketch.load_pairs(config)
     print(
         f"{len(pairs.train_photos)} training and {len(pairs.validation_photos)} validation pairs of {config.size} px",
