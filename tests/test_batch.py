@@ -129,3 +129,25 @@ def test_the_ascii_command_takes_folders_zips_and_globs_and_writes_a_sheet_and_a
     assert ran.returncode != 0 and "holds no pictures" in ran.stderr
     ran = run_cli("ascii", folder, "--columns", "20", "--output-dir", out, "--contact-sheet")
     assert ran.returncode != 0 and "add png to --format" in ran.stderr
+
+
+@pytest.mark.slow
+def test_the_sketch_command_draws_a_folder_as_one_batch(tmp_path):
+    from tests.helpers import run_cli
+
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for index in range(2):
+        (folder / f"p{index}.png").write_bytes(png((96, 64), seed=index))
+    (folder / "broken.jpg").write_bytes(b"junk")
+    out = tmp_path / "out"
+    ran = run_cli("sketch", folder, "--output-dir", out, "--working-side", "128")
+    assert ran.returncode == 2 and "broken.jpg" in ran.stderr, ran.stderr
+    assert sorted(path.name for path in out.iterdir()) == ["p0.png", "p1.png"]
+    ran = run_cli("sketch", folder, "--output", tmp_path / "one.png")
+    assert ran.returncode != 0 and "give --output-dir" in ran.stderr
+    for problem in (
+        run_cli("sketch", folder / "p0.png"),
+        run_cli("sketch", folder, "--output", "a", "--output-dir", "b"),
+    ):
+        assert problem.returncode != 0 and "one of them" in problem.stderr

@@ -8,7 +8,8 @@ import sys
 import time
 from pathlib import Path
 
-from core.cli.events import Recorder, consume
+from core.cli.batch import expand_inputs
+from core.cli.events import EXIT_BAD_INPUT, Recorder, consume
 from core.cli.stamps import add_settings_option, input_hashes, pick, required, stamp_outputs, with_base
 from core.cli.sweeps import add_sweep_option, run_sweep
 from core.cli.video import clip_command, run_clip
@@ -24,8 +25,18 @@ def add(tools) -> None:
         help="turn a photo into a pencil drawing with a trained network",
         description="Sketch PHOTO with a shipped model (256 or 512) or a trained one.",
     )
-    command.add_argument("photo")
-    command.add_argument("--output", required=True, help="sketch PNG to write")
+    command.add_argument(
+        "photos",
+        nargs="+",
+        metavar="PHOTO",
+        help="a photo; or several, a folder, a zip of photos or a quoted glob, as one batch (then --output-dir)",
+    )
+    command.add_argument("--output", help="sketch PNG to write (one PHOTO)")
+    command.add_argument(
+        "--output-dir",
+        help="a batch: one PNG per photo, named after it; the model is loaded once, and a photo that cannot be "
+        "read is said (exit 2) while the rest are drawn",
+    )
     command.add_argument("--model", default="256", help="256 or 512 (shipped), or a .keras / .weights.h5 file")
     command.add_argument(
         "--working-side",
@@ -110,25 +121,41 @@ def add(tools) -> None:
 
 
 def run_sketch(arguments) -> int:
+    import tempfile
+
     import numpy as np
 
     from core import images, sketch
 
-    photo = np.asarray(images.load_image(arguments.photo))  # bad input fails before TensorFlow loads
-    model_path = sketch.resolve_model_path(arguments.model)
-    from core.sketch import inference, model
+    if (arguments.output is None) == (arguments.output_dir is None):
+        raise ValueError("Give --output (one photo) or --output-dir (a batch), one of them.")
+    with tempfile.TemporaryDirectory(prefix="atelier-sketch-") as unpacked:
+        names = expand_inputs(arguments.photos, Path(unpacked))
+        if arguments.output is not None and len(names) > 1:
+            raise ValueError(f"{len(names)} photos: give --output-dir for their sketches.")
+        first = np.asarray(images.load_image(names[0])) if arguments.output else None  # before TensorFlow loads
+        model_path = sketch.resolve_model_path(arguments.model)
+        from core.sketch import inference, model
 
-    network = model.load_model(model_path)
-    drawn = sketch.adjust(
-        inference.sketch_photo(network, photo, working_side=arguments.working_side),
-        arguments.darkness,
-        arguments.line_weight,
-    )
-    output = Path(arguments.output)
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_bytes(images.to_png_bytes(drawn))
-    print(f"saved {output} ({drawn.shape[1]}x{drawn.shape[0]})", file=sys.stderr)
-    return 0
+        network = model.load_model(model_path)  # once for the batch
+        failures = 0
+        for name in names:
+            try:
+                photo = first if first is not None else np.asarray(images.load_image(name))
+            except ValueError as error:
+                print(f"error: {name}: {error}", file=sys.stderr)
+                failures += 1
+                continue
+            drawn = sketch.adjust(
+                inference.sketch_photo(network, photo, working_side=arguments.working_side),
+                arguments.darkness,
+                arguments.line_weight,
+            )
+            output = Path(arguments.output or Path(arguments.output_dir) / f"{Path(name).stem}.png")
+            output.parent.mkdir(parents=True, exist_ok=True)
+            output.write_bytes(images.to_png_bytes(drawn))
+            print(f"saved {output} ({drawn.shape[1]}x{drawn.shape[0]})", file=sys.stderr)
+    return EXIT_BAD_INPUT if failures else 0
 
 
 def run_pencil(arguments) -> int:
