@@ -106,6 +106,8 @@ def page_of_run(run_tool: str) -> str | None:
     """The page that shows a run of ``run_tool`` (as run cards name it); None for an unknown tool."""
     if run_tool == "demo":
         return "pages/5_Job_Lab.py"
+    if run_tool == "sketch-batch":
+        return TOOLS["sketch-train"].page
     if run_tool in SWEEPS:
         return TOOLS[SWEEPS[run_tool]].page
     if run_tool in _JOB_SETTINGS:

@@ -29,7 +29,7 @@ with settings_column:
     )
     drawing = sketch_ui.drawing_controls(models)
 
-tabs = tool_page.tabs("Result", "Train", "Live camera", "Video file", "Sweep", "Earlier runs")
+tabs = tool_page.tabs("Result", "Train", "Live camera", "Video file", "Sweep", "Batch", "Earlier runs")
 with tabs["Result"]:
     if photo is None:
         st.info("Pick a photo to begin.")
@@ -43,7 +43,12 @@ with tabs["Video file"]:
     sketch_ui.video_panel(models)
 with tabs["Sweep"]:
     sketch_ui.sweep_panel(training)
+with tabs["Batch"]:
+    sketch_ui.batch_panel(drawing)
 with tabs["Earlier runs"]:
     tool_page.earlier_runs(
-        (sketch_ui.TOOL, "Trainings"), (sketch_ui.VIDEO_TOOL, "Video files"), (sketch_ui.SWEEP_TOOL, "Sweeps")
+        (sketch_ui.TOOL, "Trainings"),
+        (sketch_ui.VIDEO_TOOL, "Video files"),
+        (sketch_ui.SWEEP_TOOL, "Sweeps"),
+        (sketch_ui.BATCH_TOOL, "Batches"),
     )

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from core import provenance
-from core.ascii import batch
+from core import batch, provenance
+from core.ascii import batch as ascii_batch
 from core.jobs.runfolder import RunFolder
 
 
@@ -77,7 +77,7 @@ def test_the_batch_job_makes_every_file_lists_failures_and_zips_them(tmp_path):
         "formats": ["png", "txt", "html"],
         "skipped": [{"name": "junk.gif", "reason": "not an image"}],
     }
-    events = list(batch.job(config, folder.path))
+    events = list(ascii_batch.job(config, folder.path))
     assert [event.step for event in events] == [0, 1, 2, 3]
     assert events[-1].result is not None and events[-1].result.shape[2] == 3, "the contact sheet is the result"
     made = sorted(path.name for path in folder.results.iterdir())
@@ -96,9 +96,9 @@ def test_a_batch_with_an_unknown_format_or_no_pictures_says_so(tmp_path):
     folder = RunFolder(tmp_path / "run")
     (folder / folder.INPUTS).mkdir(parents=True)
     with pytest.raises(ValueError, match="Unknown format"):
-        list(batch.job({"ascii": {}, "formats": ["gif"]}, folder.path))
+        list(ascii_batch.job({"ascii": {}, "formats": ["gif"]}, folder.path))
     with pytest.raises(ValueError, match="no picture"):
-        list(batch.job({"ascii": {}}, folder.path))
+        list(ascii_batch.job({"ascii": {}}, folder.path))
 
 
 def test_the_ascii_command_takes_folders_zips_and_globs_and_writes_a_sheet_and_a_zip(tmp_path):
@@ -151,3 +151,27 @@ def test_the_sketch_command_draws_a_folder_as_one_batch(tmp_path):
         run_cli("sketch", folder, "--output", "a", "--output-dir", "b"),
     ):
         assert problem.returncode != 0 and "one of them" in problem.stderr
+
+
+@pytest.mark.slow
+def test_the_sketch_batch_job_loads_the_model_once_and_lists_a_bad_photo(tmp_path):
+    from core.sketch import batch as sketch_batch
+
+    folder = RunFolder(tmp_path / "run")
+    (folder / folder.INPUTS).mkdir(parents=True)
+    Image.open(io.BytesIO(png((96, 64), seed=1))).save(folder.input(batch.input_name(0)))
+    folder.input(batch.input_name(1)).write_bytes(b"broken")
+    Image.open(io.BytesIO(png((64, 96), seed=2))).save(folder.input(batch.input_name(2)))
+    config = {
+        "model": "256",
+        "working_side": 128,
+        "darkness": 1.2,
+        "line_weight": 0,
+        "names": ["a.jpg", "b.jpg", "c.jpg"],
+    }
+    events = list(sketch_batch.job(config, folder.path))
+    assert [event.step for event in events] == [0, 1, 2, 3] and events[-1].result is not None
+    assert sorted(path.name for path in folder.results.iterdir()) == ["a.png", "c.png"]
+    assert [item["name"] for item in batch.failures(folder.path)] == ["b"]
+    with zipfile.ZipFile(folder / batch.ARCHIVE) as archive:
+        assert {"results/a.png", "results/c.png", batch.FAILURES} <= set(archive.namelist())

@@ -890,3 +890,26 @@ def test_sketch_sweep_tab_offers_short_trainings(server, page):
     sweep_tab.get_by_text("Each cell is a whole training from scratch").wait_for(timeout=30_000)
     shot(page, "33-sketch-sweep")
     assert page.get_by_test_id("stException").count() == 0
+
+
+def test_sketch_batch_tab_draws_photos_as_one_job(server, page, tmp_path):
+    """Issue #33 item 2 on Photo to Sketch: photos and a broken one; the rest drawn, the broken one listed."""
+    pictures = []
+    for index in range(2):
+        path = tmp_path / f"photo-{index}.png"
+        Image.fromarray(np.random.default_rng(index).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(path)
+        pictures.append(str(path))
+    (tmp_path / "broken.png").write_bytes(b"not a picture")
+    page.goto(f"{server['url']}/Photo_to_Sketch")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Batch").click()
+    page.locator(".st-key-sketch_batch_files").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
+        [*pictures, str(tmp_path / "broken.png")]
+    )
+    page.get_by_text("2 pictures").first.wait_for(timeout=60_000)
+    page.get_by_text("1 left out").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Start the batch").click()
+    page.get_by_text("2 files made").wait_for(timeout=180_000)
+    wait_for_app(page)
+    shot(page, "33-sketch-batch")
+    assert page.get_by_test_id("stException").count() == 0

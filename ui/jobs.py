@@ -37,6 +37,7 @@ TOOL_WORDS = {
     "style-sweep": "Style sweep",
     "gan-sweep": "GAN sweep",
     "sketch-sweep": "Sketch sweep",
+    "sketch-batch": "Sketch batch",
     "style": "Style Transfer",
     "style-video": "Style video",
     "sketch": "Photo to Sketch",

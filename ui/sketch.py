@@ -553,3 +553,29 @@ def sweep_panel(config) -> None:
         note="Each cell is a whole training from scratch (the pairs are drawn once when no swept setting changes "
         "them), so keep them short: a sweep shows which way a setting pushes the drawing early on.",
     )
+
+
+BATCH_TOOL = "sketch-batch"
+
+
+def batch_panel(drawing: dict | None) -> None:
+    """Batch (``ui/batch.py``, job ``core/sketch/batch.py``): many photos drawn with the model and
+    sliders above, the model loaded once."""
+    from ui import batch as batch_ui
+
+    tab = batch_ui.BatchTab(
+        BATCH_TOOL, "core.sketch.batch:job", "sketch_batch", "a sketch per photo (PNG)", 0.6, start_seconds=15.0
+    )
+
+    def job_config(names: list[str], skipped: list[dict]) -> dict:
+        return {
+            "model": str(drawing["path"]),
+            "working_side": drawing["side"],
+            "darkness": drawing["darkness"],
+            "line_weight": drawing["line_weight"],
+            "names": names,
+            "skipped": skipped,
+        }
+
+    title = f"{drawing['choice']} at {drawing['side']} px" if drawing else ""
+    batch_ui.panel(tab, job_config if drawing is not None else None, title)

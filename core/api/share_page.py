@@ -21,6 +21,7 @@ TITLES = {
     "style-sweep": "Style Transfer sweep",
     "gan-sweep": "GAN Studio sweep",
     "sketch-sweep": "Photo to Sketch sweep",
+    "sketch-batch": "Photo to Sketch batch",
     "style": "Style Transfer",
     "style-video": "Style Transfer video",
     "sketch": "Photo to Sketch (a trained model)",

@@ -169,9 +169,11 @@ def job_for(tool: ApiTool, config: Any, files: dict[str, list[tuple[str, bytes]]
 
 
 def _ascii_job(config: Any, given: list[tuple[str, bytes]], formats: str) -> Job:
-    from core.ascii import EXPORT_FORMATS, batch
+    from core import batch
+    from core.ascii import EXPORT_FORMATS
+    from core.ascii.batch import DEFAULT_FORMATS
 
-    chosen = [word.strip() for word in (formats or ",".join(batch.DEFAULT_FORMATS)).split(",") if word.strip()]
+    chosen = [word.strip() for word in (formats or ",".join(DEFAULT_FORMATS)).split(",") if word.strip()]
     wrong = [word for word in chosen if word not in EXPORT_FORMATS]
     if wrong or not chosen:
         raise Refused(

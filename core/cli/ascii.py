@@ -189,7 +189,7 @@ def _run_pictures(arguments, config, formats: list[str]) -> int:
 def _contact_sheet(output_dir: Path, done: list[str]) -> None:
     from PIL import Image
 
-    from core.ascii import batch
+    from core import batch
 
     pictures = []
     for name in done:
