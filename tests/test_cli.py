@@ -117,7 +117,12 @@ def test_every_flag_and_default_of_the_contract_still_parses_the_same(monkeypatc
             assert set(before["choices"] or []) <= set(now["choices"] or before["choices"] or []), (command, flag)
             # A required flag may become optional only where --settings FILE can give its value
             # (every command line that worked still works; the command says when neither is given).
-            loosened = before["required"] and not now["required"] and "--settings" in current[command]
+            # Likewise --output where --output-dir now writes a batch instead (the command says when
+            # neither or both are given).
+            alternative = "--settings" in current[command] or (
+                flag == "--output" and "--output-dir" in current[command]
+            )
+            loosened = before["required"] and not now["required"] and alternative
             assert now["required"] == before["required"] or loosened, (command, flag)
             assert now["nargs"] == before["nargs"], (command, flag)
             field = RESOLVED_BY_THE_COMMAND.get(command, {}).get(flag)
@@ -125,3 +130,19 @@ def test_every_flag_and_default_of_the_contract_still_parses_the_same(monkeypatc
                 assert now["default"] is None and getattr(resolved, field) == before["default"], (command, flag)
             else:
                 assert now["default"] == before["default"], (command, flag, before["default"], now["default"])
+
+
+def test_each_command_is_registered_by_the_file_the_table_names():
+    """``python -m core CMD`` builds only CMD's file's parser (core/cli/__init__.COMMANDS): the table must
+    name every command, and only the file that registers it."""
+    import argparse
+
+    from core import cli
+
+    def names(parser) -> set[str]:
+        found = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+        return set(found[0].choices)
+
+    assert names(cli.build_parser()) == set(cli.COMMANDS)
+    for module in set(cli.COMMANDS.values()):
+        assert names(cli.build_parser(only=module)) == {c for c, m in cli.COMMANDS.items() if m == module}

@@ -18,17 +18,41 @@ made. Every command that runs a tool's events runs them through ``events.consume
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
 from core import __version__
-from core.cli import ascii, gan, sketch, stamps, style, system
+from core.cli import stamps
 from core.cli.events import EXIT_BAD_INPUT, EXIT_INTERRUPTED
+
+# Which file registers each command, so that running one imports only its own file (and its
+# tool's config): a whole parser costs every tool's import, a third of a second before an ASCII
+# picture is drawn. tests/test_cli.py checks this table against the whole parser.
+COMMANDS = {
+    **dict.fromkeys(("ascii", "ascii-video"), "ascii"),
+    **dict.fromkeys(("style", "style-video"), "style"),
+    **dict.fromkeys(("sketch", "sketch-train", "sketch-eval", "pencil", "sketch-serve", "sketch-video"), "sketch"),
+    **dict.fromkeys(("gan-train", "gan-sample", "gan-fid", "gan-classifier", "gan-eval", "gan-export"), "gan"),
+    **dict.fromkeys(("demo", "device", "assets", "settings", "runs", "api", "info"), "system"),
+}
+# Every file's registrations, in --help's order (the three video commands together, as before).
+REGISTRATIONS = (
+    ("ascii", "add"),
+    ("style", "add"),
+    ("sketch", "add"),
+    ("gan", "add"),
+    ("ascii", "add_video"),
+    ("sketch", "add_video"),
+    ("style", "add_video"),
+    ("system", "add"),
+)
 
 __all__ = ["main", "build_parser", "EXIT_BAD_INPUT", "EXIT_INTERRUPTED"]
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    given = sys.argv[1:] if argv is None else argv
+    parser = build_parser(only=COMMANDS.get(given[0]) if given else None)
     arguments = parser.parse_args(argv)
     if not getattr(arguments, "handler", None):
         parser.print_help()
@@ -44,19 +68,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: every command, or with ``only`` the commands of that one file."""
     parser = argparse.ArgumentParser(
         prog="python -m core",
         description="Atelier's tools from the command line. Run 'python -m core TOOL --help' for a tool's options.",
     )
     parser.add_argument("--version", action="version", version=f"atelier {__version__}")
     tools = parser.add_subparsers(title="tools", metavar="TOOL")
-    ascii.add(tools)
-    style.add(tools)
-    sketch.add(tools)
-    gan.add(tools)
-    ascii.add_video(tools)  # the three video commands together in --help, as before
-    sketch.add_video(tools)
-    style.add_video(tools)
-    system.add(tools)
+    for module, function in REGISTRATIONS:
+        if only is None or module == only:
+            getattr(importlib.import_module(f"core.cli.{module}"), function)(tools)
     return parser

@@ -26,11 +26,9 @@ def add(tools) -> None:
         description="Sketch PHOTO with a shipped model (256 or 512) or a trained one.",
     )
     command.add_argument(
-        "photos",
-        nargs="+",
-        metavar="PHOTO",
-        help="a photo; or several, a folder, a zip of photos or a quoted glob, as one batch (then --output-dir)",
+        "photo", help="a photo; or a folder, a zip of photos or a quoted glob, as one batch (then --output-dir)"
     )
+    command.add_argument("more", nargs="*", metavar="PHOTO", help="more photos, folders, zips or globs: one batch")
     command.add_argument("--output", help="sketch PNG to write (one PHOTO)")
     command.add_argument(
         "--output-dir",
@@ -130,7 +128,7 @@ def run_sketch(arguments) -> int:
     if (arguments.output is None) == (arguments.output_dir is None):
         raise ValueError("Give --output (one photo) or --output-dir (a batch), one of them.")
     with tempfile.TemporaryDirectory(prefix="atelier-sketch-") as unpacked:
-        names = expand_inputs(arguments.photos, Path(unpacked))
+        names = expand_inputs([arguments.photo, *arguments.more], Path(unpacked))
         if arguments.output is not None and len(names) > 1:
             raise ValueError(f"{len(names)} photos: give --output-dir for their sketches.")
         first = np.asarray(images.load_image(names[0])) if arguments.output else None  # before TensorFlow loads

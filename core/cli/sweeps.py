@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core import configs, sweep
 from core.cli.events import drive
 
 HELP = (
@@ -23,6 +22,8 @@ def add_sweep_option(command) -> None:
 
 def run_sweep(job, config_class: type, config: Any, texts: list[str], output: Path, metrics_json: str | None) -> int:
     """Every cell of the sweep through ``job`` (a sweep job target); the grid to OUTPUT-sweep.png."""
+    from core import configs, sweep
+
     if len(texts) > sweep.MAX_AXES:
         raise ValueError(f"--sweep is given once or twice (a grid of two settings), not {len(texts)} times.")
     axes = [sweep.parse_axis(config_class, text) for text in texts]
