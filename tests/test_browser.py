@@ -453,6 +453,7 @@ def test_ascii_animated_gif_converts_every_frame(server, page, tmp_path):
     wait_for_app(page)
     page.locator(".st-key-ascii_source").get_by_text("Upload").click()
     page.locator(".st-key-ascii_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
+    page.get_by_text("Source, 120x90").wait_for(timeout=60_000)  # the upload's run, not the sample's
     page.get_by_text("x 100 characters").wait_for(timeout=30_000)
     for attempt in range(4):  # the sample's page can still be on screen: a rerun for the upload resets the tab
         wait_for_app(page)
