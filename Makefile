@@ -108,6 +108,8 @@ bench: $(APP_STAMP) $(RAY_STAMP) system-deps
 	$(BIN)/python bench/sharing.py
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/ascii.py
+	$(BIN)/python bench/ascii_command.py
+	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/style.py
 	$(BIN)/python bench/gan.py
 	$(BIN)/python bench/sketch.py
