@@ -123,3 +123,51 @@ def contact_sheet(done: list[tuple[str, Image.Image]]) -> Image.Image:
         sheet.paste(small, (x + (SHEET_SIDE - small.width) // 2, y + (SHEET_SIDE - small.height) // 2))
         draw.text((x + 2, y + SHEET_SIDE + 3), name[:28], fill=(40, 40, 40), font=font)
     return sheet
+
+
+def inputs(folder: RunFolder) -> list[Path]:
+    """The batch's input pictures, in order; ValueError when there are none."""
+    found = folder.inputs_named(INPUT_PREFIX)
+    if not found:
+        raise ValueError("The batch has no picture that could be read.")
+    return found
+
+
+def run(folder: RunFolder, config: dict, make, *, stamp: provenance.Stamp | None = None, what: str = "picture"):
+    """The loop every batch job shares: each input through ``make(path, name)``, which writes its files
+    under ``results/`` and returns what the contact sheet shows of it; one that raises ValueError or
+    OSError is listed with its reason and the rest go on. Then failures.json and results.zip (with
+    ``stamp`` inside). ``config`` holds the pictures' "names" and what was "skipped" at submit."""
+    import time
+
+    import numpy as np
+
+    from core.progress import Progress
+
+    pictures = inputs(folder)
+    names = unique_stems([str(name) for name in config.get("names", [])], len(pictures))
+    failures = [dict(item) for item in config.get("skipped", [])]
+    folder.results.mkdir(exist_ok=True)
+    done: list[tuple[str, Image.Image]] = []
+    yield Progress(step=0, total=len(pictures), message=f"{len(pictures)} {what}s")
+    for index, path in enumerate(pictures):
+        name, started = names[index], time.perf_counter()
+        try:
+            shown = make(path, name)
+        except (ValueError, OSError) as error:  # one bad picture: listed, and the rest go on
+            failures.append({"name": name, "reason": str(error)})
+            write_failures(folder, failures)
+            yield Progress(step=index + 1, total=len(pictures), message=f"{name}: {error}")
+            continue
+        done.append((name, shown))
+        sheet = np.asarray(contact_sheet(done))
+        yield Progress(
+            step=index + 1,
+            total=len(pictures),
+            metrics={"picture_seconds": time.perf_counter() - started},
+            preview=sheet,
+            result=sheet,
+            message=f"{what} {index + 1} of {len(pictures)}: {name}",
+        )
+    write_failures(folder, failures)
+    archive(folder, stamp)

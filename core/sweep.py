@@ -235,3 +235,54 @@ def grid(pictures: list[Image.Image | None], axes: list[Axis], *, title: str = "
         fitted.thumbnail((cell_width, cell_height), Image.Resampling.LANCZOS)
         canvas.paste(fitted, (x + (cell_width - fitted.width) // 2, y + (cell_height - fitted.height) // 2))
     return canvas
+
+
+# --- the jobs' side: each finished cell saved, and the grid so far ----------------------------------
+
+PER_CELL = 1000  # a training sweep's progress counts each cell as this many parts, whatever its length
+
+
+class CellGrid:
+    """A sweep job's cells as they finish: each one's picture saved with its settings inside, and
+    the grid so far as the progress event's preview and result."""
+
+    def __init__(self, cells: list[Cell], axes: list[Axis], title: str):
+        self.axes, self.title, self.count = axes, title, len(cells)
+        self.pictures: list[Image.Image | None] = [None] * len(cells)
+
+    def finished(self, cell: Cell, picture, path, stamp, *, step: int, total: int, seconds: float):
+        """Save ``picture`` (an array or a picture) to ``path`` with ``stamp`` inside (None: without);
+        the event that shows the grid with it."""
+        import io
+
+        from core import provenance
+        from core.progress import Progress
+
+        picture = Image.fromarray(np.asarray(picture)).convert("RGB")
+        buffer = io.BytesIO()
+        picture.save(buffer, "PNG")
+        data = provenance.embed(buffer.getvalue(), "png", stamp) if stamp is not None else buffer.getvalue()
+        path.write_bytes(data)
+        self.pictures[cell.index] = picture
+        drawn = np.asarray(grid(self.pictures, self.axes, title=self.title))
+        return Progress(
+            step=step,
+            total=total,
+            metrics={"cell_seconds": seconds},
+            preview=drawn,
+            result=drawn,
+            message=f"cell {cell.index + 1} of {self.count} done: {cell.words}",
+        )
+
+
+def training_event(cell: Cell, count: int, event):
+    """A training's event inside a sweep: its progress as a share of its cell's ``PER_CELL`` parts."""
+    from core.progress import Progress
+
+    return Progress(
+        step=cell.index * PER_CELL + PER_CELL * event.step // max(1, event.total),
+        total=PER_CELL * count,
+        metrics=event.metrics,
+        preview=event.preview,
+        message=f"cell {cell.index + 1} of {count} ({cell.words}): {event.message}",
+    )

@@ -202,7 +202,7 @@ def test_the_gan_sweep_job_trains_each_cell_briefly_and_keeps_its_grid(tmp_path)
     }
     config = {"base": base, "axes": [{"name": "label_smoothing", "values": [0.0, 0.2]}]}
     events = list(gan_sweep.job(config, folder.path))
-    assert events[-1].step == events[-1].total == 2 * gan_sweep.PER_CELL
+    assert events[-1].step == events[-1].total == 2 * sweep.PER_CELL
     assert [event.step for event in events] == sorted(event.step for event in events)
     cells = sorted((folder / gan_sweep.CELLS).glob("*.png"))
     assert [path.name for path in cells] == ["00-label_smoothing-0.png", "01-label_smoothing-0.2.png"]
@@ -224,7 +224,7 @@ def test_the_sketch_sweep_job_draws_the_pairs_once_and_trains_each_cell(tmp_path
     config = {"base": base, "axes": [{"name": "learning_rate", "values": [0.001, 0.003]}]}
     events = list(sketch_sweep.job(config, folder.path))
     assert len(drawn) == 1, "the pairs are drawn once for the sweep"
-    assert events[-1].step == events[-1].total == 2 * sketch_sweep.PER_CELL
+    assert events[-1].step == events[-1].total == 2 * sweep.PER_CELL
     cells = sorted((folder / sketch_sweep.CELLS).glob("*.png"))
     assert [path.name for path in cells] == ["00-learning_rate-0.001.png", "01-learning_rate-0.003.png"]
     assert tools.config_of(provenance.read_file(cells[1])).learning_rate == 0.003

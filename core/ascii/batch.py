@@ -10,12 +10,10 @@ the job was submitted come in the config's ``skipped``, and are listed beside th
 from __future__ import annotations
 
 import io
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
 from core import batch, configs, provenance
@@ -41,45 +39,22 @@ def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     if unknown:
         raise ValueError(f"Unknown format(s) {', '.join(unknown)}; choose from {', '.join(EXPORT_FORMATS)}.")
     folder = RunFolder(run_dir)
-    pictures = folder.inputs_named(batch.INPUT_PREFIX)
-    names = batch.unique_stems([str(name) for name in config.get("names", [])], len(pictures))
-    failures = [dict(item) for item in config.get("skipped", [])]
-    if not pictures:
-        raise ValueError("The batch has no picture that could be read.")
-    folder.results.mkdir(exist_ok=True)
+    batch.inputs(folder)  # (none: said before the font loads)
     font = load_font(settings.font or None)  # once for the batch: glyphs, their features
     stamp = tools.make_stamp("ascii", settings, run=folder.id)
-    done: list[tuple[str, Image.Image]] = []
-    yield Progress(step=0, total=len(pictures), message=f"{len(pictures)} pictures")
-    for index, path in enumerate(pictures):
-        name, started = names[index], time.perf_counter()
-        try:
-            with Image.open(path) as opened:
-                picture = opened.convert("RGB")
-            result = convert(picture, settings, font)
-            for kind in formats:
-                data = export(result, kind)
-                if kind in provenance.KINDS:
-                    data = provenance.embed(data, kind, stamp)
-                (folder.results / f"{name}.{kind}").write_bytes(data)
-            drawn = _rendered(export(result, "png"))
-        except (ValueError, OSError) as error:  # one bad picture: listed, and the rest go on
-            failures.append({"name": name, "reason": str(error)})
-            batch.write_failures(folder, failures)
-            yield Progress(step=index + 1, total=len(pictures), message=f"{name}: {error}")
-            continue
-        done.append((name, drawn))
-        sheet = np.asarray(batch.contact_sheet(done))
-        yield Progress(
-            step=index + 1,
-            total=len(pictures),
-            metrics={"picture_seconds": time.perf_counter() - started},
-            preview=sheet,
-            result=sheet,
-            message=f"picture {index + 1} of {len(pictures)}: {name}",
-        )
-    batch.write_failures(folder, failures)
-    batch.archive(folder, stamp)
+
+    def make(path: Path, name: str) -> Image.Image:
+        with Image.open(path) as opened:
+            picture = opened.convert("RGB")
+        result = convert(picture, settings, font)
+        for kind in formats:
+            data = export(result, kind)
+            if kind in provenance.KINDS:
+                data = provenance.embed(data, kind, stamp)
+            (folder.results / f"{name}.{kind}").write_bytes(data)
+        return _rendered(export(result, "png"))
+
+    yield from batch.run(folder, config, make, stamp=stamp)
 
 
 def _rendered(png: bytes) -> Image.Image:

@@ -6,23 +6,18 @@ setting pushes the pictures, not where a long training ends.
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image
-
-from core import configs, provenance, sweep
+from core import configs, sweep
 from core.gan.config import GanConfig
 from core.gan.training import train
 from core.jobs.runfolder import RunFolder
 from core.progress import Progress
 
 CELLS = "cells"  # cells/<index>-<name>.png, settings inside
-PER_CELL = 1000  # progress counts each cell as this many parts, whatever its iterations
 
 
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
@@ -36,40 +31,24 @@ def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     cells = sweep.cells(base, axes)
     folder = RunFolder(run_dir)
     (folder / CELLS).mkdir(exist_ok=True)
-    pictures: list[Image.Image | None] = [None] * len(cells)
-    total = PER_CELL * len(cells)
+    cell_grid = sweep.CellGrid(cells, axes, _title(base, axes))
+    total = sweep.PER_CELL * len(cells)
     yield Progress(step=0, total=total, message=f"{len(cells)} trainings")
     for cell in cells:
         started, last = time.perf_counter(), None
         for event in train(cell.config, None):
             last = event.preview if event.preview is not None else last
-            done = cell.index * PER_CELL + (PER_CELL * event.step // max(1, event.total))
-            yield Progress(
-                step=done,
+            yield sweep.training_event(cell, len(cells), event)
+        if last is not None:
+            yield cell_grid.finished(
+                cell,
+                last,
+                folder / CELLS / f"{cell.index:02d}-{cell.name}.png",
+                tools.make_stamp("gan", cell.config, run=folder.id),
+                step=(cell.index + 1) * sweep.PER_CELL,
                 total=total,
-                metrics=event.metrics,
-                preview=event.preview,
-                message=f"cell {cell.index + 1} of {len(cells)} ({cell.words}): {event.message}",
+                seconds=time.perf_counter() - started,
             )
-        if last is None:
-            continue
-        picture = Image.fromarray(np.asarray(last)).convert("RGB")
-        buffer = io.BytesIO()
-        picture.save(buffer, "PNG")
-        stamp = tools.make_stamp("gan", cell.config, run=folder.id)
-        (folder / CELLS / f"{cell.index:02d}-{cell.name}.png").write_bytes(
-            provenance.embed(buffer.getvalue(), "png", stamp)
-        )
-        pictures[cell.index] = picture
-        drawn = np.asarray(sweep.grid(pictures, axes, title=_title(base, axes)))
-        yield Progress(
-            step=(cell.index + 1) * PER_CELL,
-            total=total,
-            metrics={"cell_seconds": time.perf_counter() - started},
-            preview=drawn,
-            result=drawn,
-            message=f"cell {cell.index + 1} of {len(cells)} done: {cell.words}",
-        )
 
 
 def _title(base: GanConfig, axes: list[sweep.Axis]) -> str:

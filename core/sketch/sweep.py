@@ -6,16 +6,12 @@ setting changes them (their size, count, style, data, split, augmentation or see
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from PIL import Image
-
-from core import configs, provenance, sweep
+from core import configs, sweep
 from core.jobs.runfolder import RunFolder
 from core.progress import Progress
 from core.sketch.config import SketchConfig
@@ -23,7 +19,6 @@ from core.sketch.pairs import load_pairs
 from core.sketch.training import train
 
 CELLS = "cells"  # cells/<index>-<name>.png (the strip, settings inside) and .keras (its best model)
-PER_CELL = 1000  # progress counts each cell as this many parts, whatever its epochs
 PAIR_SETTINGS = ("size", "data", "style", "pairs", "validation_split", "flip", "rotate", "seed")
 
 
@@ -37,35 +32,22 @@ def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     folder = RunFolder(run_dir)
     (folder / CELLS).mkdir(exist_ok=True)
     shared = None if any(axis.name in PAIR_SETTINGS for axis in axes) else load_pairs(base)
-    pictures: list[Image.Image | None] = [None] * len(cells)
-    total = PER_CELL * len(cells)
+    title = f"Photo to Sketch sweep ({base.architecture}, {base.epochs} epochs; photo | target | prediction)"
+    cell_grid = sweep.CellGrid(cells, axes, title)
+    total = sweep.PER_CELL * len(cells)
     yield Progress(step=0, total=total, message=f"{len(cells)} trainings")
     for cell in cells:
         started, strip, stem = time.perf_counter(), None, f"{cell.index:02d}-{cell.name}"
         for event in train(cell.config, folder / CELLS / f"{stem}.keras", shared):
             strip = event.preview if event.preview is not None else strip
-            yield Progress(
-                step=cell.index * PER_CELL + PER_CELL * event.step // max(1, event.total),
+            yield sweep.training_event(cell, len(cells), event)
+        if strip is not None:
+            yield cell_grid.finished(
+                cell,
+                strip,
+                folder / CELLS / f"{stem}.png",
+                tools.make_stamp("sketch-train", cell.config, run=folder.id),
+                step=(cell.index + 1) * sweep.PER_CELL,
                 total=total,
-                metrics=event.metrics,
-                preview=event.preview,
-                message=f"cell {cell.index + 1} of {len(cells)} ({cell.words}): {event.message}",
+                seconds=time.perf_counter() - started,
             )
-        if strip is None:
-            continue
-        picture = Image.fromarray(np.asarray(strip)).convert("RGB")
-        buffer = io.BytesIO()
-        picture.save(buffer, "PNG")
-        stamp = tools.make_stamp("sketch-train", cell.config, run=folder.id)
-        (folder / CELLS / f"{stem}.png").write_bytes(provenance.embed(buffer.getvalue(), "png", stamp))
-        pictures[cell.index] = picture
-        title = f"Photo to Sketch sweep ({base.architecture}, {base.epochs} epochs; photo | target | prediction)"
-        drawn = np.asarray(sweep.grid(pictures, axes, title=title))
-        yield Progress(
-            step=(cell.index + 1) * PER_CELL,
-            total=total,
-            metrics={"cell_seconds": time.perf_counter() - started},
-            preview=drawn,
-            result=drawn,
-            message=f"cell {cell.index + 1} of {len(cells)} done: {cell.words}",
-        )

@@ -6,13 +6,11 @@ a swept setting may change it (the layers, the pooling, the weights).
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from PIL import Image
 
 from core import configs, provenance, sweep
@@ -60,7 +58,7 @@ def run(
     ``cell_path(cell)`` with ``stamp_of(cell)`` inside; progress counts every step of every cell, and
     the grid so far is the result."""
     cells = sweep.cells(base, axes)
-    pictures: list[Image.Image | None] = [None] * len(cells)
+    cell_grid = sweep.CellGrid(cells, axes, title(base, axes))
     total = sum(cell.config.steps for cell in cells)
     done_steps = 0
     yield Progress(step=0, total=total, message=f"{len(cells)} cells")
@@ -76,24 +74,16 @@ def run(
                 message=f"cell {cell.index + 1} of {len(cells)}: {cell.words}",
             )
         done_steps += cell.config.steps
-        if best is None:
-            continue
-        picture = Image.fromarray(best)
-        buffer = io.BytesIO()
-        picture.save(buffer, "PNG")
-        stamp = stamp_of(cell)
-        data = provenance.embed(buffer.getvalue(), "png", stamp) if stamp is not None else buffer.getvalue()
-        cell_path(cell).write_bytes(data)
-        pictures[cell.index] = picture
-        drawn = np.asarray(sweep.grid(pictures, axes, title=title(base, axes)))
-        yield Progress(
-            step=done_steps,
-            total=total,
-            metrics={"cell_seconds": time.perf_counter() - started},
-            preview=drawn,
-            result=drawn,
-            message=f"cell {cell.index + 1} of {len(cells)} done: {cell.words}",
-        )
+        if best is not None:
+            yield cell_grid.finished(
+                cell,
+                best,
+                cell_path(cell),
+                stamp_of(cell),
+                step=done_steps,
+                total=total,
+                seconds=time.perf_counter() - started,
+            )
 
 
 def title(base: StyleConfig, axes: list[sweep.Axis]) -> str:
