@@ -150,7 +150,7 @@ def main() -> int:
     from PIL import Image
     from skimage import data as samples
 
-    from core.api import tokens
+    from core.api import serve, tokens
     from tests.helpers import free_port
 
     runs = Path(tempfile.mkdtemp(prefix="atelier-api-bench-"))
@@ -178,12 +178,7 @@ def main() -> int:
 
     try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        while serve.health(base) is None:
             if time.monotonic() > deadline or server.poll() is not None:
                 print("the API service did not start", file=sys.stderr)
                 return 1

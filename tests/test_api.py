@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from core import provenance
-from core.api import submissions, tokens
+from core.api import serve, submissions, tokens
 from core.api.app import create_app
 from core.jobs import JobManager
 
@@ -266,12 +266,7 @@ def test_the_api_as_a_real_server(tmp_path):
     headers = {"Authorization": f"Bearer {token}"}
     try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/api/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
+        while serve.health(base) is None:
             assert process.poll() is None, (tmp_path / "api.log").read_text()
             assert time.monotonic() < deadline, "the API did not answer within 60 s"
             time.sleep(0.2)

@@ -871,25 +871,15 @@ def test_style_sweep_tab_runs_its_cells_as_one_job(server, page):
     assert page.get_by_test_id("stException").count() == 0
 
 
-def test_gan_sweep_tab_offers_short_trainings_with_an_honest_estimate(server, page):
-    page.goto(f"{server['url']}/GAN_Studio")
+@pytest.mark.parametrize("address", ["GAN_Studio", "Photo_to_Sketch"])
+def test_training_sweep_tabs_offer_short_trainings_with_an_honest_estimate(server, page, address):
+    page.goto(f"{server['url']}/{address}")
     wait_for_app(page)
     page.get_by_role("tab", name="Sweep").click()
     sweep_tab = page.get_by_role("tabpanel", name="Sweep")
     sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
     sweep_tab.get_by_text("Each cell is a whole training from scratch").wait_for(timeout=30_000)
-    shot(page, "33-gan-sweep")
-    assert page.get_by_test_id("stException").count() == 0
-
-
-def test_sketch_sweep_tab_offers_short_trainings(server, page):
-    page.goto(f"{server['url']}/Photo_to_Sketch")
-    wait_for_app(page)
-    page.get_by_role("tab", name="Sweep").click()
-    sweep_tab = page.get_by_role("tabpanel", name="Sweep")
-    sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
-    sweep_tab.get_by_text("Each cell is a whole training from scratch").wait_for(timeout=30_000)
-    shot(page, "33-sketch-sweep")
+    shot(page, f"33-sweep-{address}")
     assert page.get_by_test_id("stException").count() == 0
 
 
