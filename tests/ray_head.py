@@ -28,19 +28,31 @@ def ray_head(cpus: int = 2, timeout: float = 90.0):
     from ray.job_submission import JobSubmissionClient
 
     temp_dir = Path(tempfile.mkdtemp(prefix="ray", dir="/tmp"))
-    dashboard = free_port()
+    chosen: set[int] = set()
+
+    def distinct_port() -> int:
+        # free_port binds and lets go: two calls can hand back the same port, and Ray then refuses
+        # to start ("the same port is used by multiple components").
+        while (port := free_port()) in chosen:
+            pass
+        chosen.add(port)
+        return port
+
+    dashboard = distinct_port()
     ports = {
-        "--port": free_port(),
+        "--port": distinct_port(),
         "--dashboard-port": dashboard,
-        "--node-manager-port": free_port(),
-        "--object-manager-port": free_port(),
-        "--ray-client-server-port": free_port(),
-        "--dashboard-agent-listen-port": free_port(),
-        "--dashboard-agent-grpc-port": free_port(),
-        "--runtime-env-agent-port": free_port(),
-        "--metrics-export-port": free_port(),
+        "--node-manager-port": distinct_port(),
+        "--object-manager-port": distinct_port(),
+        "--ray-client-server-port": distinct_port(),
+        "--dashboard-agent-listen-port": distinct_port(),
+        "--dashboard-agent-grpc-port": distinct_port(),
+        "--runtime-env-agent-port": distinct_port(),
+        "--metrics-export-port": distinct_port(),
     }
     worker_low = free_port() // 100 * 100 % 50000 + 10000
+    while any(worker_low <= port <= worker_low + 99 for port in chosen):  # workers' ports apart from those
+        worker_low = free_port() // 100 * 100 % 50000 + 10000
     command = [
         str(RAY),
         "start",
