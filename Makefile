@@ -19,6 +19,11 @@ DEBIAN_PACKAGES := chromium dataset-fashion-mnist opencv-doc fonts-dejavu-core g
 DATA_PACKAGES := dataset-fashion-mnist opencv-doc gnome-backgrounds plasma-workspace-wallpapers propaganda-debian \
   ukui-wallpapers lomiri-wallpapers-20.04 librsvg2-bin
 APT_GET ?= apt-get
+# The tests run one after another: on 2 cores two pytest-xdist workers took longer in all (18-22 minutes
+# against 16, docs/testing.md), the browser tests' worker being the long pole. Where there are more cores,
+# `make test PYTEST_WORKERS="--numprocesses=4"` spreads them (tests/conftest.py keeps the browser tests on
+# one worker and the Ray tests on one, each worker on one thread).
+PYTEST_WORKERS ?=
 # What the benches add: the peers bench/ascii.py runs beside ours.
 BENCH_PACKAGES := chafa jp2a
 
@@ -31,7 +36,7 @@ run: $(APP_STAMP) data
 
 # The lint gate runs first: a new finding or an unformatted file fails `make test` (and CI) in seconds.
 test: lint $(RAY_STAMP) system-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_WORKERS)
 
 # ruff's rules and its formatter, configured in pyproject.toml; `make format` fixes what it can.
 lint: $(TEST_STAMP)
@@ -43,7 +48,7 @@ format: $(TEST_STAMP)
 	$(BIN)/ruff format .
 
 test-fast: lint $(RAY_STAMP)  ## everything but the real-browser tests
-	$(BIN)/python -m pytest -m "not browser"
+	$(BIN)/python -m pytest $(PYTEST_WORKERS) -m "not browser"
 
 test-quick: lint  ## the unit tests only: no browser, no training, no child-process CLI, no Ray
 	$(BIN)/python -m pytest -m "not browser and not slow"

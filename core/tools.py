@@ -99,7 +99,13 @@ def portable_model(model: str) -> str:
     return Path(model).name
 
 
-SWEEPS = {"ascii-sweep": "ascii", "style-sweep": "style", "gan-sweep": "gan", "sketch-sweep": "sketch-train"}
+SWEEPS = {
+    "ascii-sweep": "ascii",
+    "style-sweep": "style",
+    "gan-sweep": "gan",
+    "gan-sample-sweep": "gan",
+    "sketch-sweep": "sketch-train",
+}
 
 
 def page_of_run(run_tool: str) -> str | None:

@@ -2,7 +2,7 @@
 interpolate from generators."""
 
 from ui import gan as gan_ui
-from ui import tool_page
+from ui import gan_sweep, tool_page
 
 tool_page.tool_page(
     "GAN Studio",
@@ -17,6 +17,10 @@ with tabs["Train"]:
 with tabs["Generate"]:
     gan_ui.generate_panel()
 with tabs["Sweep"]:
-    gan_ui.sweep_panel(data, config)
+    gan_sweep.sweep_panel(data, config)
 with tabs["Earlier runs"]:
-    tool_page.earlier_runs((gan_ui.TOOL, "Trainings"), (gan_ui.SWEEP_TOOL, "Sweeps"))
+    tool_page.earlier_runs(
+        (gan_ui.TOOL, "Trainings"),
+        (gan_sweep.SWEEP_TOOL, "Training sweeps"),
+        (gan_sweep.SAMPLE_SWEEP_TOOL, "Sampling sweeps"),
+    )

@@ -873,15 +873,45 @@ def test_style_sweep_tab_runs_its_cells_as_one_job(server, page):
     assert page.get_by_test_id("stException").count() == 0
 
 
-@pytest.mark.parametrize("address", ["GAN_Studio", "Photo_to_Sketch"])
-def test_training_sweep_tabs_offer_short_trainings_with_an_honest_estimate(server, page, address):
-    page.goto(f"{server['url']}/{address}")
+def test_sketch_sweep_tab_offers_short_trainings_with_an_honest_estimate(server, page):
+    page.goto(f"{server['url']}/Photo_to_Sketch")
     wait_for_app(page)
     page.get_by_role("tab", name="Sweep").click()
     sweep_tab = page.get_by_role("tabpanel", name="Sweep")
     sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
     sweep_tab.get_by_text("Each cell is a whole training from scratch").wait_for(timeout=30_000)
-    shot(page, f"33-sweep-{address}")
+    shot(page, "33-sweep-Photo_to_Sketch")
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_gan_sweep_tab_samples_a_generator_as_one_job_and_offers_short_trainings(server, page):
+    """Issue #33 on GAN Studio: a sampling sweep (truncation across, seed down) of the shipped generator
+    runs as a job; a cell's seed and truncation go to the Generate tab; the training kind warns honestly."""
+    page.goto(f"{server['url']}/GAN_Studio")
+    wait_for_app(page)
+    page.get_by_role("tab", name="Sweep").click()
+    sweep_tab = page.get_by_role("tabpanel", name="Sweep")
+    sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
+    down = sweep_tab.locator(".st-key-gan_sample_sweep_y")
+    click_until(page, down, page.get_by_role("option", name="Seed"))
+    page.get_by_role("option", name="Seed").click()
+    sweep_tab.get_by_text("20 cells").first.wait_for(timeout=30_000)  # 5 truncations x 4 seeds
+    values = sweep_tab.locator(".st-key-gan_sample_sweep_y_values_seed input")
+    values.fill("3,4")
+    values.press("Enter")
+    sweep_tab.get_by_text("10 cells").first.wait_for(timeout=30_000)
+    sweep_tab.get_by_role("button", name="Start the sweep").click()
+    page.get_by_text("Open a cell").wait_for(timeout=120_000)
+    wait_for_app(page)
+    shot(page, "33-gan-sampling-sweep")
+    page.get_by_role("button", name="Use this cell's settings").click()
+    page.get_by_text("is in the Generate tab").first.wait_for(timeout=30_000)
+    page.get_by_role("tab", name="Generate").click()
+    page.get_by_text(re.compile(r", seed 3\b")).first.wait_for(timeout=30_000)  # the first cell: seed 3
+    page.get_by_role("tab", name="Sweep").click()
+    page.get_by_text("Training settings (a short training per cell)").click()
+    sweep_tab.get_by_text("Each cell is a whole training from scratch").wait_for(timeout=30_000)
+    shot(page, "33-sweep-GAN_Studio")
     assert page.get_by_test_id("stException").count() == 0
 
 
@@ -905,4 +935,36 @@ def test_sketch_batch_tab_draws_photos_as_one_job(server, page, tmp_path):
     page.get_by_text("2 files made").wait_for(timeout=180_000)
     wait_for_app(page)
     shot(page, "33-sketch-batch")
+    assert page.get_by_test_id("stException").count() == 0
+
+
+def test_style_batch_of_photos_as_one_job_makes_a_contact_sheet_and_a_zip(server, page, tmp_path):
+    """Issue #33 item 2 on Style Transfer: two photos as one job at a toy size; each result saved with its
+    settings, the contact sheet as the run's picture, and one zip of them all."""
+    pictures = []
+    for index in range(2):
+        path = tmp_path / f"photo-{index}.png"
+        Image.fromarray(np.random.default_rng(index).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(path)
+        pictures.append(str(path))
+    page.goto(f"{server['url']}/Style_Transfer")
+    wait_for_app(page)
+    for key in ("style_size", "style_steps"):  # 64 px and the fewest steps: a toy run
+        slider = page.locator(f".st-key-{key}").get_by_role("slider")
+        slider.focus()
+        slider.press("Home")
+        wait_for_app(page)
+    page.get_by_text("Several photos as one job").click()
+    page.locator(".st-key-style_batch").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(pictures)
+    page.get_by_text("2 photos in the batch").wait_for(timeout=60_000)
+    page.get_by_role("button", name="Start (2 photos)").click()
+    page.get_by_text("2 files made").wait_for(timeout=180_000)
+    wait_for_app(page)
+    job_id = page.url.split("job=")[1].split("&")[0]
+    assert sorted(path.name for path in (server["runs"] / job_id / "results").iterdir()) == [
+        "photo-0.png",
+        "photo-1.png",
+    ]
+    page.locator(".st-key-style_batch_made_zip a").wait_for(timeout=30_000)
+    page.get_by_text("2 files made").scroll_into_view_if_needed()  # (the shot shows the window's height)
+    shot(page, "33-style-batch")
     assert page.get_by_test_id("stException").count() == 0

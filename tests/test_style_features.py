@@ -1,13 +1,15 @@
 """Style Transfer beyond the plain loop: the instant network and the instant start, the strength
 default, frames, regional style with masked Gram matrices, tiles for big pictures, batches."""
 
+import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from core import images, style
+from core import images, provenance, style
 from core.style import instant, pictures, tiles
 from core.vgg import Vgg
 from tests.helpers import run_cli
@@ -192,24 +194,50 @@ def test_cli_instant_and_a_batch_folder_that_keeps_going_past_a_bad_file(tmp_pat
     small("Coffee", 64).save(folder / "a.png")
     (folder / "broken.jpg").write_bytes(b"not a picture")
     small("Astronaut", 64).save(folder / "c.png")
-    completed = run_cli(
-        "style", folder, painting, "--output-dir", tmp_path / "out", "--size", "64", "--steps", "2", "--init", "instant"
-    )
+    completed = run_cli("style", folder, painting, "--output-dir", tmp_path / "out", "--size", "64", "--steps", "2",
+                        "--init", "instant", "--contact-sheet", "--zip", "all.zip")  # fmt: skip
     assert completed.returncode == 2, completed.stderr
-    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == ["a.png", "c.png"]
+    written = sorted(path.name for path in (tmp_path / "out").iterdir())
+    assert written == ["a.png", "all.zip", "c.png", "contact-sheet.png"]
     assert "skipped broken.jpg" in completed.stderr and "stylised 2 of 3" in completed.stderr
+    with zipfile.ZipFile(tmp_path / "out" / "all.zip") as zipped:
+        expected = {"a.png", "c.png", "contact-sheet.png", "failures.json", "atelier-settings.json"}
+        assert set(zipped.namelist()) == expected
+        assert json.loads(zipped.read("failures.json"))[0]["name"] == "broken.jpg"
+    assert provenance.read_file(tmp_path / "out" / "all.zip").config["steps"] == 2
+    with zipfile.ZipFile(tmp_path / "photos.zip", "w") as zipped:  # a zip as CONTENT, the same way
+        zipped.write(folder / "a.png", "a.png")
+    completed = run_cli("style", tmp_path / "photos.zip", painting, "--output-dir", tmp_path / "from-zip", "--instant",
+                        "--size", "64")  # fmt: skip
+    assert completed.returncode == 0 and (tmp_path / "from-zip" / "a.png").is_file(), completed.stderr
     empty = tmp_path / "empty"
     empty.mkdir()
     completed = run_cli("style", empty, painting, "--output-dir", tmp_path / "out2")
-    assert completed.returncode == 2 and "no files" in completed.stderr
+    assert completed.returncode == 2 and "holds no pictures" in completed.stderr
 
 
-def test_the_batch_job_saves_each_photo(tmp_path):
+def test_the_batch_job_saves_each_photo_lists_a_bad_one_and_zips_them(tmp_path):
+    from core import batch
+
     (tmp_path / "inputs").mkdir()
     for index, name in enumerate(["Coffee", "Astronaut"]):
         small(name, 64).save(tmp_path / "inputs" / f"content_{index:03d}.png")
+    (tmp_path / "inputs" / "content_002.png").write_bytes(b"not a picture")
     images.load_sample("Starry Night").save(tmp_path / "inputs" / "style0.png")
-    config = {"size": 64, "steps": 3, "batch_names": ["coffee.jpg", "astronaut.png"], "preview_every": 100}
+    names = ["coffee.jpg", "astronaut.png", "broken.png"]
+    config = {"size": 64, "steps": 3, "batch_names": names, "preview_every": 100}
     events = list(style.batch_job(config, tmp_path))
-    assert [event.step for event in events] == [1, 2, 3, 4, 5, 6] and events[-1].total == 6
+    steps = [event.step for event in events]
+    assert steps == sorted(steps) and steps[-1] == events[-1].total == 9
     assert sorted(path.name for path in (tmp_path / "results").iterdir()) == ["astronaut.png", "coffee.png"]
+    assert provenance.read_file(tmp_path / "results" / "coffee.png").config["steps"] == 3
+    assert [item["name"] for item in batch.failures(tmp_path)] == ["broken"]
+    sheets = [event.result for event in events if event.result is not None]
+    assert len(sheets) == 2 and sheets[-1].shape[1] > sheets[0].shape[1], "the contact sheet grows a picture each"
+    with zipfile.ZipFile(tmp_path / batch.ARCHIVE) as zipped:
+        assert sorted(zipped.namelist()) == [
+            "atelier-settings.json",
+            "failures.json",
+            "results/astronaut.png",
+            "results/coffee.png",
+        ]

@@ -56,7 +56,7 @@ def panel(tab: BatchTab, job_config: Callable[[list[str], list[dict]], dict[str,
     if batch_job:
         snapshot = jobs.job_view(batch_job, curves=[["picture_seconds"]], unit="picture", wide=True)
         if not snapshot.active:
-            _finished(tab, batch_job)
+            made_files(batch_job, tab.key)
 
 
 def _offer(tab: BatchTab, found: list, skipped: list[dict], job_config, title: str) -> str | None:
@@ -88,7 +88,9 @@ def _offer(tab: BatchTab, found: list, skipped: list[dict], job_config, title: s
     return None
 
 
-def _finished(tab: BatchTab, run_id: str) -> None:
+def made_files(run_id: str, key: str) -> None:
+    """A finished batch's count of files, what could not be made (with why) and the zip of it all
+    (the Batch tabs, and Style Transfer's several photos as one job)."""
     from ui import files, jobs
 
     folder = jobs.manager().folder(run_id)
@@ -99,7 +101,7 @@ def _finished(tab: BatchTab, run_id: str) -> None:
         st.dataframe(
             [{"File": item["name"], "Why": item["reason"]} for item in failures],
             hide_index=True,
-            key=f"{tab.key}_failures_{run_id}",
+            key=f"{key}_failures_{run_id}",
         )
     if (folder / batch.ARCHIVE).is_file():
-        files.download_run_file("Every file (.zip)", run_id, batch.ARCHIVE, key=f"{tab.key}_zip")
+        files.download_run_file("Every file (.zip)", run_id, batch.ARCHIVE, key=f"{key}_zip")

@@ -58,21 +58,23 @@ def resumable_runs() -> dict[str, Path]:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def sample_grid(path: str, modified: float, count: int, seed: int, wanted=None):
+def sample_grid(path: str, modified: float, count: int, seed: int, wanted=None, truncation: float = 0.0):
     """A grid of ``count`` samples; for a conditional generator either one class (``wanted``)
     or, with ``wanted`` = "rows", one row per class (``count`` a row, the same noise down a column)."""
     generator, config = generator_for(path, modified)
     if wanted == "rows":
-        pictures, columns = gan.class_rows(generator, config, count, seed)
+        pictures, columns = gan.class_rows(generator, config, count, seed, truncation)
         return gan.make_grid(pictures, columns=columns)
-    return gan.make_grid(gan.sample(generator, config, count, seed, wanted))
+    return gan.make_grid(gan.sample(generator, config, count, seed, wanted, truncation))
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def walk(path: str, modified: float, seed_a: int, seed_b: int, frames: int, wanted=None) -> tuple:
+def walk(
+    path: str, modified: float, seed_a: int, seed_b: int, frames: int, wanted=None, truncation: float = 0.0
+) -> tuple:
     """(strip picture, GIF bytes) of a slerp walk between two seeds."""
     generator, config = generator_for(path, modified)
-    pictures = gan.interpolate(generator, config, seed_a, seed_b, frames, wanted)
+    pictures = gan.interpolate(generator, config, seed_a, seed_b, frames, wanted, truncation)
     tiles = [
         Image.fromarray(gan.make_grid(pictures[i : i + 1], columns=1)).resize((128, 128), Image.Resampling.NEAREST)
         for i in range(frames)
@@ -421,62 +423,16 @@ def train_panel() -> tuple[Data, Config | None]:
     return data, config
 
 
-SWEEP_TOOL = "gan-sweep"
-# The training settings worth sweeping over a few epochs, with values to start from (ui/sweep.py).
-SWEEPABLE = {
-    "g_learning_rate": "0.0001,0.0002,0.0005",
-    "d_learning_rate": "0.0001,0.0002,0.0005",
-    "batch_size": "32,64,128",
-    "ngf": "16,32,64",
-    "label_smoothing": "0,0.1,0.2",
-    "spectral_norm": "false,true",
-    "r1_gamma": "0,1,10",
-    "latent": "32,64,100",
-    "epochs": "1,2,3",
-    "seed": "0,1,2",
-}
-
-
-def sweep_panel(data: Data, config: Config | None) -> None:
-    """Sweep (``ui/sweep.py``): a short training per cell, each cell's fixed-noise grid."""
-    from ui import sweep as sweep_ui
-
-    if config is None or not data.pictures:
-        st.info("Pick the data and settings in the Train tab first: the sweep trains with them.")
-        return
-    if config.resume:
-        st.info("A sweep trains every cell from the start: clear Resume in the Train tab.")
-        return
-    device_type = (device_info(timeout=0) or {}).get("device", "cpu")
-    tab = sweep_ui.SweepTab("gan", SWEEP_TOOL, "core.gan.sweep:job", Config, SWEEPABLE, "gan_sweep", unit="part")
-
-    def seconds_per_cell(middle: Config) -> tuple[float, str]:
-        found = jobs.quiet_estimate(
-            TOOL,
-            config_module.plan(middle, data.pictures),
-            first_guess_rate=config_module.first_guess_rate(middle, device_type),
-        )
-        return (
-            found.seconds,
-            f"a training of {middle.epochs} epochs about {found.seconds / 60:.1f} min: {found.basis()}",
-        )
-
-    sweep_ui.panel(
-        tab,
-        config,
-        {},
-        seconds_per_cell,
-        note="Each cell is a whole training from scratch, so keep them short (1-3 epochs, or a limit on the "
-        "pictures): a sweep shows which way a setting pushes the pictures early on, not where a long training ends.",
-    )
-
-
 def generate_panel() -> None:
     """Samples of a generator (a grid, a class, a walk between two seeds) and its memorisation check."""
     available = generators()
     if not available:
         st.info("No generator yet: train one in the Train tab (a Fashion-MNIST epoch takes a few minutes on a CPU).")
         return
+    for key in ("gan_generator", "gan_class", "gan_sample_seed", "gan_truncation"):  # a sweep cell's, if any
+        restore.place(key)
+    if st.session_state.get("gan_generator") not in available:
+        st.session_state.pop("gan_generator", None)
     path = available[st.selectbox("Generator", list(available), key="gan_generator")]
     try:
         _, config = generator_for(str(path), path.stat().st_mtime)
@@ -498,21 +454,32 @@ def generate_panel() -> None:
             count = st.select_slider("Pictures per class", [4, 6, 8, 10], value=8, key="gan_per_class")
         else:
             count = st.select_slider("Pictures", [16, 36, 64, 100], value=64, key="gan_count")
-        seed = st.number_input("Seed", 0, 2**31 - 1, 0, key="gan_sample_seed")
-        grid = sample_grid(str(path), stamp, count, int(seed), wanted)
+        seed = st.number_input("Seed", 0, 2**31 - 1, **restore.initial("gan_sample_seed", 0), key="gan_sample_seed")
+        truncation_spec = spec(gan.SamplingConfig, "truncation")
+        truncation = st.slider(
+            truncation_spec.label,
+            truncation_spec.low,
+            truncation_spec.high,
+            step=truncation_spec.step,
+            help=truncation_spec.help,
+            **restore.initial("gan_truncation", truncation_spec.default),
+            key="gan_truncation",
+        )
+        grid = sample_grid(str(path), stamp, count, int(seed), wanted, float(truncation))
         what = (
             ("one row per class: " + ", ".join(names))
             if wanted == "rows"
             else (f"{count} samples of {names[wanted]}" if wanted is not None else f"{count} samples")
         )
-        st.image(files.data_url(grid), caption=f"{what}, seed {seed}", width="stretch")
+        truncated = f", truncation {truncation:g}" if truncation else ""
+        st.image(files.data_url(grid), caption=f"{what}, seed {seed}{truncated}", width="stretch")
         files.download_inline("Download grid", png(grid), f"gan-seed{seed}.png", "image/png", key="gan_grid_download")
     with walk_column:
         seed_a = st.number_input("From seed", 0, 2**31 - 1, 1, key="gan_seed_a")
         seed_b = st.number_input("To seed", 0, 2**31 - 1, 2, key="gan_seed_b")
         frames = st.slider("Frames", 4, 32, 10, key="gan_frames")
         one_class = None if wanted in (None, "rows") else wanted
-        strip, gif = walk(str(path), stamp, int(seed_a), int(seed_b), frames, one_class)
+        strip, gif = walk(str(path), stamp, int(seed_a), int(seed_b), frames, one_class, float(truncation))
         walked = (
             f" ({names[wanted]})"
             if one_class is not None

@@ -36,6 +36,7 @@ TOOL_WORDS = {
     "ascii-batch": "ASCII batch",
     "style-sweep": "Style sweep",
     "gan-sweep": "GAN sweep",
+    "gan-sample-sweep": "GAN sampling sweep",
     "sketch-sweep": "Sketch sweep",
     "sketch-batch": "Sketch batch",
     "style": "Style Transfer",

@@ -188,12 +188,10 @@ def result_panel(snapshot) -> None:
                 parent=snapshot.id,
                 key=f"style_result_{snapshot.id}",
             )
-            results = jobs.manager().folder(snapshot.id).finished_results()
-            if results:
-                st.caption(
-                    f"{len(results)} photo{'s' if len(results) > 1 else ''} finished: "
-                    + ", ".join(path.name for path in results)
-                )
+            if jobs.manager().folder(snapshot.id).results.is_dir():  # several photos as one job
+                from ui import batch
+
+                batch.made_files(snapshot.id, "style_batch_made")
 
 
 # --- the page's panels ----------------------------------------------------------------------------
@@ -336,7 +334,8 @@ def batch_input() -> list:
     if batch:
         st.caption(
             f"{len(batch)} photo{'s' if len(batch) > 1 else ''} in the batch; the content picture "
-            "above is not used. Each result is saved in the run (download the whole run as a zip)."
+            "above is not used. Each result is saved with its settings inside, beside a contact sheet and one zip "
+            "of them all; a photo that fails is listed with its reason and the rest go on."
         )
     return batch
 

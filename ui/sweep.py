@@ -27,6 +27,9 @@ class SweepTab:
     key: str  # the widgets' key prefix ("ascii_sweep")
     cells_folder: str = "cells"
     unit: str = "cell"  # what the job's progress counts (a style sweep counts every optimisation step)
+    # "Use this cell's settings" where a cell's settings do not go into the tool's form (GAN Studio's
+    # sampling sweep: they go to the Generate tab): given the cell's stamp, it places them and says so.
+    use_cell: Callable[[Any], None] | None = None
 
 
 def panel(
@@ -36,9 +39,12 @@ def panel(
     seconds_per_cell: Callable[[Any], tuple[float, str]],
     *,
     note: str = "",
+    job_extra: dict[str, Any] | None = None,
 ) -> None:
     """The tab: the settings and their values, the cell count and an estimate (``seconds_per_cell``
-    of the middle cell: seconds and what they rest on), Start, the job, and its cells."""
+    of the middle cell: seconds and what they rest on), Start, the job, and its cells. ``job_extra``
+    goes into the job's config beside the base settings and the axes (the generator a sampling sweep
+    draws from)."""
     from ui import jobs
 
     st.caption(
@@ -91,7 +97,11 @@ def panel(
                 jobs.start(
                     tab.run_tool,
                     tab.target,
-                    {"base": configs.to_dict(config), "axes": [axis.to_dict() for axis in axes]},
+                    {
+                        **(job_extra or {}),
+                        "base": configs.to_dict(config),
+                        "axes": [axis.to_dict() for axis in axes],
+                    },
                     inputs=inputs,
                     title=" x ".join(f"{axis.name} {','.join(map(sweep.shown, axis.values))}" for axis in axes),
                 )
@@ -101,6 +111,17 @@ def panel(
         snapshot = jobs.job_view(sweep_job, curves=[["cell_seconds"]], unit=tab.unit, wide=True)
         if not snapshot.active:
             _cells(tab, sweep_job)
+
+
+def cell_words(stem: str, names: list[str]) -> str:
+    """A cell file's stem ("03-label_smoothing-0.1_seed-2") as "label_smoothing = 0.1, seed = 2": the
+    swept settings' names (which may hold underscores) are found by name, longest first."""
+    text = stem.split("-", 1)[1] if "-" in stem else stem
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(f"_{name}-", f", {name} = ")
+        if text.startswith(f"{name}-"):
+            text = f"{name} = {text[len(name) + 1 :]}"
+    return text
 
 
 def _cells(tab: SweepTab, run_id: str) -> None:
@@ -115,7 +136,7 @@ def _cells(tab: SweepTab, run_id: str) -> None:
         "Open a cell",
         found,
         key=f"{tab.key}_cell_{run_id}",
-        format_func=lambda path: path.stem.split("-", 1)[1].replace("_", ", ").replace("-", " = ", 1),
+        format_func=lambda path: cell_words(path.stem, list(tab.sweepable)),
     )
     left, right = st.columns([2, 1])
     files.show(chosen, left, width="stretch")
@@ -128,6 +149,9 @@ def _cells(tab: SweepTab, run_id: str) -> None:
             return
         files.download_run_file("This cell (PNG)", run_id, f"{tab.cells_folder}/{chosen.name}", key=f"{tab.key}_dl")
         if st.button("Use this cell's settings", key=f"{tab.key}_use", icon=":material/settings_backup_restore:"):
+            if tab.use_cell is not None:
+                tab.use_cell(stamp)
+                st.rerun()
             restore.apply_config(
                 tab.tool, cell_config, f"The settings of the sweep's cell {chosen.stem} are in the form.", later=True
             )

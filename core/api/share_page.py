@@ -20,6 +20,7 @@ TITLES = {
     "ascii-batch": "ASCII Art batch",
     "style-sweep": "Style Transfer sweep",
     "gan-sweep": "GAN Studio sweep",
+    "gan-sample-sweep": "GAN Studio sampling sweep",
     "sketch-sweep": "Photo to Sketch sweep",
     "sketch-batch": "Photo to Sketch batch",
     "style": "Style Transfer",

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from core.cli.batch import expand_inputs
+from core.cli.batch import expand_inputs, write_contact_sheet, write_zip
 from core.cli.events import EXIT_BAD_INPUT
 from core.cli.stamps import add_settings_option, input_hashes, pick, required, stamp_outputs, typed, with_base
 from core.cli.video import clip_command, run_clip
@@ -174,9 +174,9 @@ def _run_pictures(arguments, config, formats: list[str]) -> int:
             failures.append({"name": Path(name).name, "reason": reason})
     done = [name for name, (reason, _) in zip(names, outcomes) if not reason]
     if arguments.contact_sheet and done:
-        _contact_sheet(output_dir, done)
+        write_contact_sheet(output_dir, done)
     if arguments.zip:
-        _zip(
+        write_zip(
             output_dir,
             arguments.zip,
             [f"{Path(name).stem}.{kind}" for name in done for kind in formats],
@@ -184,37 +184,6 @@ def _run_pictures(arguments, config, formats: list[str]) -> int:
             stamp,
         )
     return EXIT_BAD_INPUT if failures else 0
-
-
-def _contact_sheet(output_dir: Path, done: list[str]) -> None:
-    from PIL import Image
-
-    from core import batch
-
-    pictures = []
-    for name in done:
-        with Image.open(output_dir / f"{Path(name).stem}.png") as opened:
-            pictures.append((Path(name).stem, opened.convert("RGB")))
-    batch.contact_sheet(pictures).save(output_dir / "contact-sheet.png")
-
-
-def _zip(output_dir: Path, name: str, written: list[str], failures: list[dict], stamp) -> None:
-    import zipfile
-
-    from core import provenance
-
-    if Path(name).name != name or not name.endswith(".zip"):
-        raise ValueError(f"--zip takes a file name ending in .zip, written in the output folder, not {name!r}.")
-    target = output_dir / name
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for file_name in sorted(set(written)):
-            if (output_dir / file_name).is_file():
-                archive.write(output_dir / file_name, file_name)
-        if (output_dir / "contact-sheet.png").is_file():
-            archive.write(output_dir / "contact-sheet.png", "contact-sheet.png")
-        archive.writestr("failures.json", json.dumps(failures, indent=1))
-    if stamp is not None:
-        provenance.embed_file(target, stamp)
 
 
 def _run_sweep(arguments, config) -> int:

@@ -12,7 +12,7 @@ from core.cli.events import consume, drive
 from core.cli.stamps import add_settings_option, pick, required, stamp_outputs, typed
 from core.cli.sweeps import add_sweep_option, run_sweep
 from core.configs import add_arguments, spec
-from core.gan import SMALL_SET_DEFAULTS, GanConfig
+from core.gan import SMALL_SET_DEFAULTS, GanConfig, SamplingConfig
 
 GAN_SETTINGS = {field.name for field in dataclasses.fields(GanConfig)}
 
@@ -70,16 +70,29 @@ def add(tools) -> None:
     train.add_argument("--metrics-json", help="write per-iteration losses and wall times here")
     add_sweep_option(train)
     train.set_defaults(handler=run_gan_train)
-    sample = tools.add_parser("gan-sample", help="sample a grid of pictures from a trained generator")
+    sample = tools.add_parser(
+        "gan-sample",
+        help="sample a grid of pictures from a trained generator (--sweep: a grid of such grids over seed, "
+        "class, truncation or pictures)",
+    )
     sample.add_argument("--weights", required=True, help="a checkpoint from gan-train or GAN Studio")
-    sample.add_argument("-n", type=int, default=64, help="how many pictures")
-    sample.add_argument("--seed", type=int, default=0)
-    sample.add_argument("--output", required=True, help="grid PNG to write")
-    sample.add_argument("--class", dest="wanted", help="a class name or number (conditional generators)")
+    sample.add_argument("-n", dest="count", type=int, default=64, help="how many pictures")
+    add_arguments(sample, SamplingConfig, ["seed", "truncation"])
+    sample.add_argument("--output", required=True, help="grid PNG to write (with --sweep: the sweep's grid)")
+    sample.add_argument("--class", dest="label", help="a class name or number (conditional generators)")
     sample.add_argument(
         "--rows-per-class",
         action="store_true",
         help="a conditional generator's grid with one row per class (-n pictures a row)",
+    )
+    sample.add_argument(
+        "--sweep",
+        action="append",
+        default=[],
+        metavar="NAME=VALUES",
+        help="sample once per value of seed, label (the class), truncation or count: V1,V2,... or "
+        "START:STOP:COUNT, given twice for a grid of two (at most 36 cells); --output is the grid with "
+        "labelled axes, OUTPUT's name + -sweep/cells/ holds each cell's picture with its settings inside",
     )
     sample.set_defaults(handler=run_gan_sample)
     evaluate = tools.add_parser("gan-fid", help="FID of a Fashion-MNIST generator under the stated protocol")
@@ -250,16 +263,57 @@ def run_gan_fid(arguments) -> int:
 
 
 def run_gan_sample(arguments) -> int:
-    from core import gan, images
+    from core import configs, gan, images, provenance, tools
 
-    if not 1 <= arguments.n <= 1024:
+    if not 1 <= arguments.count <= 1024:
         raise ValueError("-n must be between 1 and 1024.")
+    sampling = SamplingConfig(
+        seed=arguments.seed,
+        label=arguments.label or "",
+        truncation=arguments.truncation,
+        count=min(arguments.count, 256),
+    )
+    output = Path(arguments.output)
+    if arguments.sweep:
+        if arguments.rows_per_class:
+            raise ValueError("--sweep draws one grid per cell; it cannot go with --rows-per-class.")
+        return _run_sample_sweep(arguments, sampling, output)
     generator, config = gan.load_generator(arguments.weights)
     if arguments.rows_per_class:
-        pictures, columns = gan.class_rows(generator, config, arguments.n, arguments.seed)
+        pictures, columns = gan.class_rows(generator, config, arguments.count, arguments.seed, arguments.truncation)
         grid = gan.make_grid(pictures, columns=columns)
     else:
-        grid = gan.make_grid(gan.sample(generator, config, arguments.n, arguments.seed, arguments.wanted))
-    Path(arguments.output).write_bytes(images.to_png_bytes(grid))
+        wanted = arguments.label or None
+        grid = gan.make_grid(
+            gan.sample(generator, config, arguments.count, arguments.seed, wanted, arguments.truncation)
+        )
+    output.write_bytes(images.to_png_bytes(grid))
+    stamp = tools.make_stamp("gan", config, sampling=configs.to_dict(sampling))
+    provenance.embed_file(output, stamp)
     print(f"saved {arguments.output}", file=sys.stderr)
     return 0
+
+
+def _run_sample_sweep(arguments, sampling: SamplingConfig, output: Path) -> int:
+    """``gan-sample --sweep``: the sampling sweep's job in the foreground (core/gan/sweep.sample_job)."""
+    from core import configs, sweep
+    from core.gan import sweep as gan_sweep
+
+    if len(arguments.sweep) > sweep.MAX_AXES:
+        raise ValueError(f"--sweep is given once or twice (a grid of two settings), not {len(arguments.sweep)} times.")
+    axes = [sweep.parse_axis(SamplingConfig, text.replace("class=", "label=", 1)) for text in arguments.sweep]
+    sweep.cells(sampling, axes)  # every cell checked before the generator is loaded
+    folder = output.parent / f"{output.name.split('.')[0]}-sweep"
+    folder.mkdir(parents=True, exist_ok=True)
+    document = {
+        "generator": str(Path(arguments.weights).resolve()),
+        "base": configs.to_dict(sampling),
+        "axes": [axis.to_dict() for axis in axes],
+    }
+    code = drive(gan_sweep.sample_job(document, folder), output, None)
+    if code == 0 and output.is_file():  # the grid carries the generator's settings and those held across it
+        from core import gan, provenance, tools
+
+        _, trained = gan.load_generator(arguments.weights)
+        provenance.embed_file(output, tools.make_stamp("gan", trained, sampling=configs.to_dict(sampling)))
+    return code

@@ -6,6 +6,8 @@ import sys
 import time
 from pathlib import Path
 
+from core.batch import unique_stems
+from core.cli.batch import expand_inputs, is_many, write_contact_sheet, write_zip
 from core.cli.events import EXIT_BAD_INPUT, EXIT_INTERRUPTED, drive
 from core.cli.stamps import add_settings_option, input_hashes, pick, stamp_outputs, typed, with_base
 from core.cli.video import clip_command, run_clip
@@ -18,12 +20,28 @@ def add(tools) -> None:
         "style",
         help="Gatys style transfer through the ImageNet VGG19 (offline weights)",
         description="Repaint CONTENT in the style of STYLE (several styles are blended). CONTENT may be a "
-        "folder: every picture in it is stylised with the same settings (--output-dir).",
+        "folder, a zip of pictures or a quoted glob: every picture is stylised with the same settings "
+        "(--output-dir), a picture that cannot be read or stylised is listed with its reason and the rest go on.",
     )
-    command.add_argument("content", help="a picture, or a folder of pictures (then give --output-dir)")
+    command.add_argument(
+        "content",
+        help="a picture, or a folder of pictures, a zip of them or a quoted glob ('photos/*.jpg'; then give "
+        "--output-dir)",
+    )
     command.add_argument("styles", nargs="+", metavar="STYLE")
     command.add_argument("--output", help="where to save the PNG (one CONTENT picture)")
-    command.add_argument("--output-dir", help="where to save one PNG per picture (CONTENT a folder)")
+    command.add_argument("--output-dir", help="where to save one PNG per picture (CONTENT a folder, zip or glob)")
+    command.add_argument(
+        "--contact-sheet",
+        action="store_true",
+        help="with --output-dir: also write DIR/contact-sheet.png, every result small over its name",
+    )
+    command.add_argument(
+        "--zip",
+        metavar="NAME",
+        help="with --output-dir: also write DIR/NAME, a zip of every result, the contact sheet, the failures with "
+        "their reasons and the settings",
+    )
     command.add_argument(
         "--instant",
         action="store_true",
@@ -111,12 +129,8 @@ def style_config(arguments, regions: list[str]):
     return configs.from_dict(style.StyleConfig, with_base(arguments, values))
 
 
-def run_style(arguments) -> int:
-    from core import images, style
-    from core.style import pictures
-
-    if arguments.output_dir is None and arguments.output is None:
-        raise ValueError("Give --output (one picture) or --output-dir (a folder of pictures).")
+def _region_choices(arguments) -> list[str]:
+    """--region-styles as the config holds them: a style's index from 0, or keep."""
     regions = []
     for choice in arguments.region_styles:
         if choice == "keep":
@@ -127,6 +141,16 @@ def run_style(arguments) -> int:
             raise ValueError(
                 f"--region-styles takes a STYLE number (1 to {len(arguments.styles)}) or keep, not {choice!r}."
             )
+    return regions
+
+
+def run_style(arguments) -> int:
+    from core import images, style
+    from core.style import pictures
+
+    if arguments.output_dir is None and arguments.output is None:
+        raise ValueError("Give --output (one picture) or --output-dir (a folder of pictures).")
+    regions = _region_choices(arguments)
     if arguments.mask and not regions:
         raise ValueError("--mask needs --region-styles: what each region gets (a STYLE number or keep).")
     config = style_config(arguments, regions)
@@ -147,12 +171,16 @@ def run_style(arguments) -> int:
             mask.load()
         except OSError as error:
             raise ValueError(f"Cannot read the mask {arguments.mask}: {error}") from None
-    if Path(arguments.content).is_dir():
+    if is_many(arguments.content):
         if not arguments.output_dir:
-            raise ValueError("CONTENT is a folder: give --output-dir for the results.")
-        return style_folder(
-            Path(arguments.content), styles, config, Path(arguments.output_dir), arguments.instant, mask
-        )
+            raise ValueError("CONTENT is a folder, zip or glob: give --output-dir for the results.")
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="atelier-style-") as unpacked:
+            names = expand_inputs([arguments.content], Path(unpacked))
+            return style_folder(names, styles, config, Path(arguments.output_dir), arguments, mask)
+    if arguments.contact_sheet or arguments.zip:
+        raise ValueError("--contact-sheet and --zip are for many pictures (CONTENT a folder, zip or glob).")
     content = images.load_image(arguments.content)
     if arguments.sweep:
         return _run_sweep(arguments, config, content, styles, mask)
@@ -216,48 +244,53 @@ def _regions(mask, content):
     return labels
 
 
-def style_folder(folder: Path, styles, config, output_dir: Path, instant_only: bool, mask) -> int:
-    """Every picture in ``folder`` with one set of settings; a bad file is reported and skipped."""
-    from core import images, style
+def style_folder(names: list[str], styles, config, output_dir: Path, arguments, mask) -> int:
+    """Every picture of ``names`` with one set of settings; one that cannot be read or stylised is
+    reported with its reason and the rest go on; then the contact sheet and the zip, if asked for."""
+    from core import images, style, tools
 
-    paths = sorted(path for path in folder.iterdir() if path.is_file() and not path.name.startswith("."))
-    if not paths:
-        raise ValueError(f"{folder} holds no files to stylise.")
     output_dir.mkdir(parents=True, exist_ok=True)
-    failed = done = 0
-    for index, path in enumerate(paths, start=1):
+    failures: list[dict] = []
+    done: list[str] = []
+    stems = unique_stems([Path(name).name for name in names], len(names))
+    for index, (path, stem) in enumerate(zip(map(Path, names), stems), start=1):
         try:
             content = images.load_image(path)
         except ValueError as error:
-            failed += 1
-            print(f"[{index}/{len(paths)}] skipped {path.name}: {error}", file=sys.stderr)
+            failures.append({"name": path.name, "reason": str(error)})
+            print(f"[{index}/{len(names)}] skipped {path.name}: {error}", file=sys.stderr)
             continue
-        target = output_dir / f"{path.stem}.png"
-        print(f"[{index}/{len(paths)}] {path.name} -> {target}", file=sys.stderr)
-        if instant_only:
-            from core.style import instant
-
-            target.write_bytes(images.to_png_bytes(instant.stylise(content, styles[0], config.size)))
-            done += 1
-            continue
+        target = output_dir / f"{stem}.png"
+        print(f"[{index}/{len(names)}] {path.name} -> {target}", file=sys.stderr)
         try:
-            status = drive(style.stylise(content, styles, config, regions=_regions(mask, content)), target, None)
-            stamp_outputs("style", config, [target], inputs=input_hashes([path]))
+            if arguments.instant:
+                from core.style import instant
+
+                target.write_bytes(images.to_png_bytes(instant.stylise(content, styles[0], config.size)))
+                status = 0  # (the network's picture: the optimisation's settings would not remake it)
+            else:
+                status = drive(style.stylise(content, styles, config, regions=_regions(mask, content)), target, None)
+                stamp_outputs("style", config, [target], inputs=input_hashes([path]))
         except ValueError as error:
-            failed += 1
-            print(f"[{index}/{len(paths)}] failed {path.name}: {error}", file=sys.stderr)
+            failures.append({"name": path.name, "reason": str(error)})
+            print(f"[{index}/{len(names)}] failed {path.name}: {error}", file=sys.stderr)
             continue
         if status == EXIT_INTERRUPTED:
             return status
-        done += 1
+        done.append(stem)
+    if arguments.contact_sheet and done:
+        write_contact_sheet(output_dir, done)
+    if arguments.zip:
+        stamp = None if arguments.instant else tools.make_stamp("style", config)
+        write_zip(output_dir, arguments.zip, [f"{stem}.png" for stem in done], failures, stamp)
     print(
-        f"stylised {done} of {len(paths)} pictures into {output_dir}"
-        + (f"; {failed} could not be read or stylised (above)" if failed else ""),
+        f"stylised {len(done)} of {len(names)} pictures into {output_dir}"
+        + (f"; {len(failures)} could not be read or stylised (above)" if failures else ""),
         file=sys.stderr,
     )
-    if done == 0:
-        raise ValueError(f"None of the {len(paths)} files in {folder} could be stylised.")
-    return EXIT_BAD_INPUT if failed else 0
+    if not done:
+        raise ValueError(f"None of the {len(names)} pictures could be stylised.")
+    return EXIT_BAD_INPUT if failures else 0
 
 
 def add_video(tools) -> None:

@@ -36,12 +36,13 @@ from core.lazy import lazy_attributes
 #   augment      random crops and flips, DiffAugment, ADA's adaptive probability
 #   checkpoints  saving, exporting, loading and checking checkpoints
 #   training     the training loop as steps and hooks (Trainer) and its job target
-#   sampling     grids, samples, latent walks, the training film (GIF / MP4)
+#   sampling     grids, samples (the truncation trick), latent walks, the training film (GIF / MP4)
 #   evaluation   VGG-FID, the garment classifier's distance, class coverage, memorisation
 #   classifier   the small garment classifier that the Fashion-MNIST metrics use
 _WHERE = {
     "config": (
         "GanConfig",
+        "SamplingConfig",
         "FASHION_CLASSES",
         "ARCHITECTURES",
         "ARCHITECTURE_NAMES",
@@ -78,6 +79,8 @@ _WHERE = {
         "diversity",
         "make_grid",
         "sample",
+        "noise",
+        "sampled_grid",
         "slerp",
         "interpolate",
         "ProgressFilm",

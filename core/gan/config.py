@@ -229,6 +229,41 @@ class GanConfig:
         )
 
 
+@dataclasses.dataclass
+class SamplingConfig:
+    """How pictures are drawn from a trained generator, each setting declared once: the Generate tab,
+    ``gan-sample`` and the sampling sweep offer them from here. Sampling takes no training, so a sweep
+    over these is instant next to a training sweep."""
+
+    seed: int = setting(0, "the noise's seed: the same seed draws the same pictures", low=0, high=2**31 - 1)
+    label: str = setting(
+        "",
+        "a class by name or number (generators trained by class); empty = every class in turn",
+        label="Class",
+        flag="--class",
+    )
+    # The truncation trick (Brock et al. 2019, BigGAN): each noise value beyond +-t is drawn again
+    # until it lies inside, trading variety for pictures nearer the generator's best. The paper
+    # sampled a model trained on untruncated noise, as here; 0 leaves the noise as trained.
+    truncation: float = setting(
+        0.0,
+        "truncation trick (Brock et al. 2019): noise values beyond this are drawn again, so samples "
+        "keep nearer the generator's typical pictures, with less variety (0 = off; 0.5-1 is strong, 2 mild)",
+        low=0.0,
+        high=3.0,
+        step=0.1,
+    )
+    count: int = setting(16, "pictures in each grid", label="Pictures", low=1, high=256)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.seed < 2**31:
+            raise ValueError("seed must be between 0 and 2147483647.")
+        if self.truncation != 0 and not 0.05 <= self.truncation <= 3:
+            raise ValueError("truncation must be 0 (off) or between 0.05 and 3.")
+        if not 1 <= self.count <= 256:
+            raise ValueError("count must be between 1 and 256 pictures.")
+
+
 # --- what a training costs, said before Start (core/jobs/estimates.py) --------------------------
 # Work is counted in pictures seen at 32x32 (a 64 px picture is four). The first guesses stand until
 # trainings have finished on the server: the DCGAN at width 32 took 585 s for 20 epochs of

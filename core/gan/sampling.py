@@ -47,24 +47,48 @@ def labels_for(config: GanConfig, count: int, wanted=None, seed: int = 0):
     return torch.arange(count) % config.class_count
 
 
-def sample(generator, config: GanConfig, count: int, seed: int, wanted=None):
+def noise(count: int, latent: int, seed: int, truncation: float = 0.0):
+    """``count`` noise vectors of ``seed``; with ``truncation`` t > 0, every value beyond +-t drawn
+    again (from the same seeded stream) until all lie inside: the truncation trick of Brock et al.
+    (2019). The first draw is the untruncated noise, so t = 0 and a large t give the same pictures."""
+    random = torch.Generator().manual_seed(seed)
+    values = torch.randn(count, latent, 1, 1, generator=random)
+    if truncation > 0:
+        outside = values.abs() > truncation
+        # Each round redraws about a third of what is left at t = 1, fewer at larger t: a few dozen
+        # rounds at most even for t = 0.05 (then 96% of values are redrawn each round).
+        while outside.any():
+            values[outside] = torch.randn(int(outside.sum()), generator=random)
+            outside = values.abs() > truncation
+    return values
+
+
+def sample(generator, config: GanConfig, count: int, seed: int, wanted=None, truncation: float = 0.0):
     """``count`` pictures from the noise of ``seed``; ``wanted`` is a class (conditional only)."""
-    noise = torch.randn(count, config.latent, 1, 1, generator=torch.Generator().manual_seed(seed))
     labels = labels_for(config, count, wanted, seed)
     with torch.no_grad():
-        return generator(noise, labels)
+        return generator(noise(count, config.latent, seed, truncation), labels)
 
 
-def class_rows(generator, config: GanConfig, per_class: int, seed: int):
+def class_rows(generator, config: GanConfig, per_class: int, seed: int, truncation: float = 0.0):
     """One row per class, the same ``per_class`` noise vectors in every row (so a column shows
     one noise drawn as each class), and the grid's column count."""
     if not config.conditional:
         raise ValueError("This generator was trained without classes.")
-    noise = torch.randn(per_class, config.latent, 1, 1, generator=torch.Generator().manual_seed(seed))
-    noise = noise.repeat(config.class_count, 1, 1, 1)
+    vectors = noise(per_class, config.latent, seed, truncation).repeat(config.class_count, 1, 1, 1)
     labels = torch.arange(config.class_count).repeat_interleave(per_class)
     with torch.no_grad():
-        return generator(noise, labels), per_class
+        return generator(vectors, labels), per_class
+
+
+def sampled_grid(generator, config: GanConfig, sampling) -> np.ndarray:
+    """The grid a ``SamplingConfig`` asks for: ``count`` samples of its class, or of every class in
+    turn (a conditional generator with no class asked), from its seed and truncation."""
+    wanted = sampling.label if sampling.label != "" else None
+    if wanted is not None:
+        config.class_index(wanted)  # a class this generator does not have, refused in words
+    pictures = sample(generator, config, sampling.count, sampling.seed, wanted, sampling.truncation)
+    return make_grid(pictures)
 
 
 def slerp(first, second, fraction: float):
@@ -77,17 +101,18 @@ def slerp(first, second, fraction: float):
     return (torch.sin((1 - fraction) * omega) * first + torch.sin(fraction * omega) * second) / torch.sin(omega)
 
 
-def interpolate(generator, config: GanConfig, seed_a: int, seed_b: int, frames: int, wanted=None):
-    a = torch.randn(1, config.latent, 1, 1, generator=torch.Generator().manual_seed(seed_a))
-    b = torch.randn(1, config.latent, 1, 1, generator=torch.Generator().manual_seed(seed_b))
-    noise = torch.cat([slerp(a, b, t) for t in np.linspace(0, 1, frames)])
+def interpolate(
+    generator, config: GanConfig, seed_a: int, seed_b: int, frames: int, wanted=None, truncation: float = 0.0
+):
+    a, b = noise(1, config.latent, seed_a, truncation), noise(1, config.latent, seed_b, truncation)
+    path = torch.cat([slerp(a, b, t) for t in np.linspace(0, 1, frames)])
     labels = (
         labels_for(config, frames, wanted)
         if wanted is not None
         else (torch.zeros(frames, dtype=torch.long) if config.conditional else None)
     )
     with torch.no_grad():
-        return generator(noise, labels)
+        return generator(path, labels)
 
 
 class ProgressFilm:

@@ -1,7 +1,11 @@
-"""GAN Studio swept over one or two training settings (``core.sweep``): a short training per cell,
-each cell's picture its fixed-noise grid after the last iteration (its settings inside), laid out as
-a labelled grid. A cell is a whole training, so a sweep is for a few epochs: it shows which way a
-setting pushes the pictures, not where a long training ends.
+"""GAN Studio swept over one or two settings (``core.sweep``), in two ways:
+
+- training settings (``job``): a short training per cell, each cell's picture its fixed-noise grid
+  after the last iteration (its settings inside), laid out as a labelled grid. A cell is a whole
+  training, so a sweep is for a few epochs: it shows which way a setting pushes the pictures, not
+  where a long training ends;
+- sampling settings of one trained generator (``sample_job``: seed, class, truncation, pictures):
+  the generator is loaded once and every cell is a grid of its samples, in a moment each.
 """
 
 from __future__ import annotations
@@ -12,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from core import configs, sweep
-from core.gan.config import GanConfig
-from core.gan.training import train
+from core.gan.config import GanConfig, SamplingConfig
 from core.jobs.runfolder import RunFolder
 from core.progress import Progress
 
@@ -23,6 +26,7 @@ CELLS = "cells"  # cells/<index>-<name>.png, settings inside
 def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
     """Job target: ``config`` is {"base": GanConfig as JSON, "axes": [{"name", "values"}]}."""
     from core import tools
+    from core.gan.training import train
 
     base = configs.from_dict(GanConfig, config["base"])
     if base.resume:
@@ -59,3 +63,48 @@ def _title(base: GanConfig, axes: list[sweep.Axis]) -> str:
         if name not in swept
     ]
     return f"GAN Studio sweep ({', '.join(held)}; every other setting as given)"
+
+
+def sample_job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
+    """Job target: ``config`` is {"generator": a checkpoint's path, "base": SamplingConfig as JSON,
+    "axes": [{"name", "values"}]}. Each cell's grid carries the generator's training settings and,
+    as the stamp's ``sampling``, the cell's own."""
+    from core import tools
+    from core.gan.checkpoints import load_generator
+    from core.gan.sampling import sampled_grid
+
+    base = configs.from_dict(SamplingConfig, config["base"])
+    axes = sweep.axes_from(config["axes"], SamplingConfig)
+    cells = sweep.cells(base, axes)
+    generator, trained = load_generator(config["generator"])
+    for cell in cells:  # a class the generator does not have is refused before the first cell
+        if cell.config.label != "":
+            trained.class_index(cell.config.label)
+    folder = RunFolder(run_dir)
+    (folder / CELLS).mkdir(exist_ok=True)
+    source = Path(config["generator"])
+    name = f"run {source.parent.name}" if source.name == "checkpoint.pt" else source.name  # (no server path)
+    cell_grid = sweep.CellGrid(cells, axes, f"Samples of {name} ({', '.join(_held(base, axes))})")
+    yield Progress(step=0, total=len(cells), message=f"{len(cells)} grids of samples")
+    for cell in cells:
+        started = time.perf_counter()
+        grid = sampled_grid(generator, trained, cell.config)
+        stamp = tools.make_stamp("gan", trained, run=folder.id, sampling=configs.to_dict(cell.config))
+        yield cell_grid.finished(
+            cell,
+            grid,
+            folder / CELLS / f"{cell.index:02d}-{cell.name}.png",
+            stamp,
+            step=cell.index + 1,
+            total=len(cells),
+            seconds=time.perf_counter() - started,
+        )
+
+
+def _held(base: SamplingConfig, axes: list[sweep.Axis]) -> list[str]:
+    swept = {axis.name for axis in axes}
+    return [
+        f"{name}={sweep.shown(getattr(base, name))}"
+        for name in ("seed", "label", "truncation", "count")
+        if name not in swept and getattr(base, name) != ""  # (no class asked: none to name)
+    ]

@@ -49,9 +49,15 @@ class Stamp:
     run: str = ""  # the run it came from (a job's id), if any
     parent: str = ""  # the run that run's input came from ("Send to")
     made: str = ""  # when, UTC, ISO 8601
+    # GAN Studio's samples: how they were drawn from the generator the config trained (seed, class,
+    # truncation; core.gan.config.SamplingConfig). Written only when there is one, so files without
+    # it stay readable by an Atelier that predates it.
+    sampling: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> str:
         document = {MARKER: FORMAT_VERSION, **dataclasses.asdict(self)}
+        if not document["sampling"]:
+            del document["sampling"]
         return json.dumps(document, sort_keys=False, separators=(",", ":"), default=str)
 
     @classmethod
@@ -83,7 +89,7 @@ class Stamp:
         if not isinstance(document.get("tool"), str) or not isinstance(document.get("config"), dict):
             raise ValueError("The file's Atelier settings are broken (no tool or no config).")
         values = {key: value for key, value in document.items() if key != MARKER}
-        for name in ("weights", "inputs"):
+        for name in ("weights", "inputs", "sampling"):
             if not isinstance(values.get(name, {}), dict):
                 raise ValueError(f"The file's Atelier settings are broken ({name} is not a table).")
         return cls(**values)

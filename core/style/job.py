@@ -7,9 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PIL import Image
 
-from core import configs, images
+from core import configs, images, provenance
 from core.jobs.runfolder import RunFolder
 from core.progress import Progress
 from core.style.config import StyleConfig
@@ -34,30 +35,59 @@ def job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
 
 
 def batch_job(config: dict[str, Any], run_dir: Path) -> Iterator[Progress]:
-    """Job target: every photo of the batch styled with the same settings, one after the other;
-    each finished picture is saved in the run's results (``RunFolder.results``, named from the
-    config's ``batch_names``), so a stop keeps every picture done so far and the latest one's best."""
+    """Job target: every photo of the batch styled with the same settings, one after the other
+    (the VGG and the paintings' Gram matrices are the same for each, so the features stay loaded).
+    Each finished picture is saved in the run's results (``RunFolder.results``, named from the
+    config's ``batch_names``, its settings inside) and the contact sheet grows; a photo that cannot be
+    read or stylised is listed with its reason (failures.json) and the rest go on; a stop keeps every
+    picture done so far. At the end, or at a stop, results.zip holds them all (``core.batch``)."""
+    from core import batch, tools
+
     folder = RunFolder(run_dir)
-    names = list(config.get("batch_names", []))
     settings = configs.from_dict(StyleConfig, {key: value for key, value in config.items() if key != "batch_names"})
     contents = StyleInputs.batch_photos(folder)
     if not contents:
         raise ValueError("The batch has no photos.")
+    names = batch.unique_stems([str(name) for name in config.get("batch_names", [])], len(contents))
     styles = StyleInputs.read(folder).styles
     folder.results.mkdir(exist_ok=True)
+    stamp = tools.make_stamp("style", settings, run=folder.id)
     total = settings.steps * len(contents)
-    for index, path in enumerate(contents):
-        name = names[index] if index < len(names) else path.stem
-        best = None
-        for event in stylise(images.load_image(path), styles, settings):
-            best = event.result if event.result is not None else best
+    done: list[tuple[str, Image.Image]] = []
+    failures: list[dict[str, str]] = []
+    try:
+        for index, path in enumerate(contents):
+            name, best = names[index], None
+            try:
+                for event in stylise(images.load_image(path), styles, settings):
+                    best = event.result if event.result is not None else best
+                    yield Progress(
+                        step=index * settings.steps + event.step,
+                        total=total,
+                        metrics=event.metrics,
+                        preview=event.preview,
+                        message=f"photo {index + 1} of {len(contents)}: {name}",
+                    )
+            except (ValueError, OSError) as error:  # one photo: listed, and the rest go on
+                failures.append({"name": name, "reason": str(error)})
+                batch.write_failures(folder, failures)
+                yield Progress(step=(index + 1) * settings.steps, total=total, message=f"{name}: {error}")
+                continue
+            if best is None:
+                continue
+            picture = Image.fromarray(best)
+            target = folder.results / f"{name}.png"
+            picture.save(target)
+            provenance.embed_file(target, stamp)
+            done.append((name, picture))
+            sheet = np.asarray(batch.contact_sheet(done))
             yield Progress(
-                step=index * settings.steps + event.step,
+                step=(index + 1) * settings.steps,
                 total=total,
-                metrics=event.metrics,
-                preview=event.preview,
-                result=event.result,
-                message=f"photo {index + 1} of {len(contents)}: {name}",
+                preview=sheet,
+                result=sheet,
+                message=f"photo {index + 1} of {len(contents)} done: {name}",
             )
-        if best is not None:
-            Image.fromarray(best).save(folder.results / f"{Path(name).stem}.png")
+    finally:  # finished or stopped: what was made is in the zip
+        batch.write_failures(folder, failures)
+        batch.archive(folder, stamp)
