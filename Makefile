@@ -7,6 +7,9 @@ HOST ?= 127.0.0.1
 APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 RAY_STAMP := $(VENV)/.installed-ray
+# No byte-compiling at install: pip would compile all 21,000 files of torch, TensorFlow and Ray (most never
+# imported) one after another; Python compiles what is imported, once, on first use.
+PIP_INSTALL := $(BIN)/python -m pip install --no-compile --disable-pip-version-check --progress-bar off
 # A local Ray head for trying the Ray backend on one machine (make ray-up, make run-ray, make ray-down).
 RAY_CPUS ?= $(shell nproc 2>/dev/null || echo 2)
 RAY_DASHBOARD_PORT ?= 8265
@@ -71,16 +74,16 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(APP_STAMP): requirements.txt | $(BIN)/python
-	$(BIN)/python -m pip install -r requirements.txt
+	$(PIP_INSTALL) -r requirements.txt
 	touch $@
 
 $(TEST_STAMP): requirements-test.txt $(APP_STAMP)
-	$(BIN)/python -m pip install -r requirements-test.txt
+	$(PIP_INSTALL) -r requirements-test.txt
 	touch $@
 
 # Ray is only for the Ray backend: `make run` never installs it, `make test` does.
 $(RAY_STAMP): requirements-ray.txt $(APP_STAMP)
-	$(BIN)/python -m pip install -r requirements-ray.txt
+	$(PIP_INSTALL) -r requirements-ray.txt
 	touch $@
 
 # Installs the Debian packages above when they are missing and apt-get can run (as root or via sudo).
