@@ -7,9 +7,9 @@ HOST ?= 127.0.0.1
 APP_STAMP := $(VENV)/.installed-app
 TEST_STAMP := $(VENV)/.installed-test
 RAY_STAMP := $(VENV)/.installed-ray
-# No byte-compiling at install: pip would compile all 21,000 files of torch, TensorFlow and Ray (most never
-# imported) one after another; Python compiles what is imported, once, on first use.
-PIP_INSTALL := $(BIN)/python -m pip install --no-compile --disable-pip-version-check --progress-bar off
+# pip byte-compiles what it installs, and that stays: where PYTHONDONTWRITEBYTECODE is set (as on this
+# machine) a venv installed with --no-compile recompiles torch and TensorFlow in every process that imports them.
+PIP_INSTALL := $(BIN)/python -m pip install --disable-pip-version-check --progress-bar off
 # A local Ray head for trying the Ray backend on one machine (make ray-up, make run-ray, make ray-down).
 RAY_CPUS ?= $(shell nproc 2>/dev/null || echo 2)
 RAY_DASHBOARD_PORT ?= 8265
