@@ -50,6 +50,20 @@ def wait_until(
         time.sleep(interval)
 
 
+def run_until_said(app, words: str, timeout: float = 120) -> None:
+    """Rerun a Streamlit AppTest until a success message holds ``words`` (a job seen to its end)."""
+
+    def said() -> bool:
+        assert not app.exception, [item.value for item in app.exception]
+        if any(words in str(item.value) for item in app.success):
+            return True
+        time.sleep(0.5)
+        app.run()
+        return False
+
+    wait_until(said, timeout=timeout, what=repr(words))
+
+
 def cli_options() -> dict[str, dict[str, dict]]:
     """Every command of ``python -m core`` ("gan-train", "runs list", ...) -> its flags -> default,
     choices, required, nargs: what tests/data/cli-contract.json records."""

@@ -623,6 +623,16 @@ def test_every_tool_page_applies_a_results_settings(server, page, tmp_path, addr
     shot(page, f"32-applied-{address.lower()}")
 
 
+def noise_photos(folder, count: int) -> list[str]:
+    """``count`` small seeded noise photos (80x60 PNG) in ``folder``, named photo-0.png, photo-1.png, ..."""
+    paths = []
+    for index in range(count):
+        path = folder / f"photo-{index}.png"
+        Image.fromarray(np.random.default_rng(index).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(path)
+        paths.append(str(path))
+    return paths
+
+
 def click_until(page, button, said, attempts: int = 3) -> None:
     """Click ``button`` until the text ``said`` shows: a click that lands on a rerun is lost."""
     for _attempt in range(attempts):
@@ -826,11 +836,7 @@ def test_ascii_sweep_and_batch_tabs_run_as_jobs(server, page, tmp_path):
     shot(page, "33-ascii-sweep")
     page.get_by_role("button", name="Use this cell's settings").click()
     page.get_by_text("The settings of the sweep's cell").first.wait_for(timeout=30_000)
-    pictures = []
-    for index in range(2):
-        path = tmp_path / f"photo-{index}.png"
-        Image.fromarray(np.random.default_rng(index).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(path)
-        pictures.append(str(path))
+    pictures = noise_photos(tmp_path, 2)
     with zipfile.ZipFile(tmp_path / "more.zip", "w") as archive:
         archive.write(pictures[0], "inside/third.png")
         archive.writestr("inside/readme.txt", "not a picture")
@@ -917,11 +923,7 @@ def test_gan_sweep_tab_samples_a_generator_as_one_job_and_offers_short_trainings
 
 def test_sketch_batch_tab_draws_photos_as_one_job(server, page, tmp_path):
     """Issue #33 item 2 on Photo to Sketch: photos and a broken one; the rest drawn, the broken one listed."""
-    pictures = []
-    for index in range(2):
-        path = tmp_path / f"photo-{index}.png"
-        Image.fromarray(np.random.default_rng(index).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(path)
-        pictures.append(str(path))
+    pictures = noise_photos(tmp_path, 2)
     (tmp_path / "broken.png").write_bytes(b"not a picture")
     page.goto(f"{server['url']}/Photo_to_Sketch")
     wait_for_app(page)
@@ -941,11 +943,7 @@ def test_sketch_batch_tab_draws_photos_as_one_job(server, page, tmp_path):
 def test_style_batch_of_photos_as_one_job_makes_a_contact_sheet_and_a_zip(server, page, tmp_path):
     """Issue #33 item 2 on Style Transfer: two photos as one job at a toy size; each result saved with its
     settings, the contact sheet as the run's picture, and one zip of them all."""
-    pictures = []
-    for index in range(2):
-        path = tmp_path / f"photo-{index}.png"
-        Image.fromarray(np.random.default_rng(index).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(path)
-        pictures.append(str(path))
+    pictures = noise_photos(tmp_path, 2)
     page.goto(f"{server['url']}/Style_Transfer")
     wait_for_app(page)
     for key in ("style_size", "style_steps"):  # 64 px and the fewest steps: a toy run

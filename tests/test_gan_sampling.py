@@ -5,7 +5,6 @@ filling the Generate tab. The shipped conditional generator (0.9 MB) draws in mi
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 from core import gan, provenance, tools
 from core.gan import sweep as gan_sweep
 from core.jobs.runfolder import RunFolder
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_until_said
 
 REPO = Path(__file__).resolve().parent.parent
 CONDITIONAL = REPO / "weights" / "gan-fashion-mnist-conditional.pt"
@@ -117,11 +116,7 @@ def test_the_sampling_sweep_tab_runs_as_a_job_and_a_cell_goes_to_the_generate_ta
     app.text_input(key="gan_sample_sweep_y_values_seed").set_value("5,6").run()
     assert any("**4 cells** (2 x 2)" in str(item.value) for item in app.caption)
     app.button(key="gan_sample_sweep_start").click().run()
-    deadline = time.monotonic() + 120
-    while not any("Finished 4 cells" in str(item.value) for item in app.success):
-        assert time.monotonic() < deadline, [item.value for item in app.exception]
-        time.sleep(0.5)
-        app.run()
+    run_until_said(app, "Finished 4 cells")
     cell = next(box for box in app.selectbox if box.key.startswith("gan_sample_sweep_cell_"))
     cell.select_index(len(cell.options) - 1).run()  # the last cell: truncation 0.6, seed 6
     app.button(key="gan_sample_sweep_use").click().run()

@@ -3,7 +3,6 @@ settings, the labelled grid, ASCII Art's sweep job and ``ascii --sweep``, and th
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +14,7 @@ from core import provenance, sweep, tools
 from core.ascii import AsciiConfig
 from core.ascii import sweep as ascii_sweep
 from core.jobs.runfolder import RunFolder
-from tests.helpers import run_cli
+from tests.helpers import run_cli, run_until_said
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -126,11 +125,7 @@ def test_the_sweep_tab_runs_a_grid_as_a_job_and_a_cell_fills_the_form():
     app.selectbox(key="ascii_sweep_y").set_value("charset").run()
     assert any("**8 cells** (2 x 4)" in str(item.value) for item in app.caption)
     app.button(key="ascii_sweep_start").click().run()
-    deadline = time.monotonic() + 120
-    while not any("Finished 8 cells" in str(item.value) for item in app.success):
-        assert time.monotonic() < deadline, [item.value for item in app.exception]
-        time.sleep(0.5)
-        app.run()
+    run_until_said(app, "Finished 8 cells")
     cell = next(box for box in app.selectbox if box.key.startswith("ascii_sweep_cell_"))
     cell.select_index(len(cell.options) - 1).run()  # the last cell: 80 columns of symbols
     app.button(key="ascii_sweep_use").click().run()
