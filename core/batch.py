@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from core import provenance
+from core import images, provenance
 from core.jobs.runfolder import RunFolder
 
 FAILURES = "failures.json"  # [{"name", "reason"}]: what the batch could not make
@@ -118,8 +118,7 @@ def contact_sheet(done: list[tuple[str, Image.Image]]) -> Image.Image:
     for index, (name, picture) in enumerate(done):
         x = gap + (index % columns) * (SHEET_SIDE + gap)
         y = gap + (index // columns) * (SHEET_SIDE + label + gap)
-        small = picture.copy()
-        small.thumbnail((SHEET_SIDE, SHEET_SIDE), Image.Resampling.LANCZOS)
+        small = images.fit_into(picture, SHEET_SIDE, SHEET_SIDE)
         sheet.paste(small, (x + (SHEET_SIDE - small.width) // 2, y + (SHEET_SIDE - small.height) // 2))
         draw.text((x + 2, y + SHEET_SIDE + 3), name[:28], fill=(40, 40, 40), font=font)
     return sheet

@@ -215,6 +215,20 @@ def fit_within(image: Image.Image, max_side: int) -> Image.Image:
     return image.resize(new_size, Image.Resampling.LANCZOS)
 
 
+def fit_into(image: Image.Image, width: int, height: int) -> Image.Image:
+    """``image`` as large as fits a ``width`` x ``height`` box, for a grid or a contact sheet: shrunk
+    smoothly, or (a small picture, such as a GAN's 32 px samples or a toy-size run) enlarged by whole
+    pixels, so it stays sharp rather than small in a corner."""
+    scale = min(width / image.width, height / image.height)
+    if scale >= 2:
+        whole = int(scale)
+        return image.resize((image.width * whole, image.height * whole), Image.Resampling.NEAREST)
+    if scale < 1:
+        image = image.copy()
+        image.thumbnail((width, height), Image.Resampling.LANCZOS)
+    return image
+
+
 def to_png_bytes(image: Image.Image | np.ndarray) -> bytes:
     if isinstance(image, np.ndarray):
         image = Image.fromarray(image)

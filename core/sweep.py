@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from core import configs
+from core import configs, images
 
 MAX_CELLS = 36  # a grid beyond six by six is too small to compare by eye, and too long to wait for
 MAX_AXES = 2
@@ -231,22 +231,9 @@ def grid(pictures: list[Image.Image | None], axes: list[Axis], *, title: str = "
         if picture is None:
             draw.rectangle((x, y, x + cell_width - 1, y + cell_height - 1), fill=(238, 238, 238))
             continue
-        fitted = _fitted(picture.convert("RGB"), cell_width, cell_height)
+        fitted = images.fit_into(picture.convert("RGB"), cell_width, cell_height)
         canvas.paste(fitted, (x + (cell_width - fitted.width) // 2, y + (cell_height - fitted.height) // 2))
     return canvas
-
-
-def _fitted(picture: Image.Image, width: int, height: int) -> Image.Image:
-    """``picture`` as large as fits the cell: shrunk smoothly, or (a small GAN grid of 32 px
-    samples) enlarged by whole pixels, so each sample stays sharp rather than a blur in a corner."""
-    scale = min(width / picture.width, height / picture.height)
-    if scale >= 2:
-        whole = int(scale)
-        return picture.resize((picture.width * whole, picture.height * whole), Image.Resampling.NEAREST)
-    if scale < 1:
-        picture = picture.copy()
-        picture.thumbnail((width, height), Image.Resampling.LANCZOS)
-    return picture
 
 
 # --- the jobs' side: each finished cell saved, and the grid so far ----------------------------------
