@@ -22,8 +22,8 @@ DEBIAN_PACKAGES := chromium dataset-fashion-mnist opencv-doc fonts-dejavu-core g
 DATA_PACKAGES := dataset-fashion-mnist opencv-doc gnome-backgrounds plasma-workspace-wallpapers propaganda-debian \
   ukui-wallpapers lomiri-wallpapers-20.04 librsvg2-bin
 APT_GET ?= apt-get
-# The tests run one after another: on 2 cores two pytest-xdist workers took longer in all (18-22 minutes
-# against 16, docs/testing.md), the browser tests' worker being the long pole. Where there are more cores,
+# The tests run one after another: on 2 cores two pytest-xdist workers gained a minute or two at best, and
+# browser walks timed out under the load (docs/testing.md), the browser tests' worker being the long pole. Where there are more cores,
 # `make test PYTEST_WORKERS="--numprocesses=4"` spreads them (tests/conftest.py keeps the browser tests on
 # one worker and the Ray tests on one, each worker on one thread).
 PYTEST_WORKERS ?=
