@@ -853,22 +853,35 @@ def test_ascii_sweep_and_batch_tabs_run_as_jobs(server, page, tmp_path):
     assert page.get_by_test_id("stException").count() == 0
 
 
+def open_sweep_tab(page, url: str):
+    """The page at ``url`` with its Sweep tab open and its cell count said; the tab's panel."""
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_role("tab", name="Sweep").click()
+    sweep_tab = page.get_by_role("tabpanel", name="Sweep")
+    sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
+    return sweep_tab
+
+
+def sweep_values(page, sweep_tab, axis_key: str, option: str, values_key: str, values: str, said: str = "") -> None:
+    """Pick ``option`` in the axis menu keyed ``axis_key`` (opened until it shows: a click that lands on a
+    rerun is lost), wait for ``said`` if given (the count its default values make), then type ``values``
+    into its values box."""
+    click_until(page, sweep_tab.locator(f".st-key-{axis_key}"), page.get_by_role("option", name=option))
+    page.get_by_role("option", name=option).click()
+    if said:
+        sweep_tab.get_by_text(said).first.wait_for(timeout=30_000)
+    box = sweep_tab.locator(f".st-key-{values_key} input")
+    box.wait_for(timeout=30_000)
+    box.fill(values)
+    box.press("Enter")
+
+
 def test_style_sweep_tab_runs_its_cells_as_one_job(server, page):
     """Issue #33 on Style Transfer: two step counts as a sweep; each cell a whole optimisation, its
     settings back in the form."""
-    page.goto(f"{server['url']}/Style_Transfer")
-    wait_for_app(page)
-    page.get_by_text("Instant preview", exact=True).wait_for(timeout=60_000)
-    page.get_by_role("tab", name="Sweep").click()
-    sweep_tab = page.get_by_role("tabpanel", name="Sweep")
-    sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=30_000)
-    # (a click that lands on a rerun is lost: open the menu until it shows)
-    click_until(page, sweep_tab.locator(".st-key-style_sweep_x"), page.get_by_role("option", name="Steps"))
-    page.get_by_role("option", name="Steps").click()
-    values = sweep_tab.locator(".st-key-style_sweep_x_values_steps input")
-    values.wait_for(timeout=30_000)
-    values.fill("10,20")
-    values.press("Enter")
+    sweep_tab = open_sweep_tab(page, f"{server['url']}/Style_Transfer")
+    sweep_values(page, sweep_tab, "style_sweep_x", "Steps", "style_sweep_x_values_steps", "10,20")
     sweep_tab.get_by_text("2 cells").first.wait_for(timeout=30_000)
     sweep_tab.get_by_role("button", name="Start the sweep").click()
     page.get_by_text("Open a cell").wait_for(timeout=300_000)
@@ -880,11 +893,7 @@ def test_style_sweep_tab_runs_its_cells_as_one_job(server, page):
 
 
 def test_sketch_sweep_tab_offers_short_trainings_with_an_honest_estimate(server, page):
-    page.goto(f"{server['url']}/Photo_to_Sketch")
-    wait_for_app(page)
-    page.get_by_role("tab", name="Sweep").click()
-    sweep_tab = page.get_by_role("tabpanel", name="Sweep")
-    sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
+    sweep_tab = open_sweep_tab(page, f"{server['url']}/Photo_to_Sketch")
     sweep_tab.get_by_text("Each cell is a whole training from scratch").wait_for(timeout=30_000)
     shot(page, "33-sweep-Photo_to_Sketch")
     assert page.get_by_test_id("stException").count() == 0
@@ -893,18 +902,9 @@ def test_sketch_sweep_tab_offers_short_trainings_with_an_honest_estimate(server,
 def test_gan_sweep_tab_samples_a_generator_as_one_job_and_offers_short_trainings(server, page):
     """Issue #33 on GAN Studio: a sampling sweep (truncation across, seed down) of the shipped generator
     runs as a job; a cell's seed and truncation go to the Generate tab; the training kind warns honestly."""
-    page.goto(f"{server['url']}/GAN_Studio")
-    wait_for_app(page)
-    page.get_by_role("tab", name="Sweep").click()
-    sweep_tab = page.get_by_role("tabpanel", name="Sweep")
-    sweep_tab.get_by_text(re.compile(r"\d+ cells")).first.wait_for(timeout=60_000)
-    down = sweep_tab.locator(".st-key-gan_sample_sweep_y")
-    click_until(page, down, page.get_by_role("option", name="Seed"))
-    page.get_by_role("option", name="Seed").click()
-    sweep_tab.get_by_text("20 cells").first.wait_for(timeout=30_000)  # 5 truncations x 4 seeds
-    values = sweep_tab.locator(".st-key-gan_sample_sweep_y_values_seed input")
-    values.fill("3,4")
-    values.press("Enter")
+    sweep_tab = open_sweep_tab(page, f"{server['url']}/GAN_Studio")
+    # 5 truncations x the 4 seeds it starts with, then two seeds
+    sweep_values(page, sweep_tab, "gan_sample_sweep_y", "Seed", "gan_sample_sweep_y_values_seed", "3,4", "20 cells")
     sweep_tab.get_by_text("10 cells").first.wait_for(timeout=30_000)
     sweep_tab.get_by_role("button", name="Start the sweep").click()
     page.get_by_text("Open a cell").wait_for(timeout=120_000)

@@ -63,7 +63,7 @@ def sampling_panel() -> None:
     chosen = st.selectbox("Generator", list(available), key="gan_sample_sweep_generator")
     path = available[chosen]
     try:
-        generator, trained = gan_ui.generator_for(str(path), path.stat().st_mtime)
+        _, trained = gan_ui.generator_for(str(path), path.stat().st_mtime)
     except ValueError as error:
         st.error(str(error))
         return
@@ -84,9 +84,7 @@ def sampling_panel() -> None:
     )
 
     def seconds_per_cell(middle: gan.SamplingConfig) -> tuple[float, str]:
-        started = time.perf_counter()
-        gan.sampled_grid(generator, trained, middle)  # one cell, timed here (a moment, even at 128 px)
-        return time.perf_counter() - started, "one cell timed here"
+        return _timed_cell(str(path), path.stat().st_mtime, middle.count), "one cell timed here"
 
     sweep_ui.panel(
         tab,
@@ -98,6 +96,16 @@ def sampling_panel() -> None:
         "noise in every cell.",
         job_extra={"generator": str(path)},
     )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _timed_cell(path: str, modified: float, count: int) -> float:
+    """Seconds one cell of ``count`` samples takes from this generator: timed once, not on every rerun
+    of the page (every tab is drawn on each one)."""
+    generator, trained = gan_ui.generator_for(path, modified)
+    started = time.perf_counter()
+    gan.sampled_grid(generator, trained, gan.SamplingConfig(count=count))
+    return time.perf_counter() - started
 
 
 def _use_sampling(stamp) -> None:
