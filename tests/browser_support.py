@@ -148,6 +148,22 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
+def upload_until(page, uploader, paths, said, attempts: int = 3) -> None:
+    """Give ``uploader`` (a locator around a file uploader) ``paths`` until the text ``said`` shows.
+    A file handed over while a rerun redraws the uploader is lost with the old element: wait for the
+    app, hand it over again."""
+    for _attempt in range(attempts):
+        wait_for_app(page)
+        page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
+        uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(paths)
+        try:
+            said.wait_for(timeout=30_000)
+            return
+        except Exception:
+            continue
+    said.wait_for(timeout=30_000)
+
+
 def download(page, link) -> Path:
     """Click a download link and return the downloaded file's path. A rerun that lands on the click
     redraws the link (and a click on the old one downloads nothing): wait for the app and click again."""

@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser_support import (
     PAGES,
@@ -20,6 +21,7 @@ from tests.browser_support import (
     shot,
     start_job,
     streamlit_server,
+    upload_until,
     wait_for_app,
     wait_for_step_above,
 )
@@ -603,18 +605,19 @@ def test_every_tool_page_applies_a_results_settings(server, page, tmp_path, addr
     page.goto(f"{server['url']}/{address}")
     wait_for_app(page)
     page.get_by_text("Open an Atelier result").click()
-    wait_for_app(page)
-    page.locator("[class*='st-key-restore_upload_']").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        str(result)
-    )
     applied = page.get_by_text("setting(s) from result.png")
-    page.get_by_role("button", name="Apply").wait_for(timeout=30_000)
+    upload_until(
+        page, page.locator("[class*='st-key-restore_upload_']"), str(result), page.get_by_role("button", name="Apply")
+    )
     click_until(page, page.get_by_role("button", name="Apply"), applied)
     wait_for_app(page)
     if address != "Style_Transfer":
         page.get_by_role("tab", name="Train").click()
     for slider, shown in sliders.items():
-        assert page.locator(f".st-key-{slider} [data-testid='stSliderThumbValue']").inner_text() == shown, slider
+        # On a loaded machine the applied run may still be drawing: wait for the value, or fail on it.
+        expect(page.locator(f".st-key-{slider} [data-testid='stSliderThumbValue']")).to_have_text(
+            shown, timeout=30_000
+        )
     if address == "GAN_Studio":  # the data column's own widgets too: the classes chosen
         assert page.locator(".st-key-gan_classes").get_by_text("Trouser").count() == 1
         assert page.locator(".st-key-gan_classes").get_by_text("Coat").count() == 1
@@ -766,11 +769,13 @@ def test_history_finds_stars_opens_compares_and_reuses_a_run(server, page, tmp_p
     page.get_by_text("Pick another picture").first.click()
     page.locator(".st-key-style_content_source").wait_for(timeout=30_000)
     page.get_by_text("Open an Atelier result").click()
-    page.locator("[class*='st-key-restore_upload_']").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-        str(result)
-    )
     try:
-        page.get_by_role("button", name="Inputs only").wait_for(timeout=60_000)
+        upload_until(
+            page,
+            page.locator("[class*='st-key-restore_upload_']"),
+            str(result),
+            page.get_by_role("button", name="Inputs only"),
+        )
     finally:
         shot(page, "32-history-restore-offered")
     click_until(
