@@ -615,9 +615,7 @@ def test_every_tool_page_applies_a_results_settings(server, page, tmp_path, addr
         page.get_by_role("tab", name="Train").click()
     for slider, shown in sliders.items():
         # On a loaded machine the applied run may still be drawing: wait for the value, or fail on it.
-        expect(page.locator(f".st-key-{slider} [data-testid='stSliderThumbValue']")).to_have_text(
-            shown, timeout=30_000
-        )
+        expect(page.locator(f".st-key-{slider} [data-testid='stSliderThumbValue']")).to_have_text(shown, timeout=30_000)
     if address == "GAN_Studio":  # the data column's own widgets too: the classes chosen
         assert page.locator(".st-key-gan_classes").get_by_text("Trouser").count() == 1
         assert page.locator(".st-key-gan_classes").get_by_text("Coat").count() == 1
