@@ -151,7 +151,9 @@ def wait_for_app(page, timeout: float = 60_000) -> None:
 def upload_until(page, uploader, paths, said, attempts: int = 3) -> None:
     """Give ``uploader`` (a locator around a file uploader) ``paths`` until the text ``said`` shows.
     A file handed over while a rerun redraws the uploader is lost with the old element: wait for the
-    app, hand it over again."""
+    app, hand it over again, but only while the uploader lists none of them (a multi-file uploader
+    adds to its list, and a slow page is not a lost upload)."""
+    names = [Path(path).name for path in ([paths] if isinstance(paths, str | Path) else paths)]
     for _attempt in range(attempts):
         wait_for_app(page)
         page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=60_000)
@@ -160,8 +162,9 @@ def upload_until(page, uploader, paths, said, attempts: int = 3) -> None:
             said.wait_for(timeout=30_000)
             return
         except Exception:
-            continue
-    said.wait_for(timeout=30_000)
+            if uploader.get_by_text(names[0], exact=True).count():
+                break  # taken: the page is only slow
+    said.wait_for(timeout=60_000)
 
 
 def download(page, link) -> Path:

@@ -58,8 +58,7 @@ def test_a_bad_upload_gets_a_message_not_a_traceback(server, page, tmp_path):
     page.goto(f"{server['url']}/Job_Lab")
     wait_for_app(page)
     page.locator(".st-key-lab_source").get_by_text("Upload").click()
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(junk))
-    page.get_by_text("This file is not an image we can read").wait_for(timeout=30_000)
+    upload_until(page, page, str(junk), page.get_by_text("This file is not an image we can read"))
     assert page.get_by_test_id("stException").count() == 0
     assert page.locator(".st-key-lab_start button").is_disabled()
     shot(page, "03-bad-upload")
@@ -74,8 +73,7 @@ def test_job_lifecycle_upload_watch_reload_second_tab_stop_download(server, page
     page.goto(f"{server['url']}/Job_Lab")
     wait_for_app(page)
     page.locator(".st-key-lab_source").get_by_text("Upload").click()
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
-    page.get_by_text("96x64").wait_for(timeout=30_000)
+    upload_until(page, page, str(photo), page.get_by_text("96x64"))
     steps = page.locator(".st-key-lab_steps").get_by_role("slider")
     steps.focus()
     steps.press("End")
@@ -143,8 +141,8 @@ def test_ascii_upload_move_columns_and_download_text(server, page, tmp_path):
     page.goto(f"{server['url']}/ASCII_Art")
     wait_for_app(page)
     page.locator(".st-key-ascii_source").get_by_text("Upload").click()
-    page.locator(".st-key-ascii_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(photo))
-    page.get_by_text("Source, 320x240").wait_for(timeout=30_000)  # the upload's, not the sample's, caption
+    # the upload's caption, not the sample's
+    upload_until(page, page.locator(".st-key-ascii_upload"), str(photo), page.get_by_text("Source, 320x240"))
     page.get_by_text("x 100 characters").wait_for(timeout=30_000)
     slider = page.locator(".st-key-ascii_columns").get_by_role("slider")
     for _ in range(30):  # one press a rerun, read back each time: a rerun can steal the focus or overshoot
@@ -393,6 +391,7 @@ def test_sketch_an_upload_download_it_then_train_briefly(server, page, tmp_path)
     page.goto(f"{server['url']}/Photo_to_Sketch")
     wait_for_app(page)
     page.locator(".st-key-sketch_photo_source").get_by_text("Upload").click()
+    wait_for_app(page)  # the radio's rerun drawn: a file handed to an uploader it replaces is lost
     page.locator(".st-key-sketch_photo_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         str(photo)
     )
@@ -454,8 +453,8 @@ def test_ascii_animated_gif_converts_every_frame(server, page, tmp_path):
     page.goto(f"{server['url']}/ASCII_Art")
     wait_for_app(page)
     page.locator(".st-key-ascii_source").get_by_text("Upload").click()
-    page.locator(".st-key-ascii_upload").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(path))
-    page.get_by_text("Source, 120x90").wait_for(timeout=60_000)  # the upload's run, not the sample's
+    # the upload's run, not the sample's
+    upload_until(page, page.locator(".st-key-ascii_upload"), str(path), page.get_by_text("Source, 120x90"))
     page.get_by_text("x 100 characters").wait_for(timeout=30_000)
     for attempt in range(4):  # the sample's page can still be on screen: a rerun for the upload resets the tab
         wait_for_app(page)
@@ -844,6 +843,7 @@ def test_ascii_sweep_and_batch_tabs_run_as_jobs(server, page, tmp_path):
         archive.write(pictures[0], "inside/third.png")
         archive.writestr("inside/readme.txt", "not a picture")
     page.get_by_role("tab", name="Batch").click()
+    wait_for_app(page)
     page.locator(".st-key-ascii_batch_files").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
         [*pictures, str(tmp_path / "more.zip")]
     )
@@ -955,8 +955,8 @@ def test_style_batch_of_photos_as_one_job_makes_a_contact_sheet_and_a_zip(server
         slider.press("Home")
         wait_for_app(page)
     page.get_by_text("Several photos as one job").click()
-    page.locator(".st-key-style_batch").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(pictures)
-    page.get_by_text("2 photos in the batch").wait_for(timeout=60_000)
+    upload_until(page, page.locator(".st-key-style_batch"), pictures, page.get_by_text("2 photos in the batch"))
+    wait_for_app(page)
     page.get_by_role("button", name="Start (2 photos)").click()
     page.get_by_text("2 files made").wait_for(timeout=180_000)
     wait_for_app(page)

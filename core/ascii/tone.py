@@ -46,8 +46,11 @@ def grey(pixels: np.ndarray) -> np.ndarray:
 
 
 def histogram(grey_pixels: np.ndarray) -> np.ndarray:
-    """Counts of the 256 grey levels (float64)."""
-    return np.bincount(grey_pixels.ravel(), minlength=256).astype(np.float64)
+    """Counts of the 256 grey levels (float64), by Pillow: the same counts as ``np.bincount``,
+    counted in one C pass over the bytes (a picture takes three of them)."""
+    if grey_pixels.dtype != np.uint8 or grey_pixels.ndim != 2:
+        raise ValueError("Expected a grey uint8 picture.")
+    return np.asarray(Image.fromarray(grey_pixels).histogram(), np.float64)
 
 
 def resample(pixels: np.ndarray, size: tuple[int, int]) -> np.ndarray:
