@@ -97,12 +97,13 @@ def ray_head(cpus: int = 2, timeout: float = 90.0):
                 time.sleep(0.5)
         yield address
     finally:
-        # Ctrl-C to `ray start --block` stops the head's processes in about 2 s (SIGTERM takes 30 s);
-        # whatever of its process group is left after that is killed.
+        # Ctrl-C to `ray start --block` stops the head's processes in about 2 s (SIGTERM takes 30 s),
+        # though not always (a fresh clone's run once waited the whole 30 s): whatever of its
+        # process group is left after 10 s is killed.
         with contextlib.suppress(OSError):
             process.send_signal(signal.SIGINT)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            process.wait(timeout=30)
+            process.wait(timeout=10)
         with contextlib.suppress(OSError):
             os.killpg(process.pid, signal.SIGKILL)
         log.close()
