@@ -23,9 +23,9 @@ DATA_PACKAGES := dataset-fashion-mnist opencv-doc gnome-backgrounds plasma-works
   ukui-wallpapers lomiri-wallpapers-20.04 librsvg2-bin
 APT_GET ?= apt-get
 # The tests run one after another: on 2 cores two pytest-xdist workers gained a minute or two at best, and
-# browser walks timed out under the load (docs/testing.md), the browser tests' worker being the long pole. Where there are more cores,
-# `make test PYTEST_WORKERS="--numprocesses=4"` spreads them (tests/conftest.py keeps the browser tests on
-# one worker and the Ray tests on one, each worker on one thread).
+# browser walks timed out under the load (docs/testing.md), the browser tests' worker being the long pole.
+# Where there are more cores, `make test PYTEST_WORKERS="--numprocesses=4"` spreads them (tests/conftest.py
+# keeps the browser tests on one worker and the Ray tests on one, each worker on one thread).
 PYTEST_WORKERS ?=
 # What the benches add: the peers bench/ascii.py runs beside ours.
 BENCH_PACKAGES := chafa jp2a

@@ -167,6 +167,22 @@ def upload_until(page, uploader, paths, said, attempts: int = 3) -> None:
     said.wait_for(timeout=60_000)
 
 
+def click_until(page, button, said, attempts: int = 3) -> None:
+    """Click ``button`` until the text ``said`` shows: a click that lands on a rerun is lost. Once
+    the button has gone (the click was taken and the page moved on), only wait."""
+    for attempt in range(attempts):
+        wait_for_app(page)
+        if said.first.is_visible() or (attempt and not button.count()):  # (a tab's text is there, hidden)
+            break
+        button.click()
+        try:
+            said.wait_for(timeout=20_000)
+            return
+        except Exception:
+            continue
+    said.wait_for(timeout=30_000)
+
+
 def download(page, link) -> Path:
     """Click a download link and return the downloaded file's path. A rerun that lands on the click
     redraws the link (and a click on the old one downloads nothing): wait for the app and click again."""

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from tests.browser_support import (
     PAGES,
+    click_until,
     download,
     healthy,
     live_camera_fps,
@@ -541,32 +542,16 @@ def test_an_atelier_result_opens_on_its_page_with_its_settings(server, page, tmp
     page.get_by_text("x 100 characters").wait_for(timeout=60_000)
     page.get_by_text("Open an Atelier result").click()
 
-    def drop(path) -> None:
-        wait_for_app(page)
-        page.locator("[class*='st-key-restore_upload_']").get_by_test_id("stFileUploaderDropzoneInput").set_input_files(
-            str(path)
-        )
-
-    drop(plain)
-    page.get_by_text("plain.png holds no Atelier settings").wait_for(timeout=30_000)
-    drop(style_result)
-    page.get_by_text("painted.png is a Style Transfer result").wait_for(timeout=30_000)
-    drop(result)
-    page.get_by_role("button", name="Apply").wait_for(timeout=30_000)
+    uploader = page.locator("[class*='st-key-restore_upload_']")
+    upload_until(page, uploader, str(plain), page.get_by_text("plain.png holds no Atelier settings"))
+    upload_until(page, uploader, str(style_result), page.get_by_text("painted.png is a Style Transfer result"))
+    upload_until(page, uploader, str(result), page.get_by_role("button", name="Apply"))
     wait_for_app(page)
     differences = page.get_by_test_id("stDataFrame")
     differences.wait_for(timeout=30_000)
     shot(page, "32-open-a-result")
-    for _attempt in range(3):  # a click that lands on a rerun is lost: click until the page says it applied
-        wait_for_app(page)
-        if page.get_by_text("Applied 4 setting(s) from result.png").count():
-            break
-        page.get_by_role("button", name="Apply").click()
-        try:
-            page.get_by_text("Applied 4 setting(s) from result.png").wait_for(timeout=20_000)
-        except Exception:
-            continue
-    page.get_by_text("Applied 4 setting(s) from result.png").wait_for(timeout=30_000)
+    applied = page.get_by_text("Applied 4 setting(s) from result.png")
+    click_until(page, page.get_by_role("button", name="Apply"), applied)
     page.get_by_text("x 60 characters").wait_for(timeout=30_000)
     wait_for_app(page)
     assert page.locator(".st-key-ascii_columns [data-testid='stSliderThumbValue']").inner_text() == "60"
@@ -638,22 +623,6 @@ def noise_photos(folder, count: int) -> list[str]:
         Image.fromarray(np.random.default_rng(index).integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(path)
         paths.append(str(path))
     return paths
-
-
-def click_until(page, button, said, attempts: int = 3) -> None:
-    """Click ``button`` until the text ``said`` shows: a click that lands on a rerun is lost. Once
-    the button has gone (the click was taken and the page moved on), only wait."""
-    for attempt in range(attempts):
-        wait_for_app(page)
-        if said.first.is_visible() or (attempt and not button.count()):  # (a tab's text is there, hidden)
-            break
-        button.click()
-        try:
-            said.wait_for(timeout=20_000)
-            return
-        except Exception:
-            continue
-    said.wait_for(timeout=30_000)
 
 
 def test_presets_apply_save_and_the_last_settings_come_back(server, page):
