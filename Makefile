@@ -30,7 +30,7 @@ PYTEST_WORKERS ?=
 # What the benches add: the peers bench/ascii.py runs beside ours.
 BENCH_PACKAGES := chafa jp2a
 
-.PHONY: run run-ray ray-up ray-down test test-fast test-quick lint format bench system-deps data thumbnails clean clean-runs
+.PHONY: run run-ray ray-up ray-down test test-fast test-quick screenshots lint format bench system-deps data thumbnails clean clean-runs
 
 # Streamlit starts the file service (core/api: every download, owner-checked) beside itself on PORT + 1.
 run: $(APP_STAMP) data
@@ -49,6 +49,11 @@ lint: $(TEST_STAMP)
 format: $(TEST_STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The browser walks again, saving a screenshot at each step in tests/artifacts/screenshots/ (to
+# look at before calling a page done; `make test` takes them only of a walk that fails).
+screenshots: $(TEST_STAMP) $(RAY_STAMP) system-deps
+	ATELIER_SCREENSHOTS=1 $(BIN)/python -m pytest -m browser
 
 test-fast: lint $(RAY_STAMP)  ## everything but the real-browser tests
 	$(BIN)/python -m pytest $(PYTEST_WORKERS) -m "not browser"

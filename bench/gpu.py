@@ -57,11 +57,11 @@ FULL = {
 QUICK = {
     "style": [(64, 10), (96, 4)],
     "gan_widths": [8, 16],
-    "gan_limit": 256,
+    "gan_limit": 128,
     "sketch_sizes": [64, 128],
     "sketch_pairs": 8,
     "sketch_batch": 4,
-    "fid_count": 64,
+    "fid_count": 32,
 }
 
 

@@ -145,6 +145,13 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("skip_browser", "switch", False, "tests: skip the real-browser tests (CI never sets it)", "Tests"),
     Variable("skip_ray", "switch", False, "tests: skip the Ray tests (CI never sets it)", "Tests"),
     Variable("chromium", "path", Path("/usr/bin/chromium"), "tests: the Chromium the browser tests drive", "Tests"),
+    Variable(
+        "screenshots",
+        "switch",
+        False,
+        "tests: the browser walks save a screenshot at each step (`make screenshots`); off, only a failed walk's page",
+        "Tests",
+    ),
 )
 
 
@@ -177,6 +184,7 @@ class Settings:
     skip_browser: bool
     skip_ray: bool
     chromium: Path
+    screenshots: bool
 
     @classmethod
     def read(cls, environment: Mapping[str, str] | None = None) -> Settings:

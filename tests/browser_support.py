@@ -1,8 +1,11 @@
 """What the real-browser tests share: a Streamlit server on a free port, headless Chromium, and
 helpers that wait on the page (never on the clock). conftest.py registers this module's fixtures.
 
-Screenshots and timings go to tests/artifacts/ (git-ignored). Set ATELIER_SKIP_BROWSER=1 to
-skip the browser tests on a machine without Chromium; CI never sets it, so there a missing browser fails.
+Screenshots and timings go to tests/artifacts/ (git-ignored). A walk's screenshot at each step is
+taken with ATELIER_SCREENSHOTS=1 (`make screenshots`): a full-page screenshot costs Chromium CPU
+(docs/testing.md), and nothing asserts on it. Without it, a walk that fails still leaves its
+page there (``failed-<test>.png``). Set ATELIER_SKIP_BROWSER=1 to skip the browser tests on a
+machine without Chromium; CI never sets it, so there a missing browser fails.
 """
 
 import contextlib
@@ -125,15 +128,36 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def page(browser, request):
     context = browser.new_context(
         viewport={"width": 1400, "height": 2000}, accept_downloads=True, permissions=["camera"]
     )
-    yield context.new_page()
+    opened = context.new_page()
+    yield opened
+    report = getattr(request.node, "call_report", None)
+    if report is not None and report.failed:
+        with contextlib.suppress(Exception):  # the page may be what broke
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            name = re.sub(r"\W+", "-", request.node.name)
+            opened.screenshot(path=str(SHOTS / f"failed-{name}.png"))
     context.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep the call's report on the test, for ``page`` to screenshot a failed walk."""
+    report = yield
+    if report.when == "call":
+        item.call_report = report
+    return report
+
+
 def shot(page, name: str) -> None:
+    """A step's screenshot, under ATELIER_SCREENSHOTS=1; otherwise only the wait it would do."""
+    if not settings.value("screenshots"):
+        with contextlib.suppress(Exception):
+            wait_for_app(page, timeout=10_000)
+        return
     SHOTS.mkdir(parents=True, exist_ok=True)
     try:
         wait_for_app(page, timeout=10_000)  # no half-redrawn page in the pictures

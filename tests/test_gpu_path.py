@@ -44,19 +44,20 @@ from core.sketch.backend import import_keras
 keras = import_keras()
 from core.sketch import inference, model as sketch_model
 assert keras.backend.backend() == {backend!r}, keras.backend.backend()
-if {save!r}:
-    keras.utils.set_random_seed(3)
-    model = sketch_model.build_model(256)
-    sketch_model.save_model(model, {path!r})
-model = sketch_model.load_model({path!r})
 photos = np.random.default_rng(0).integers(0, 256, (2, 64, 96, 3), dtype=np.uint8)
-np.save({output!r}, inference.predict(model, photos))
+for path, save, output in {jobs!r}:
+    if save:
+        keras.utils.set_random_seed(3)
+        sketch_model.save_model(sketch_model.build_model(256), path)
+    np.save(output, inference.predict(sketch_model.load_model(path), photos))
 print("tensorflow" in sys.modules, "torch" in sys.modules)
 """
 
 
-def run_backend(backend: str, **values) -> str:
-    code = SAVE_AND_PREDICT.format(repo=str(REPO), backend=backend, **values)
+def run_backend(backend: str, jobs: list[tuple[str, bool, str]]) -> str:
+    """One child process per backend (each import of TensorFlow or torch costs seconds): for each
+    (model path, save a new model there first, output .npy), load the model and predict."""
+    code = SAVE_AND_PREDICT.format(repo=str(REPO), backend=backend, jobs=jobs)
     completed = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -72,18 +73,16 @@ def run_backend(backend: str, **values) -> str:
 def test_a_model_saved_under_tensorflow_predicts_the_same_under_torch(tmp_path):
     import numpy as np
 
-    path = tmp_path / "model.keras"
-    loaded = run_backend("tensorflow", save=True, path=str(path), output=str(tmp_path / "tf.npy"))
+    path, shipped = str(tmp_path / "model.keras"), str(sketch.shipped_model_path(256))
+    output = {name: str(tmp_path / f"{name}.npy") for name in ("tf", "torch", "tf-shipped", "torch-shipped")}
+    loaded = run_backend("tensorflow", [(path, True, output["tf"]), (shipped, False, output["tf-shipped"])])
     assert loaded.startswith("True")
-    loaded = run_backend("torch", save=False, path=str(path), output=str(tmp_path / "torch.npy"))
+    loaded = run_backend("torch", [(path, False, output["torch"]), (shipped, False, output["torch-shipped"])])
     assert loaded == "False True"  # torch's Keras never loads TensorFlow beside it
-    by_tensorflow, by_torch = np.load(tmp_path / "tf.npy"), np.load(tmp_path / "torch.npy")
+    by_tensorflow, by_torch = np.load(output["tf"]), np.load(output["torch"])
     assert by_tensorflow.shape == (2, 64, 96) and by_tensorflow.std() > 0
     assert np.abs(by_tensorflow - by_torch).mean() < 1e-4
-    shipped = str(sketch.shipped_model_path(256))
-    run_backend("tensorflow", save=False, path=shipped, output=str(tmp_path / "tf-shipped.npy"))
-    run_backend("torch", save=False, path=shipped, output=str(tmp_path / "torch-shipped.npy"))
-    assert np.abs(np.load(tmp_path / "tf-shipped.npy") - np.load(tmp_path / "torch-shipped.npy")).mean() < 1e-4
+    assert np.abs(np.load(output["tf-shipped"]) - np.load(output["torch-shipped"])).mean() < 1e-4
 
 
 def test_the_keras_backend_follows_the_device(monkeypatch):

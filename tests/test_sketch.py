@@ -537,15 +537,31 @@ def test_cli_sketch_and_train(tmp_path, saved_model):
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["final"]["best_val_mae"] > 0 and len(metrics["epochs"]) == 2  # the epoch, then the final scores
     assert (tmp_path / "trained.weights.h5").exists()
-    result = run_cli("sketch-eval", "--model", str(saved_model), "--pairs", "8", "--json", "--speed-sides", "")
+    # The table and --metrics-json from one run (each command loads TensorFlow: seconds); --json is
+    # the same report, printed (test_sketch_eval_json_is_the_metrics_file below).
+    result = run_cli(
+        "sketch-eval", "--model", str(saved_model), "--pairs", "8", "--speed-sides", "128",
+        "--metrics-json", str(tmp_path / "eval.json"),
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    scores = json.loads(result.stdout)
+    scores = json.loads((tmp_path / "eval.json").read_text())
     assert scores["validation_pairs"] == 2 and 0 < scores["mae"] < 1 and scores["white_page_mae"] > 0
     assert 0 < scores["mean_sketch_ssim"] < 1 and scores["white_page_psnr"] > 0
-    result = run_cli("sketch-eval", "--model", str(saved_model), "--pairs", "8", "--speed-sides", "128")
-    assert result.returncode == 0, result.stderr
+    assert [speed["side"] for speed in scores["speed"]] == [128]
     assert "blank page" in result.stdout and "x faster" in result.stdout
     assert "at 128x128 px (median of 2 pictures): model" in result.stdout
+
+
+def test_sketch_eval_json_is_the_metrics_file(tmp_path, saved_model, capsys):
+    # In this process (TensorFlow is loaded here already by the tests above): --json prints the
+    # report that --metrics-json writes.
+    from core import cli
+
+    arguments = ["sketch-eval", "--model", str(saved_model), "--pairs", "8", "--speed-sides", ""]
+    assert cli.main([*arguments, "--json", "--metrics-json", str(tmp_path / "eval.json")]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == json.loads((tmp_path / "eval.json").read_text())
+    assert printed["validation_pairs"] == 2 and printed["speed"] == [] and printed["validation_sources"]
 
 
 def test_cli_pencil_draws_and_says_when_it_caps_the_size_first(tmp_path):

@@ -102,6 +102,7 @@ def add(tools) -> None:
     )
     evaluate.add_argument("--seed", type=int, default=0, help="the seed the pairs were cut with")
     evaluate.add_argument("--json", action="store_true", help="print JSON, for programs")
+    evaluate.add_argument("--metrics-json", help="also write the scores as JSON here (beside the printed table)")
     evaluate.set_defaults(handler=run_sketch_eval)
     slow = tools.add_parser(
         "pencil",
@@ -200,8 +201,11 @@ def run_sketch_eval(arguments) -> int:
     scores = evaluation.held_out_scores(network, pairs)
     scores["validation_pairs"] = len(pairs.validation_photos)
     speeds = [evaluation.speed(network, pairs.validation_photos[:4], side, config.style) for side in sides]
+    report = {**scores, "validation_sources": pairs.validation_sources, "speed": speeds}
+    if arguments.metrics_json:
+        Path(arguments.metrics_json).write_text(json.dumps(report, indent=1))
     if arguments.json:
-        print(json.dumps({**scores, "validation_sources": pairs.validation_sources, "speed": speeds}, indent=1))
+        print(json.dumps(report, indent=1))
         return 0
     print(
         f"{len(pairs.validation_photos)} held-out pairs of {config.size} px from "
