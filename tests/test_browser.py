@@ -202,9 +202,10 @@ def test_style_transfer_short_run_preview_updates_then_stop(server, page):
     shot(page, "10-style-stopped")
     # "Use these settings" (issue #32): the run's settings and its photo and painting back in the page.
     page.get_by_role("tab", name="Earlier runs").click()
-    page.get_by_text(re.compile(r"Earlier runs \(\d+")).first.click()
+    use = page.get_by_role("button", name="Use these settings").first
+    click_until(page, page.get_by_text(re.compile(r"Earlier runs \(\d+")).first, use)  # open the list
     back = page.get_by_text(f"Sent from the inputs of your run {job_id}.")
-    click_until(page, page.get_by_role("button", name="Use these settings").first, back.first)
+    click_until(page, use, back.first)
     page.get_by_text("The settings of that run are in the form.").wait_for(timeout=30_000)
     assert back.count() == 2  # the photo and the painting
     assert page.locator(".st-key-style_steps [data-testid='stSliderThumbValue']").inner_text() == "1000"
@@ -291,9 +292,10 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
     epochs.press("Home")  # 1 epoch: away from the run's 50
     wait_for_app(page)
     page.get_by_role("tab", name="Earlier runs").click()
-    page.get_by_text(re.compile(r"Earlier runs \(\d+")).first.click()  # (its trainings; its sweeps below)
+    remix = page.get_by_role("button", name="Remix (new seed)")
+    click_until(page, page.get_by_text(re.compile(r"Earlier runs \(\d+")).first, remix)  # its trainings' list
     remixed = page.get_by_text(re.compile(r"The settings of that run are in the form, with a new seed \((\d+)\)"))
-    click_until(page, page.get_by_role("button", name="Remix (new seed)"), remixed)
+    click_until(page, remix, remixed)
     seed = int(re.search(r"new seed \((\d+)\)", remixed.inner_text()).group(1))
     page.get_by_role("tab", name="Train").click()
     wait_for_app(page)
@@ -771,6 +773,8 @@ def test_api_page_makes_a_token_a_program_uses_then_revokes_it(server, page):
     page.get_by_label("Name").fill("my notebook")
     page.get_by_role("button", name="Make a token").click()
     page.get_by_text("Copy it now").wait_for(timeout=30_000)
+    # The sentence is drawn before the token under it on a loaded machine: wait for the token itself.
+    page.locator("code", has_text="atelier_").first.wait_for(timeout=30_000)
     token = next(word for word in page.locator("code").all_inner_texts() if word.startswith("atelier_"))
     base = re.search(r"http://127\.0\.0\.1:\d+", page.get_by_test_id("stMain").inner_text()).group(0)
     shot(page, "34-api-token")
@@ -837,9 +841,11 @@ def test_ascii_sweep_and_batch_tabs_run_as_jobs(server, page, tmp_path):
     assert page.get_by_test_id("stException").count() == 0
 
 
-def open_sweep_tab(page, url: str):
-    """The page at ``url`` with its Sweep tab open and its cell count said; the tab's panel."""
-    page.goto(url)
+def open_sweep_tab(page, url: str | None):
+    """The page at ``url`` (None: the page already open) with its Sweep tab open and its cell count
+    said; the tab's panel."""
+    if url:
+        page.goto(url)
     wait_for_app(page)
     page.get_by_role("tab", name="Sweep").click()
     sweep_tab = page.get_by_role("tabpanel", name="Sweep")
@@ -864,7 +870,13 @@ def sweep_values(page, sweep_tab, axis_key: str, option: str, values_key: str, v
 def test_style_sweep_tab_runs_its_cells_as_one_job(server, page):
     """Issue #33 on Style Transfer: two step counts as a sweep; each cell a whole optimisation, its
     settings back in the form."""
-    sweep_tab = open_sweep_tab(page, f"{server['url']}/Style_Transfer")
+    page.goto(f"{server['url']}/Style_Transfer")
+    wait_for_app(page)
+    size = page.locator(".st-key-style_size").get_by_role("slider")
+    size.focus()
+    size.press("Home")  # 64 px: the cells are whole optimisations, and the sweep's base is the form
+    expect(page.locator(".st-key-style_size [data-testid='stSliderThumbValue']")).to_have_text("64")
+    sweep_tab = open_sweep_tab(page, None)
     sweep_values(page, sweep_tab, "style_sweep_x", "Steps", "style_sweep_x_values_steps", "10,20")
     sweep_tab.get_by_text("2 cells").first.wait_for(timeout=30_000)
     sweep_tab.get_by_role("button", name="Start the sweep").click()
