@@ -500,40 +500,21 @@ def test_the_sketch_service_answers_survives_errors_and_restarts(saved_model):
 
 @pytest.mark.slow
 def test_cli_sketch_and_train(tmp_path, saved_model):
+    # `sketch` and `sketch-train` run in this process (TensorFlow is loaded here already: a child
+    # would load it again, seconds each); `sketch-eval` below, and test_batch's `sketch` over a
+    # folder, run as `python -m core` children.
+    from core import cli
+
     (tmp_path / "photo.png").write_bytes(png(photo(8, 120)))
-    result = run_cli(
-        "sketch",
-        str(tmp_path / "photo.png"),
-        "--output",
-        str(tmp_path / "out.png"),
-        "--model",
-        str(saved_model),
-        "--line-weight",
-        "1",
-    )
-    assert result.returncode == 0, result.stderr
+    arguments = ["sketch", str(tmp_path / "photo.png"), "--output", str(tmp_path / "out.png")]
+    assert cli.main([*arguments, "--model", str(saved_model), "--line-weight", "1"]) == 0
     assert Image.open(tmp_path / "out.png").size == (256, 256)
     members = {f"photos/p{index}.png": png(photo(index)) for index in range(6)}
     members |= {f"sketches/p{index}.png": png(sketch.dodge_and_burn(photo(index))) for index in range(6)}
     (tmp_path / "pairs.zip").write_bytes(make_zip(members))
-    result = run_cli(
-        "sketch-train",
-        "--data",
-        str(tmp_path / "pairs.zip"),
-        "--size",
-        "256",
-        "--epochs",
-        "1",
-        "--pairs",
-        "8",
-        "--batch-size",
-        "4",
-        "--output-weights",
-        str(tmp_path / "trained.weights.h5"),
-        "--metrics-json",
-        str(tmp_path / "metrics.json"),
-    )
-    assert result.returncode == 0, result.stderr
+    arguments = ["sketch-train", "--data", str(tmp_path / "pairs.zip"), "--size", "256", "--epochs", "1"]
+    arguments += ["--pairs", "8", "--batch-size", "4", "--output-weights", str(tmp_path / "trained.weights.h5")]
+    assert cli.main([*arguments, "--metrics-json", str(tmp_path / "metrics.json")]) == 0
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     assert metrics["final"]["best_val_mae"] > 0 and len(metrics["epochs"]) == 2  # the epoch, then the final scores
     assert (tmp_path / "trained.weights.h5").exists()
