@@ -137,9 +137,7 @@ def page(browser, request):
     report = getattr(request.node, "call_report", None)
     if report is not None and report.failed:
         with contextlib.suppress(Exception):  # the page may be what broke
-            SHOTS.mkdir(parents=True, exist_ok=True)
-            name = re.sub(r"\W+", "-", request.node.name)
-            opened.screenshot(path=str(SHOTS / f"failed-{name}.png"))
+            save_screenshot(opened, "failed-" + re.sub(r"\W+", "-", request.node.name))
     context.close()
 
 
@@ -153,17 +151,18 @@ def pytest_runtest_makereport(item, call):
 
 
 def shot(page, name: str) -> None:
-    """A step's screenshot, under ATELIER_SCREENSHOTS=1; otherwise only the wait it would do."""
+    """Wait for the page to settle, and under ATELIER_SCREENSHOTS=1 keep a screenshot of it."""
+    with contextlib.suppress(Exception):
+        wait_for_app(page, timeout=10_000)  # no half-redrawn page in the pictures (and the walks' pace)
     if not settings.value("screenshots"):
-        with contextlib.suppress(Exception):
-            wait_for_app(page, timeout=10_000)
         return
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        wait_for_app(page, timeout=10_000)  # no half-redrawn page in the pictures
+    with contextlib.suppress(Exception):
         page.wait_for_function("() => Array.from(document.images).every(image => image.complete)", timeout=10_000)
-    except Exception:
-        pass
+    save_screenshot(page, name)
+
+
+def save_screenshot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
