@@ -40,7 +40,8 @@ def load_image(
     ``draft_size`` lets a JPEG decode at 1/2, 1/4 or 1/8 scale when the caller needs no more
     than that many pixels (much faster for big photos; other formats ignore it). ``grey``
     returns an 8-bit grey ("L") image instead; a JPEG then decodes its brightness only, about
-    four times faster than in colour.
+    four times faster than in colour. A drafted picture keeps the file's own (upright) size in
+    ``info["full_size"]``.
     """
     data = _read_bytes(source)
     if not data:
@@ -73,12 +74,14 @@ def load_image(
                 "The image file is truncated or corrupt, so it cannot be decoded. "
                 "Try saving it again, or choose another file."
             ) from None
+    drafted = width / image.width  # > 1 where the JPEG decoded at a fraction of its size
     # A broken EXIF block should not cost the user the picture itself.
     with contextlib.suppress(Exception):
         image = ImageOps.exif_transpose(image)
-    if grey:
-        return image if image.mode == "L" else to_rgb(image).convert("L")
-    return to_rgb(image)
+    image = (image if image.mode == "L" else to_rgb(image).convert("L")) if grey else to_rgb(image)
+    if drafted > 1:  # the file's own size (upright), for messages about it: "full_size" in info
+        image.info["full_size"] = (round(image.width * drafted), round(image.height * drafted))
+    return image
 
 
 MAX_FRAMES = 500  # an animation keeps at most this many frames (every k-th, timing kept)

@@ -41,6 +41,36 @@ def test_glyph_features_are_deterministic_and_distinct():
     assert coverage.max() == coverage[ascii_art.CHARSETS["ascii"].index("@")] or coverage.max() > 0.2
 
 
+def test_glyph_samples_are_kept_on_disk_and_read_back_by_a_later_process(tmp_path, monkeypatch, caplog):
+    from core.ascii import features, glyph_cache
+
+    monkeypatch.setenv("ATELIER_DATA", str(tmp_path))
+    characters, grid = ascii_art.CHARSETS["ascii"], features.cell_grid(FONT)
+    drawn, coverage = features.glyph_samples(FONT, characters, grid)
+    (kept,) = (tmp_path / "cache" / "ascii-glyphs").glob("*.npz")
+
+    def no_drawing(*_):
+        raise AssertionError("the glyphs were drawn again")
+
+    monkeypatch.setattr(features, "render_glyphs", no_drawing)  # a later process: only the disk
+    read, read_coverage = features.glyph_samples(FONT, characters, grid)
+    np.testing.assert_array_equal(read, drawn)
+    np.testing.assert_array_equal(read_coverage, coverage)
+    # Another charset or grid is another entry, never the first one's arrays.
+    assert glyph_cache.key(FONT.digest, characters[:-1], grid, (10,)) != kept.stem
+    assert glyph_cache.key(FONT.digest, characters, (grid[0], grid[1] + 1), (10,)) != glyph_cache.key(
+        FONT.digest, characters, grid, (10,)
+    )
+    # A torn file is said in the log and the glyphs are drawn again, the same as before.
+    kept.write_bytes(b"not an npz")
+    monkeypatch.undo()
+    monkeypatch.setenv("ATELIER_DATA", str(tmp_path))
+    again, _ = features.glyph_samples(FONT, characters, grid)
+    np.testing.assert_array_equal(again, drawn)
+    assert "Could not read the glyph cache" in caplog.text
+    assert np.load(kept)["samples"].shape == drawn.shape  # and kept whole again
+
+
 def test_the_filter_bank_as_a_matrix_equals_filtering_each_cell():
     import cv2
 
@@ -519,6 +549,19 @@ def test_font_tables_read_without_fonttools_match_fonttools():
     units = reference["head"].unitsPerEm
     assert FONT.advance == pytest.approx(reference["hmtx"]["A"][0] / units)
     assert FONT.height == pytest.approx((reference["hhea"].ascent - reference["hhea"].descent) / units)
+
+
+def test_a_photo_decoded_at_half_size_is_not_called_enlarged(tmp_path):
+    # The command line decodes a big JPEG at a fraction of its size when that still gives 3 pixels
+    # per 4 sample columns; the note about enlarging speaks of the file, which was big enough.
+    path = tmp_path / "big.jpg"
+    images.load_sample("Coffee").resize((1024, 768)).save(path, quality=90)
+    decoded = images.load_image(path, draft_size=(480, 1), grey=True)
+    assert decoded.size == (512, 384) and decoded.info["full_size"] == (1024, 768)
+    result = ascii_art.convert(decoded, ascii_art.AsciiConfig(columns=160), FONT)
+    assert not any("enlarged" in note for note in result.notes), result.notes
+    small = images.load_image(path, grey=True).resize((300, 225))
+    assert any("The picture is 300x225 pixels" in note for note in ascii_art.convert(small, result.config, FONT).notes)
 
 
 def test_cli_says_when_it_cannot_write_and_keeps_going(tmp_path):

@@ -133,8 +133,8 @@ def test_every_flag_and_default_of_the_contract_still_parses_the_same(monkeypatc
 
 
 def test_each_command_is_registered_by_the_file_the_table_names():
-    """``python -m core CMD`` builds only CMD's file's parser (core/cli/__init__.COMMANDS): the table must
-    name every command, and only the file that registers it."""
+    """``python -m core CMD`` builds only the parser of CMD's registration (core/cli/__init__.COMMANDS):
+    the table must name every command, and only the file and function that register it."""
     import argparse
 
     from core import cli
@@ -144,5 +144,8 @@ def test_each_command_is_registered_by_the_file_the_table_names():
         return set(found[0].choices)
 
     assert names(cli.build_parser()) == set(cli.COMMANDS)
-    for module in set(cli.COMMANDS.values()):
-        assert names(cli.build_parser(only=module)) == {c for c, m in cli.COMMANDS.items() if m == module}
+    assert set(cli.COMMANDS.values()) == set(cli.REGISTRATIONS)
+    for registration in cli.REGISTRATIONS:
+        assert names(cli.build_parser(only=registration)) == {
+            command for command, made_by in cli.COMMANDS.items() if made_by == registration
+        }

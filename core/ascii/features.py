@@ -139,6 +139,20 @@ def glyph_table(font: Font, characters: str, photo: bool = True) -> tuple[Featur
     compared stroke for stroke, unscaled, so a picture of a glyph converts back to that glyph.
     """
     grid = cell_grid(font)
+    samples, coverage = glyph_samples(font, characters, grid)
+    scale = 1.0 / max(coverage.max(), 1e-6) if photo else 1.0
+    return describe_samples(samples * scale, grid), coverage
+
+
+def glyph_samples(font: Font, characters: str, grid: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each glyph on the cell's sample grid (G, gh * gw) and its ink coverage (G,), averaged over
+    ``GLYPH_RENDER_SIZES``; from the disk cache when an earlier process drew them (``glyph_cache``)."""
+    from core.ascii import glyph_cache
+
+    name = glyph_cache.key(font.digest, characters, grid, GLYPH_RENDER_SIZES)
+    cached = glyph_cache.load(name)
+    if cached is not None and cached[0].shape == (len(characters), grid[0] * grid[1]):
+        return cached
     samples = np.zeros((len(characters), grid[0] * grid[1]), np.float32)
     coverage = np.zeros(len(characters), np.float32)
     for size in GLYPH_RENDER_SIZES:
@@ -147,8 +161,8 @@ def glyph_table(font: Font, characters: str, photo: bool = True) -> tuple[Featur
         coverage += bitmaps.mean(axis=(1, 2))
     samples /= len(GLYPH_RENDER_SIZES)
     coverage /= len(GLYPH_RENDER_SIZES)
-    scale = 1.0 / max(coverage.max(), 1e-6) if photo else 1.0
-    return describe_samples(samples * scale, grid), coverage
+    glyph_cache.save(name, samples, coverage)
+    return samples, coverage
 
 
 def _grid_samples(bitmaps: np.ndarray, grid: tuple[int, int]) -> np.ndarray:

@@ -100,9 +100,12 @@ def convert_frames(
     if not frames:
         raise ValueError("There are no frames to convert.")
     font = font or load_font(config.font)
+    # A JPEG decoded at a fraction of its size (images.load_image's draft) says so: notes about
+    # the picture's size speak of the file, not of the decoded copy.
+    full_size = frames[0].info.get("full_size") if isinstance(frames[0], Image.Image) else None
     sources = [pixels(frame) for frame in frames]
     greys = [tone.grey(source) for source in sources]
-    reading = _reading(greys, config, font, previous_polarity, keep=True)
+    reading = _reading(greys, config, font, previous_polarity, keep=True, full_size=full_size)
     levels = reading.prepared or [None] * len(sources)
     return [_convert_one(source, grey, reading, config, kept) for source, grey, kept in zip(sources, greys, levels)]
 
@@ -155,7 +158,13 @@ class _Reading:
 
 
 def _reading(
-    greys: Iterable[np.ndarray], config: AsciiConfig, font: Font, previous_polarity: str | None, *, keep: bool
+    greys: Iterable[np.ndarray],
+    config: AsciiConfig,
+    font: Font,
+    previous_polarity: str | None,
+    *,
+    keep: bool,
+    full_size: tuple[int, int] | None = None,
 ) -> _Reading:
     """One pass over the frames' grey pictures: every histogram the tone choices need. With
     ``keep`` (frames in memory), the sampled pictures are kept so that no frame is sampled twice."""
@@ -189,6 +198,7 @@ def _reading(
     glyphs, coverage = glyph_table(font, characters, drawing == "photo")
     polarity, reason = tone.choose_polarity(counts, config, float(coverage.max()), previous_polarity)
     notes = []
+    width, height = full_size or (width, height)
     if size[0] > width or size[1] > height:
         notes.append(
             f"The picture is {width}x{height} pixels, fewer than the {size[0]}x{size[1]} samples "

@@ -25,17 +25,20 @@ from core import __version__
 from core.cli import stamps
 from core.cli.events import EXIT_BAD_INPUT, EXIT_INTERRUPTED
 
-# Which file registers each command, so that running one imports only its own file (and its
-# tool's config): a whole parser costs every tool's import, a third of a second before an ASCII
-# picture is drawn. tests/test_cli.py checks this table against the whole parser.
+# Which file and function register each command, so that running one imports only its own file (and
+# its tool's config) and builds only its own parser: a whole parser costs every tool's import, a third
+# of a second before an ASCII picture is drawn. tests/test_cli.py checks this table against the whole parser.
 COMMANDS = {
-    **dict.fromkeys(("ascii", "ascii-video"), "ascii"),
-    **dict.fromkeys(("style", "style-video"), "style"),
-    **dict.fromkeys(("sketch", "sketch-train", "sketch-eval", "pencil", "sketch-serve", "sketch-video"), "sketch"),
-    **dict.fromkeys(("gan-train", "gan-sample", "gan-fid", "gan-classifier", "gan-eval", "gan-export"), "gan"),
-    **dict.fromkeys(("demo", "device", "assets", "settings", "runs", "api", "info"), "system"),
+    "ascii": ("ascii", "add"),
+    "ascii-video": ("ascii", "add_video"),
+    "style": ("style", "add"),
+    "style-video": ("style", "add_video"),
+    **dict.fromkeys(("sketch", "sketch-train", "sketch-eval", "pencil", "sketch-serve"), ("sketch", "add")),
+    "sketch-video": ("sketch", "add_video"),
+    **dict.fromkeys(("gan-train", "gan-sample", "gan-fid", "gan-classifier", "gan-eval", "gan-export"), ("gan", "add")),
+    **dict.fromkeys(("demo", "device", "assets", "settings", "runs", "api", "info"), ("system", "add")),
 }
-# Every file's registrations, in --help's order (the three video commands together, as before).
+# Every registration, in --help's order (the three video commands together, as before).
 REGISTRATIONS = (
     ("ascii", "add"),
     ("style", "add"),
@@ -68,8 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The command line's parser: every command, or with ``only`` the commands of that one file."""
+def build_parser(only: tuple[str, str] | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: every command, or with ``only`` (a file and function of
+    ``REGISTRATIONS``) the commands that one registration adds."""
     parser = argparse.ArgumentParser(
         prog="python -m core",
         description="Atelier's tools from the command line. Run 'python -m core TOOL --help' for a tool's options.",
@@ -77,6 +81,6 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"atelier {__version__}")
     tools = parser.add_subparsers(title="tools", metavar="TOOL")
     for module, function in REGISTRATIONS:
-        if only is None or module == only:
+        if only is None or (module, function) == only:
             getattr(importlib.import_module(f"core.cli.{module}"), function)(tools)
     return parser
