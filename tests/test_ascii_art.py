@@ -2,6 +2,7 @@
 
 import dataclasses
 import io
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
@@ -69,6 +70,16 @@ def test_glyph_samples_are_kept_on_disk_and_read_back_by_a_later_process(tmp_pat
     np.testing.assert_array_equal(again, drawn)
     assert "Could not read the glyph cache" in caplog.text
     assert np.load(kept)["samples"].shape == drawn.shape  # and kept whole again
+    # A server that meets many charsets keeps the newest entries only.
+    monkeypatch.setattr(glyph_cache, "MAX_ENTRIES", 2)
+    os.utime(kept, (1_000, 1_000))  # each entry older than the next, whatever the clock's grain
+    for age, characters_used in enumerate((" .:", " .:-", " .:-=")):
+        features.glyph_samples(FONT, characters_used, grid)
+        name = glyph_cache.key(FONT.digest, characters_used, grid, features.GLYPH_RENDER_SIZES)
+        os.utime(kept.parent / f"{name}.npz", (2_000 + age, 2_000 + age))
+    assert sorted(path.name for path in kept.parent.glob("*.npz")) == sorted(
+        glyph_cache.key(FONT.digest, used, grid, features.GLYPH_RENDER_SIZES) + ".npz" for used in (" .:-", " .:-=")
+    )
 
 
 def test_the_filter_bank_as_a_matrix_equals_filtering_each_cell():

@@ -22,6 +22,9 @@ import PIL
 
 log = logging.getLogger(__name__)
 _DRAWING_SOURCES = ("fonts.py", "features.py")  # the code whose output is cached
+# Every custom charset and uploaded font is an entry of its own (about 12 KB each): past this many
+# the oldest are deleted, so a server that runs for months keeps a small folder.
+MAX_ENTRIES = 200
 
 
 def folder() -> Path:
@@ -63,6 +66,13 @@ def save(name: str, samples: np.ndarray, coverage: np.ndarray) -> None:
         with open(partial, "wb") as file:
             np.savez(file, samples=samples, coverage=coverage)
         os.replace(partial, target)
+        _forget_the_oldest(target.parent)
     except OSError as error:  # a read-only data folder: the glyphs are drawn in each process instead
         log.warning("Could not keep the glyph cache in %s (%s).", target.parent, error)
         partial.unlink(missing_ok=True)
+
+
+def _forget_the_oldest(cache: Path) -> None:
+    entries = sorted(cache.glob("*.npz"), key=lambda path: path.stat().st_mtime)
+    for path in entries[: max(0, len(entries) - MAX_ENTRIES)]:
+        path.unlink(missing_ok=True)  # (another process may have deleted it first)
