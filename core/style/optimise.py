@@ -191,7 +191,10 @@ class _Objective:
     def __call__(self):
         config, image = self.config, self.image
         self.optimiser.zero_grad(set_to_none=True)
-        found = self.vgg.features(image)
+        # The style layers' Gram products in the network's precision (Vgg.features); not with
+        # regions (a masked product is taken in float32 anyway), nor for a layer the content uses.
+        native = () if self.region_masks else set(config.style_layers) - set(config.content_layers)
+        found = self.vgg.features(image, native=native)
         if self.measured_layer is not None:
             layer = self.measured_layer
             self.terms["content_distance"] = content_distance(found[layer], self.content_targets[layer])
