@@ -12,6 +12,7 @@ cannot be read or written is logged and the glyphs are drawn as before: it only 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -73,6 +74,10 @@ def save(name: str, samples: np.ndarray, coverage: np.ndarray) -> None:
 
 
 def _forget_the_oldest(cache: Path) -> None:
-    entries = sorted(cache.glob("*.npz"), key=lambda path: path.stat().st_mtime)
-    for path in entries[: max(0, len(entries) - MAX_ENTRIES)]:
-        path.unlink(missing_ok=True)  # (another process may have deleted it first)
+    entries = []
+    for path in cache.glob("*.npz"):
+        with contextlib.suppress(FileNotFoundError):  # another process may be pruning too
+            entries.append((path.stat().st_mtime, path))
+    entries.sort()
+    for _, path in entries[: max(0, len(entries) - MAX_ENTRIES)]:
+        path.unlink(missing_ok=True)
