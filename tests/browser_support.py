@@ -223,17 +223,35 @@ def download(page, link) -> Path:
                 raise
 
 
-def start_job(page, button) -> None:
-    """Click Start until the job exists (its id in the URL): a click that lands on a rerun is lost."""
+def start_job(page, button, runs: Path | None = None) -> str:
+    """Click Start until a new job exists and return its id (from the URL): a click that lands on a
+    rerun is lost. Before clicking again, the server's side is asked too: a new run folder in
+    ``runs`` (the server's runs folder, where the test has it) means the click was taken and only
+    the page is slow, so no job is ever started twice."""
+    before_url = job_in_url(page)
+    before_runs = _run_folders(runs)
+    changed = "(before) => new URL(window.location.href).searchParams.get('job') !== before"
     for attempt in range(3):
         wait_for_app(page)
+        if job_in_url(page) != before_url or _run_folders(runs) - before_runs:
+            break
         button.click()
         try:
-            page.wait_for_function("() => window.location.href.includes('job=')", timeout=20_000)
-            return
+            page.wait_for_function(changed, arg=before_url, timeout=20_000)
+            break
         except Exception:
             if attempt == 2:
                 raise
+    page.wait_for_function(changed, arg=before_url, timeout=60_000)
+    return job_in_url(page)
+
+
+def _run_folders(runs: Path | None) -> set[str]:
+    return {path.name for path in runs.iterdir() if (path / "card.json").exists()} if runs else set()
+
+
+def job_in_url(page) -> str | None:
+    return page.evaluate("() => new URL(window.location.href).searchParams.get('job')")
 
 
 def progress_step(page) -> int:

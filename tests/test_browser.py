@@ -81,7 +81,7 @@ def test_job_lifecycle_upload_watch_reload_second_tab_stop_download(server, page
     steps.press("End")
     page.wait_for_function("() => document.body.innerText.includes('2000')")
     wait_for_app(page)
-    page.locator(".st-key-lab_start button").click()
+    start_job(page, page.locator(".st-key-lab_start button"), server["runs"])
 
     first = wait_for_step_above(page, 0)
     second = wait_for_step_above(page, first)
@@ -118,9 +118,7 @@ def test_torch_and_tensorflow_jobs_back_to_back_in_one_server(server, page):
     for framework, module in [("TensorFlow", "tensorflow"), ("PyTorch", "torch")]:
         page.locator(".st-key-lab_backend").get_by_text(framework).click()
         wait_for_app(page)
-        previous = page.url
-        page.locator(".st-key-lab_start button").click()
-        page.wait_for_function("previous => window.location.href !== previous", arg=previous)
+        start_job(page, page.locator(".st-key-lab_start button"), server["runs"])
         job_id = page.url.split("job=")[1].split("&")[0]
         card_path = server["runs"] / job_id / "card.json"
         deadline = time.monotonic() + 120
@@ -181,7 +179,7 @@ def test_style_transfer_short_run_preview_updates_then_stop(server, page):
     steps.focus()
     steps.press("End")  # 1000 steps: long enough to watch and stop
     wait_for_app(page)
-    page.locator(".st-key-style_start button").click()
+    start_job(page, page.locator(".st-key-style_start button"), server["runs"])
     page.get_by_text("Live preview").first.wait_for(timeout=60_000)
     preview = page.get_by_test_id("stMain").get_by_role("img").nth(2)  # content, style, then the live preview
     first_source = preview.get_attribute("src")
@@ -245,7 +243,7 @@ def test_style_transfer_instant_preview_then_a_run_started_from_it(server, page)
     wait_for_app(page)
     page.locator(".st-key-style_init").get_by_text("the instant preview").click()
     wait_for_app(page)
-    page.locator(".st-key-style_start button").click()
+    start_job(page, page.locator(".st-key-style_start button"), server["runs"])
     page.get_by_text("Finished 10 steps").first.wait_for(timeout=120_000)
     page.get_by_test_id("stMetric").filter(has_text="Content distance").wait_for(timeout=30_000)
     job_id = page.url.split("job=")[1].split("&")[0]
@@ -265,7 +263,7 @@ def test_gan_short_training_grid_updates_then_stop(server, page):
         slider.focus()
         slider.press(press)  # width 16, 1000 pictures per epoch, 50 epochs: an epoch in about a second
         wait_for_app(page)
-    page.locator(".st-key-gan_start button").click()
+    start_job(page, page.locator(".st-key-gan_start button"), server["runs"])
     page.get_by_text("Live preview").first.wait_for(timeout=90_000)
     job_id = page.url.split("job=")[1].split("&")[0]
     previews = server["runs"] / job_id / "previews"
@@ -319,7 +317,7 @@ def test_gan_trains_the_small_set_model_on_abstract_art(server, page):
         slider.focus()
         slider.press(press)  # generator width 8, 1,000 pictures an epoch
         wait_for_app(page)
-    page.locator(".st-key-gan_start button").click()
+    start_job(page, page.locator(".st-key-gan_start button"), server["runs"])
     page.get_by_text("Live preview").first.wait_for(timeout=120_000)
     job_id = page.url.split("job=")[1].split("&")[0]
     card = json.loads((server["runs"] / job_id / "card.json").read_text())
@@ -422,7 +420,7 @@ def test_sketch_an_upload_download_it_then_train_briefly(server, page, tmp_path)
         for press in presses:
             slider.press(press)  # 32 crops, 2 epochs
         wait_for_app(page)
-    start_job(page, page.locator(".st-key-sketch_start button"))
+    start_job(page, page.locator(".st-key-sketch_start button"), server["runs"])
     page.get_by_text("Finished 2 epochs").first.wait_for(timeout=180_000)
     wait_for_app(page)
     job_id = page.url.split("job=")[1].split("&")[0]
@@ -512,9 +510,7 @@ def test_job_lab_runs_a_job_on_the_ray_backend(ray_address, tmp_path_factory, pa
         shot(page, "30-home-ray-backend")
         page.goto(f"{ray_app['url']}/Job_Lab")
         wait_for_app(page)
-        previous = page.url
-        page.locator(".st-key-lab_start button").click()
-        page.wait_for_function("previous => window.location.href !== previous", arg=previous)
+        start_job(page, page.locator(".st-key-lab_start button"), ray_app["runs"])
         job_id = page.url.split("job=")[1].split("&")[0]
         page.get_by_text("Finished 300 steps").first.wait_for(timeout=120_000)
         shot(page, "31-job-lab-on-ray")

@@ -42,9 +42,9 @@ def start_long_demo_job(page, url: str) -> str:
     steps.press("End")  # 2000 steps: it runs while the other person looks
     page.wait_for_function("() => document.body.innerText.includes('2000')")
     wait_for_app(page)
-    page.locator(".st-key-lab_start button").click()
+    job_id = start_job(page, page.locator(".st-key-lab_start button"))
     wait_for_step_above(page, 1)
-    return page.url.split("job=")[1].split("&")[0]
+    return job_id
 
 
 def earlier_runs(page) -> int:

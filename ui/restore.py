@@ -206,7 +206,7 @@ def _offer(name: str, data: bytes, accepted: dict[str, Fill | None], body, run_f
         st.dataframe(
             [{"Setting": _label(key), "Now": _shown(now), "In the file": _shown(value)} for key, now, value in changed],
             hide_index=True,
-            use_container_width=True,
+            width="stretch",
             key="restore_differences",
         )
     else:
