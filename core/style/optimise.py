@@ -178,6 +178,9 @@ class _Objective:
             self.region_masks[label] = torch.nn.functional.interpolate(mask, size=content_tensor.shape[2:], mode="area")
         targets = self.content_targets
         self.measured_layer = DISTANCE_LAYER if DISTANCE_LAYER in targets else next(iter(targets), None)
+        # The style layers' Gram products in the network's precision (Vgg.features); not with
+        # regions (a masked product is taken in float32 anyway), nor for a layer the content uses.
+        self.native = () if self.region_masks else set(config.style_layers) - set(config.content_layers)
 
     def start(self, image) -> None:
         """A new optimiser over this stage's image."""
@@ -191,10 +194,7 @@ class _Objective:
     def __call__(self):
         config, image = self.config, self.image
         self.optimiser.zero_grad(set_to_none=True)
-        # The style layers' Gram products in the network's precision (Vgg.features); not with
-        # regions (a masked product is taken in float32 anyway), nor for a layer the content uses.
-        native = () if self.region_masks else set(config.style_layers) - set(config.content_layers)
-        found = self.vgg.features(image, native=native)
+        found = self.vgg.features(image, native=self.native)
         if self.measured_layer is not None:
             layer = self.measured_layer
             self.terms["content_distance"] = content_distance(found[layer], self.content_targets[layer])
